@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package healthgap needs to build, test and run its demo.
+# Idempotent: skips apt entirely when everything is already present.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config clang-format
+  # libraries (Debian packages only: no vendored copies, no downloads)
+  prometheus-cpp-dev libcpp-httplib-dev libssl-dev libcli11-dev nlohmann-json3-dev
+  libyaml-cpp-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
+  # real components the tests start themselves
+  prometheus prometheus-alertmanager python3 nginx-light curl docker-compose
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: need root to apt-get install: ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# policy-rc.d stops the packages' own services (prometheus, nginx) from starting at install time:
+# tests start their own instances on free ports.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created_policy=1
+fi
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+((created_policy)) && rm -f "$policy"
+exit 0

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/histogram.h"
+#include "eval/outcome.h"
+#include "eval/verdict.h"
+#include "probe/http_client.h"
+
+namespace healthgap::engine {
+
+// A consistent copy of one target's state, taken at scrape time. Everything /metrics, the
+// status page and `check` show comes from here.
+struct HealthProbeSnapshot {
+  bool has_result = false;  // false until the first health probe completes
+  bool success = false;
+  int status_code = 0;
+  probe::ErrorKind error = probe::ErrorKind::kNone;
+  probe::PhaseTimings phases;
+  Duration duration{0};
+  std::chrono::system_clock::time_point at{};  // wall time the probe completed
+};
+
+struct SampleSnapshot {
+  std::string name;  // the `sample` label
+  std::uint64_t requests_total = 0;
+  std::array<std::uint64_t, eval::kFailureReasonCount> failures_total{};  // by FailureReason
+  LatencyHistogram latency;  // every completed request, success or not
+};
+
+struct TargetSnapshot {
+  std::string name;
+  std::string base_url;
+  std::map<std::string, std::string> labels;
+  HealthProbeSnapshot last_health;
+  std::uint64_t health_probes_total = 0;
+  std::array<std::uint64_t, eval::kFailureReasonCount> health_failures_total{};
+  LatencyHistogram health_latency;
+  eval::HealthSummary lb;
+  eval::WindowSummary api_window;
+  eval::Decision decision;
+  std::vector<SampleSnapshot> samples;
+};
+
+// Exporter self-observation.
+struct EngineStats {
+  std::uint64_t health_probes_sent = 0;
+  std::uint64_t api_samples_sent = 0;
+  std::uint64_t in_flight = 0;
+  LatencyHistogram scheduling_lag;  // how late probes started against their schedule
+};
+
+struct EngineSnapshot {
+  std::vector<TargetSnapshot> targets;
+  EngineStats stats;
+};
+
+}  // namespace healthgap::engine

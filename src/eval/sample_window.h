@@ -1,0 +1,47 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+
+#include "common/clock.h"
+#include "eval/outcome.h"
+
+namespace healthgap::eval {
+
+struct SampleRecord {
+  TimePoint at;
+  Outcome outcome;
+  Duration latency{0};
+};
+
+// The user view over the window.
+struct WindowSummary {
+  int total = 0;
+  int failures = 0;
+  double error_ratio = 0;  // failures / total; 0 when total == 0
+  std::array<int, kFailureReasonCount> failures_by_reason{};  // indexed by FailureReason
+  Duration latency_p50{0};
+  Duration latency_p99{0};
+  Duration latency_max{0};
+};
+
+// Sliding time window of API sample outcomes. Records older than `span` before `now` are
+// dropped on Summarize. Bounded: at most `max_records` are kept (oldest dropped first).
+// Pure; not thread-safe.
+class SampleWindow {
+ public:
+  explicit SampleWindow(Duration span, std::size_t max_records = 10'000);
+
+  void Add(const SampleRecord& record);
+  WindowSummary Summarize(TimePoint now);
+
+ private:
+  void Evict(TimePoint now);
+
+  Duration span_;
+  std::size_t max_records_;
+  std::deque<SampleRecord> records_;
+};
+
+}  // namespace healthgap::eval

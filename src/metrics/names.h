@@ -1,0 +1,42 @@
+#pragma once
+
+// Every metric name healthgap exports, in one place. docs/metrics.md documents each one; the
+// rules in rules/ and the dashboards in dashboards/ use exactly these names.
+namespace healthgap::metrics::names {
+
+// Health check, blackbox_exporter-compatible meaning (last health probe of the target).
+inline constexpr char kProbeSuccess[] = "probe_success";
+inline constexpr char kProbeDurationSeconds[] = "probe_duration_seconds";
+inline constexpr char kProbeHttpStatusCode[] = "probe_http_status_code";
+inline constexpr char kProbeHttpDurationSeconds[] = "probe_http_duration_seconds";  // {phase}
+
+// Health check history.
+inline constexpr char kHealthProbesTotal[] = "healthgap_health_probes_total";
+inline constexpr char kHealthProbeFailuresTotal[] = "healthgap_health_probe_failures_total";  // {reason}
+inline constexpr char kHealthProbeDurationSeconds[] = "healthgap_health_probe_duration_seconds";  // histogram
+
+// The LB view: 1 while the emulated load balancer keeps the target in rotation.
+inline constexpr char kLbHealthy[] = "healthgap_lb_healthy";
+inline constexpr char kLbState[] = "healthgap_lb_state";  // {state}, one-hot
+
+// The user view: API samples.
+inline constexpr char kApiRequestsTotal[] = "healthgap_api_requests_total";  // {sample}
+inline constexpr char kApiRequestFailuresTotal[] = "healthgap_api_request_failures_total";  // {sample,reason}
+inline constexpr char kApiRequestDurationSeconds[] = "healthgap_api_request_duration_seconds";  // {sample} histogram
+inline constexpr char kApiErrorRatio[] = "healthgap_api_error_ratio";  // sliding window
+inline constexpr char kApiWindowSamples[] = "healthgap_api_window_samples";
+
+// The verdict: one-hot over all verdict values.
+inline constexpr char kVerdict[] = "healthgap_verdict";  // {verdict}
+
+// Exporter self-metrics.
+inline constexpr char kProbesSentTotal[] = "healthgap_probes_sent_total";  // {kind="health|api"}
+inline constexpr char kProbesInFlight[] = "healthgap_probes_in_flight";
+inline constexpr char kSchedulingLagSeconds[] = "healthgap_scheduling_lag_seconds";  // histogram
+inline constexpr char kTargets[] = "healthgap_targets";
+inline constexpr char kBuildInfo[] = "healthgap_build_info";  // {version}
+inline constexpr char kConfigLastReloadSuccessful[] = "healthgap_config_last_reload_successful";
+inline constexpr char kConfigLastReloadSuccessTimestampSeconds[] =
+    "healthgap_config_last_reload_success_timestamp_seconds";
+
+}  // namespace healthgap::metrics::names

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/clock.h"
+
+namespace healthgap::probe {
+
+// Why a request failed at the transport level. Bounded: exported as a label value.
+enum class ErrorKind {
+  kNone,               // a complete HTTP response arrived (any status code)
+  kTimeout,            // no complete response within the request's timeout
+  kConnectionRefused,  // nothing listens
+  kConnectionReset,    // peer reset or closed mid-exchange
+  kDnsFailure,         // host name did not resolve
+  kTls,                // TLS handshake or certificate failure
+  kTooLarge,           // body exceeded max_body_bytes
+  kBadResponse,        // not valid HTTP
+  kTooManyRedirects,   // redirect loop or chain beyond the limit
+  kOther,
+};
+
+// Stable snake_case name, used as a metric label value and in CLI output.
+std::string_view ToString(ErrorKind kind);
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::milliseconds timeout{5'000};
+  std::size_t max_body_bytes = 1 << 20;
+  // Load balancers probe on a fresh connection each time; API samples may reuse one.
+  bool reuse_connection = false;
+  int max_redirects = 5;  // 0: do not follow redirects
+};
+
+// Seconds spent in each phase, as blackbox_exporter's probe_http_duration_seconds{phase}.
+struct PhaseTimings {
+  double resolve = 0;
+  double connect = 0;
+  double tls = 0;
+  double processing = 0;  // request sent until first response byte
+  double transfer = 0;    // first byte until last byte
+};
+
+struct HttpResult {
+  ErrorKind error = ErrorKind::kNone;
+  std::string error_message;  // human detail for logs and `check`, never a label
+  int status_code = 0;        // 0 when no response arrived
+  PhaseTimings phases;
+  Duration total{0};
+  std::size_t body_bytes = 0;  // bytes received (up to the cap)
+  std::string body;            // first bytes of the body, at most HttpRequest::max_body_bytes
+  std::vector<std::pair<std::string, std::string>> headers;  // response headers, names lowercased
+  TimePoint started{};  // when the request was handed to the transport
+};
+
+// Asynchronous HTTP. Thread-safe: Send may be called from any thread; `done` runs on the
+// client's own I/O thread and must not block.
+class HttpClient {
+ public:
+  using Callback = std::function<void(HttpResult)>;
+  virtual ~HttpClient() = default;
+  virtual void Send(HttpRequest request, Callback done) = 0;
+  // Requests handed over and not yet completed.
+  virtual std::size_t InFlight() const = 0;
+};
+
+}  // namespace healthgap::probe
