@@ -1,0 +1,2 @@
+// Placeholder until the subcommands land.
+int main() { return 0; }
