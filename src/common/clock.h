@@ -33,7 +33,8 @@ class RealClock final : public Clock {
 // A clock that moves only when told to. Thread-safe.
 class FakeClock final : public Clock {
  public:
-  FakeClock() : now_(TimePoint{} + std::chrono::hours(1)), wall_(std::chrono::hours(24 * 365 * 50)) {}
+  FakeClock()
+      : now_(TimePoint{} + std::chrono::hours(1)), wall_(std::chrono::hours(24 * 365 * 50)) {}
 
   // Clock
   TimePoint Now() const override {

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "config/config.h"
+#include "engine/scheduler.h"
+#include "engine/snapshot.h"
+#include "probe/http_client.h"
+
+namespace healthgap::engine {
+
+// Runs the configured probes on schedule and keeps each target's LB view, user view and
+// counters. Probing is asynchronous through `client`; completions update state on the client's
+// thread. Thread-safe.
+class Engine {
+ public:
+  Engine(const Clock& clock, probe::HttpClient& client);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Atomically replaces the target set. A target whose name stays keeps its history (counters,
+  // window, LB view) unless its health thresholds changed; removed targets are dropped, and
+  // their in-flight probes complete into the void.
+  void Apply(const config::Config& config);
+
+  // Background scheduling on a thread that waits for the next due job. Needs a clock that
+  // follows SteadyClock (RealClock); with FakeClock, drive DispatchDue() by hand instead.
+  void Start();
+  void Stop();
+
+  // Sends every job due at clock.Now(); returns how many were sent.
+  std::size_t DispatchDue();
+
+  EngineSnapshot Snapshot() const;
+
+ private:
+  struct TargetState;
+  struct State;
+
+  void Loop();
+
+  const Clock& clock_;
+  probe::HttpClient& client_;
+  // Shared with in-flight callbacks so a completion arriving after destruction stays safe.
+  std::shared_ptr<State> state_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by state_->mu
+  std::thread loop_;
+};
+
+}  // namespace healthgap::engine
