@@ -13,8 +13,8 @@ namespace healthgap::eval {
 
 // Why one probe or API sample counts as failed. Bounded: exported as the `reason` label.
 enum class FailureReason {
-  kStatus,             // response arrived with an unexpected status code
-  kSlow,               // response arrived but later than the latency budget
+  kStatus,  // response arrived with an unexpected status code
+  kSlow,    // response arrived but later than the latency budget
   kTimeout,
   kConnectionRefused,
   kConnectionReset,
@@ -27,16 +27,24 @@ enum class FailureReason {
 };
 inline constexpr std::size_t kFailureReasonCount = 11;
 inline constexpr std::array<FailureReason, kFailureReasonCount> kAllFailureReasons = {
-    FailureReason::kStatus,       FailureReason::kSlow,
-    FailureReason::kTimeout,      FailureReason::kConnectionRefused,
-    FailureReason::kConnectionReset, FailureReason::kDns,
-    FailureReason::kTls,          FailureReason::kTooLarge,
-    FailureReason::kBadResponse,  FailureReason::kRedirectLoop,
+    FailureReason::kStatus,
+    FailureReason::kSlow,
+    FailureReason::kTimeout,
+    FailureReason::kConnectionRefused,
+    FailureReason::kConnectionReset,
+    FailureReason::kDns,
+    FailureReason::kTls,
+    FailureReason::kTooLarge,
+    FailureReason::kBadResponse,
+    FailureReason::kRedirectLoop,
     FailureReason::kOther,
 };
 
 // Stable snake_case name ("status", "slow", "timeout", "connection_refused", ...).
 std::string_view ToString(FailureReason reason);
+
+// The failure reason for a transport error; nullopt for ErrorKind::kNone (a response arrived).
+std::optional<FailureReason> ReasonForError(probe::ErrorKind kind);
 
 // What one request means for the side that made it.
 struct Outcome {
@@ -45,7 +53,8 @@ struct Outcome {
 };
 
 // Judges a transport result against what the config expects. `latency_budget` applies only to
-// API samples (health checks have their timeout instead).
+// API samples (health checks have their timeout instead). Precedence: transport error, then
+// status, then latency; a slow 500 counts as "status".
 Outcome Classify(const probe::HttpResult& result, const config::StatusMatcher& expected,
                  std::optional<config::Millis> latency_budget = std::nullopt);
 

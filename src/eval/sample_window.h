@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <vector>
 
 #include "common/clock.h"
 #include "eval/outcome.h"
@@ -19,22 +20,26 @@ struct SampleRecord {
 struct WindowSummary {
   int total = 0;
   int failures = 0;
-  double error_ratio = 0;  // failures / total; 0 when total == 0
+  double error_ratio = 0;                                     // failures / total; 0 when total == 0
   std::array<int, kFailureReasonCount> failures_by_reason{};  // indexed by FailureReason
   Duration latency_p50{0};
   Duration latency_p99{0};
   Duration latency_max{0};
 };
 
+// Nearest-rank percentile (0 < p <= 100) of ascending `sorted`; zero for an empty input.
+Duration NearestRankPercentile(const std::vector<Duration>& sorted, double p);
+
 // Sliding time window of API sample outcomes. Records older than `span` before `now` are
-// dropped on Summarize. Bounded: at most `max_records` are kept (oldest dropped first).
-// Pure; not thread-safe.
+// dropped on Summarize (a record exactly `span` old is kept). Bounded: at most `max_records` are
+// kept (oldest dropped first). Pure; not thread-safe.
 class SampleWindow {
  public:
   explicit SampleWindow(Duration span, std::size_t max_records = 10'000);
 
   void Add(const SampleRecord& record);
   WindowSummary Summarize(TimePoint now);
+  std::size_t size() const { return records_.size(); }
 
  private:
   void Evict(TimePoint now);

@@ -19,9 +19,9 @@ enum class Verdict {
   kDown,           // LB took it out and the API fails: the LB is right
   kFalseNegative,  // LB took it out while the API works: capacity wrongly removed
 };
-inline constexpr std::array<Verdict, 5> kAllVerdicts = {
-    Verdict::kUnknown, Verdict::kHealthy, Verdict::kMismatch, Verdict::kDown,
-    Verdict::kFalseNegative};
+inline constexpr std::array<Verdict, 5> kAllVerdicts = {Verdict::kUnknown, Verdict::kHealthy,
+                                                        Verdict::kMismatch, Verdict::kDown,
+                                                        Verdict::kFalseNegative};
 
 // "unknown", "healthy", "mismatch", "down", "false-negative".
 std::string_view ToString(Verdict verdict);
@@ -41,8 +41,24 @@ struct Decision {
   std::string reason;
 };
 
-// Pure: the verdict from both views and the configured thresholds.
+// Pure: the verdict from both views and the configured thresholds. Unknown while the LB state is
+// unknown or the window holds fewer than min_samples; otherwise the API is failing iff
+// api.error_ratio > max_error_ratio (a ratio exactly at the threshold is not failing).
 Decision Decide(const HealthSummary& health, const WindowSummary& api,
                 const config::Evaluation& thresholds);
+
+// Building blocks of Decision::reason, exposed for tests.
+
+// Human duration: "0.4 ms", "12 ms", "2.5 s", "75 s".
+std::string FormatDuration(Duration d);
+
+// The most frequent failure reasons, by count then enum order: "timeout: 30, status: 8".
+// At most `limit` entries; empty when there are no failures.
+std::string TopFailureReasons(const std::array<int, kFailureReasonCount>& failures_by_reason,
+                              std::size_t limit = 3);
+
+// The last health check in a few words: "200 in 2 ms", or the transport error alone
+// ("connection_refused").
+std::string DescribeLastHealthCheck(const HealthSummary& health);
 
 }  // namespace healthgap::eval

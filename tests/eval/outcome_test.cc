@@ -1,0 +1,126 @@
+#include "eval/outcome.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+namespace healthgap::eval {
+namespace {
+
+using std::chrono::milliseconds;
+
+probe::HttpResult Response(int status, Duration total = milliseconds(10)) {
+  probe::HttpResult result;
+  result.status_code = status;
+  result.total = total;
+  return result;
+}
+
+probe::HttpResult TransportError(probe::ErrorKind kind) {
+  probe::HttpResult result;
+  result.error = kind;
+  return result;
+}
+
+const config::StatusMatcher k2xx;
+
+TEST(FailureReasonNames, AreStableAndUnique) {
+  EXPECT_EQ(ToString(FailureReason::kStatus), "status");
+  EXPECT_EQ(ToString(FailureReason::kSlow), "slow");
+  EXPECT_EQ(ToString(FailureReason::kTimeout), "timeout");
+  EXPECT_EQ(ToString(FailureReason::kConnectionRefused), "connection_refused");
+  EXPECT_EQ(ToString(FailureReason::kConnectionReset), "connection_reset");
+  EXPECT_EQ(ToString(FailureReason::kDns), "dns");
+  EXPECT_EQ(ToString(FailureReason::kTls), "tls");
+  EXPECT_EQ(ToString(FailureReason::kTooLarge), "too_large");
+  EXPECT_EQ(ToString(FailureReason::kBadResponse), "bad_response");
+  EXPECT_EQ(ToString(FailureReason::kRedirectLoop), "redirect_loop");
+  EXPECT_EQ(ToString(FailureReason::kOther), "other");
+  std::set<std::string_view> names;
+  for (std::size_t i = 0; i < kAllFailureReasons.size(); ++i) {
+    // The array doubles as an index: failures_by_reason[i] must mean kAllFailureReasons[i].
+    EXPECT_EQ(static_cast<std::size_t>(kAllFailureReasons[i]), i);
+    names.insert(ToString(kAllFailureReasons[i]));
+  }
+  EXPECT_EQ(names.size(), kFailureReasonCount);
+}
+
+struct ErrorCase {
+  probe::ErrorKind kind;
+  FailureReason reason;
+};
+
+class ClassifyTransportError : public ::testing::TestWithParam<ErrorCase> {};
+
+TEST_P(ClassifyTransportError, MapsToMatchingReason) {
+  const Outcome outcome = Classify(TransportError(GetParam().kind), k2xx);
+  EXPECT_FALSE(outcome.success);
+  ASSERT_TRUE(outcome.reason.has_value());
+  EXPECT_EQ(*outcome.reason, GetParam().reason) << ToString(*outcome.reason);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryErrorKind, ClassifyTransportError,
+    ::testing::Values(
+        ErrorCase{probe::ErrorKind::kTimeout, FailureReason::kTimeout},
+        ErrorCase{probe::ErrorKind::kConnectionRefused, FailureReason::kConnectionRefused},
+        ErrorCase{probe::ErrorKind::kConnectionReset, FailureReason::kConnectionReset},
+        ErrorCase{probe::ErrorKind::kDnsFailure, FailureReason::kDns},
+        ErrorCase{probe::ErrorKind::kTls, FailureReason::kTls},
+        ErrorCase{probe::ErrorKind::kTooLarge, FailureReason::kTooLarge},
+        ErrorCase{probe::ErrorKind::kBadResponse, FailureReason::kBadResponse},
+        ErrorCase{probe::ErrorKind::kTooManyRedirects, FailureReason::kRedirectLoop},
+        ErrorCase{probe::ErrorKind::kOther, FailureReason::kOther}));
+
+TEST(ReasonForError, NoneMeansNoFailure) {
+  EXPECT_FALSE(ReasonForError(probe::ErrorKind::kNone).has_value());
+}
+
+TEST(Classify, TransportErrorWinsOverStatus) {
+  probe::HttpResult result = TransportError(probe::ErrorKind::kConnectionReset);
+  result.status_code = 200;  // headers arrived, then the peer reset mid-body
+  EXPECT_EQ(Classify(result, k2xx).reason, FailureReason::kConnectionReset);
+}
+
+TEST(Classify, MatchingStatusSucceeds) {
+  const Outcome outcome = Classify(Response(204), k2xx);
+  EXPECT_TRUE(outcome.success);
+  EXPECT_FALSE(outcome.reason.has_value());
+}
+
+TEST(Classify, UnmatchedStatusFails) {
+  EXPECT_EQ(Classify(Response(500), k2xx).reason, FailureReason::kStatus);
+  EXPECT_EQ(Classify(Response(302), k2xx).reason, FailureReason::kStatus);
+  EXPECT_FALSE(Classify(Response(500), k2xx).success);
+}
+
+TEST(Classify, RangeBoundariesAreInclusive) {
+  const config::StatusMatcher health{{{200, 399}}};
+  EXPECT_TRUE(Classify(Response(200), health).success);
+  EXPECT_TRUE(Classify(Response(399), health).success);
+  EXPECT_FALSE(Classify(Response(199), health).success);
+  EXPECT_FALSE(Classify(Response(400), health).success);
+}
+
+TEST(Classify, OverBudgetIsSlow) {
+  const Outcome outcome = Classify(Response(200, milliseconds(301)), k2xx, milliseconds(300));
+  EXPECT_FALSE(outcome.success);
+  EXPECT_EQ(outcome.reason, FailureReason::kSlow);
+}
+
+TEST(Classify, ExactlyAtBudgetIsFine) {
+  EXPECT_TRUE(Classify(Response(200, milliseconds(300)), k2xx, milliseconds(300)).success);
+}
+
+TEST(Classify, NoBudgetNeverSlow) {
+  EXPECT_TRUE(Classify(Response(200, std::chrono::seconds(60)), k2xx).success);
+}
+
+TEST(Classify, SlowErrorStatusCountsAsStatus) {
+  EXPECT_EQ(Classify(Response(503, milliseconds(900)), k2xx, milliseconds(300)).reason,
+            FailureReason::kStatus);
+}
+
+}  // namespace
+}  // namespace healthgap::eval

@@ -1,0 +1,192 @@
+#include "eval/verdict.h"
+
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <set>
+#include <utility>
+
+namespace healthgap::eval {
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+HealthSummary Health(LbState state, int status = 200, Duration latency = milliseconds(2),
+                     probe::ErrorKind error = probe::ErrorKind::kNone) {
+  return {state, status, latency, error};
+}
+
+HealthSummary HealthError(LbState state, probe::ErrorKind error) {
+  return {state, 0, milliseconds(1), error};
+}
+
+WindowSummary Api(int total, std::initializer_list<std::pair<FailureReason, int>> failures = {}) {
+  WindowSummary summary;
+  summary.total = total;
+  for (const auto& [reason, count] : failures) {
+    summary.failures_by_reason[static_cast<std::size_t>(reason)] += count;
+    summary.failures += count;
+  }
+  summary.error_ratio = total == 0 ? 0 : static_cast<double>(summary.failures) / total;
+  return summary;
+}
+
+config::Evaluation Thresholds(double max_error_ratio = 0.2, int min_samples = 5) {
+  config::Evaluation evaluation;
+  evaluation.max_error_ratio = max_error_ratio;
+  evaluation.min_samples = min_samples;
+  return evaluation;
+}
+
+TEST(VerdictNames, AreStable) {
+  EXPECT_EQ(ToString(Verdict::kUnknown), "unknown");
+  EXPECT_EQ(ToString(Verdict::kHealthy), "healthy");
+  EXPECT_EQ(ToString(Verdict::kMismatch), "mismatch");
+  EXPECT_EQ(ToString(Verdict::kDown), "down");
+  EXPECT_EQ(ToString(Verdict::kFalseNegative), "false-negative");
+  std::set<std::string_view> names;
+  for (Verdict v : kAllVerdicts) names.insert(ToString(v));
+  EXPECT_EQ(names.size(), kAllVerdicts.size());
+}
+
+TEST(Decide, HealthyHasNoReason) {
+  const Decision d = Decide(Health(LbState::kHealthy), Api(40), Thresholds());
+  EXPECT_EQ(d.verdict, Verdict::kHealthy);
+  EXPECT_EQ(d.reason, "");
+}
+
+TEST(Decide, MismatchWhenHealthyLbAndFailingApi) {
+  const Decision d = Decide(Health(LbState::kHealthy, 200, milliseconds(2)),
+                            Api(40, {{FailureReason::kTimeout, 38}}), Thresholds());
+  EXPECT_EQ(d.verdict, Verdict::kMismatch);
+  EXPECT_EQ(d.reason, "health check 200 in 2 ms while 38/40 API samples failed (timeout: 38)");
+}
+
+TEST(Decide, MismatchListsTopThreeReasonsByCount) {
+  const Decision d = Decide(Health(LbState::kHealthy, 204, microseconds(400)),
+                            Api(40, {{FailureReason::kStatus, 3},
+                                     {FailureReason::kTimeout, 20},
+                                     {FailureReason::kSlow, 3},
+                                     {FailureReason::kDns, 1}}),
+                            Thresholds());
+  EXPECT_EQ(d.verdict, Verdict::kMismatch);
+  EXPECT_EQ(d.reason,
+            "health check 204 in 0.4 ms while 27/40 API samples failed "
+            "(timeout: 20, status: 3, slow: 3)");
+}
+
+TEST(Decide, DownWhenUnhealthyLbAndFailingApi) {
+  const Decision d = Decide(HealthError(LbState::kUnhealthy, probe::ErrorKind::kTimeout),
+                            Api(40, {{FailureReason::kTimeout, 40}}), Thresholds());
+  EXPECT_EQ(d.verdict, Verdict::kDown);
+  EXPECT_EQ(d.reason, "health check failing (timeout) and 40/40 API samples failed (timeout: 40)");
+}
+
+TEST(Decide, FalseNegativeWhenUnhealthyLbAndWorkingApi) {
+  const Decision d = Decide(HealthError(LbState::kUnhealthy, probe::ErrorKind::kConnectionRefused),
+                            Api(40), Thresholds());
+  EXPECT_EQ(d.verdict, Verdict::kFalseNegative);
+  EXPECT_EQ(d.reason,
+            "health check failing (connection_refused) while 40/40 API samples succeeded");
+}
+
+TEST(Decide, FalseNegativeWithStatusFailure) {
+  const Decision d = Decide(Health(LbState::kUnhealthy, 503, milliseconds(1500)),
+                            Api(10, {{FailureReason::kStatus, 1}}), Thresholds());
+  EXPECT_EQ(d.verdict, Verdict::kFalseNegative);
+  EXPECT_EQ(d.reason, "health check failing (503 in 1.5 s) while 9/10 API samples succeeded");
+}
+
+TEST(Decide, UnknownWhileLbUndecided) {
+  const Decision d = Decide(Health(LbState::kUnknown), Api(40), Thresholds());
+  EXPECT_EQ(d.verdict, Verdict::kUnknown);
+  EXPECT_EQ(d.reason, "waiting for data: load balancer state not decided yet");
+}
+
+TEST(Decide, UnknownEvenIfApiFailsWhileLbUndecided) {
+  const Decision d =
+      Decide(Health(LbState::kUnknown), Api(40, {{FailureReason::kStatus, 40}}), Thresholds());
+  EXPECT_EQ(d.verdict, Verdict::kUnknown);
+}
+
+TEST(Decide, UnknownBelowMinSamples) {
+  const Decision d =
+      Decide(Health(LbState::kHealthy), Api(4, {{FailureReason::kTimeout, 4}}), Thresholds(0.2, 5));
+  EXPECT_EQ(d.verdict, Verdict::kUnknown);
+  EXPECT_EQ(d.reason, "waiting for data: 4/5 API samples in window");
+}
+
+TEST(Decide, UnknownNamesBothMissingSides) {
+  const Decision d = Decide(Health(LbState::kUnknown), Api(3), Thresholds(0.2, 5));
+  EXPECT_EQ(d.reason,
+            "waiting for data: load balancer state not decided yet, 3/5 API samples in "
+            "window");
+}
+
+TEST(Decide, ExactlyMinSamplesDecides) {
+  const Decision d =
+      Decide(Health(LbState::kHealthy), Api(5, {{FailureReason::kTimeout, 5}}), Thresholds(0.2, 5));
+  EXPECT_EQ(d.verdict, Verdict::kMismatch);
+}
+
+TEST(Decide, RatioExactlyAtThresholdIsNotFailing) {
+  // 8/40 == 0.2 exactly in double arithmetic.
+  const WindowSummary at_threshold = Api(40, {{FailureReason::kStatus, 8}});
+  ASSERT_EQ(at_threshold.error_ratio, 0.2);
+  EXPECT_EQ(Decide(Health(LbState::kHealthy), at_threshold, Thresholds(0.2)).verdict,
+            Verdict::kHealthy);
+  EXPECT_EQ(Decide(Health(LbState::kUnhealthy, 503), at_threshold, Thresholds(0.2)).verdict,
+            Verdict::kFalseNegative);
+}
+
+TEST(Decide, RatioJustAboveThresholdIsFailing) {
+  const WindowSummary above = Api(40, {{FailureReason::kStatus, 9}});
+  EXPECT_EQ(Decide(Health(LbState::kHealthy), above, Thresholds(0.2)).verdict, Verdict::kMismatch);
+  EXPECT_EQ(Decide(Health(LbState::kUnhealthy, 503), above, Thresholds(0.2)).verdict,
+            Verdict::kDown);
+}
+
+TEST(Decide, ZeroToleranceFailsOnAnyError) {
+  EXPECT_EQ(
+      Decide(Health(LbState::kHealthy), Api(100, {{FailureReason::kSlow, 1}}), Thresholds(0.0))
+          .verdict,
+      Verdict::kMismatch);
+  EXPECT_EQ(Decide(Health(LbState::kHealthy), Api(100), Thresholds(0.0)).verdict,
+            Verdict::kHealthy);
+}
+
+TEST(FormatDuration, ReadableUnits) {
+  EXPECT_EQ(FormatDuration(Duration{0}), "0.0 ms");
+  EXPECT_EQ(FormatDuration(microseconds(400)), "0.4 ms");
+  EXPECT_EQ(FormatDuration(milliseconds(2)), "2 ms");
+  EXPECT_EQ(FormatDuration(microseconds(12'400)), "12 ms");
+  EXPECT_EQ(FormatDuration(milliseconds(999)), "999 ms");
+  EXPECT_EQ(FormatDuration(seconds(1)), "1 s");
+  EXPECT_EQ(FormatDuration(milliseconds(2500)), "2.5 s");
+  EXPECT_EQ(FormatDuration(seconds(75)), "75 s");
+}
+
+TEST(TopFailureReasons, EmptyWithoutFailures) { EXPECT_EQ(TopFailureReasons({}), ""); }
+
+TEST(TopFailureReasons, TiesKeepEnumOrderAndLimitApplies) {
+  std::array<int, kFailureReasonCount> counts{};
+  counts[static_cast<std::size_t>(FailureReason::kOther)] = 2;
+  counts[static_cast<std::size_t>(FailureReason::kStatus)] = 2;
+  counts[static_cast<std::size_t>(FailureReason::kTls)] = 5;
+  EXPECT_EQ(TopFailureReasons(counts), "tls: 5, status: 2, other: 2");
+  EXPECT_EQ(TopFailureReasons(counts, 1), "tls: 5");
+}
+
+TEST(DescribeLastHealthCheck, StatusErrorOrNothing) {
+  EXPECT_EQ(DescribeLastHealthCheck(Health(LbState::kHealthy, 200, milliseconds(3))),
+            "200 in 3 ms");
+  EXPECT_EQ(
+      DescribeLastHealthCheck(HealthError(LbState::kUnhealthy, probe::ErrorKind::kDnsFailure)),
+      "dns");
+  EXPECT_EQ(DescribeLastHealthCheck(HealthSummary{}), "no result yet");
+}
+
+}  // namespace
+}  // namespace healthgap::eval
