@@ -1,0 +1,69 @@
+#include "server/exporter_server.h"
+
+#include <httplib.h>
+
+namespace healthgap::server {
+
+namespace {
+constexpr char kExpositionContentType[] = "text/plain; version=0.0.4; charset=utf-8";
+}  // namespace
+
+ExporterServer::ExporterServer(Endpoints endpoints)
+    : endpoints_(std::move(endpoints)), server_(std::make_unique<httplib::Server>()) {
+  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(endpoints_.metrics(), kExpositionContentType);
+  });
+  server_->Get("/", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(endpoints_.status_html(), "text/html; charset=utf-8");
+  });
+  server_->Get("/api/v1/status", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(endpoints_.status_json(), "application/json");
+  });
+  server_->Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("Healthy\n", "text/plain");
+  });
+  // Ready as soon as we serve: a config is loaded before the server starts.
+  server_->Get("/-/ready", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("Ready\n", "text/plain");
+  });
+  server_->Post("/-/reload", [this](const httplib::Request&, httplib::Response& res) {
+    if (auto error = endpoints_.reload()) {
+      res.status = 500;
+      res.set_content("failed to reload config: " + *error + "\n", "text/plain");
+    } else {
+      res.set_content("config reloaded\n", "text/plain");
+    }
+  });
+  // Scrapes and reloads are small: refuse large request bodies outright.
+  server_->set_payload_max_length(64 * 1024);
+}
+
+ExporterServer::~ExporterServer() { Stop(); }
+
+bool ExporterServer::Start(const ListenAddress& address, std::string* error) {
+  if (address.port == 0) {
+    port_ = server_->bind_to_any_port(address.host);
+  } else if (server_->bind_to_port(address.host, address.port)) {
+    port_ = address.port;
+  } else {
+    port_ = -1;
+  }
+  if (port_ <= 0) {
+    if (error) {
+      *error = "cannot listen on " + address.host + ":" + std::to_string(address.port) +
+               " (address in use or not available)";
+    }
+    return false;
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return true;
+}
+
+void ExporterServer::Stop() {
+  if (thread_.joinable()) {
+    server_->stop();
+    thread_.join();
+  }
+}
+
+}  // namespace healthgap::server

@@ -1,0 +1,207 @@
+#include "engine/engine.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/fake_http_client.h"
+
+namespace healthgap::engine {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::FakeHttpClient;
+using testing::Response;
+using testing::TransportError;
+
+config::Target MakeTarget(std::string name) {
+  config::Target target;
+  target.name = std::move(name);
+  target.base_url = "http://127.0.0.1:1";
+  target.labels = {{"team", "payments"}};
+  target.health.interval = seconds(10);
+  target.health.timeout = seconds(5);
+  target.health.healthy_threshold = 2;
+  target.health.unhealthy_threshold = 2;
+  config::ApiSample sample;
+  sample.name = "data";
+  sample.path = "/api/data";
+  sample.interval = seconds(5);
+  sample.timeout = seconds(5);
+  target.samples.push_back(sample);
+  target.evaluation.window = seconds(60);
+  target.evaluation.min_samples = 4;
+  target.evaluation.max_error_ratio = 0.2;
+  return target;
+}
+
+config::Config MakeConfig(std::vector<config::Target> targets) {
+  config::Config config;
+  config.source = "<test>";
+  config.targets = std::move(targets);
+  return config;
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  // Moves time by one second at a time for `span`, dispatching what falls due and answering
+  // health and API requests with the given results.
+  void Run(Duration span, const probe::HttpResult& health, const probe::HttpResult& api) {
+    for (Duration elapsed{0}; elapsed < span; elapsed += seconds(1)) {
+      clock_.Advance(seconds(1));
+      engine_.DispatchDue();
+      client_.CompleteMatching("/health", health);
+      client_.CompleteMatching("/api/data", api);
+    }
+  }
+
+  const TargetSnapshot& Only(const EngineSnapshot& snapshot) {
+    EXPECT_EQ(snapshot.targets.size(), 1u);
+    return snapshot.targets.front();
+  }
+
+  FakeClock clock_;
+  FakeHttpClient client_;
+  Engine engine_{clock_, client_};
+};
+
+TEST_F(EngineTest, UnknownBeforeAnyResult) {
+  engine_.Apply(MakeConfig({MakeTarget("a")}));
+  const EngineSnapshot snapshot = engine_.Snapshot();
+  const TargetSnapshot& target = Only(snapshot);
+  EXPECT_EQ(target.name, "a");
+  EXPECT_EQ(target.labels.at("team"), "payments");
+  EXPECT_FALSE(target.last_health.has_result);
+  EXPECT_EQ(target.decision.verdict, eval::Verdict::kUnknown);
+}
+
+TEST_F(EngineTest, EachJobRunsOncePerInterval) {
+  engine_.Apply(MakeConfig({MakeTarget("a")}));
+  int health = 0;
+  int api = 0;
+  for (int i = 0; i < 60; ++i) {
+    clock_.Advance(seconds(1));
+    engine_.DispatchDue();
+    health += client_.CompleteMatching("/health", Response(200));
+    api += client_.CompleteMatching("/api/data", Response(200));
+  }
+  EXPECT_EQ(health, 6);  // every 10 s
+  EXPECT_EQ(api, 12);    // every 5 s
+  const EngineSnapshot snapshot = engine_.Snapshot();
+  EXPECT_EQ(snapshot.stats.health_probes_sent, 6u);
+  EXPECT_EQ(snapshot.stats.api_samples_sent, 12u);
+  EXPECT_EQ(snapshot.stats.in_flight, 0u);
+}
+
+TEST_F(EngineTest, HealthRequestsUseFreshConnectionsAndNoRedirects) {
+  engine_.Apply(MakeConfig({MakeTarget("a")}));
+  clock_.Advance(seconds(10));
+  engine_.DispatchDue();
+  bool saw_health = false;
+  bool saw_api = false;
+  for (const auto& call : client_.TakeAll()) {
+    if (call.request.url == "http://127.0.0.1:1/health") {
+      saw_health = true;
+      EXPECT_FALSE(call.request.reuse_connection);
+      EXPECT_EQ(call.request.max_redirects, 0);
+      EXPECT_EQ(call.request.timeout, seconds(5));
+    } else {
+      EXPECT_EQ(call.request.url, "http://127.0.0.1:1/api/data");
+      saw_api = true;
+      EXPECT_TRUE(call.request.reuse_connection);
+    }
+  }
+  EXPECT_TRUE(saw_health);
+  EXPECT_TRUE(saw_api);
+}
+
+TEST_F(EngineTest, HealthyWhenBothSidesWork) {
+  engine_.Apply(MakeConfig({MakeTarget("a")}));
+  Run(seconds(40), Response(200), Response(200));
+  const EngineSnapshot snapshot = engine_.Snapshot();
+  const TargetSnapshot& target = Only(snapshot);
+  EXPECT_EQ(target.lb.state, eval::LbState::kHealthy);
+  EXPECT_EQ(target.decision.verdict, eval::Verdict::kHealthy);
+  EXPECT_TRUE(target.last_health.success);
+  EXPECT_EQ(target.last_health.status_code, 200);
+}
+
+TEST_F(EngineTest, MismatchWhenHealthPassesAndApiFails) {
+  engine_.Apply(MakeConfig({MakeTarget("a")}));
+  Run(seconds(40), Response(200), Response(500));
+  const EngineSnapshot snapshot = engine_.Snapshot();
+  const TargetSnapshot& target = Only(snapshot);
+  EXPECT_EQ(target.decision.verdict, eval::Verdict::kMismatch);
+  EXPECT_FALSE(target.decision.reason.empty());
+  ASSERT_EQ(target.samples.size(), 1u);
+  EXPECT_EQ(target.samples[0].requests_total, 8u);
+  EXPECT_EQ(target.samples[0].failures_total[static_cast<int>(eval::FailureReason::kStatus)], 8u);
+  EXPECT_DOUBLE_EQ(target.api_window.error_ratio, 1.0);
+}
+
+TEST_F(EngineTest, DownWhenBothSidesFail) {
+  engine_.Apply(MakeConfig({MakeTarget("a")}));
+  Run(seconds(40), TransportError(probe::ErrorKind::kConnectionRefused),
+      TransportError(probe::ErrorKind::kConnectionRefused));
+  const EngineSnapshot snapshot = engine_.Snapshot();
+  const TargetSnapshot& target = Only(snapshot);
+  EXPECT_EQ(target.lb.state, eval::LbState::kUnhealthy);
+  EXPECT_EQ(target.decision.verdict, eval::Verdict::kDown);
+  EXPECT_EQ(target.health_failures_total[static_cast<int>(
+                eval::FailureReason::kConnectionRefused)],
+            4u);
+}
+
+TEST_F(EngineTest, FalseNegativeWhenHealthFailsAndApiWorks) {
+  engine_.Apply(MakeConfig({MakeTarget("a")}));
+  Run(seconds(40), Response(503), Response(200));
+  EXPECT_EQ(Only(engine_.Snapshot()).decision.verdict, eval::Verdict::kFalseNegative);
+}
+
+TEST_F(EngineTest, OldFailuresLeaveTheWindowAndTheVerdictRecovers) {
+  engine_.Apply(MakeConfig({MakeTarget("a")}));
+  Run(seconds(40), Response(200), Response(500));
+  ASSERT_EQ(Only(engine_.Snapshot()).decision.verdict, eval::Verdict::kMismatch);
+  Run(seconds(70), Response(200), Response(200));  // longer than the 60 s window
+  const EngineSnapshot snapshot = engine_.Snapshot();
+  EXPECT_EQ(Only(snapshot).decision.verdict, eval::Verdict::kHealthy);
+  EXPECT_EQ(Only(snapshot).api_window.failures, 0);
+}
+
+TEST_F(EngineTest, ReloadKeepsStateOfRemainingTargetsAndDropsRemovedOnes) {
+  engine_.Apply(MakeConfig({MakeTarget("a"), MakeTarget("b")}));
+  Run(seconds(40), Response(200), Response(500));
+  engine_.Apply(MakeConfig({MakeTarget("a"), MakeTarget("c")}));
+  const EngineSnapshot snapshot = engine_.Snapshot();
+  ASSERT_EQ(snapshot.targets.size(), 2u);
+  EXPECT_EQ(snapshot.targets[0].name, "a");
+  EXPECT_EQ(snapshot.targets[0].decision.verdict, eval::Verdict::kMismatch);
+  EXPECT_EQ(snapshot.targets[0].samples[0].requests_total, 8u);
+  EXPECT_EQ(snapshot.targets[1].name, "c");
+  EXPECT_EQ(snapshot.targets[1].decision.verdict, eval::Verdict::kUnknown);
+}
+
+TEST_F(EngineTest, CompletionsForRemovedTargetsAreHarmless) {
+  engine_.Apply(MakeConfig({MakeTarget("a")}));
+  clock_.Advance(seconds(10));
+  engine_.DispatchDue();
+  auto calls = client_.TakeAll();
+  ASSERT_FALSE(calls.empty());
+  engine_.Apply(MakeConfig({MakeTarget("b")}));
+  for (auto& call : calls) call.done(Response(500));
+  const EngineSnapshot snapshot = engine_.Snapshot();
+  EXPECT_EQ(Only(snapshot).name, "b");
+  EXPECT_EQ(Only(snapshot).samples[0].requests_total, 0u);
+}
+
+TEST_F(EngineTest, LagIsMeasuredAgainstTheSchedule) {
+  engine_.Apply(MakeConfig({MakeTarget("a")}));
+  clock_.Advance(seconds(10) + milliseconds(400));  // every job is due, some up to 10 s late
+  engine_.DispatchDue();
+  const EngineSnapshot snapshot = engine_.Snapshot();
+  EXPECT_EQ(snapshot.stats.scheduling_lag.count(), 2u);
+  EXPECT_GT(snapshot.stats.scheduling_lag.sum(), 0.0);
+  EXPECT_EQ(snapshot.stats.in_flight, 2u);
+}
+
+}  // namespace
+}  // namespace healthgap::engine
