@@ -1,0 +1,44 @@
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace healthgap::demo {
+
+// One failure mode from the "health check passes, app fails" playbook, plus the honest baseline.
+enum class DemoMode {
+  kHonest,          // database up; health and API agree: 200
+  kShallowHealth,   // database down; /health does not check it
+  kPoolExhaustion,  // pool leaked; API waits then 503; /health uses a direct connection
+  kCachedHealth,    // /health replays a response cached while the database was still up
+  kDeadlock,        // API handlers stuck behind a deadlocked lock; /health served apart
+  kFalseNegative,   // /health fails on an optional dependency the API does not need
+};
+
+// The CLI name: "honest", "shallow-health", "pool-exhaustion", "cached-health", "deadlock",
+// "false-negative".
+std::string_view ToString(DemoMode mode);
+
+// Inverse of ToString; nullopt for anything else (exact, case-sensitive match).
+std::optional<DemoMode> ParseDemoMode(std::string_view name);
+
+// Every mode in the order the demo shows them.
+std::span<const DemoMode> AllDemoModes();
+
+// "honest, shallow-health, ...": for usage and error messages.
+std::string DemoModeNames();
+
+// What a prober should observe against a backend in this mode: the single source of truth
+// shared by `healthgap demo` and the tests.
+struct DemoExpectation {
+  bool health_passes;                 // GET /health answers 2xx in time
+  bool api_passes;                    // GET /api/data and /api/orders answer 2xx in time
+  std::string_view expected_verdict;  // as eval::ToString(Verdict)
+  std::string_view explanation;       // one line for humans
+};
+
+DemoExpectation ExpectationFor(DemoMode mode);
+
+}  // namespace healthgap::demo
