@@ -1,2 +1,121 @@
-// Placeholder until the subcommands land.
-int main() { return 0; }
+// healthgap: does your health check tell the truth?
+// Subcommands: serve, check, check-config, demo, demo-backend, version.
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/check.h"
+#include "cli/demo.h"
+#include "cli/serve.h"
+#include "common/log.h"
+#include "config/values.h"
+#include "demo/backend.h"
+#include "demo/mode.h"
+#include "probe/curl_multi_client.h"
+
+namespace {
+
+using namespace healthgap;
+
+constexpr int kUsageError = 2;
+
+// CLI11 validator for Prometheus-style durations ("5s", "1m30s").
+CLI::Validator DurationValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        auto parsed = config::ParseDurationText(text);
+        return parsed.value ? std::string() : parsed.error;
+      },
+      "DURATION");
+}
+
+std::chrono::seconds ToSeconds(const std::string& text) {
+  const auto parsed = config::ParseDuration(text);
+  return parsed ? std::chrono::duration_cast<std::chrono::seconds>(*parsed)
+                : std::chrono::seconds(0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "healthgap: probes health checks as a load balancer does and real endpoints as "
+      "users do, and tells you when the health check lies."};
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log.level", log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+
+  cli::ServeOptions serve;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Probe the configured targets, serve /metrics");
+  serve_cmd->add_option("--config", serve.config_file, "YAML config file")->required();
+  serve_cmd->add_option("--web.listen-address", serve.listen_address,
+                        "Address for /metrics, HOST:PORT or :PORT", true);
+
+  std::string config_to_check;
+  CLI::App* check_config_cmd =
+      app.add_subcommand("check-config", "Validate a config file; exit 0 if valid, 2 if not");
+  check_config_cmd->add_option("file", config_to_check, "YAML config file")->required();
+
+  cli::CheckOptions check;
+  CLI::App* check_cmd =
+      app.add_subcommand("check", "One-shot: does this target's health check tell the truth?");
+  cli::AddCheckOptions(*check_cmd, check);
+
+  cli::DemoOptions demo;
+  std::string demo_duration = "0s";
+  std::string demo_print_every = "5s";
+  CLI::App* demo_cmd = app.add_subcommand(
+      "demo", "Run one demo backend per failure mode and the exporter probing them");
+  demo_cmd->add_option("--web.listen-address", demo.listen_address,
+                       "Address for the exporter's /metrics", true);
+  demo_cmd->add_option("--duration", demo_duration, "Stop after this long (default: never)")
+      ->check(DurationValidator());
+  demo_cmd->add_option("--print-every", demo_print_every, "How often to print verdicts", true)
+      ->check(DurationValidator());
+  demo_cmd->add_flag("--exit-when-settled", demo.exit_when_settled,
+                     "Exit 0 once every target shows its expected verdict; 1 if --duration "
+                     "runs out first");
+  demo_cmd->add_flag("--print-config", demo.print_config,
+                     "Print the embedded config (with the backends' ports) and exit");
+
+  std::string backend_mode;
+  std::string backend_listen = "127.0.0.1:8080";
+  CLI::App* backend_cmd =
+      app.add_subcommand("demo-backend", "Serve one demo backend reproducing a failure mode");
+  backend_cmd->add_option("--mode", backend_mode, demo::DemoModeNames())->required();
+  backend_cmd->add_option("--listen", backend_listen, "HOST:PORT", true);
+
+  app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return cli::ExitCodeForParseError(app, error, std::cout, std::cerr);
+  }
+  log::SetLevel(*log::ParseLevel(log_level));
+
+  if (serve_cmd->parsed()) return cli::RunServe(serve);
+  if (check_config_cmd->parsed()) return cli::RunCheckConfig(config_to_check);
+  if (check_cmd->parsed()) {
+    RealClock clock;
+    probe::CurlMultiClient client(clock);
+    return cli::RunCheck(check, client, std::cout);
+  }
+  if (demo_cmd->parsed()) {
+    demo.duration = ToSeconds(demo_duration);
+    demo.print_every = std::max(std::chrono::seconds(1), ToSeconds(demo_print_every));
+    return cli::RunDemo(demo);
+  }
+  if (backend_cmd->parsed()) {
+    const auto mode = demo::ParseDemoMode(backend_mode);
+    if (!mode) {
+      std::cerr << "unknown --mode \"" << backend_mode << "\"; want one of "
+                << demo::DemoModeNames() << "\n";
+      return kUsageError;
+    }
+    return demo::RunDemoBackend(*mode, backend_listen, std::cerr);
+  }
+  std::cout << "healthgap " << HEALTHGAP_VERSION << "\n";
+  return 0;
+}

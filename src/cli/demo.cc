@@ -1,0 +1,164 @@
+#include "cli/demo.h"
+
+#include <csignal>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#include "cli/exporter_app.h"
+#include "cli/signals.h"
+#include "common/log.h"
+#include "config/loader.h"
+#include "demo/backend.h"
+#include "demo/mode.h"
+#include "eval/verdict.h"
+
+namespace healthgap::cli {
+
+namespace {
+
+// Fast intervals so verdicts settle within seconds; thresholds as a careful LB would use them.
+constexpr char kDemoDefaults[] =
+    R"(# healthgap demo: the embedded config, with the demo backends' real ports.
+defaults:
+  health:
+    path: /health
+    interval: 2s
+    timeout: 1s
+    healthy_threshold: 2
+    unhealthy_threshold: 2
+  sample:
+    interval: 3s
+    timeout: 3s
+  evaluation:
+    window: 30s
+    max_error_ratio: 0.2
+    min_samples: 5
+targets:
+)";
+
+std::string Pad(std::string_view text, std::size_t width) {
+  std::string out(text);
+  if (out.size() < width) out.append(width - out.size(), ' ');
+  return out;
+}
+
+// Prints the live table; returns whether every target shows its expected verdict.
+bool PrintVerdicts(const engine::EngineSnapshot& snapshot, std::ostream& out) {
+  bool settled = true;
+  out << "\n"
+      << Pad("TARGET", 17) << Pad("EXPECTED", 16) << Pad("VERDICT", 16) << Pad("LB VIEW", 11)
+      << Pad("API (window)", 16) << "WHY\n";
+  for (const auto& target : snapshot.targets) {
+    const auto mode = demo::ParseDemoMode(target.name);
+    const std::string_view expected =
+        mode ? demo::ExpectationFor(*mode).expected_verdict : std::string_view("?");
+    const std::string_view verdict = eval::ToString(target.decision.verdict);
+    const bool as_expected = verdict == expected;
+    settled = settled && as_expected;
+    std::ostringstream api;
+    api << target.api_window.total - target.api_window.failures << "/" << target.api_window.total
+        << " ok";
+    out << Pad(target.name, 17) << Pad(expected, 16)
+        << Pad(std::string(verdict) + (as_expected ? "" : " *"), 16)
+        << Pad(eval::ToString(target.lb.state), 11) << Pad(api.str(), 16) << target.decision.reason
+        << "\n";
+  }
+  out << (settled ? "All verdicts as expected.\n"
+                  : "(* not yet the expected verdict: still collecting samples)\n");
+  out.flush();
+  return settled;
+}
+
+}  // namespace
+
+std::string DemoConfigYaml(const std::vector<std::string>& base_urls) {
+  std::string yaml = kDemoDefaults;
+  const auto modes = demo::AllDemoModes();
+  for (std::size_t i = 0; i < modes.size() && i < base_urls.size(); ++i) {
+    yaml += "  - name: " + std::string(demo::ToString(modes[i])) + "\n";
+    yaml += "    url: " + base_urls[i] + "\n";
+    yaml += "    labels: {scenario: demo}\n";
+    yaml += "    samples:\n";
+    yaml += "      - {name: data, path: /api/data}\n";
+    yaml += "      - {name: orders, path: /api/orders}\n";
+  }
+  return yaml;
+}
+
+int RunDemo(const DemoOptions& options) {
+  const auto address = server::ParseListenAddress(options.listen_address);
+  if (!address) {
+    std::cerr << "invalid --web.listen-address \"" << options.listen_address << "\"\n";
+    return 2;
+  }
+  BlockTerminationSignals();
+
+  std::vector<std::unique_ptr<demo::DemoBackend>> backends;
+  std::vector<std::string> base_urls;
+  for (demo::DemoMode mode : demo::AllDemoModes()) {
+    auto backend = std::make_unique<demo::DemoBackend>(mode);
+    std::string error;
+    if (!backend->Start(&error)) {
+      std::cerr << "cannot start demo backend " << demo::ToString(mode) << ": " << error << "\n";
+      return 1;
+    }
+    base_urls.push_back(backend->base_url());
+    backends.push_back(std::move(backend));
+  }
+
+  const std::string yaml = DemoConfigYaml(base_urls);
+  if (options.print_config) {
+    std::cout << yaml;
+    return 0;
+  }
+  config::LoadResult loaded = config::LoadString(yaml, "<embedded demo config>");
+  if (!loaded.config) {
+    std::cerr << "embedded demo config is invalid: " << loaded.error->Format() << "\n";
+    return 1;
+  }
+  ExporterApp app(std::move(*loaded.config), nullptr);
+  std::string error;
+  if (!app.Start(*address, &error)) {
+    std::cerr << error << "\n";
+    return 1;
+  }
+
+  const std::string exporter_url =
+      "http://" + (address->host == "0.0.0.0" ? std::string("127.0.0.1") : address->host) + ":" +
+      std::to_string(app.port());
+  std::cout << "healthgap demo: one backend per failure mode, probed as a load balancer and as "
+               "users would.\n\n";
+  for (const auto& backend : backends) {
+    const auto expectation = demo::ExpectationFor(backend->mode());
+    std::cout << "  " << Pad(demo::ToString(backend->mode()), 17) << backend->base_url() << "  "
+              << expectation.explanation << "\n";
+  }
+  std::cout << "\nMetrics:     " << exporter_url << "/metrics\n"
+            << "Status page: " << exporter_url << "/\n"
+            << "Try:         healthgap check " << backends[1]->base_url()
+            << " --health /health --sample /api/data\n"
+            << "Verdicts settle within about 15 s; Ctrl-C stops.\n";
+  std::cout.flush();
+
+  const auto started = std::chrono::steady_clock::now();
+  bool settled = false;
+  while (true) {
+    const int signal = WaitForSignal(options.print_every);
+    if (signal == SIGINT || signal == SIGTERM) break;
+    settled = PrintVerdicts(app.Snapshot(), std::cout);
+    if (options.exit_when_settled && settled) break;
+    if (options.duration.count() > 0 &&
+        std::chrono::steady_clock::now() - started >= options.duration) {
+      break;
+    }
+  }
+  app.Stop();
+  for (auto& backend : backends) backend->Stop();
+  return options.exit_when_settled && !settled ? 1 : 0;
+}
+
+}  // namespace healthgap::cli

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace healthgap::cli {
+
+struct DemoOptions {
+  std::string listen_address = "127.0.0.1:9310";
+  std::chrono::seconds print_every{5};
+  // 0: run until SIGINT/SIGTERM.
+  std::chrono::seconds duration{0};
+  // Stop as soon as every target shows its expected verdict (exit 0), or fail (exit 1) when
+  // `duration` runs out first. For CI and scripted runs.
+  bool exit_when_settled = false;
+  bool print_config = false;  // print the embedded config with the real ports and exit
+};
+
+// `healthgap demo`: one demo backend per failure mode on loopback, the exporter probing them with
+// the embedded config, and a live table of verdicts against what each backend should get.
+int RunDemo(const DemoOptions& options);
+
+// The embedded demo config for backends listening on `base_urls` (in AllDemoModes() order).
+std::string DemoConfigYaml(const std::vector<std::string>& base_urls);
+
+}  // namespace healthgap::cli

@@ -1,0 +1,77 @@
+#include "cli/exporter_app.h"
+
+#include "common/log.h"
+#include "metrics/collector.h"
+#include "server/status_page.h"
+
+namespace healthgap::cli {
+
+namespace {
+
+double UnixSeconds(std::chrono::system_clock::time_point at) {
+  return std::chrono::duration<double>(at.time_since_epoch()).count();
+}
+
+}  // namespace
+
+ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResult()> reload_source)
+    : client_(clock_),
+      engine_(clock_, client_),
+      reload_source_(std::move(reload_source)),
+      collector_(std::make_shared<metrics::SnapshotCollector>(
+          [this] { return engine_.Snapshot(); },
+          [this] {
+            std::lock_guard lock(reload_mu_);
+            return metrics::ExporterStatus{
+                .version = HEALTHGAP_VERSION,
+                .last_reload_successful = last_reload_successful_,
+                .last_reload_success_timestamp_seconds = last_reload_success_seconds_,
+            };
+          })),
+      server_(server::Endpoints{
+          .metrics = [this] { return metrics::SerializeText(collector_->Collect()); },
+          .status_html = [this] { return server::RenderStatusHtml(engine_.Snapshot()); },
+          .status_json = [this] { return server::RenderStatusJson(engine_.Snapshot()); },
+          .reload = [this] { return Reload(); },
+      }) {
+  engine_.Apply(initial);
+  last_reload_success_seconds_ = UnixSeconds(clock_.WallNow());
+}
+
+ExporterApp::~ExporterApp() { Stop(); }
+
+bool ExporterApp::Start(const server::ListenAddress& address, std::string* error) {
+  engine_.Start();
+  if (!server_.Start(address, error)) {
+    engine_.Stop();
+    return false;
+  }
+  return true;
+}
+
+void ExporterApp::Stop() {
+  server_.Stop();
+  engine_.Stop();
+}
+
+std::optional<std::string> ExporterApp::Reload() {
+  std::lock_guard lock(reload_mu_);
+  if (!reload_source_) {
+    last_reload_successful_ = false;
+    return std::string("this exporter was started without a config file to reload");
+  }
+  config::LoadResult loaded = reload_source_();
+  if (!loaded.config) {
+    last_reload_successful_ = false;
+    const std::string error = loaded.error ? loaded.error->Format() : "unknown error";
+    log::Error("config reload failed, keeping the running config", {{"err", error}});
+    return error;
+  }
+  engine_.Apply(*loaded.config);
+  last_reload_successful_ = true;
+  last_reload_success_seconds_ = UnixSeconds(clock_.WallNow());
+  log::Info("config reloaded", {{"targets", std::to_string(loaded.config->targets.size())}});
+  return std::nullopt;
+}
+
+}  // namespace healthgap::cli

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "common/clock.h"
+#include "config/loader.h"
+#include "engine/engine.h"
+#include "probe/curl_multi_client.h"
+#include "server/exporter_server.h"
+
+namespace healthgap::metrics {
+class SnapshotCollector;
+}
+
+namespace healthgap::cli {
+
+// The running exporter: probe engine, /metrics collector and HTTP server around one config,
+// with reload. Shared by `serve` and `demo`. Thread-safe.
+class ExporterApp {
+ public:
+  // `reload_source` produces the config a reload switches to (normally: read the file again);
+  // without one, reload reports that it is unsupported.
+  ExporterApp(config::Config initial, std::function<config::LoadResult()> reload_source);
+  ~ExporterApp();
+  ExporterApp(const ExporterApp&) = delete;
+  ExporterApp& operator=(const ExporterApp&) = delete;
+
+  bool Start(const server::ListenAddress& address, std::string* error);
+  void Stop();
+
+  // Switches to the config from reload_source; on error keeps the running config, flips
+  // healthgap_config_last_reload_successful to 0 and returns the error.
+  std::optional<std::string> Reload();
+
+  engine::EngineSnapshot Snapshot() const { return engine_.Snapshot(); }
+  int port() const { return server_.port(); }
+
+ private:
+  RealClock clock_;
+  probe::CurlMultiClient client_;
+  engine::Engine engine_;
+  std::function<config::LoadResult()> reload_source_;
+  std::shared_ptr<metrics::SnapshotCollector> collector_;
+  server::ExporterServer server_;
+
+  mutable std::mutex reload_mu_;
+  bool last_reload_successful_ = true;      // guarded by reload_mu_
+  double last_reload_success_seconds_ = 0;  // guarded by reload_mu_
+};
+
+}  // namespace healthgap::cli
