@@ -1,0 +1,262 @@
+#include "metrics/collector.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <deque>
+#include <initializer_list>
+#include <limits>
+#include <sstream>
+#include <string_view>
+#include <utility>
+
+#include "eval/lb_view.h"
+#include "eval/outcome.h"
+#include "eval/verdict.h"
+#include "metrics/names.h"
+
+namespace healthgap::metrics {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+using Labels = std::vector<ClientMetric::Label>;
+
+// Labels healthgap sets itself; a configured label of the same name would make duplicates.
+constexpr std::array<std::string_view, 9> kOwnLabels = {
+    "target", "sample", "reason", "phase", "state", "verdict", "kind", "version", "le"};
+
+bool IsOwnLabel(const std::string& name) {
+  return std::find(kOwnLabels.begin(), kOwnLabels.end(), name) != kOwnLabels.end();
+}
+
+// Sorted by name so the exposition is deterministic and matches Prometheus' own ordering.
+Labels With(Labels labels,
+            std::initializer_list<std::pair<std::string_view, std::string_view>> extra = {}) {
+  for (const auto& [name, value] : extra) labels.push_back({std::string(name), std::string(value)});
+  std::sort(labels.begin(), labels.end());
+  return labels;
+}
+
+Labels TargetLabels(const engine::TargetSnapshot& target) {
+  Labels labels = {{"target", target.name}};
+  for (const auto& [name, value] : target.labels) {
+    if (IsValidLabelName(name) && !IsOwnLabel(name)) labels.push_back({name, value});
+  }
+  return labels;
+}
+
+ClientMetric Gauge(Labels labels, double value) {
+  ClientMetric metric;
+  metric.label = std::move(labels);
+  metric.gauge.value = value;
+  return metric;
+}
+
+ClientMetric Counter(Labels labels, double value) {
+  ClientMetric metric;
+  metric.label = std::move(labels);
+  metric.counter.value = value;
+  return metric;
+}
+
+ClientMetric Histogram(Labels labels, const LatencyHistogram& histogram) {
+  ClientMetric metric;
+  metric.label = std::move(labels);
+  metric.histogram = ToCumulativeHistogram(histogram);
+  return metric;
+}
+
+// Families in names.h order; series are appended per target while walking the snapshot. A deque,
+// so references returned by Add stay valid as more families are added.
+class Families {
+ public:
+  MetricFamily& Add(const char* name, const char* help, MetricType type) {
+    families_.push_back({name, help, type, {}});
+    return families_.back();
+  }
+  std::vector<MetricFamily> Take() && {
+    std::vector<MetricFamily> out;
+    for (MetricFamily& family : families_) {
+      if (!family.metric.empty()) out.push_back(std::move(family));
+    }
+    return out;
+  }
+
+ private:
+  std::deque<MetricFamily> families_;
+};
+
+void AddFailureCounters(MetricFamily& family, const Labels& base,
+                        const std::array<std::uint64_t, eval::kFailureReasonCount>& failures) {
+  // Every reason, zeros included, so rate() sees the first failure as an increase.
+  for (eval::FailureReason reason : eval::kAllFailureReasons) {
+    family.metric.push_back(
+        Counter(With(base, {{"reason", eval::ToString(reason)}}),
+                static_cast<double>(failures[static_cast<std::size_t>(reason)])));
+  }
+}
+
+}  // namespace
+
+bool IsValidLabelName(const std::string& name) {
+  if (name.empty() || name.starts_with("__")) return false;
+  auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+  if (!letter(name[0])) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [&](char c) { return letter(c) || (c >= '0' && c <= '9'); });
+}
+
+prometheus::ClientMetric::Histogram ToCumulativeHistogram(const LatencyHistogram& histogram) {
+  prometheus::ClientMetric::Histogram out;
+  out.sample_count = histogram.count();
+  out.sample_sum = histogram.sum();
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < kLatencyBucketsSeconds.size(); ++i) {
+    cumulative += histogram.counts()[i];
+    out.bucket.push_back({cumulative, kLatencyBucketsSeconds[i]});
+  }
+  out.bucket.push_back({histogram.count(), std::numeric_limits<double>::infinity()});
+  return out;
+}
+
+std::vector<MetricFamily> BuildFamilies(const engine::EngineSnapshot& snapshot,
+                                        const ExporterStatus& status) {
+  Families families;
+  auto& probe_success =
+      families.Add(names::kProbeSuccess, "1 if the last health check succeeded, 0 if it failed.",
+                   MetricType::Gauge);
+  auto& probe_duration =
+      families.Add(names::kProbeDurationSeconds, "Duration of the last health check in seconds.",
+                   MetricType::Gauge);
+  auto& probe_status = families.Add(
+      names::kProbeHttpStatusCode,
+      "HTTP status code of the last health check, 0 if no response arrived.", MetricType::Gauge);
+  auto& probe_phases = families.Add(
+      names::kProbeHttpDurationSeconds,
+      "Duration of the last health check by phase (resolve, connect, tls, processing, transfer).",
+      MetricType::Gauge);
+  auto& health_total =
+      families.Add(names::kHealthProbesTotal, "Health checks completed.", MetricType::Counter);
+  auto& health_failures = families.Add(names::kHealthProbeFailuresTotal,
+                                       "Health checks failed, by reason.", MetricType::Counter);
+  auto& health_latency = families.Add(names::kHealthProbeDurationSeconds,
+                                      "Health check duration in seconds.", MetricType::Histogram);
+  auto& lb_healthy = families.Add(
+      names::kLbHealthy, "1 while the emulated load balancer keeps the target in rotation, else 0.",
+      MetricType::Gauge);
+  auto& lb_state = families.Add(
+      names::kLbState, "Emulated load balancer state, one-hot over unknown, healthy and unhealthy.",
+      MetricType::Gauge);
+  auto& api_total =
+      families.Add(names::kApiRequestsTotal, "API sample requests completed.", MetricType::Counter);
+  auto& api_failures = families.Add(names::kApiRequestFailuresTotal,
+                                    "API sample requests failed, by reason.", MetricType::Counter);
+  auto& api_latency = families.Add(names::kApiRequestDurationSeconds,
+                                   "API sample request duration in seconds, failures included.",
+                                   MetricType::Histogram);
+  auto& api_ratio =
+      families.Add(names::kApiErrorRatio,
+                   "Share of failed API samples in the sliding window, 0 when the window is empty.",
+                   MetricType::Gauge);
+  auto& api_window = families.Add(names::kApiWindowSamples, "API samples in the sliding window.",
+                                  MetricType::Gauge);
+  auto& verdict = families.Add(
+      names::kVerdict,
+      "Verdict, one-hot over unknown, healthy, mismatch (health passes while the API fails), "
+      "down and false-negative.",
+      MetricType::Gauge);
+
+  for (const engine::TargetSnapshot& target : snapshot.targets) {
+    const Labels base = TargetLabels(target);
+    const engine::HealthProbeSnapshot& last = target.last_health;
+    // Like blackbox_exporter, probe_* describe a probe that happened; before the first result
+    // there is none, and healthgap_lb_state{state="unknown"} says so.
+    if (last.has_result) {
+      probe_success.metric.push_back(Gauge(With(base), last.success ? 1 : 0));
+      probe_duration.metric.push_back(Gauge(With(base), ToSeconds(last.duration)));
+      probe_status.metric.push_back(Gauge(With(base), last.status_code));
+      const std::pair<std::string_view, double> phases[] = {{"resolve", last.phases.resolve},
+                                                            {"connect", last.phases.connect},
+                                                            {"tls", last.phases.tls},
+                                                            {"processing", last.phases.processing},
+                                                            {"transfer", last.phases.transfer}};
+      for (const auto& [phase, seconds] : phases) {
+        probe_phases.metric.push_back(Gauge(With(base, {{"phase", phase}}), seconds));
+      }
+    }
+    health_total.metric.push_back(
+        Counter(With(base), static_cast<double>(target.health_probes_total)));
+    AddFailureCounters(health_failures, base, target.health_failures_total);
+    health_latency.metric.push_back(Histogram(With(base), target.health_latency));
+
+    lb_healthy.metric.push_back(Gauge(With(base), target.lb.state == eval::LbState::kHealthy));
+    for (eval::LbState state :
+         {eval::LbState::kUnknown, eval::LbState::kHealthy, eval::LbState::kUnhealthy}) {
+      lb_state.metric.push_back(
+          Gauge(With(base, {{"state", eval::ToString(state)}}), target.lb.state == state));
+    }
+
+    for (const engine::SampleSnapshot& sample : target.samples) {
+      const Labels sample_base = With(base, {{"sample", sample.name}});
+      api_total.metric.push_back(Counter(sample_base, static_cast<double>(sample.requests_total)));
+      AddFailureCounters(api_failures, sample_base, sample.failures_total);
+      api_latency.metric.push_back(Histogram(sample_base, sample.latency));
+    }
+    api_ratio.metric.push_back(Gauge(With(base), target.api_window.error_ratio));
+    api_window.metric.push_back(Gauge(With(base), target.api_window.total));
+
+    for (eval::Verdict v : eval::kAllVerdicts) {
+      verdict.metric.push_back(
+          Gauge(With(base, {{"verdict", eval::ToString(v)}}), target.decision.verdict == v));
+    }
+  }
+
+  const engine::EngineStats& stats = snapshot.stats;
+  auto& sent =
+      families.Add(names::kProbesSentTotal,
+                   "Requests sent by the exporter, by kind (health or api).", MetricType::Counter);
+  sent.metric.push_back(
+      Counter({{"kind", "health"}}, static_cast<double>(stats.health_probes_sent)));
+  sent.metric.push_back(Counter({{"kind", "api"}}, static_cast<double>(stats.api_samples_sent)));
+  families.Add(names::kProbesInFlight, "Requests sent and not yet completed.", MetricType::Gauge)
+      .metric.push_back(Gauge({}, static_cast<double>(stats.in_flight)));
+  families
+      .Add(names::kSchedulingLagSeconds,
+           "How late probes started against their schedule, in seconds.", MetricType::Histogram)
+      .metric.push_back(Histogram({}, stats.scheduling_lag));
+  families.Add(names::kTargets, "Configured targets.", MetricType::Gauge)
+      .metric.push_back(Gauge({}, static_cast<double>(snapshot.targets.size())));
+  families
+      .Add(names::kBuildInfo, "Always 1; the version label carries the healthgap version.",
+           MetricType::Gauge)
+      .metric.push_back(Gauge({{"version", status.version}}, 1));
+  families
+      .Add(names::kConfigLastReloadSuccessful,
+           "1 if the last configuration reload succeeded, else 0.", MetricType::Gauge)
+      .metric.push_back(Gauge({}, status.last_reload_successful ? 1 : 0));
+  families
+      .Add(names::kConfigLastReloadSuccessTimestampSeconds,
+           "Unix time of the last successful configuration load or reload.", MetricType::Gauge)
+      .metric.push_back(Gauge({}, status.last_reload_success_timestamp_seconds));
+  return std::move(families).Take();
+}
+
+SnapshotCollector::SnapshotCollector(std::function<engine::EngineSnapshot()> snapshot,
+                                     std::function<ExporterStatus()> status)
+    : snapshot_(std::move(snapshot)), status_(std::move(status)) {}
+
+std::vector<MetricFamily> SnapshotCollector::Collect() const {
+  return BuildFamilies(snapshot_(), status_());
+}
+
+std::string SerializeText(const std::vector<MetricFamily>& families) {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return out.str();
+}
+
+}  // namespace healthgap::metrics

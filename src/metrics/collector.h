@@ -1,0 +1,55 @@
+#pragma once
+
+#include <prometheus/client_metric.h>
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/histogram.h"
+#include "engine/snapshot.h"
+
+namespace healthgap::metrics {
+
+// Exporter state that is not part of the engine: build and config reload.
+struct ExporterStatus {
+  std::string version;
+  bool last_reload_successful = true;
+  double last_reload_success_timestamp_seconds = 0;
+};
+
+// Builds every metric family at scrape time from engine state: no per-observation registry work.
+// Series per target are labelled `target` plus the target's configured labels; a configured
+// label that is not a valid Prometheus name or collides with a label healthgap sets itself is
+// dropped so one bad label cannot break the scrape.
+// Thread-safe if the two supplied functions are: Collect keeps no state of its own.
+class SnapshotCollector final : public prometheus::Collectable {
+ public:
+  SnapshotCollector(std::function<engine::EngineSnapshot()> snapshot,
+                    std::function<ExporterStatus()> status);
+
+  // Collectable
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  std::function<engine::EngineSnapshot()> snapshot_;
+  std::function<ExporterStatus()> status_;
+};
+
+// The families for one snapshot; what Collect returns. Families without series are left out.
+std::vector<prometheus::MetricFamily> BuildFamilies(const engine::EngineSnapshot& snapshot,
+                                                    const ExporterStatus& status);
+
+// Prometheus text format 0.0.4, via prometheus::TextSerializer.
+std::string SerializeText(const std::vector<prometheus::MetricFamily>& families);
+
+// LatencyHistogram keeps per-bucket counts; exposition wants cumulative `le` buckets ending in
+// +Inf. The +Inf bucket always equals the sample count.
+prometheus::ClientMetric::Histogram ToCumulativeHistogram(const LatencyHistogram& histogram);
+
+// True for a label name Prometheus accepts and that is not reserved (`__` prefix).
+bool IsValidLabelName(const std::string& name);
+
+}  // namespace healthgap::metrics

@@ -1,0 +1,379 @@
+#include "metrics/collector.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "metrics/names.h"
+
+namespace healthgap::metrics {
+namespace {
+
+using std::chrono::milliseconds;
+using ::testing::Contains;
+using ::testing::Not;
+
+std::size_t Index(eval::FailureReason reason) { return static_cast<std::size_t>(reason); }
+
+// Target "a": in rotation while its API times out (the mismatch we exist for).
+engine::TargetSnapshot MismatchTarget() {
+  engine::TargetSnapshot t;
+  t.name = "a";
+  t.base_url = "http://127.0.0.1:1";
+  t.labels = {{"team", "x"}};
+  t.last_health.has_result = true;
+  t.last_health.success = true;
+  t.last_health.status_code = 200;
+  t.last_health.duration = milliseconds(2);
+  t.last_health.phases = {0.0001, 0.0005, 0, 0.001, 0.0004};
+  t.health_probes_total = 12;
+  t.health_failures_total[Index(eval::FailureReason::kStatus)] = 1;
+  t.health_latency.Observe(0.002);
+  t.health_latency.Observe(0.003);
+  t.lb.state = eval::LbState::kHealthy;
+  t.api_window.total = 40;
+  t.api_window.failures = 38;
+  t.api_window.error_ratio = 0.95;
+  t.decision = {eval::Verdict::kMismatch, "health check 200 in 2 ms while 38/40 ..."};
+  engine::SampleSnapshot orders;
+  orders.name = "orders";
+  orders.requests_total = 40;
+  orders.failures_total[Index(eval::FailureReason::kTimeout)] = 38;
+  orders.latency.Observe(0.004);  // le=0.005
+  orders.latency.Observe(0.004);  // le=0.005
+  orders.latency.Observe(0.3);    // le=0.5
+  orders.latency.Observe(5.0);    // le=5 (bounds are inclusive)
+  orders.latency.Observe(45.0);   // +Inf only
+  t.samples.push_back(orders);
+  engine::SampleSnapshot search;
+  search.name = "search";
+  search.requests_total = 3;
+  t.samples.push_back(search);
+  return t;
+}
+
+// Target "b": no health result yet, and label values that need escaping.
+engine::TargetSnapshot FreshTarget() {
+  engine::TargetSnapshot t;
+  t.name = "b";
+  t.labels = {{"team", "y"}, {"env", "we\"ird\\path\nline"}};
+  engine::SampleSnapshot home;
+  home.name = "home";
+  t.samples.push_back(home);
+  return t;
+}
+
+engine::EngineSnapshot Snapshot() {
+  engine::EngineSnapshot s;
+  s.targets = {MismatchTarget(), FreshTarget()};
+  s.stats.health_probes_sent = 13;
+  s.stats.api_samples_sent = 44;
+  s.stats.in_flight = 2;
+  s.stats.scheduling_lag.Observe(0.0001);
+  return s;
+}
+
+ExporterStatus Status() { return {"1.2.3", true, 1700000000}; }
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::string Text() { return SerializeText(BuildFamilies(Snapshot(), Status())); }
+
+TEST(Collector, VerdictOneHotWithTargetLabels) {
+  const auto lines = Lines(Text());
+  EXPECT_THAT(lines, Contains(R"(healthgap_verdict{target="a",team="x",verdict="mismatch"} 1)"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_verdict{target="a",team="x",verdict="healthy"} 0)"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_verdict{target="a",team="x",verdict="unknown"} 0)"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_verdict{target="a",team="x",verdict="down"} 0)"));
+  EXPECT_THAT(lines,
+              Contains(R"(healthgap_verdict{target="a",team="x",verdict="false-negative"} 0)"));
+  int verdict_series = 0;
+  for (const auto& line : lines) verdict_series += line.starts_with("healthgap_verdict{");
+  EXPECT_EQ(verdict_series, 10);  // 5 verdicts x 2 targets
+}
+
+TEST(Collector, LbViewSeries) {
+  const auto lines = Lines(Text());
+  EXPECT_THAT(lines, Contains(R"(healthgap_lb_healthy{target="a",team="x"} 1)"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_lb_state{state="healthy",target="a",team="x"} 1)"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_lb_state{state="unhealthy",target="a",team="x"} 0)"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_lb_state{state="unknown",target="a",team="x"} 0)"));
+}
+
+TEST(Collector, ProbeSeriesOnlyAfterFirstHealthResult) {
+  const auto lines = Lines(Text());
+  EXPECT_THAT(lines, Contains(R"(probe_success{target="a",team="x"} 1)"));
+  EXPECT_THAT(lines, Contains(R"(probe_http_status_code{target="a",team="x"} 200)"));
+  EXPECT_THAT(lines, Contains(R"(probe_duration_seconds{target="a",team="x"} 0.002)"));
+  EXPECT_THAT(
+      lines,
+      Contains(R"(probe_http_duration_seconds{phase="connect",target="a",team="x"} 0.0005)"));
+  EXPECT_THAT(lines, Contains(R"(probe_http_duration_seconds{phase="tls",target="a",team="x"} 0)"));
+  for (const auto& line : lines) {
+    if (line.starts_with("probe_")) {
+      EXPECT_THAT(line, Not(::testing::HasSubstr(R"(target="b")"))) << line;
+    }
+  }
+  // The fresh target still reports its LB view and verdict.
+  EXPECT_THAT(lines, Contains(::testing::StartsWith(R"(healthgap_lb_state{env=)")));
+}
+
+TEST(Collector, CountersKeepTotalSuffix) {
+  const auto lines = Lines(Text());
+  EXPECT_THAT(lines, Contains("# TYPE healthgap_api_requests_total counter"));
+  EXPECT_THAT(lines,
+              Contains(R"(healthgap_api_requests_total{sample="orders",target="a",team="x"} 40)"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_health_probes_total{target="a",team="x"} 12)"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_probes_sent_total{kind="health"} 13)"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_probes_sent_total{kind="api"} 44)"));
+}
+
+TEST(Collector, FailureCountersCarryEveryReasonIncludingZeros) {
+  const auto lines = Lines(Text());
+  EXPECT_THAT(
+      lines,
+      Contains(
+          R"(healthgap_api_request_failures_total{reason="timeout",sample="orders",target="a",team="x"} 38)"));
+  EXPECT_THAT(
+      lines,
+      Contains(
+          R"(healthgap_api_request_failures_total{reason="status",sample="orders",target="a",team="x"} 0)"));
+  EXPECT_THAT(
+      lines,
+      Contains(R"(healthgap_health_probe_failures_total{reason="status",target="a",team="x"} 1)"));
+  int orders_series = 0;
+  for (const auto& line : lines) {
+    orders_series += line.starts_with("healthgap_api_request_failures_total{") &&
+                     line.find(R"(sample="orders")") != std::string::npos;
+  }
+  EXPECT_EQ(orders_series, static_cast<int>(eval::kFailureReasonCount));
+}
+
+TEST(Collector, UserViewGauges) {
+  const auto lines = Lines(Text());
+  EXPECT_THAT(lines, Contains(R"(healthgap_api_error_ratio{target="a",team="x"} 0.95)"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_api_window_samples{target="a",team="x"} 40)"));
+}
+
+TEST(Collector, SelfMetrics) {
+  const auto lines = Lines(Text());
+  EXPECT_THAT(lines, Contains("healthgap_probes_in_flight 2"));
+  EXPECT_THAT(lines, Contains("healthgap_targets 2"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_build_info{version="1.2.3"} 1)"));
+  EXPECT_THAT(lines, Contains("healthgap_config_last_reload_successful 1"));
+  EXPECT_THAT(lines, Contains("healthgap_config_last_reload_success_timestamp_seconds 1700000000"));
+  EXPECT_THAT(lines, Contains("healthgap_scheduling_lag_seconds_count 1"));
+}
+
+TEST(Collector, EveryNameHasHelpAndType) {
+  const auto lines = Lines(Text());
+  for (const char* name : {names::kProbeSuccess,
+                           names::kProbeDurationSeconds,
+                           names::kProbeHttpStatusCode,
+                           names::kProbeHttpDurationSeconds,
+                           names::kHealthProbesTotal,
+                           names::kHealthProbeFailuresTotal,
+                           names::kHealthProbeDurationSeconds,
+                           names::kLbHealthy,
+                           names::kLbState,
+                           names::kApiRequestsTotal,
+                           names::kApiRequestFailuresTotal,
+                           names::kApiRequestDurationSeconds,
+                           names::kApiErrorRatio,
+                           names::kApiWindowSamples,
+                           names::kVerdict,
+                           names::kProbesSentTotal,
+                           names::kProbesInFlight,
+                           names::kSchedulingLagSeconds,
+                           names::kTargets,
+                           names::kBuildInfo,
+                           names::kConfigLastReloadSuccessful,
+                           names::kConfigLastReloadSuccessTimestampSeconds}) {
+    const std::string help = std::string("# HELP ") + name + " ";
+    const std::string type = std::string("# TYPE ") + name + " ";
+    int helps = 0, types = 0;
+    for (const auto& line : lines) {
+      helps += line.starts_with(help) && line.size() > help.size();
+      types += line.starts_with(type);
+    }
+    EXPECT_EQ(helps, 1) << name;
+    EXPECT_EQ(types, 1) << name;
+  }
+}
+
+TEST(Collector, LabelValuesEscapedAndSorted) {
+  const auto lines = Lines(Text());
+  EXPECT_THAT(
+      lines,
+      Contains(
+          R"(healthgap_verdict{env="we\"ird\\path\nline",target="b",team="y",verdict="unknown"} 1)"));
+  EXPECT_THAT(
+      lines,
+      Contains(
+          R"(healthgap_api_requests_total{env="we\"ird\\path\nline",sample="home",target="b",team="y"} 0)"));
+}
+
+TEST(Collector, DropsInvalidOrCollidingConfiguredLabels) {
+  engine::EngineSnapshot snapshot;
+  engine::TargetSnapshot t;
+  t.name = "c";
+  t.labels = {{"bad-name", "1"},    {"__reserved", "1"}, {"target", "spoof"},
+              {"verdict", "spoof"}, {"9lives", "1"},     {"ok_1", "v"}};
+  snapshot.targets.push_back(t);
+  const auto lines = Lines(SerializeText(BuildFamilies(snapshot, Status())));
+  EXPECT_THAT(lines, Contains(R"(healthgap_verdict{ok_1="v",target="c",verdict="unknown"} 1)"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_lb_healthy{ok_1="v",target="c"} 0)"));
+}
+
+TEST(IsValidLabelName, Rules) {
+  EXPECT_TRUE(IsValidLabelName("team"));
+  EXPECT_TRUE(IsValidLabelName("_x9"));
+  EXPECT_FALSE(IsValidLabelName(""));
+  EXPECT_FALSE(IsValidLabelName("9x"));
+  EXPECT_FALSE(IsValidLabelName("a-b"));
+  EXPECT_FALSE(IsValidLabelName("__name"));
+}
+
+// Parses `<family>_bucket{<labels>,le="..."} N` lines for one series.
+std::vector<std::pair<std::string, double>> Buckets(const std::vector<std::string>& lines,
+                                                    const std::string& family,
+                                                    const std::string& labels) {
+  std::vector<std::pair<std::string, double>> buckets;
+  const std::string prefix = family + "_bucket{" + labels + ",le=\"";
+  for (const auto& line : lines) {
+    if (!line.starts_with(prefix)) continue;
+    const auto quote = line.find('"', prefix.size());
+    buckets.emplace_back(line.substr(prefix.size(), quote - prefix.size()),
+                         std::stod(line.substr(line.rfind(' ') + 1)));
+  }
+  return buckets;
+}
+
+TEST(Collector, HistogramBucketsCumulativeAndConsistent) {
+  const auto lines = Lines(Text());
+  const std::string family = names::kApiRequestDurationSeconds;
+  const std::string labels = R"(sample="orders",target="a",team="x")";
+  const auto buckets = Buckets(lines, family, labels);
+  ASSERT_EQ(buckets.size(), kLatencyBucketsSeconds.size() + 1);
+  EXPECT_EQ(buckets.back().first, "+Inf");
+  for (std::size_t i = 1; i < buckets.size(); ++i) {
+    EXPECT_GE(buckets[i].second, buckets[i - 1].second) << "le=" << buckets[i].first;
+  }
+  const std::map<std::string, double> by_le(buckets.begin(), buckets.end());
+  EXPECT_EQ(by_le.at("0.0025"), 0);
+  EXPECT_EQ(by_le.at("0.005"), 2);
+  EXPECT_EQ(by_le.at("0.25"), 2);
+  EXPECT_EQ(by_le.at("0.5"), 3);
+  EXPECT_EQ(by_le.at("5"), 4);
+  EXPECT_EQ(by_le.at("30"), 4);
+  EXPECT_EQ(by_le.at("+Inf"), 5);
+  EXPECT_THAT(lines, Contains(family + "_count{" + labels + "} 5"));
+  EXPECT_THAT(lines, Contains(family + "_sum{" + labels + "} 50.308"));
+}
+
+TEST(ToCumulativeHistogram, EmptyHasAllBucketsAtZero) {
+  const auto h = ToCumulativeHistogram(LatencyHistogram{});
+  ASSERT_EQ(h.bucket.size(), kLatencyBucketsSeconds.size() + 1);
+  EXPECT_EQ(h.bucket.back().upper_bound, std::numeric_limits<double>::infinity());
+  for (const auto& b : h.bucket) EXPECT_EQ(b.cumulative_count, 0u);
+  EXPECT_EQ(h.sample_count, 0u);
+}
+
+TEST(ToCumulativeHistogram, InfEqualsCount) {
+  LatencyHistogram latency;
+  latency.Observe(0.001);
+  latency.Observe(100);
+  const auto h = ToCumulativeHistogram(latency);
+  EXPECT_EQ(h.bucket.front().cumulative_count, 1u);  // le=0.001 is inclusive
+  EXPECT_EQ(h.bucket[h.bucket.size() - 2].cumulative_count, 1u);
+  EXPECT_EQ(h.bucket.back().cumulative_count, 2u);
+  EXPECT_EQ(h.sample_count, 2u);
+  EXPECT_DOUBLE_EQ(h.sample_sum, 100.001);
+}
+
+TEST(SnapshotCollector, CollectsFreshStateOnEveryScrape) {
+  std::uint64_t requests = 1;
+  int status_calls = 0;
+  SnapshotCollector collector(
+      [&] {
+        engine::EngineSnapshot s = Snapshot();
+        s.targets[0].samples[0].requests_total = requests;
+        return s;
+      },
+      [&] {
+        ++status_calls;
+        return ExporterStatus{"dev", false, 0};
+      });
+  const std::string line = R"(healthgap_api_requests_total{sample="orders",target="a",team="x"} )";
+  EXPECT_THAT(Lines(SerializeText(collector.Collect())), Contains(line + "1"));
+  requests = 7;
+  const auto lines = Lines(SerializeText(collector.Collect()));
+  EXPECT_THAT(lines, Contains(line + "7"));
+  EXPECT_THAT(lines, Contains("healthgap_config_last_reload_successful 0"));
+  EXPECT_EQ(status_calls, 2);
+}
+
+TEST(Collector, EmptySnapshotHasOnlySelfMetrics) {
+  const auto lines = Lines(SerializeText(BuildFamilies({}, Status())));
+  EXPECT_THAT(lines, Contains("healthgap_targets 0"));
+  for (const auto& line : lines) {
+    EXPECT_FALSE(line.starts_with("# TYPE healthgap_verdict")) << line;
+    EXPECT_FALSE(line.starts_with("# TYPE probe_success")) << line;
+  }
+}
+
+// Runs the real promtool linter on `text`; returns its exit code and combined output.
+std::pair<int, std::string> PromtoolCheck(const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("healthgap-metrics-" + std::to_string(::getpid()) + ".prom");
+  std::ofstream(path) << text;
+  const std::string command = "/usr/bin/promtool check metrics < '" + path.string() + "' 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::string output;
+  if (pipe == nullptr) return {-1, "popen failed"};
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
+  const int status = ::pclose(pipe);
+  std::filesystem::remove(path);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+TEST(Promtool, FullSnapshotPassesLint) {
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/promtool"));
+  const std::string text = Text();
+  const auto [code, output] = PromtoolCheck(text);
+  EXPECT_EQ(code, 0) << output << "\n--- exposition ---\n" << text;
+  EXPECT_EQ(output, "") << text;
+}
+
+TEST(Promtool, EmptySnapshotPassesLint) {
+  const auto [code, output] = PromtoolCheck(SerializeText(BuildFamilies({}, Status())));
+  EXPECT_EQ(code, 0) << output;
+  EXPECT_EQ(output, "");
+}
+
+TEST(Promtool, CatchesBrokenExposition) {
+  // Shows the check above can fail: a counter without the _total suffix is a lint finding.
+  const auto [code, output] =
+      PromtoolCheck("# HELP bad_requests x\n# TYPE bad_requests counter\nbad_requests 1\n");
+  EXPECT_NE(code, 0);
+  EXPECT_NE(output, "");
+}
+
+}  // namespace
+}  // namespace healthgap::metrics
