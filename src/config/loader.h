@@ -1,0 +1,41 @@
+#pragma once
+
+// Loads healthgap's YAML configuration (docs/configuration.md) into config::Config, applying
+// defaults while parsing and validating strictly. Nothing here throws: every problem, including
+// a YAML syntax error or an unreadable file, comes back as a ConfigError. Stateless functions,
+// safe to call from any thread.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "config/values.h"
+
+namespace healthgap::config {
+
+// The first problem found, located well enough to fix it without guessing.
+struct ConfigError {
+  std::string file;   // path as given, or "<embedded>"
+  int line = 0;       // 1-based; 0 if unknown
+  std::string field;  // dotted path, e.g. "targets[1].samples[0].interval"; empty if none
+  std::string message;
+
+  // "FILE:LINE: FIELD: MESSAGE"; the line is left out when unknown and the field when empty.
+  std::string Format() const;
+  bool operator==(const ConfigError&) const = default;
+};
+
+// Exactly one of the two is set.
+struct LoadResult {
+  std::optional<Config> config;
+  std::optional<ConfigError> error;
+};
+
+// Reads and loads `path`. An unreadable file is an error naming the file.
+LoadResult LoadFile(const std::string& path);
+
+// Loads YAML text; `source_name` is used in errors and as Config::source.
+LoadResult LoadString(std::string_view yaml, std::string source_name);
+
+}  // namespace healthgap::config
