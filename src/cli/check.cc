@@ -1,0 +1,355 @@
+#include "cli/check.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <iomanip>
+#include <sstream>
+#include <thread>
+#include <utility>
+
+#include "common/clock.h"
+#include "config/values.h"
+#include "eval/lb_view.h"
+#include "eval/outcome.h"
+#include "eval/sample_window.h"
+#include "eval/verdict.h"
+#include "probe/blocking.h"
+
+namespace healthgap::cli {
+namespace {
+
+constexpr int kMaxRounds = 1000;  // a one-shot check, not a monitor: `serve` is for that
+
+// "200-399", "2xx", "200", comma-separated: the spelling --health-status accepts.
+std::string DescribeStatusMatcher(const config::StatusMatcher& matcher) {
+  std::string text;
+  for (const auto& range : matcher.ranges) {
+    if (!text.empty()) text += ",";
+    if (range.low == range.high) {
+      text += std::to_string(range.low);
+    } else if (range.low % 100 == 0 && range.high == range.low + 99) {
+      text += std::to_string(range.low / 100) + "xx";
+    } else {
+      text += std::to_string(range.low) + "-" + std::to_string(range.high);
+    }
+  }
+  return text;
+}
+
+std::string DescribeError(probe::ErrorKind error) {
+  return error == probe::ErrorKind::kNone ? "-" : std::string(probe::ToString(error));
+}
+
+// The status code, or what happened instead of a response.
+std::string DescribeStatus(const probe::HttpResult& result) {
+  if (result.error != probe::ErrorKind::kNone) return std::string(probe::ToString(result.error));
+  return std::to_string(result.status_code);
+}
+
+// Left-aligned columns sized to their widest cell, so paths of any length line up.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
+  void AddRow(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+
+  void Print(std::ostream& out, std::string_view indent) const {
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows_) {
+      widths.resize(std::max(widths.size(), row.size()));
+      for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    }
+    for (const auto& row : rows_) {
+      std::string line(indent);
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        line += row[i];
+        if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+      }
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      out << line << "\n";
+    }
+  }
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// A positive duration in Prometheus style ("2s", "500ms", "1m30s").
+CLI::Validator DurationValidator() {
+  return CLI::Validator(
+      [](std::string& text) {
+        const auto parsed = config::ParseDurationText(text);
+        return parsed.value ? std::string() : parsed.error;
+      },
+      "DURATION");
+}
+
+CLI::Validator StatusValidator() {
+  return CLI::Validator(
+      [](std::string& text) {
+        if (config::ParseStatusMatcher(text)) return std::string();
+        return "invalid status pattern \"" + text +
+               "\": expected codes (200), classes (2xx) or ranges (200-399), comma-separated";
+      },
+      "STATUS");
+}
+
+CLI::Validator UrlValidator() {
+  return CLI::Validator([](std::string& text) { return config::NormalizeBaseUrl(text).error; },
+                        "URL");
+}
+
+CLI::Validator PathValidator() {
+  return CLI::Validator([](std::string& text) { return config::CheckRequestPath(text); }, "PATH");
+}
+
+struct SamplePathState {
+  std::string path;
+  eval::SampleWindow window;
+  std::optional<probe::HttpResult> last;
+};
+
+int ExitCodeFor(eval::Verdict verdict) {
+  switch (verdict) {
+    case eval::Verdict::kHealthy:
+      return kCheckHealthy;
+    case eval::Verdict::kMismatch:
+      return kCheckMismatch;
+    case eval::Verdict::kDown:
+      return kCheckDown;
+    case eval::Verdict::kFalseNegative:
+      return kCheckFalseNegative;
+    case eval::Verdict::kUnknown:
+      return kCheckUnknown;
+  }
+  return kCheckUnknown;
+}
+
+}  // namespace
+
+std::chrono::milliseconds WorstCaseDuration(const CheckOptions& options) {
+  return options.rounds * (options.timeout + options.spacing);
+}
+
+std::optional<std::string> ValidateCheckOptions(const CheckOptions& options) {
+  if (auto url = config::NormalizeBaseUrl(options.base_url); !url.value) return url.error;
+  if (options.health_paths.empty()) return "at least one health path is required";
+  if (options.sample_paths.empty()) {
+    return "at least one --sample path is required: without the API there is nothing to compare";
+  }
+  for (const auto* paths : {&options.health_paths, &options.sample_paths}) {
+    for (const auto& path : *paths) {
+      if (auto error = config::CheckRequestPath(path); !error.empty()) return error;
+    }
+  }
+  if (options.rounds < 1 || options.rounds > kMaxRounds) {
+    return "--samples must be between 1 and " + std::to_string(kMaxRounds);
+  }
+  if (options.timeout <= std::chrono::milliseconds::zero()) return "--timeout must be positive";
+  if (options.spacing < std::chrono::milliseconds::zero()) return "--spacing must not be negative";
+  if (!(options.max_error_ratio >= 0 && options.max_error_ratio <= 1)) {
+    return "--max-error-ratio must be between 0 and 1";
+  }
+  if (options.health_expected.ranges.empty() || options.api_expected.ranges.empty()) {
+    return "expected status patterns must not be empty";
+  }
+  return std::nullopt;
+}
+
+void AddCheckOptions(CLI::App& subcommand, CheckOptions& options) {
+  subcommand.add_option("url", options.base_url, "Target base URL, e.g. http://10.0.1.1:8080")
+      ->required()
+      ->check(UrlValidator());
+  subcommand
+      .add_option("--health", options.health_paths,
+                  "Health check path, as the load balancer probes it (repeatable)")
+      ->capture_default_str()
+      ->check(PathValidator());
+  subcommand
+      .add_option("--sample", options.sample_paths,
+                  "API path to sample, as users call it (repeatable; at least one)")
+      ->required()
+      ->check(PathValidator());
+  subcommand.add_option("--samples", options.rounds, "Rounds of probes and samples")
+      ->capture_default_str()
+      ->check(CLI::Range(1, kMaxRounds));
+  subcommand
+      .add_option_function<std::string>(
+          "--timeout",
+          [&options](const std::string& text) { options.timeout = *config::ParseDuration(text); },
+          "Per-request timeout (default 2s)")
+      ->check(DurationValidator());
+  subcommand
+      .add_option_function<std::string>(
+          "--spacing",
+          [&options](const std::string& text) { options.spacing = *config::ParseDuration(text); },
+          "Pause between rounds (default 200ms)")
+      ->check(DurationValidator());
+  subcommand
+      .add_option_function<std::string>(
+          "--health-status",
+          [&options](const std::string& text) {
+            options.health_expected = *config::ParseStatusMatcher(text);
+          },
+          "Health status codes that pass (default 200-399)")
+      ->check(StatusValidator());
+  subcommand
+      .add_option_function<std::string>(
+          "--sample-status",
+          [&options](const std::string& text) {
+            options.api_expected = *config::ParseStatusMatcher(text);
+          },
+          "API status codes that count as success (default 2xx)")
+      ->check(StatusValidator());
+  subcommand
+      .add_option("--max-error-ratio", options.max_error_ratio,
+                  "API error ratio above which users are failing")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  subcommand.footer(
+      "Exit codes: 0 healthy, 1 mismatch (health passes while the API fails), 2 usage error, "
+      "3 down, 4 false-negative (health fails while the API works), 5 unknown (inconclusive, "
+      "e.g. a flapping health check).");
+}
+
+int ExitCodeForParseError(const CLI::App& app, const CLI::ParseError& error, std::ostream& out,
+                          std::ostream& err) {
+  const int cli11_code = app.exit(error, out, err);
+  return cli11_code == static_cast<int>(CLI::ExitCodes::Success) ? kCheckHealthy : kCheckUsageError;
+}
+
+int RunCheck(const CheckOptions& options, probe::HttpClient& client, std::ostream& out) {
+  if (auto error = ValidateCheckOptions(options)) {
+    out << "healthgap check: " << *error << "\n";
+    return kCheckUsageError;
+  }
+  const std::string base_url = *config::NormalizeBaseUrl(options.base_url).value;
+  const auto worst_case = WorstCaseDuration(options);
+  out << "healthgap check " << base_url << ": " << options.rounds << " rounds, timeout "
+      << config::FormatDuration(options.timeout) << ", spacing "
+      << config::FormatDuration(options.spacing) << ", finishes within "
+      << config::FormatDuration(worst_case) << "\n\n";
+
+  // A load balancer needs consecutive results to decide; a short check cannot wait for 3.
+  const int threshold = std::min(2, options.rounds);
+  eval::LbView lb(threshold, threshold);
+  eval::HealthSummary health;
+  int health_rounds_passed = 0;
+
+  // Windows span the whole check, so every sample taken counts.
+  const Duration span = worst_case + std::chrono::minutes(1);
+  eval::SampleWindow all_samples(span);
+  std::vector<SamplePathState> per_path;
+  for (const auto& path : options.sample_paths)
+    per_path.push_back({path, eval::SampleWindow(span), {}});
+
+  Table health_table({"round", "path", "result", "status", "latency", "error", "lb state"});
+  RealClock clock;
+  for (int round = 1; round <= options.rounds; ++round) {
+    std::vector<probe::HttpRequest> requests;
+    for (const auto& path : options.health_paths) {
+      probe::HttpRequest request;
+      request.url = base_url + path;
+      request.timeout = options.timeout;
+      request.reuse_connection = false;  // a load balancer opens a fresh connection each time
+      requests.push_back(std::move(request));
+    }
+    for (const auto& path : options.sample_paths) {
+      probe::HttpRequest request;
+      request.url = base_url + path;
+      request.timeout = options.timeout;
+      request.reuse_connection = true;  // as browsers and client libraries do
+      requests.push_back(std::move(request));
+    }
+    const std::vector<probe::HttpResult> results =
+        probe::SendAllAndWait(client, std::move(requests));
+    const TimePoint now = clock.Now();
+
+    // The LB sees one verdict per round: every health path must pass.
+    bool round_passed = true;
+    const probe::HttpResult* reported = nullptr;  // first failure, else the last probe
+    for (std::size_t i = 0; i < options.health_paths.size(); ++i) {
+      const auto& result = results[i];
+      const eval::Outcome outcome = eval::Classify(result, options.health_expected);
+      if (!outcome.success && round_passed) reported = &result;
+      round_passed = round_passed && outcome.success;
+    }
+    if (round_passed) reported = &results[options.health_paths.size() - 1];
+    lb.Record(round_passed);
+    if (round_passed) ++health_rounds_passed;
+    health = {lb.state(), reported->status_code, reported->total, reported->error};
+
+    for (std::size_t i = 0; i < options.health_paths.size(); ++i) {
+      const auto& result = results[i];
+      const bool passed = eval::Classify(result, options.health_expected).success;
+      const bool last_of_round = i + 1 == options.health_paths.size();
+      health_table.AddRow({std::to_string(round), options.health_paths[i], passed ? "pass" : "FAIL",
+                           result.status_code == 0 ? "-" : std::to_string(result.status_code),
+                           eval::FormatDuration(result.total), DescribeError(result.error),
+                           last_of_round ? std::string(eval::ToString(lb.state())) : ""});
+    }
+
+    for (std::size_t i = 0; i < per_path.size(); ++i) {
+      const auto& result = results[options.health_paths.size() + i];
+      const eval::SampleRecord record{now, eval::Classify(result, options.api_expected),
+                                      result.total};
+      all_samples.Add(record);
+      per_path[i].window.Add(record);
+      per_path[i].last = result;
+    }
+
+    if (round < options.rounds) std::this_thread::sleep_for(options.spacing);
+  }
+
+  out << "LB view: health checks on fresh connections, pass on "
+      << DescribeStatusMatcher(options.health_expected) << ", in rotation after " << threshold
+      << " passes, out after " << threshold << " failures\n";
+  health_table.Print(out, "  ");
+  out << "  LB state: " << eval::ToString(lb.state()) << "\n\n";
+
+  const TimePoint now = clock.Now();
+  std::ostringstream ratio;
+  ratio << std::setprecision(3) << options.max_error_ratio * 100;
+  out << "User view: API samples, success on " << DescribeStatusMatcher(options.api_expected)
+      << ", failing above " << ratio.str() << "% errors\n";
+  Table sample_table({"path", "ok", "failed", "reasons", "p50", "max", "last status"});
+  auto add_summary_row = [&sample_table](const std::string& name,
+                                         const eval::WindowSummary& summary,
+                                         const std::string& last_status) {
+    const std::string reasons =
+        eval::TopFailureReasons(summary.failures_by_reason, eval::kFailureReasonCount);
+    sample_table.AddRow({name, std::to_string(summary.total - summary.failures),
+                         std::to_string(summary.failures), reasons.empty() ? "-" : reasons,
+                         eval::FormatDuration(summary.latency_p50),
+                         eval::FormatDuration(summary.latency_max), last_status});
+  };
+  for (auto& state : per_path) {
+    add_summary_row(state.path, state.window.Summarize(now), DescribeStatus(*state.last));
+  }
+  const eval::WindowSummary api = all_samples.Summarize(now);
+  if (per_path.size() > 1) add_summary_row("all", api, "");
+  sample_table.Print(out, "  ");
+  out << "\n";
+
+  config::Evaluation thresholds;
+  thresholds.window = std::chrono::duration_cast<config::Millis>(span);
+  thresholds.max_error_ratio = options.max_error_ratio;
+  thresholds.min_samples = options.rounds * static_cast<int>(options.sample_paths.size());
+  const eval::Decision decision = eval::Decide(health, api, thresholds);
+
+  std::string why = decision.reason;
+  if (decision.verdict == eval::Verdict::kUnknown && lb.state() == eval::LbState::kUnknown) {
+    // Decide's "waiting for data" fits a running monitor; this check has finished.
+    why = "health check passed " + std::to_string(health_rounds_passed) + " of " +
+          std::to_string(options.rounds) + " rounds but never " + std::to_string(threshold) +
+          " in a row either way, so a load balancer would not decide";
+  } else if (why.empty()) {
+    why = "health check " + eval::DescribeLastHealthCheck(health) + " and " +
+          std::to_string(api.total - api.failures) + "/" + std::to_string(api.total) +
+          " API samples succeeded";
+  }
+  out << "why: " << why << "\n";
+  out << "verdict: " << eval::ToString(decision.verdict) << "\n";
+  return ExitCodeFor(decision.verdict);
+}
+
+}  // namespace healthgap::cli

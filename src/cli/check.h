@@ -1,0 +1,62 @@
+#pragma once
+
+// `healthgap check URL`: the one-shot, human answer to "does this target's health check tell
+// the truth?". Probes the health endpoint the way a load balancer does and samples the real API
+// the way users do, a few rounds, then prints both views and the verdict.
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "probe/http_client.h"
+
+namespace healthgap::cli {
+
+// Exit codes of `healthgap check`, one per verdict so scripts can branch without parsing.
+enum CheckExitCode : int {
+  kCheckHealthy = 0,
+  kCheckMismatch = 1,    // health passes while the API fails: the case healthgap exists for
+  kCheckUsageError = 2,  // bad URL, path, duration, status pattern, or no --sample
+  kCheckDown = 3,
+  kCheckFalseNegative = 4,
+  kCheckUnknown = 5,  // inconclusive, e.g. the health check flaps so the LB never decides
+};
+
+struct CheckOptions {
+  std::string base_url;  // scheme://host[:port][/prefix]
+  std::vector<std::string> health_paths{"/health"};
+  std::vector<std::string> sample_paths;  // at least one
+  int rounds = 5;
+  std::chrono::milliseconds timeout{2000};  // per request, health and API alike
+  std::chrono::milliseconds spacing{200};   // pause between rounds
+  config::StatusMatcher health_expected{{{200, 399}}};
+  config::StatusMatcher api_expected;  // 2xx
+  double max_error_ratio = 0.2;
+};
+
+// Upper bound on how long RunCheck takes: every round waits at most one timeout (all requests
+// of a round run concurrently) plus the spacing.
+std::chrono::milliseconds WorstCaseDuration(const CheckOptions& options);
+
+// Why `options` cannot run, or nullopt when they can. RunCheck checks this itself, so options
+// built in code get the same validation as options from the command line.
+std::optional<std::string> ValidateCheckOptions(const CheckOptions& options);
+
+// Registers the positional URL and the flags on `subcommand`, with validation, writing into
+// `options` (which must outlive parsing). Sets the subcommand's footer to the exit codes.
+void AddCheckOptions(CLI::App& subcommand, CheckOptions& options);
+
+// Maps a CLI11 parse failure to our exit code after printing it as CLI11 does: 0 for --help,
+// kCheckUsageError for everything else.
+int ExitCodeForParseError(const CLI::App& app, const CLI::ParseError& error, std::ostream& out,
+                          std::ostream& err);
+
+// Runs the check with `client` and prints the report to `out`. Returns a CheckExitCode.
+// Blocks for at most about WorstCaseDuration(options), even when the target hangs.
+int RunCheck(const CheckOptions& options, probe::HttpClient& client, std::ostream& out);
+
+}  // namespace healthgap::cli

@@ -1,0 +1,345 @@
+#include "cli/check.h"
+
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/subprocess.h"
+#include "common/clock.h"
+#include "probe/curl_multi_client.h"
+
+namespace healthgap::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kBackendScript[] = HEALTHGAP_SOURCE_DIR "/tests/support/third_party_backend.py";
+
+// tests/support/third_party_backend.py, written independently of our C++ demo backends.
+class ThirdPartyBackend {
+ public:
+  explicit ThirdPartyBackend(const std::string& mode)
+      : process_({"python3", kBackendScript, "--mode", mode}) {
+    const auto line = process_.ReadLine(std::chrono::seconds(20));
+    if (!line) throw std::runtime_error("backend in mode " + mode + " printed no port");
+    port_ = std::stoi(*line);
+  }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  Subprocess process_;
+  int port_ = 0;
+};
+
+// A loopback port nobody listens on: bound by us, then closed.
+int ClosedPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof address;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    close(fd);
+    return -1;
+  }
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+CheckOptions FastOptions(const std::string& url) {
+  CheckOptions options;
+  options.base_url = url;
+  options.sample_paths = {"/api/data"};
+  options.rounds = 4;
+  options.timeout = std::chrono::seconds(2);  // loaded CI machines; answers take milliseconds
+  options.spacing = std::chrono::milliseconds(20);
+  return options;
+}
+
+struct CheckRun {
+  int exit_code = -1;
+  std::string output;
+};
+
+CheckRun RunWithCurl(const CheckOptions& options) {
+  RealClock clock;
+  probe::CurlMultiClient client(clock);
+  std::ostringstream out;
+  CheckRun run;
+  run.exit_code = RunCheck(options, client, out);
+  run.output = out.str();
+  return run;
+}
+
+struct ModeCase {
+  std::string mode;
+  std::string verdict_line;
+  int exit_code;
+  std::string sample_row;  // the start of /api/data's row in the user view
+  std::string why;         // the start of the explanation
+};
+
+class CheckAgainstThirdPartyBackend : public ::testing::TestWithParam<ModeCase> {};
+
+TEST_P(CheckAgainstThirdPartyBackend, PrintsVerdictAndExitsWithItsCode) {
+  const ModeCase& expected = GetParam();
+  ThirdPartyBackend backend(expected.mode);
+  CheckOptions options = FastOptions(backend.url());
+  if (expected.mode == "deadlock") {
+    options.rounds = 2;
+    options.timeout = std::chrono::milliseconds(1500);  // the API hangs for 600 s
+  }
+
+  const CheckRun run = RunWithCurl(options);
+
+  EXPECT_EQ(run.exit_code, expected.exit_code) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("\n" + expected.verdict_line + "\n")) << run.output;
+  EXPECT_THAT(run.output, HasSubstr(expected.sample_row)) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("LB view")) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("User view")) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("\nwhy: " + expected.why)) << run.output;
+  // The verdict is the last line, so scripts can `tail -1`.
+  EXPECT_TRUE(run.output.ends_with(expected.verdict_line + "\n")) << run.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Modes, CheckAgainstThirdPartyBackend,
+    ::testing::Values(ModeCase{"honest", "verdict: healthy", kCheckHealthy,
+                               "/api/data  4   0       -  ", "health check 200 in"},
+                      ModeCase{"shallow", "verdict: mismatch", kCheckMismatch,
+                               "/api/data  0   4       status: 4", "health check 200 in"},
+                      ModeCase{"pool", "verdict: mismatch", kCheckMismatch,
+                               "/api/data  0   4       status: 4", "health check 200 in"},
+                      ModeCase{"cached", "verdict: mismatch", kCheckMismatch,
+                               "/api/data  0   4       status: 4", "health check 200 in"},
+                      ModeCase{"deadlock", "verdict: mismatch", kCheckMismatch,
+                               "/api/data  0   2       timeout: 2", "health check 200 in"},
+                      ModeCase{"false-negative", "verdict: false-negative", kCheckFalseNegative,
+                               "/api/data  4   0       -  ", "health check failing (503 in"},
+                      ModeCase{"both-5xx", "verdict: down", kCheckDown,
+                               "/api/data  0   4       status: 4", "health check failing (503 in"},
+                      ModeCase{"flapping", "verdict: unknown", kCheckUnknown,
+                               "/api/data  4   0       -  ",
+                               "health check passed 2 of 4 rounds but never 2 in a row"}),
+    [](const auto& info) {
+      std::string name = info.param.mode;
+      for (char& c : name) {
+        if (c == '-') c = '_';
+      }
+      return name;
+    });
+
+TEST(CheckTest, ShallowHealthCheckShowsBothViewsInDetail) {
+  ThirdPartyBackend backend("shallow");
+  const CheckRun run = RunWithCurl(FastOptions(backend.url()));
+
+  // Every health probe has its row, and the LB keeps the target in rotation.
+  EXPECT_THAT(run.output, HasSubstr("4      /health  pass    200")) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("LB state: healthy")) << run.output;
+  // The user view: all four samples failed with 500.
+  EXPECT_THAT(run.output, HasSubstr("/api/data  0   4       status: 4")) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("500\n")) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("why: health check 200 in")) << run.output;
+}
+
+TEST(CheckTest, PoolExhaustionReportsTheLast503) {
+  ThirdPartyBackend backend("pool");
+  const CheckRun run = RunWithCurl(FastOptions(backend.url()));
+  EXPECT_THAT(run.output, HasSubstr("status: 4  ")) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("503\n")) << run.output;
+}
+
+TEST(CheckTest, NothingListeningIsDown) {
+  const int port = ClosedPort();
+  ASSERT_GT(port, 0);
+  const CheckRun run = RunWithCurl(FastOptions("http://127.0.0.1:" + std::to_string(port)));
+
+  EXPECT_EQ(run.exit_code, kCheckDown) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("connection_refused")) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("LB state: unhealthy")) << run.output;
+  EXPECT_TRUE(run.output.ends_with("verdict: down\n")) << run.output;
+}
+
+TEST(CheckTest, HeaderStatesTheWorstCaseDuration) {
+  const int port = ClosedPort();
+  ASSERT_GT(port, 0);
+  CheckOptions options = FastOptions("http://127.0.0.1:" + std::to_string(port));
+  options.rounds = 2;
+  options.timeout = std::chrono::milliseconds(1500);
+  options.spacing = std::chrono::milliseconds(500);
+  EXPECT_EQ(WorstCaseDuration(options), std::chrono::seconds(4));
+
+  const CheckRun run = RunWithCurl(options);
+  EXPECT_THAT(run.output, HasSubstr("2 rounds, timeout 1s500ms, spacing 500ms, finishes within 4s"))
+      << run.output;
+}
+
+TEST(CheckTest, SeveralSamplePathsGetTheirOwnRowsAndATotal) {
+  ThirdPartyBackend backend("honest");
+  CheckOptions options = FastOptions(backend.url());
+  options.sample_paths = {"/api/data", "/missing"};  // the backend answers 404 off /api/
+  const CheckRun run = RunWithCurl(options);
+
+  EXPECT_THAT(run.output, HasSubstr("/api/data  4   0       -")) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("/missing   0   4       status: 4")) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("all        4   4       status: 4")) << run.output;
+  // Half the API fails while the health check passes.
+  EXPECT_EQ(run.exit_code, kCheckMismatch) << run.output;
+}
+
+TEST(CheckTest, ToleratedErrorRatioKeepsTheVerdictHealthy) {
+  ThirdPartyBackend backend("honest");
+  CheckOptions options = FastOptions(backend.url());
+  options.sample_paths = {"/api/data", "/missing"};
+  options.max_error_ratio = 0.5;  // exactly at the threshold is not failing
+  const CheckRun run = RunWithCurl(options);
+  EXPECT_EQ(run.exit_code, kCheckHealthy) << run.output;
+}
+
+// Fails the test if anything is sent: invalid options must stop before the network.
+class NoNetworkClient final : public probe::HttpClient {
+ public:
+  // HttpClient
+  void Send(probe::HttpRequest, Callback) override { ++sent_; }
+  std::size_t InFlight() const override { return 0; }
+  int sent() const { return sent_; }
+
+ private:
+  std::atomic<int> sent_{0};
+};
+
+TEST(CheckTest, InvalidOptionsInCodeAreAUsageErrorWithoutTraffic) {
+  CheckOptions no_samples;
+  no_samples.base_url = "http://127.0.0.1:1";
+  CheckOptions bad_url = FastOptions("ftp://example.com");
+  CheckOptions no_rounds = FastOptions("http://127.0.0.1:1");
+  no_rounds.rounds = 0;
+
+  for (const CheckOptions* options : {&no_samples, &bad_url, &no_rounds}) {
+    NoNetworkClient client;
+    std::ostringstream out;
+    EXPECT_EQ(RunCheck(*options, client, out), kCheckUsageError) << out.str();
+    EXPECT_THAT(out.str(), HasSubstr("healthgap check: ")) << out.str();
+    EXPECT_THAT(out.str(), Not(HasSubstr("verdict:"))) << out.str();
+    EXPECT_EQ(client.sent(), 0);
+  }
+}
+
+// Parses `healthgap check <args>` as main would; returns the exit code for a parse error, or
+// -1 when parsing succeeded.
+struct ParseRun {
+  int exit_code = -1;
+  std::string err;
+};
+
+ParseRun Parse(const std::vector<std::string>& args, CheckOptions& options) {
+  CLI::App app("healthgap");
+  CLI::App* check = app.add_subcommand("check", "One-shot check");
+  AddCheckOptions(*check, options);
+  std::vector<const char*> argv = {"healthgap", "check"};
+  for (const auto& arg : args) argv.push_back(arg.c_str());
+  ParseRun run;
+  std::ostringstream out;
+  std::ostringstream err;
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& error) {
+    run.exit_code = ExitCodeForParseError(app, error, out, err);
+  }
+  run.err = err.str();
+  return run;
+}
+
+TEST(CheckOptionsTest, ParsesEveryFlag) {
+  CheckOptions options;
+  const ParseRun run =
+      Parse({"http://127.0.0.1:8080/", "--health", "/healthz", "--sample", "/api/data", "--sample",
+             "/api/orders?limit=1", "--samples", "7", "--timeout", "1s500ms", "--spacing", "50ms",
+             "--health-status", "200", "--sample-status", "2xx,304", "--max-error-ratio", "0.05"},
+            options);
+  ASSERT_EQ(run.exit_code, -1) << run.err;
+  EXPECT_EQ(options.base_url, "http://127.0.0.1:8080/");
+  EXPECT_EQ(options.health_paths, std::vector<std::string>{"/healthz"});
+  EXPECT_EQ(options.sample_paths, (std::vector<std::string>{"/api/data", "/api/orders?limit=1"}));
+  EXPECT_EQ(options.rounds, 7);
+  EXPECT_EQ(options.timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(options.spacing, std::chrono::milliseconds(50));
+  EXPECT_EQ(options.health_expected, (config::StatusMatcher{{{200, 200}}}));
+  EXPECT_EQ(options.api_expected, (config::StatusMatcher{{{200, 299}, {304, 304}}}));
+  EXPECT_DOUBLE_EQ(options.max_error_ratio, 0.05);
+  EXPECT_FALSE(ValidateCheckOptions(options).has_value());
+}
+
+TEST(CheckOptionsTest, DefaultsMatchTheDocumentedUsage) {
+  CheckOptions options;
+  const ParseRun run = Parse({"http://127.0.0.1:8080", "--sample", "/api/data"}, options);
+  ASSERT_EQ(run.exit_code, -1) << run.err;
+  EXPECT_EQ(options.health_paths, std::vector<std::string>{"/health"});
+  EXPECT_EQ(options.rounds, 5);
+  EXPECT_EQ(options.timeout, std::chrono::seconds(2));
+  EXPECT_EQ(options.health_expected, (config::StatusMatcher{{{200, 399}}}));
+  EXPECT_EQ(options.api_expected, (config::StatusMatcher{{{200, 299}}}));
+  EXPECT_DOUBLE_EQ(options.max_error_ratio, 0.2);
+}
+
+struct BadArgs {
+  std::string name;
+  std::vector<std::string> args;
+};
+
+class CheckBadOptionsTest : public ::testing::TestWithParam<BadArgs> {};
+
+TEST_P(CheckBadOptionsTest, ExitsWithUsageError) {
+  CheckOptions options;
+  const ParseRun run = Parse(GetParam().args, options);
+  EXPECT_EQ(run.exit_code, kCheckUsageError);
+  EXPECT_FALSE(run.err.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cli11, CheckBadOptionsTest,
+    ::testing::Values(
+        BadArgs{"no_url", {"--sample", "/api/data"}},
+        BadArgs{"no_sample", {"http://127.0.0.1:8080"}},
+        BadArgs{"bad_scheme", {"ftp://127.0.0.1", "--sample", "/api/data"}},
+        BadArgs{"url_without_host", {"http://", "--sample", "/api/data"}},
+        BadArgs{"relative_path", {"http://127.0.0.1:8080", "--sample", "api/data"}},
+        BadArgs{"relative_health", {"http://127.0.0.1:8080", "--health", "h", "--sample", "/a"}},
+        BadArgs{"duration_without_unit",
+                {"http://127.0.0.1:8080", "--sample", "/a", "--timeout", "10"}},
+        BadArgs{"zero_timeout", {"http://127.0.0.1:8080", "--sample", "/a", "--timeout", "0s"}},
+        BadArgs{"bad_spacing", {"http://127.0.0.1:8080", "--sample", "/a", "--spacing", "soon"}},
+        BadArgs{"zero_rounds", {"http://127.0.0.1:8080", "--sample", "/a", "--samples", "0"}},
+        BadArgs{"rounds_not_a_number",
+                {"http://127.0.0.1:8080", "--sample", "/a", "--samples", "many"}},
+        BadArgs{"bad_status",
+                {"http://127.0.0.1:8080", "--sample", "/a", "--sample-status", "abc"}},
+        BadArgs{"bad_health_status",
+                {"http://127.0.0.1:8080", "--sample", "/a", "--health-status", "399-200"}},
+        BadArgs{"ratio_above_one",
+                {"http://127.0.0.1:8080", "--sample", "/a", "--max-error-ratio", "1.5"}},
+        BadArgs{"unknown_flag", {"http://127.0.0.1:8080", "--sample", "/a", "--verbose"}}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(CheckOptionsTest, HelpIsNotAnError) {
+  CheckOptions options;
+  const ParseRun run = Parse({"--help"}, options);
+  EXPECT_EQ(run.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace healthgap::cli

@@ -1,0 +1,117 @@
+#pragma once
+
+// A child process for tests: started with posix_spawn (safe in a process that already runs
+// threads, unlike fork), stdin and stdout piped to us. The destructor ends it: closing stdin
+// asks politely, SIGTERM insists, SIGKILL after a deadline makes sure.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace healthgap::cli {
+
+class Subprocess {
+ public:
+  // `argv[0]` is looked up in PATH. Throws std::runtime_error if the process cannot start.
+  explicit Subprocess(const std::vector<std::string>& argv) {
+    int to_child[2];
+    int from_child[2];
+    if (pipe2(to_child, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    if (pipe2(from_child, O_CLOEXEC) != 0) {
+      close(to_child[0]);
+      close(to_child[1]);
+      throw std::runtime_error("pipe2 failed");
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    // dup2 clears close-on-exec on the target, so the child keeps exactly fds 0, 1 and 2.
+    posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
+
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    const int error = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(to_child[0]);
+    close(from_child[1]);
+    stdin_fd_ = to_child[1];
+    stdout_fd_ = from_child[0];
+    if (error != 0) {
+      pid_ = -1;
+      CloseFds();
+      throw std::runtime_error("cannot start " + argv[0] + ": error " + std::to_string(error));
+    }
+  }
+
+  ~Subprocess() {
+    CloseFds();  // the child exits when its stdin closes
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+      const pid_t reaped = waitpid(pid_, nullptr, WNOHANG);
+      if (reaped == pid_ || (reaped < 0 && errno != EINTR)) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the exit
+    }
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+
+  Subprocess(const Subprocess&) = delete;
+  Subprocess& operator=(const Subprocess&) = delete;
+
+  // The next line the child writes to stdout (without the newline), or nullopt if none
+  // arrives before `timeout` or the child closes stdout first.
+  std::optional<std::string> ReadLine(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      if (const auto newline = buffer_.find('\n'); newline != std::string::npos) {
+        std::string line = buffer_.substr(0, newline);
+        buffer_.erase(0, newline + 1);
+        return line;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return std::nullopt;
+      pollfd readable{stdout_fd_, POLLIN, 0};
+      const int ready = poll(&readable, 1, static_cast<int>(left.count()));
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready <= 0) return std::nullopt;
+      char chunk[256];
+      const ssize_t n = read(stdout_fd_, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return std::nullopt;
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+  pid_t pid() const { return pid_; }
+
+ private:
+  void CloseFds() {
+    if (stdin_fd_ >= 0) close(stdin_fd_);
+    if (stdout_fd_ >= 0) close(stdout_fd_);
+    stdin_fd_ = stdout_fd_ = -1;
+  }
+
+  pid_t pid_ = -1;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  std::string buffer_;
+};
+
+}  // namespace healthgap::cli
