@@ -1,0 +1,360 @@
+#include "config/loader.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace healthgap::config {
+namespace {
+
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+const std::string kTestdata = std::string(HEALTHGAP_SOURCE_DIR) + "/tests/config/testdata/";
+
+// One file per validation rule: testdata/invalid-NAME.yml must fail with exactly
+// "<path as passed>" + expected_after_path.
+struct InvalidCase {
+  std::string name;
+  std::string expected_after_path;
+};
+
+const std::vector<InvalidCase>& InvalidCases() {
+  static const std::vector<InvalidCase> cases = {
+      {"body-size-large",
+       R"(:2: defaults.max_body_bytes: must be between 1KiB and 1GiB, got 2GiB)"},
+      {"body-size-small",
+       R"(:4: targets[0].max_body_bytes: must be between 1KiB and 1GiB, got 512)"},
+      {"body-size-unit",
+       R"(:4: targets[0].max_body_bytes: invalid size "64KB": expected bytes or a number with KiB, MiB or GiB, e.g. 64KiB)"},
+      {"defaults-timeout-exceeds-interval",
+       R"(:4: defaults.sample.timeout: timeout 15s exceeds interval 10s; a request must time out before the next one is due)"},
+      {"duplicate-derived-sample",
+       R"(:6: targets[0].samples[1].name: duplicate sample name "api_data" (derived from path "/api/data"), first used at line 5; set a unique name)"},
+      {"duplicate-key",
+       R"(:7: targets[0].samples[0].interval: duplicate key "interval", first set at line 6)"},
+      {"duplicate-sample",
+       R"(:7: targets[0].samples[1].name: duplicate sample name "data", first used at line 5)"},
+      {"duplicate-target",
+       R"(:6: targets[1].name: duplicate target name "checkout", first defined at line 2)"},
+      {"duration-no-unit",
+       R"(:5: targets[0].health.interval: invalid duration "10": missing unit, e.g. 10s)"},
+      {"duration-unit-order",
+       R"(:6: targets[0].samples[0].interval: invalid duration "30s1m": expected e.g. 500ms, 10s, 2m or 1m30s)"},
+      {"duration-zero",
+       R"(:3: defaults.evaluation.window: invalid duration "0s": must be greater than 0)"},
+      {"duration",
+       R"(:6: targets[0].samples[0].interval: invalid duration "5 seconds": expected e.g. 500ms, 10s, 2m or 1m30s)"},
+      {"empty-file", R"(: configuration is empty, expected a map with a "targets" list)"},
+      {"empty-samples", R"(:4: targets[0].samples: must list at least one API sample)"},
+      {"empty-targets", R"(:1: targets: must list at least one target)"},
+      {"error-ratio-above-one",
+       R"(:7: targets[0].evaluation.max_error_ratio: must be between 0 and 1, got 1.5)"},
+      {"error-ratio-percent",
+       R"(:3: defaults.evaluation.max_error_ratio: expected a number, got "20%")"},
+      {"header-duplicate",
+       R"(:8: targets[0].samples[0].headers.accept: duplicate key "accept", first set at line 7)"},
+      {"header-name",
+       R"(:7: targets[0].samples[0].headers.Content Type: invalid header name "Content Type")"},
+      {"health-path-no-slash", R"(:3: defaults.health.path: path "healthz" must start with "/")"},
+      {"health-timeout-exceeds-interval",
+       R"(:6: targets[0].health.timeout: timeout 6s exceeds interval 5s; a request must time out before the next one is due)"},
+      {"healthy-threshold-zero",
+       R"(:5: targets[0].health.healthy_threshold: must be at least 1, got 0)"},
+      {"label-name-dunder",
+       R"(:5: targets[0].labels.__address__: invalid label name "__address__", names starting with "__" are reserved for Prometheus)"},
+      {"label-name-reserved",
+       R"(:5: targets[0].labels.instance: label name "instance" is reserved, healthgap sets it on its own series)"},
+      {"label-name",
+       R"(:6: targets[0].labels.1env: invalid label name "1env", must match [a-zA-Z_][a-zA-Z0-9_]*)"},
+      {"latency-budget-exceeds-timeout",
+       R"(:7: targets[0].samples[0].latency_budget: latency_budget 2s500ms exceeds timeout 2s; requests would time out before they could count as slow)"},
+      {"merge-key",
+       R"(:9: targets[0].samples[0].<<: unknown key "<<" (YAML merge keys are not supported))"},
+      {"method-lowercase",
+       R"(:5: targets[0].health.method: unsupported method "get", expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)"},
+      {"method",
+       R"(:6: targets[0].samples[0].method: unsupported method "FETCH", expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)"},
+      {"min-samples-zero", R"(:7: targets[0].evaluation.min_samples: must be at least 1, got 0)"},
+      {"missing-name", R"(:2: targets[0].name: required field is missing)"},
+      {"missing-sample-path", R"(:5: targets[0].samples[0].path: required field is missing)"},
+      {"missing-samples",
+       R"(:2: targets[0].samples: required field is missing; list at least one API sample)"},
+      {"missing-targets", R"(:1: targets: required field is missing)"},
+      {"missing-url", R"(:2: targets[0].url: required field is missing)"},
+      {"multiple-documents", R"(:7: found 2 YAML documents, expected exactly one)"},
+      {"path-no-slash", R"(:5: targets[0].samples[0].path: path "api/data" must start with "/")"},
+      {"sample-interval-below-default-timeout",
+       R"(:6: targets[0].samples[0].interval: interval 2s is shorter than timeout 5s (built-in default); a request must time out before the next one is due)"},
+      {"sample-name-chars",
+       R"(:5: targets[0].samples[0].name: invalid sample name "get/data", allowed characters are A-Z a-z 0-9 _ . : -)"},
+      {"sample-timeout-exceeds-defaults-interval",
+       R"(:9: targets[0].samples[0].timeout: timeout 15s exceeds interval 10s (from defaults.sample.interval, line 3); a request must time out before the next one is due)"},
+      {"status-class",
+       R"(:6: targets[0].samples[0].expected_status: invalid status class "6xx": expected 1xx to 5xx)"},
+      {"status-code-range",
+       R"(:6: targets[0].samples[0].expected_status[1]: status code 600 is outside 100-599)"},
+      {"status-empty-list",
+       R"(:6: targets[0].samples[0].expected_status: must list at least one status pattern)"},
+      {"status-pattern",
+       R"(:5: targets[0].health.expected_status: invalid status pattern "ok": expected a code (200), a class (2xx) or a range (200-399))"},
+      {"status-range-reversed",
+       R"(:3: defaults.health.expected_status[0]: invalid status range "399-200": 399 is greater than 200)"},
+      {"syntax-indent", R"(:3: invalid YAML: illegal map value (column 9))"},
+      {"syntax", R"(:5: invalid YAML: end of sequence flow not found (column 1))"},
+      {"target-name-chars",
+       R"(:2: targets[0].name: invalid target name "checkout service", allowed characters are A-Z a-z 0-9 _ . : -)"},
+      {"target-name-empty", R"(:2: targets[0].name: target name must not be empty)"},
+      {"timeout-below-defaults-latency-budget",
+       R"(:9: targets[0].samples[0].timeout: timeout 500ms is shorter than latency_budget 1s (from defaults.sample.latency_budget, line 3); requests would time out before they could count as slow)"},
+      {"type-labels-list", R"(:4: targets[0].labels: expected a map, got a list)"},
+      {"type-path-null", R"(:5: targets[0].samples[0].path: expected a string, got nothing)"},
+      {"type-samples-map", R"(:4: targets[0].samples: expected a list of samples, got a map)"},
+      {"type-threshold-quoted",
+       R"(:5: targets[0].health.unhealthy_threshold: expected an integer, got the quoted string "3")"},
+      {"type-threshold-string",
+       R"(:5: targets[0].health.healthy_threshold: expected an integer, got "two")"},
+      {"type-top-level-list",
+       R"(:1: expected a map with a "targets" list at the top level, got a list)"},
+      {"unhealthy-threshold-negative",
+       R"(:3: defaults.health.unhealthy_threshold: must be at least 1, got -1)"},
+      {"unknown-key-defaults", R"(:4: defaults.probe: unknown key "probe")"},
+      {"unknown-key-health", R"(:6: targets[0].health.intervall: unknown key "intervall")"},
+      {"unknown-key-sample",
+       R"(:6: targets[0].samples[0].expected_code: unknown key "expected_code")"},
+      {"unknown-key-top", R"(:6: scrape_interval: unknown key "scrape_interval")"},
+      {"url-credentials",
+       R"(:3: targets[0].url: invalid URL "http://admin:secret@10.0.1.1:8080": must not contain credentials; send an Authorization header from the sample)"},
+      {"url-fragment",
+       R"(:3: targets[0].url: invalid URL "http://10.0.1.1:8080/app#top": must not contain a fragment)"},
+      {"url-no-host", R"(:3: targets[0].url: invalid URL "http://:8080/app": missing host)"},
+      {"url-no-scheme",
+       R"(:3: targets[0].url: invalid URL "10.0.1.1:8080": missing scheme, expected http:// or https://)"},
+      {"url-port",
+       R"(:3: targets[0].url: invalid URL "http://10.0.1.1:80800": invalid port "80800", expected 1-65535)"},
+      {"url-query",
+       R"(:3: targets[0].url: invalid URL "http://10.0.1.1:8080/app?debug=1": must not contain a query; put query strings in sample paths)"},
+      {"url-scheme",
+       R"(:3: targets[0].url: invalid URL "ftp://10.0.1.1": scheme "ftp" is not supported, expected http or https)"},
+      {"window-min-samples-defaults",
+       R"(:5: targets[0].evaluation.window: window 20s (from defaults.evaluation.window, line 3) holds at most 2 API samples (api_data every 10s: 2) but min_samples is 5 (built-in default), so the verdict would stay unknown; widen the window, sample more often or lower min_samples)"},
+      {"window-min-samples",
+       R"(:10: targets[0].evaluation.window: window 1m holds at most 3 API samples (api_data every 30s: 2, api_orders every 1m: 1) but min_samples is 5, so the verdict would stay unknown; widen the window, sample more often or lower min_samples)"},
+  };
+  return cases;
+}
+
+class InvalidConfigTest : public testing::TestWithParam<InvalidCase> {};
+
+TEST_P(InvalidConfigTest, FailsWithExactMessage) {
+  const std::string path = kTestdata + "invalid-" + GetParam().name + ".yml";
+  const LoadResult result = LoadFile(path);
+  EXPECT_FALSE(result.config.has_value());
+  ASSERT_TRUE(result.error.has_value());
+  EXPECT_EQ(result.error->Format(), path + GetParam().expected_after_path);
+  EXPECT_EQ(result.error->file, path);
+}
+
+INSTANTIATE_TEST_SUITE_P(Rules, InvalidConfigTest, testing::ValuesIn(InvalidCases()),
+                         [](const testing::TestParamInfo<InvalidCase>& info) {
+                           std::string name = info.param.name;
+                           for (char& c : name) {
+                             if (c == '-') c = '_';
+                           }
+                           return name;
+                         });
+
+// A testdata file nobody asserts on is a rule nobody checks.
+TEST(InvalidConfigFilesTest, EveryFileHasACaseAndEveryCaseAFile) {
+  std::set<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(kTestdata)) {
+    const std::string file = entry.path().filename().string();
+    if (file.starts_with("invalid-")) files.insert(file);
+  }
+  std::set<std::string> cases;
+  for (const auto& c : InvalidCases()) cases.insert("invalid-" + c.name + ".yml");
+  EXPECT_EQ(files, cases);
+}
+
+TEST(ConfigErrorTest, FormatLeavesOutUnknownParts) {
+  EXPECT_EQ((ConfigError{"a.yml", 3, "targets[0].url", "bad"}).Format(),
+            "a.yml:3: targets[0].url: bad");
+  EXPECT_EQ((ConfigError{"a.yml", 0, "", "cannot read file: x"}).Format(),
+            "a.yml: cannot read file: x");
+  EXPECT_EQ((ConfigError{"<embedded>", 7, "", "invalid YAML: y"}).Format(),
+            "<embedded>:7: invalid YAML: y");
+}
+
+TEST(LoadFileTest, MissingFileNamesTheFile) {
+  const std::string path = kTestdata + "does-not-exist.yml";
+  const LoadResult result = LoadFile(path);
+  EXPECT_FALSE(result.config.has_value());
+  ASSERT_TRUE(result.error.has_value());
+  EXPECT_EQ(result.error->Format(), path + ": cannot read file: No such file or directory");
+}
+
+TEST(LoadFileTest, DirectoryIsAnError) {
+  const LoadResult result = LoadFile(kTestdata);
+  EXPECT_FALSE(result.config.has_value());
+  ASSERT_TRUE(result.error.has_value());
+  EXPECT_EQ(result.error->Format(), kTestdata + ": cannot read file: Is a directory");
+}
+
+TEST(LoadFileTest, MinimalFileGetsEveryBuiltInDefault) {
+  const std::string path = kTestdata + "valid-minimal.yml";
+  const LoadResult result = LoadFile(path);
+  ASSERT_TRUE(result.config.has_value()) << result.error->Format();
+  EXPECT_FALSE(result.error.has_value());
+  const Config& config = *result.config;
+  EXPECT_EQ(config.source, path);
+  ASSERT_EQ(config.targets.size(), 1u);
+  const Target& target = config.targets[0];
+  EXPECT_EQ(target.name, "checkout");
+  EXPECT_EQ(target.base_url, "http://127.0.0.1:8080");  // trailing slash dropped
+  EXPECT_EQ(target.UrlFor(target.health.path), "http://127.0.0.1:8080/health");
+  EXPECT_TRUE(target.labels.empty());
+  EXPECT_EQ(target.health, HealthCheck{});
+  EXPECT_EQ(target.health.expected_status.ranges, (std::vector<StatusRange>{{200, 399}}));
+  EXPECT_EQ(target.evaluation, Evaluation{});
+  EXPECT_EQ(target.max_body_bytes, 1u << 20);
+  ASSERT_EQ(target.samples.size(), 1u);
+  const ApiSample& sample = target.samples[0];
+  EXPECT_EQ(sample.name, "api_data");
+  EXPECT_EQ(sample.path, "/api/data");
+  EXPECT_EQ(sample.method, "GET");
+  EXPECT_TRUE(sample.headers.empty());
+  EXPECT_EQ(sample.body, "");
+  EXPECT_EQ(sample.expected_status.ranges, (std::vector<StatusRange>{{200, 299}}));
+  EXPECT_FALSE(sample.latency_budget.has_value());
+  EXPECT_EQ(sample.interval, seconds(5));
+  EXPECT_EQ(sample.timeout, seconds(5));
+}
+
+TEST(LoadFileTest, DefaultsApplyAndTargetsOverrideFieldByField) {
+  const LoadResult result = LoadFile(kTestdata + "valid-overrides.yml");
+  ASSERT_TRUE(result.config.has_value()) << result.error->Format();
+  const auto& targets = result.config->targets;
+  ASSERT_EQ(targets.size(), 2u);
+
+  // Everything from defaults.
+  const Target& inherits = targets[0];
+  EXPECT_EQ(inherits.base_url, "https://inherits.example.com:8443/app");
+  EXPECT_EQ(inherits.UrlFor("/healthz"), "https://inherits.example.com:8443/app/healthz");
+  const HealthCheck expected_health{
+      "/healthz", "HEAD", StatusMatcher{{{200, 399}}}, seconds(15), seconds(3), 3, 4};
+  EXPECT_EQ(inherits.health, expected_health);
+  ASSERT_EQ(inherits.samples.size(), 1u);
+  const ApiSample& inherited = inherits.samples[0];
+  EXPECT_EQ(inherited.method, "POST");
+  EXPECT_EQ(inherited.expected_status.ranges, (std::vector<StatusRange>{{200, 299}}));
+  EXPECT_EQ(inherited.interval, seconds(10));
+  EXPECT_EQ(inherited.timeout, seconds(4));
+  EXPECT_EQ(inherited.latency_budget, seconds(1));
+  EXPECT_EQ(inherited.headers,
+            (std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer demo"},
+                                                              {"Accept", "application/json"}}));
+  EXPECT_EQ(inherits.evaluation, (Evaluation{minutes(5), 0.25, 10}));
+  EXPECT_EQ(inherits.max_body_bytes, 256u * 1024);
+
+  // Overrides win field by field; unset fields still come from defaults.
+  const Target& overrides = targets[1];
+  EXPECT_EQ(overrides.labels,
+            (std::map<std::string, std::string>{{"env", "prod"}, {"team", "payments"}}));
+  EXPECT_EQ(overrides.health.path, "/health");
+  EXPECT_EQ(overrides.health.unhealthy_threshold, 2);
+  EXPECT_EQ(overrides.health.method, "HEAD");
+  EXPECT_EQ(overrides.health.interval, seconds(15));
+  EXPECT_EQ(overrides.health.healthy_threshold, 3);
+  ASSERT_EQ(overrides.samples.size(), 2u);
+
+  const ApiSample& search = overrides.samples[0];
+  EXPECT_EQ(search.name, "search");
+  EXPECT_EQ(search.path, "/api/search?q=shoes");
+  EXPECT_EQ(search.method, "GET");
+  EXPECT_EQ(search.expected_status.ranges,
+            (std::vector<StatusRange>{{200, 200}, {204, 204}, {300, 399}}));
+  EXPECT_EQ(search.latency_budget, Millis(500));
+  EXPECT_EQ(search.timeout, seconds(2));
+  EXPECT_EQ(search.interval, seconds(5));
+  // Sample headers replace defaults of the same name in any case; other defaults remain.
+  EXPECT_EQ(search.headers,
+            (std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer demo"},
+                                                              {"accept", "text/html"},
+                                                              {"X-Request-Source", "healthgap"}}));
+
+  const ApiSample& orders = overrides.samples[1];
+  EXPECT_EQ(orders.name, "api_orders");
+  EXPECT_EQ(orders.body, R"({"q":1})");
+  EXPECT_EQ(orders.method, "POST");
+  EXPECT_EQ(orders.timeout, seconds(4));
+
+  EXPECT_EQ(overrides.evaluation, (Evaluation{minutes(5), 0.0, 1}));
+  EXPECT_EQ(overrides.max_body_bytes, 1024u);
+}
+
+TEST(LoadFileTest, AnnotatedExampleLoads) {
+  const std::string path = std::string(HEALTHGAP_SOURCE_DIR) + "/examples/healthgap.yml";
+  const LoadResult result = LoadFile(path);
+  ASSERT_TRUE(result.config.has_value()) << result.error->Format();
+  EXPECT_FALSE(result.config->targets.empty());
+}
+
+TEST(LoadStringTest, UsesTheSourceNameInErrorsAndConfig) {
+  const LoadResult bad = LoadString("targets: 3\n", "<embedded>");
+  ASSERT_TRUE(bad.error.has_value());
+  EXPECT_EQ(bad.error->Format(), "<embedded>:1: targets: expected a list of targets, got \"3\"");
+
+  const LoadResult good =
+      LoadString("targets: [{name: a, url: 'http://h', samples: [{path: /}]}]\n", "<embedded>");
+  ASSERT_TRUE(good.config.has_value()) << good.error->Format();
+  EXPECT_EQ(good.config->source, "<embedded>");
+  EXPECT_EQ(good.config->targets[0].samples[0].name, "root");
+}
+
+TEST(LoadStringTest, ManyTargetsAreFine) {
+  std::string yaml = "targets:\n";
+  constexpr int kTargets = 10'001;
+  for (int i = 0; i < kTargets; ++i) {
+    yaml += "  - {name: t" + std::to_string(i) +
+            ", url: 'http://10.0.0.1:" + std::to_string(1000 + i % 60000) +
+            "', samples: [{path: /api}]}\n";
+  }
+  const LoadResult result = LoadString(yaml, "<many>");
+  ASSERT_TRUE(result.config.has_value()) << result.error->Format();
+  ASSERT_EQ(result.config->targets.size(), static_cast<std::size_t>(kTargets));
+  EXPECT_EQ(result.config->targets.back().name, "t10000");
+}
+
+TEST(LoadStringTest, SameConfigComparesEqualSoReloadsCanSkipWork) {
+  const std::string yaml = "targets: [{name: a, url: 'http://h', samples: [{path: /x}]}]\n";
+  EXPECT_EQ(LoadString(yaml, "x").config, LoadString(yaml, "x").config);
+  EXPECT_NE(
+      LoadString(yaml, "x").config,
+      LoadString("targets: [{name: a, url: 'http://h', samples: [{path: /y}]}]\n", "x").config);
+}
+
+// Whatever the input, the loader returns an error value instead of throwing or crashing.
+TEST(LoadStringTest, HostileInputIsAnErrorNotAnException) {
+  const std::vector<std::string> inputs = {
+      std::string(100'000, '['),
+      std::string("targets:\n  - \0\x01\x02", 14),
+      "\t\ttargets: x",
+      "&a [*a]",
+      "targets: *undefined",
+      "!!binary targets: x",
+      "? [complex, key]\n: value\n",
+      "targets: [{name: a, url: 'http://h', samples: [{path: /}], labels: {? [x]: y}}]",
+  };
+  for (const auto& input : inputs) {
+    LoadResult result;
+    EXPECT_NO_THROW(result = LoadString(input, "<hostile>"));
+    EXPECT_FALSE(result.config.has_value()) << input.substr(0, 60);
+    EXPECT_TRUE(result.error.has_value()) << input.substr(0, 60);
+  }
+}
+
+}  // namespace
+}  // namespace healthgap::config
