@@ -12,8 +12,10 @@ inline constexpr char kProbeHttpDurationSeconds[] = "probe_http_duration_seconds
 
 // Health check history.
 inline constexpr char kHealthProbesTotal[] = "healthgap_health_probes_total";
-inline constexpr char kHealthProbeFailuresTotal[] = "healthgap_health_probe_failures_total";  // {reason}
-inline constexpr char kHealthProbeDurationSeconds[] = "healthgap_health_probe_duration_seconds";  // histogram
+// {reason}
+inline constexpr char kHealthProbeFailuresTotal[] = "healthgap_health_probe_failures_total";
+// histogram
+inline constexpr char kHealthProbeDurationSeconds[] = "healthgap_health_probe_duration_seconds";
 
 // The LB view: 1 while the emulated load balancer keeps the target in rotation.
 inline constexpr char kLbHealthy[] = "healthgap_lb_healthy";
@@ -21,8 +23,10 @@ inline constexpr char kLbState[] = "healthgap_lb_state";  // {state}, one-hot
 
 // The user view: API samples.
 inline constexpr char kApiRequestsTotal[] = "healthgap_api_requests_total";  // {sample}
-inline constexpr char kApiRequestFailuresTotal[] = "healthgap_api_request_failures_total";  // {sample,reason}
-inline constexpr char kApiRequestDurationSeconds[] = "healthgap_api_request_duration_seconds";  // {sample} histogram
+// {sample,reason}
+inline constexpr char kApiRequestFailuresTotal[] = "healthgap_api_request_failures_total";
+// {sample} histogram
+inline constexpr char kApiRequestDurationSeconds[] = "healthgap_api_request_duration_seconds";
 inline constexpr char kApiErrorRatio[] = "healthgap_api_error_ratio";  // sliding window
 inline constexpr char kApiWindowSamples[] = "healthgap_api_window_samples";
 
