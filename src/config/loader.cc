@@ -158,8 +158,8 @@ class Loader {
     for (std::size_t i = 0; i < targets->value.size(); ++i) {
       const YAML::Node item = targets->value[i];
       const std::string field = "targets[" + std::to_string(i) + "]";
-      Target target = ReadTarget(item, field, ItemLine(item, targets->line), defaults);
-      const int name_line = name_line_;
+      int name_line = 0;
+      Target target = ReadTarget(item, field, ItemLine(item, targets->line), defaults, &name_line);
       auto [it, inserted] = first_line_by_name.emplace(target.name, name_line);
       if (!inserted) {
         Fail(name_line, field + ".name",
@@ -512,7 +512,7 @@ class Loader {
   }
 
   Target ReadTarget(const YAML::Node& node, const std::string& field, int line,
-                    const DefaultsLayer& defaults) {
+                    const DefaultsLayer& defaults, int* name_line) const {
     const Fields fields =
         OpenMap(node, field, line,
                 {"name", "url", "labels", "health", "samples", "evaluation", "max_body_bytes"});
@@ -523,7 +523,7 @@ class Loader {
     if (auto error = CheckName(target.name, "target"); !error.empty()) {
       Fail(name->line, name->field, error);
     }
-    name_line_ = name->line;
+    *name_line = name->line;
 
     const Entry* url = fields.Get("url");
     if (!url) Fail(line, field + ".url", "required field is missing");
@@ -637,7 +637,6 @@ class Loader {
   }
 
   std::string source_;
-  int name_line_ = 0;  // line of the last target's name, for duplicate reports
 };
 
 }  // namespace
