@@ -1,0 +1,335 @@
+#include "probe/curl_multi_client.h"
+
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+#include <utility>
+
+#include "probe/curl_mapping.h"
+
+namespace healthgap::probe {
+namespace {
+
+// Upper bound on one wait; curl_multi_poll returns earlier for I/O, curl's own timers and
+// curl_multi_wakeup, so this only bounds how stale a missed wakeup could be.
+constexpr int kMaxPollMs = 1000;
+
+std::string_view Trim(std::string_view text) {
+  const auto not_space = [](char c) { return c != ' ' && c != '\t' && c != '\r' && c != '\n'; };
+  const auto first = std::find_if(text.begin(), text.end(), not_space);
+  const auto last = std::find_if(text.rbegin(), text.rend(), not_space).base();
+  return first < last ? std::string_view(first, last) : std::string_view();
+}
+
+std::string ToLower(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower;
+}
+
+std::string ToUpper(std::string_view text) {
+  std::string upper(text);
+  std::transform(upper.begin(), upper.end(), upper.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return upper;
+}
+
+bool HasHeader(const HttpRequest& request, std::string_view lower_name) {
+  return std::any_of(request.headers.begin(), request.headers.end(),
+                     [&](const auto& header) { return ToLower(header.first) == lower_name; });
+}
+
+}  // namespace
+
+// One request's state, from Send until its callback ran. Owned by queued_, then active_.
+struct CurlMultiClient::Transfer {
+  HttpRequest request;
+  Callback done;
+  HttpResult result;
+  CurlEasy easy;
+  CurlSlist header_list;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  bool body_too_large = false;
+
+  static size_t OnBody(char* data, size_t size, size_t count, void* user) {
+    auto& self = *static_cast<Transfer*>(user);
+    const size_t received = size * count;
+    const size_t room = self.request.max_body_bytes - self.result.body.size();
+    if (received > room) {
+      self.result.body.append(data, room);
+      self.result.body_bytes += room;
+      self.body_too_large = true;
+      return 0;  // a short count makes curl abort the transfer (CURLE_WRITE_ERROR)
+    }
+    self.result.body.append(data, received);
+    self.result.body_bytes += received;
+    return received;
+  }
+
+  static size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+    auto& self = *static_cast<Transfer*>(user);
+    const size_t length = size * count;
+    const std::string_view line(data, length);
+    auto& headers = self.result.headers;
+    if (line.starts_with("HTTP/")) {
+      // A new response (after a redirect or 100 Continue): keep only the final one's headers.
+      headers.clear();
+    } else if ((line.starts_with(' ') || line.starts_with('\t')) && !headers.empty()) {
+      // Obsolete line folding continues the previous header's value.
+      headers.back().second += ' ';
+      headers.back().second += Trim(line);
+    } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
+      headers.emplace_back(ToLower(Trim(line.substr(0, colon))),
+                           std::string(Trim(line.substr(colon + 1))));
+    }
+    return length;
+  }
+
+  // Applies every per-request option; returns false with a message if curl refused one.
+  bool Configure(const std::string& user_agent) {
+    CURL* handle = easy.get();
+    const long timeout_ms = std::max<long>(1, static_cast<long>(request.timeout.count()));
+    bool ok = true;
+    const auto set = [&ok](CURLcode code) { ok = ok && code == CURLE_OK; };
+
+    set(curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str()));
+    set(curl_easy_setopt(handle, CURLOPT_PRIVATE, this));
+    set(curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer));
+    set(curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L));
+    set(curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, timeout_ms));
+    set(curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms));
+    set(curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https"));
+    set(curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"));
+    // An empty proxy disables proxies, including those from http_proxy & co.
+    set(curl_easy_setopt(handle, CURLOPT_PROXY, ""));
+    set(curl_easy_setopt(handle, CURLOPT_USERAGENT, user_agent.c_str()));
+    if (request.max_redirects > 0) {
+      set(curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 1L));
+      set(curl_easy_setopt(handle, CURLOPT_MAXREDIRS, static_cast<long>(request.max_redirects)));
+    }
+    if (!request.reuse_connection) {
+      set(curl_easy_setopt(handle, CURLOPT_FRESH_CONNECT, 1L));
+      set(curl_easy_setopt(handle, CURLOPT_FORBID_REUSE, 1L));
+    }
+    // Rejects a declared Content-Length over the cap before any body arrives (0 would mean
+    // "no limit", so a zero cap relies on the write callback alone).
+    if (request.max_body_bytes > 0) {
+      set(curl_easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE,
+                           static_cast<curl_off_t>(request.max_body_bytes)));
+    }
+    set(curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &Transfer::OnBody));
+    set(curl_easy_setopt(handle, CURLOPT_WRITEDATA, this));
+    set(curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader));
+    set(curl_easy_setopt(handle, CURLOPT_HEADERDATA, this));
+
+    const std::string method = ToUpper(request.method);
+    if (method == "HEAD") {
+      set(curl_easy_setopt(handle, CURLOPT_NOBODY, 1L));
+    } else if (method == "GET" && request.body.empty()) {
+      set(curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L));
+    } else {
+      if (method == "POST" || !request.body.empty()) {
+        // Not copied: request.body lives as long as the easy handle.
+        set(curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE,
+                             static_cast<curl_off_t>(request.body.size())));
+        set(curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data()));
+      }
+      if (method != "POST") {
+        set(curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, method.c_str()));
+      }
+    }
+
+    for (const auto& [name, value] : request.headers) {
+      // "Name;" is curl's syntax for a header with an empty value ("Name:" would remove it).
+      const std::string line = value.empty() ? name + ";" : name + ": " + value;
+      ok = ok && header_list.Append(line.c_str());
+    }
+    // Without this curl waits up to a second for "100 Continue" before sending larger bodies.
+    if (!HasHeader(request, "expect")) ok = ok && header_list.Append("Expect:");
+    set(curl_easy_setopt(handle, CURLOPT_HTTPHEADER, header_list.get()));
+    return ok;
+  }
+
+  // Fills the result from the finished easy handle.
+  void Finish(CURLcode code) {
+    CURL* handle = easy.get();
+    long status = 0;
+    long os_errno = 0;
+    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(handle, CURLINFO_OS_ERRNO, &os_errno);
+    detail::CurlTimes times;
+    curl_easy_getinfo(handle, CURLINFO_NAMELOOKUP_TIME_T, &times.namelookup);
+    curl_easy_getinfo(handle, CURLINFO_CONNECT_TIME_T, &times.connect);
+    curl_easy_getinfo(handle, CURLINFO_APPCONNECT_TIME_T, &times.appconnect);
+    curl_easy_getinfo(handle, CURLINFO_STARTTRANSFER_TIME_T, &times.starttransfer);
+    curl_easy_getinfo(handle, CURLINFO_TOTAL_TIME_T, &times.total);
+
+    const std::string_view message =
+        error_buffer[0] != '\0' ? std::string_view(error_buffer) : curl_easy_strerror(code);
+    result.error = detail::ClassifyCurlError(code, os_errno, body_too_large, message);
+    if (result.error == ErrorKind::kTooLarge && body_too_large) {
+      result.error_message =
+          "body exceeded max_body_bytes (" + std::to_string(request.max_body_bytes) + ")";
+    } else if (result.error != ErrorKind::kNone) {
+      result.error_message = std::string(message);
+    }
+    result.status_code = static_cast<int>(status);
+    result.phases = detail::PhasesFromCurlTimes(times);
+    result.total = std::chrono::microseconds(times.total);
+  }
+};
+
+CurlMultiClient::CurlMultiClient(const Clock& clock) : CurlMultiClient(clock, Options{}) {}
+
+CurlMultiClient::CurlMultiClient(const Clock& clock, Options options)
+    : clock_(clock), options_(std::move(options)), multi_(CurlMulti::Create()) {
+  if (!multi_) return;  // Send reports the failure on every request
+  curl_multi_setopt(multi_.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                    static_cast<long>(options_.max_total_connections));
+  curl_multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS,
+                    static_cast<long>(options_.max_host_connections));
+  curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS,
+                    static_cast<long>(options_.connection_cache_size));
+  io_thread_ = std::thread([this] { Run(); });
+}
+
+CurlMultiClient::~CurlMultiClient() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  if (io_thread_.joinable()) {
+    curl_multi_wakeup(multi_.get());
+    io_thread_.join();
+  }
+}
+
+void CurlMultiClient::Send(HttpRequest request, Callback done) {
+  auto transfer = std::make_unique<Transfer>();
+  transfer->request = std::move(request);
+  transfer->done = std::move(done);
+  transfer->result.started = clock_.Now();
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
+
+  std::string_view refusal;
+  {
+    std::lock_guard lock(mu_);
+    if (!multi_) {
+      refusal = "curl_multi_init failed";
+    } else if (stopping_) {
+      refusal = kShutDownMessage;
+    } else {
+      queued_.push_back(std::move(transfer));
+    }
+  }
+  if (!refusal.empty()) {
+    HttpResult result = std::move(transfer->result);
+    result.error = ErrorKind::kOther;
+    result.error_message = std::string(refusal);
+    Deliver(*transfer, std::move(result));
+    return;
+  }
+  curl_multi_wakeup(multi_.get());
+}
+
+std::size_t CurlMultiClient::InFlight() const { return in_flight_.load(std::memory_order_relaxed); }
+
+void CurlMultiClient::Run() {
+  while (true) {
+    StartQueued();
+    int running = 0;
+    curl_multi_perform(multi_.get(), &running);
+    CompleteFinished();
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) break;
+    }
+    curl_multi_poll(multi_.get(), nullptr, 0, kMaxPollMs, nullptr);
+  }
+  AbandonAll();
+}
+
+void CurlMultiClient::StartQueued() {
+  std::vector<std::unique_ptr<Transfer>> batch;
+  {
+    std::lock_guard lock(mu_);
+    batch.swap(queued_);
+  }
+  for (auto& transfer : batch) Start(std::move(transfer));
+}
+
+void CurlMultiClient::Start(std::unique_ptr<Transfer> transfer) {
+  transfer->easy = CurlEasy::Create();
+  std::string failure;
+  if (!transfer->easy) {
+    failure = "curl_easy_init failed";
+  } else if (!transfer->Configure(options_.user_agent)) {
+    failure = "unsupported request option for " + transfer->request.url;
+  } else if (const CURLMcode code = curl_multi_add_handle(multi_.get(), transfer->easy.get());
+             code != CURLM_OK) {
+    failure = curl_multi_strerror(code);
+  }
+  if (!failure.empty()) {
+    HttpResult result = std::move(transfer->result);
+    result.error = ErrorKind::kOther;
+    result.error_message = std::move(failure);
+    Deliver(*transfer, std::move(result));
+    return;
+  }
+  Transfer* key = transfer.get();
+  active_.emplace(key, std::move(transfer));
+}
+
+void CurlMultiClient::CompleteFinished() {
+  int remaining = 0;
+  while (CURLMsg* message = curl_multi_info_read(multi_.get(), &remaining)) {
+    if (message->msg != CURLMSG_DONE) continue;
+    // Copy out before remove_handle invalidates the message.
+    CURL* easy = message->easy_handle;
+    const CURLcode code = message->data.result;
+    char* private_data = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &private_data);
+    Complete(reinterpret_cast<Transfer*>(private_data), code);
+  }
+}
+
+void CurlMultiClient::Complete(Transfer* key, CURLcode code) {
+  const auto it = active_.find(key);
+  if (it == active_.end()) return;
+  std::unique_ptr<Transfer> transfer = std::move(it->second);
+  active_.erase(it);
+  curl_multi_remove_handle(multi_.get(), transfer->easy.get());
+  transfer->Finish(code);
+  Deliver(*transfer, std::move(transfer->result));
+}
+
+void CurlMultiClient::AbandonAll() {
+  std::vector<std::unique_ptr<Transfer>> abandoned;
+  {
+    std::lock_guard lock(mu_);
+    abandoned.swap(queued_);
+  }
+  for (auto& [key, transfer] : active_) {
+    curl_multi_remove_handle(multi_.get(), transfer->easy.get());
+    abandoned.push_back(std::move(transfer));
+  }
+  active_.clear();
+  const TimePoint now = clock_.Now();
+  for (auto& transfer : abandoned) {
+    HttpResult result = std::move(transfer->result);
+    result.error = ErrorKind::kOther;
+    result.error_message = std::string(kShutDownMessage);
+    result.status_code = 0;
+    result.total = now - result.started;
+    Deliver(*transfer, std::move(result));
+  }
+}
+
+void CurlMultiClient::Deliver(Transfer& transfer, HttpResult result) {
+  if (transfer.done) transfer.done(std::move(result));
+  // After the callback, so InFlight() == 0 means every callback has returned.
+  in_flight_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+}  // namespace healthgap::probe

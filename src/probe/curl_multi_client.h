@@ -1,0 +1,82 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.h"
+#include "probe/curl_handles.h"
+#include "probe/http_client.h"
+
+namespace healthgap::probe {
+
+// HttpClient on one libcurl multi handle driven by one I/O thread: thousands of concurrent
+// requests share a single event loop, and a hung target costs only its own timeout.
+//
+// Callbacks run on the I/O thread, never inside Send, and must not block (they may call Send).
+// The destructor stops promptly even with hung requests in flight: every request not yet
+// completed gets its callback, on the I/O thread, with ErrorKind::kOther and error_message
+// "client shut down", so nobody waits forever. Send after destruction has begun completes the
+// same way, inline.
+//
+// Thread-safe: Send and InFlight may be called from any thread.
+class CurlMultiClient final : public HttpClient {
+ public:
+  struct Options {
+    // Limits on open connections; 0 means unlimited. Requests over the limit queue inside
+    // curl and their timeout keeps running while they wait.
+    std::size_t max_total_connections = 0;
+    std::size_t max_host_connections = 0;
+    // Idle connections kept for reuse by requests with reuse_connection = true.
+    std::size_t connection_cache_size = 64;
+    std::string user_agent = "healthgap/0.1";
+  };
+
+  static constexpr std::string_view kShutDownMessage = "client shut down";
+
+  // `clock` stamps HttpResult::started and must outlive the client.
+  explicit CurlMultiClient(const Clock& clock);
+  CurlMultiClient(const Clock& clock, Options options);
+  ~CurlMultiClient() override;
+
+  CurlMultiClient(const CurlMultiClient&) = delete;
+  CurlMultiClient& operator=(const CurlMultiClient&) = delete;
+
+  // HttpClient
+  void Send(HttpRequest request, Callback done) override;
+  // Counts a request from Send until its callback has returned.
+  std::size_t InFlight() const override;
+
+ private:
+  struct Transfer;
+
+  void Run();
+  void StartQueued();
+  void Start(std::unique_ptr<Transfer> transfer);
+  void CompleteFinished();
+  void Complete(Transfer* transfer, CURLcode code);
+  void AbandonAll();
+  void Deliver(Transfer& transfer, HttpResult result);
+
+  const Clock& clock_;
+  const Options options_;
+  CurlMulti multi_;
+  std::atomic<std::size_t> in_flight_{0};
+
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Transfer>> queued_;  // guarded by mu_
+  bool stopping_ = false;                          // guarded by mu_
+
+  // Requests added to the multi handle; touched only by the I/O thread. Keyed by the
+  // Transfer's address (also stored as CURLOPT_PRIVATE) so completion is O(1).
+  std::unordered_map<Transfer*, std::unique_ptr<Transfer>> active_;
+
+  std::thread io_thread_;  // last: starts after everything above is ready
+};
+
+}  // namespace healthgap::probe

@@ -1,0 +1,106 @@
+#include "probe/curl_mapping.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "probe/http_client.h"
+
+namespace healthgap::probe {
+namespace {
+
+using detail::ClassifyCurlError;
+using detail::CurlTimes;
+using detail::PhasesFromCurlTimes;
+
+TEST(ErrorKindTest, ToStringGivesStableLabelValues) {
+  EXPECT_EQ(ToString(ErrorKind::kNone), "none");
+  EXPECT_EQ(ToString(ErrorKind::kTimeout), "timeout");
+  EXPECT_EQ(ToString(ErrorKind::kConnectionRefused), "connection_refused");
+  EXPECT_EQ(ToString(ErrorKind::kConnectionReset), "connection_reset");
+  EXPECT_EQ(ToString(ErrorKind::kDnsFailure), "dns");
+  EXPECT_EQ(ToString(ErrorKind::kTls), "tls");
+  EXPECT_EQ(ToString(ErrorKind::kTooLarge), "too_large");
+  EXPECT_EQ(ToString(ErrorKind::kBadResponse), "bad_response");
+  EXPECT_EQ(ToString(ErrorKind::kTooManyRedirects), "too_many_redirects");
+  EXPECT_EQ(ToString(ErrorKind::kOther), "other");
+}
+
+TEST(ClassifyCurlErrorTest, ConnectFailureDependsOnErrno) {
+  EXPECT_EQ(ClassifyCurlError(CURLE_COULDNT_CONNECT, ECONNREFUSED, false, ""),
+            ErrorKind::kConnectionRefused);
+  EXPECT_EQ(ClassifyCurlError(CURLE_COULDNT_CONNECT, ETIMEDOUT, false, ""), ErrorKind::kTimeout);
+  EXPECT_EQ(ClassifyCurlError(CURLE_COULDNT_CONNECT, ENETUNREACH, false, ""), ErrorKind::kOther);
+}
+
+TEST(ClassifyCurlErrorTest, MapsEachFamily) {
+  EXPECT_EQ(ClassifyCurlError(CURLE_OK, 0, false, ""), ErrorKind::kNone);
+  EXPECT_EQ(ClassifyCurlError(CURLE_OPERATION_TIMEDOUT, 0, false, ""), ErrorKind::kTimeout);
+  EXPECT_EQ(ClassifyCurlError(CURLE_RECV_ERROR, 0, false, ""), ErrorKind::kConnectionReset);
+  EXPECT_EQ(ClassifyCurlError(CURLE_SEND_ERROR, 0, false, ""), ErrorKind::kConnectionReset);
+  EXPECT_EQ(ClassifyCurlError(CURLE_GOT_NOTHING, 0, false, ""), ErrorKind::kConnectionReset);
+  EXPECT_EQ(ClassifyCurlError(CURLE_PARTIAL_FILE, 0, false, ""), ErrorKind::kConnectionReset);
+  EXPECT_EQ(ClassifyCurlError(CURLE_COULDNT_RESOLVE_HOST, 0, false, ""), ErrorKind::kDnsFailure);
+  EXPECT_EQ(ClassifyCurlError(CURLE_PEER_FAILED_VERIFICATION, 0, false, ""), ErrorKind::kTls);
+  EXPECT_EQ(ClassifyCurlError(CURLE_SSL_CONNECT_ERROR, 0, false, ""), ErrorKind::kTls);
+  EXPECT_EQ(ClassifyCurlError(CURLE_FILESIZE_EXCEEDED, 0, false, ""), ErrorKind::kTooLarge);
+  EXPECT_EQ(ClassifyCurlError(CURLE_WEIRD_SERVER_REPLY, 0, false, ""), ErrorKind::kBadResponse);
+  EXPECT_EQ(ClassifyCurlError(CURLE_TOO_MANY_REDIRECTS, 0, false, ""),
+            ErrorKind::kTooManyRedirects);
+  EXPECT_EQ(ClassifyCurlError(CURLE_OUT_OF_MEMORY, 0, false, ""), ErrorKind::kOther);
+}
+
+TEST(ClassifyCurlErrorTest, WriteAbortIsTooLargeOnlyWhenTheCapCausedIt) {
+  EXPECT_EQ(ClassifyCurlError(CURLE_WRITE_ERROR, 0, true, ""), ErrorKind::kTooLarge);
+  EXPECT_EQ(ClassifyCurlError(CURLE_WRITE_ERROR, 0, false, ""), ErrorKind::kOther);
+}
+
+TEST(ClassifyCurlErrorTest, Http09ReplyIsBadResponseButDisallowedSchemeIsNot) {
+  EXPECT_EQ(
+      ClassifyCurlError(CURLE_UNSUPPORTED_PROTOCOL, 0, false, "Received HTTP/0.9 when not allowed"),
+      ErrorKind::kBadResponse);
+  EXPECT_EQ(ClassifyCurlError(CURLE_UNSUPPORTED_PROTOCOL, 0, false,
+                              "Protocol \"ftp\" not supported or disabled in libcurl"),
+            ErrorKind::kOther);
+}
+
+TEST(PhasesFromCurlTimesTest, PlainHttpPhasesAddUpToTotal) {
+  const CurlTimes times{.namelookup = 1'000,
+                        .connect = 3'000,
+                        .appconnect = 0,
+                        .starttransfer = 10'000,
+                        .total = 12'000};
+  const PhaseTimings phases = PhasesFromCurlTimes(times);
+  EXPECT_DOUBLE_EQ(phases.resolve, 0.001);
+  EXPECT_DOUBLE_EQ(phases.connect, 0.002);
+  EXPECT_DOUBLE_EQ(phases.tls, 0);
+  EXPECT_DOUBLE_EQ(phases.processing, 0.007);
+  EXPECT_DOUBLE_EQ(phases.transfer, 0.002);
+}
+
+TEST(PhasesFromCurlTimesTest, TlsHandshakeIsItsOwnPhase) {
+  const CurlTimes times{.namelookup = 1'000,
+                        .connect = 2'000,
+                        .appconnect = 5'000,
+                        .starttransfer = 6'000,
+                        .total = 6'500};
+  const PhaseTimings phases = PhasesFromCurlTimes(times);
+  EXPECT_DOUBLE_EQ(phases.tls, 0.003);
+  EXPECT_DOUBLE_EQ(phases.processing, 0.001);
+  EXPECT_NEAR(phases.resolve + phases.connect + phases.tls + phases.processing + phases.transfer,
+              0.0065, 1e-12);
+}
+
+TEST(PhasesFromCurlTimesTest, PhasesNotReachedAreZeroNeverNegative) {
+  // A refused connect: name resolved, nothing after.
+  const CurlTimes times{.namelookup = 1'000, .total = 1'500};
+  const PhaseTimings phases = PhasesFromCurlTimes(times);
+  EXPECT_DOUBLE_EQ(phases.resolve, 0.001);
+  EXPECT_DOUBLE_EQ(phases.connect, 0);
+  EXPECT_DOUBLE_EQ(phases.tls, 0);
+  EXPECT_DOUBLE_EQ(phases.processing, 0);
+  EXPECT_DOUBLE_EQ(phases.transfer, 0);
+}
+
+}  // namespace
+}  // namespace healthgap::probe
