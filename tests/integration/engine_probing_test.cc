@@ -1,0 +1,177 @@
+// The real engine with the real curl client against real loopback servers: one hung target must
+// not delay any other, and every hostile behaviour ends as a classified failure.
+
+#include <gtest/gtest.h>
+
+#include "engine/engine.h"
+#include "probe/curl_multi_client.h"
+#include "support/hostile_server.h"
+#include "support/loopback_server.h"
+#include "support/poll_until.h"
+
+namespace healthgap {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::HostileServer;
+using testing::LoopbackServer;
+using testing::PollUntil;
+
+config::Target MakeTarget(std::string name, std::string base_url, milliseconds interval,
+                          milliseconds timeout) {
+  config::Target target;
+  target.name = std::move(name);
+  target.base_url = std::move(base_url);
+  target.health.interval = interval;
+  target.health.timeout = timeout;
+  target.health.healthy_threshold = 1;
+  target.health.unhealthy_threshold = 1;
+  config::ApiSample sample;
+  sample.name = "data";
+  sample.path = "/api/data";
+  sample.interval = interval;
+  sample.timeout = timeout;
+  target.samples.push_back(sample);
+  target.evaluation.window = seconds(60);
+  target.evaluation.min_samples = 3;
+  return target;
+}
+
+const engine::TargetSnapshot* Find(const engine::EngineSnapshot& snapshot, std::string_view name) {
+  for (const auto& target : snapshot.targets) {
+    if (target.name == name) return &target;
+  }
+  return nullptr;
+}
+
+std::string BaseUrl(const std::string& url_with_slash) {
+  return url_with_slash.substr(0, url_with_slash.size() - 1);
+}
+
+class EngineProbingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    healthy_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"status":"ok"})", "application/json");
+    });
+    healthy_.Get("/api/data", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"rows":3})", "application/json");
+    });
+    ASSERT_TRUE(healthy_.Start());
+  }
+
+  RealClock clock_;
+  LoopbackServer healthy_;
+  probe::CurlMultiClient client_{clock_};
+};
+
+TEST_F(EngineProbingTest, HungTargetDoesNotDelayOthers) {
+  HostileServer hung(HostileServer::Mode::kHang);
+  ASSERT_TRUE(hung.ok()) << hung.error();
+  engine::Engine engine(clock_, client_);
+  config::Config config;
+  // The hung target's probes take 10 s to time out; the healthy one is probed every 50 ms.
+  config.targets.push_back(MakeTarget("hung", BaseUrl(hung.Url()), seconds(10), seconds(10)));
+  config.targets.push_back(
+      MakeTarget("fast", BaseUrl(healthy_.Url("/")), milliseconds(50), milliseconds(50)));
+  engine.Apply(config);
+  engine.Start();
+
+  ASSERT_TRUE(PollUntil([&] { return hung.RequestsSeen() >= 1; }));
+  ASSERT_TRUE(PollUntil([&] {
+    const auto snapshot = engine.Snapshot();
+    return Find(snapshot, "fast")->health_probes_total >= 10 &&
+           Find(snapshot, "fast")->samples[0].requests_total >= 10;
+  }));
+  const auto snapshot = engine.Snapshot();
+  // Twenty answers from the healthy target arrived while the hung target's probes were still
+  // in flight: nothing waited for them.
+  EXPECT_EQ(Find(snapshot, "hung")->health_probes_total, 0u);
+  EXPECT_EQ(Find(snapshot, "hung")->samples[0].requests_total, 0u);
+  EXPECT_GE(snapshot.stats.in_flight, 1u);
+  EXPECT_EQ(Find(snapshot, "fast")->lb.state, eval::LbState::kHealthy);
+  engine.Stop();
+}
+
+struct HostileCase {
+  HostileServer::Mode mode;
+  eval::FailureReason expected;
+};
+
+class HostileTargetTest : public EngineProbingTest,
+                          public ::testing::WithParamInterface<HostileCase> {};
+
+TEST_P(HostileTargetTest, FailureIsClassifiedAndOthersKeepBeingProbed) {
+  HostileServer hostile(GetParam().mode);
+  ASSERT_TRUE(hostile.ok()) << hostile.error();
+  engine::Engine engine(clock_, client_);
+  config::Config config;
+  config::Target bad =
+      MakeTarget("hostile", BaseUrl(hostile.Url()), milliseconds(300), milliseconds(300));
+  bad.max_body_bytes = 1 << 20;
+  config.targets.push_back(bad);
+  config.targets.push_back(
+      MakeTarget("fast", BaseUrl(healthy_.Url("/")), milliseconds(50), milliseconds(50)));
+  engine.Apply(config);
+  engine.Start();
+
+  const auto reason = static_cast<std::size_t>(GetParam().expected);
+  ASSERT_TRUE(PollUntil([&] {
+    const auto snapshot = engine.Snapshot();
+    const auto* target = Find(snapshot, "hostile");
+    return target->samples[0].failures_total[reason] >= 2 &&
+           target->health_failures_total[reason] >= 2;
+  })) << "expected reason "
+      << eval::ToString(GetParam().expected);
+  const auto before = Find(engine.Snapshot(), "fast")->health_probes_total;
+  ASSERT_TRUE(PollUntil(
+      [&] { return Find(engine.Snapshot(), "fast")->health_probes_total >= before + 5; }));
+  const auto snapshot = engine.Snapshot();
+  EXPECT_EQ(Find(snapshot, "hostile")->lb.state, eval::LbState::kUnhealthy);
+  EXPECT_EQ(Find(snapshot, "fast")->lb.state, eval::LbState::kHealthy);
+  engine.Stop();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Modes, HostileTargetTest,
+    ::testing::Values(
+        HostileCase{HostileServer::Mode::kHang, eval::FailureReason::kTimeout},
+        HostileCase{HostileServer::Mode::kResetMidBody, eval::FailureReason::kConnectionReset},
+        HostileCase{HostileServer::Mode::kEndlessBody, eval::FailureReason::kTooLarge},
+        HostileCase{HostileServer::Mode::kEndlessChunked, eval::FailureReason::kTooLarge},
+        HostileCase{HostileServer::Mode::kGarbage, eval::FailureReason::kBadResponse}),
+    [](const auto& info) {
+      std::string name(testing::ToString(info.param.mode));
+      std::erase_if(name, [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); });
+      return name;
+    });
+
+TEST_F(EngineProbingTest, RedirectLoopOnApiIsClassified) {
+  LoopbackServer looping;
+  looping.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  looping.Get("/api/data", [](const httplib::Request&, httplib::Response& res) {
+    res.set_redirect("/api/data");
+  });
+  ASSERT_TRUE(looping.Start());
+  engine::Engine engine(clock_, client_);
+  config::Config config;
+  config.targets.push_back(
+      MakeTarget("loop", BaseUrl(looping.Url("/")), milliseconds(100), milliseconds(100)));
+  engine.Apply(config);
+  engine.Start();
+  const auto reason = static_cast<std::size_t>(eval::FailureReason::kRedirectLoop);
+  ASSERT_TRUE(PollUntil([&] {
+    const auto snapshot = engine.Snapshot();
+    return Find(snapshot, "loop")->samples[0].failures_total[reason] >= 3;
+  }));
+  const auto snapshot = engine.Snapshot();
+  EXPECT_EQ(Find(snapshot, "loop")->lb.state, eval::LbState::kHealthy);
+  EXPECT_EQ(Find(snapshot, "loop")->decision.verdict, eval::Verdict::kMismatch);
+  engine.Stop();
+}
+
+}  // namespace
+}  // namespace healthgap
