@@ -49,8 +49,10 @@ int main(int argc, char** argv) {
   cli::ServeOptions serve;
   CLI::App* serve_cmd = app.add_subcommand("serve", "Probe the configured targets, serve /metrics");
   serve_cmd->add_option("--config", serve.config_file, "YAML config file")->required();
-  serve_cmd->add_option("--web.listen-address", serve.listen_address,
-                        "Address for /metrics, HOST:PORT or :PORT", true);
+  serve_cmd
+      ->add_option("--web.listen-address", serve.listen_address,
+                   "Address for /metrics, HOST:PORT or :PORT")
+      ->capture_default_str();
 
   std::string config_to_check;
   CLI::App* check_config_cmd =
@@ -67,11 +69,14 @@ int main(int argc, char** argv) {
   std::string demo_print_every = "5s";
   CLI::App* demo_cmd = app.add_subcommand(
       "demo", "Run one demo backend per failure mode and the exporter probing them");
-  demo_cmd->add_option("--web.listen-address", demo.listen_address,
-                       "Address for the exporter's /metrics", true);
+  demo_cmd
+      ->add_option("--web.listen-address", demo.listen_address,
+                   "Address for the exporter's /metrics")
+      ->capture_default_str();
   demo_cmd->add_option("--duration", demo_duration, "Stop after this long (default: never)")
       ->check(DurationValidator());
-  demo_cmd->add_option("--print-every", demo_print_every, "How often to print verdicts", true)
+  demo_cmd->add_option("--print-every", demo_print_every, "How often to print verdicts")
+      ->capture_default_str()
       ->check(DurationValidator());
   demo_cmd->add_flag("--exit-when-settled", demo.exit_when_settled,
                      "Exit 0 once every target shows its expected verdict; 1 if --duration "
@@ -84,7 +89,7 @@ int main(int argc, char** argv) {
   CLI::App* backend_cmd =
       app.add_subcommand("demo-backend", "Serve one demo backend reproducing a failure mode");
   backend_cmd->add_option("--mode", backend_mode, demo::DemoModeNames())->required();
-  backend_cmd->add_option("--listen", backend_listen, "HOST:PORT", true);
+  backend_cmd->add_option("--listen", backend_listen, "HOST:PORT")->capture_default_str();
 
   app.add_subcommand("version", "Print the version");
 
