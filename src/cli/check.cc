@@ -226,7 +226,7 @@ int RunCheck(const CheckOptions& options, probe::HttpClient& client, std::ostrea
   const auto worst_case = WorstCaseDuration(options);
   out << "healthgap check " << base_url << ": " << options.rounds << " rounds, timeout "
       << config::FormatDuration(options.timeout) << ", spacing "
-      << config::FormatDuration(options.spacing) << ", finishes within "
+      << config::FormatDuration(options.spacing) << ", worst case "
       << config::FormatDuration(worst_case) << "\n\n";
 
   // A load balancer needs consecutive results to decide; a short check cannot wait for 3.

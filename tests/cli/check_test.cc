@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <future>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -16,6 +18,7 @@
 
 #include "cli/subprocess.h"
 #include "common/clock.h"
+#include "probe/blocking.h"
 #include "probe/curl_multi_client.h"
 
 namespace healthgap::cli {
@@ -180,11 +183,11 @@ TEST(CheckTest, HeaderStatesTheWorstCaseDuration) {
   CheckOptions options = FastOptions("http://127.0.0.1:" + std::to_string(port));
   options.rounds = 2;
   options.timeout = std::chrono::milliseconds(1500);
-  options.spacing = std::chrono::milliseconds(500);
-  EXPECT_EQ(WorstCaseDuration(options), std::chrono::seconds(4));
+  options.spacing = std::chrono::milliseconds(100);
+  EXPECT_EQ(WorstCaseDuration(options), std::chrono::milliseconds(3200));
 
   const CheckRun run = RunWithCurl(options);
-  EXPECT_THAT(run.output, HasSubstr("2 rounds, timeout 1s500ms, spacing 500ms, finishes within 4s"))
+  EXPECT_THAT(run.output, HasSubstr("2 rounds, timeout 1s500ms, spacing 100ms, worst case 3s200ms"))
       << run.output;
 }
 
@@ -208,6 +211,44 @@ TEST(CheckTest, ToleratedErrorRatioKeepsTheVerdictHealthy) {
   options.max_error_ratio = 0.5;  // exactly at the threshold is not failing
   const CheckRun run = RunWithCurl(options);
   EXPECT_EQ(run.exit_code, kCheckHealthy) << run.output;
+}
+
+// The backend's own contract: it never outlives the test that started it.
+TEST(ThirdPartyBackendTest, ExitsWhenStdinCloses) {
+  Subprocess backend({"python3", kBackendScript, "--mode", "honest"});
+  ASSERT_TRUE(backend.ReadLine(std::chrono::seconds(20)).has_value());
+  backend.CloseStdin();
+  const auto status = backend.WaitForExit(std::chrono::seconds(20));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
+}
+
+TEST(ThirdPartyBackendTest, ExitsOnSigtermWhileApiRequestsHang) {
+  Subprocess backend({"python3", kBackendScript, "--mode", "deadlock"});
+  const auto port = backend.ReadLine(std::chrono::seconds(20));
+  ASSERT_TRUE(port.has_value());
+  const std::string url = "http://127.0.0.1:" + *port;
+
+  std::promise<probe::HttpResult> hung;  // before the client: it outlives every callback
+  RealClock clock;
+  probe::CurlMultiClient client(clock);
+  probe::HttpRequest api;
+  api.url = url + "/api/data";
+  api.timeout = std::chrono::seconds(60);
+  client.Send(api, [&hung](probe::HttpResult result) { hung.set_value(std::move(result)); });
+  probe::HttpRequest health;
+  health.url = url + "/health";
+  const probe::HttpResult health_result = probe::SendAndWait(client, health);
+  EXPECT_EQ(health_result.status_code, 200);  // health answers while the API hangs
+
+  backend.Terminate();
+  const auto status = backend.WaitForExit(std::chrono::seconds(20));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
+  // The hung request ends with the server instead of running into its 60 s timeout.
+  auto result = hung.get_future();
+  ASSERT_EQ(result.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_EQ(result.get().status_code, 0);
 }
 
 // Fails the test if anything is sent: invalid options must stop before the network.

@@ -58,17 +58,15 @@ class Subprocess {
   }
 
   ~Subprocess() {
-    CloseFds();  // the child exits when its stdin closes
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (std::chrono::steady_clock::now() < deadline) {
-      const pid_t reaped = waitpid(pid_, nullptr, WNOHANG);
-      if (reaped == pid_ || (reaped < 0 && errno != EINTR)) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the exit
+    CloseStdin();  // asks the child to exit
+    if (pid_ > 0) {
+      Terminate();
+      if (!WaitForExit(std::chrono::seconds(5))) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+      }
     }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
+    CloseFds();
   }
 
   Subprocess(const Subprocess&) = delete;
@@ -99,19 +97,46 @@ class Subprocess {
     }
   }
 
-  pid_t pid() const { return pid_; }
+  void CloseStdin() {
+    if (stdin_fd_ >= 0) close(stdin_fd_);
+    stdin_fd_ = -1;
+  }
+
+  void Terminate() {
+    if (pid_ > 0) kill(pid_, SIGTERM);
+  }
+
+  // The child's exit status (as waitpid reports it) once it has exited, or nullopt if it is
+  // still running after `timeout`. Reaps the child; afterwards the destructor has nothing to do.
+  std::optional<int> WaitForExit(std::chrono::milliseconds timeout) {
+    if (pid_ <= 0) return exit_status_;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      int status = 0;
+      const pid_t reaped = waitpid(pid_, &status, WNOHANG);
+      if (reaped == pid_) {
+        pid_ = -1;
+        exit_status_ = status;
+        return status;
+      }
+      if (reaped < 0 && errno != EINTR) return std::nullopt;
+      if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the exit
+    }
+  }
 
  private:
   void CloseFds() {
-    if (stdin_fd_ >= 0) close(stdin_fd_);
+    CloseStdin();
     if (stdout_fd_ >= 0) close(stdout_fd_);
-    stdin_fd_ = stdout_fd_ = -1;
+    stdout_fd_ = -1;
   }
 
   pid_t pid_ = -1;
   int stdin_fd_ = -1;
   int stdout_fd_ = -1;
   std::string buffer_;
+  std::optional<int> exit_status_;
 };
 
 }  // namespace healthgap::cli

@@ -158,7 +158,7 @@ def main():
     print(server.server_address[1], flush=True)
 
     # A timed wait keeps the main thread responsive to signals.
-    while not stop.wait(0.2):
+    while not stop.wait(0.05):
         pass
     released.set()
     server.shutdown()
