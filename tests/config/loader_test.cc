@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -177,6 +179,28 @@ TEST(InvalidConfigFilesTest, EveryFileHasACaseAndEveryCaseAFile) {
   std::set<std::string> cases;
   for (const auto& c : InvalidCases()) cases.insert("invalid-" + c.name + ".yml");
   EXPECT_EQ(files, cases);
+}
+
+// docs/configuration.md quotes errors as `cfg.yml:...`; each must be what a rule really prints.
+TEST(InvalidConfigFilesTest, DocumentedErrorsAreTheRealOnes) {
+  std::ifstream doc(std::string(HEALTHGAP_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(doc.good());
+  std::stringstream text;
+  text << doc.rdbuf();
+  std::set<std::string> real;
+  for (const auto& c : InvalidCases()) real.insert(c.expected_after_path);
+  real.insert(": cannot read file: No such file or directory");  // LoadFileTest below
+  const std::string marker = "`cfg.yml";
+  int documented = 0;
+  const std::string body = text.str();
+  for (auto pos = body.find(marker); pos != std::string::npos; pos = body.find(marker, pos)) {
+    pos += marker.size();
+    const auto end = body.find('`', pos);
+    ASSERT_NE(end, std::string::npos);
+    EXPECT_TRUE(real.contains(body.substr(pos, end - pos))) << body.substr(pos, end - pos);
+    ++documented;
+  }
+  EXPECT_GT(documented, 40);
 }
 
 TEST(ConfigErrorTest, FormatLeavesOutUnknownParts) {
