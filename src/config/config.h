@@ -80,6 +80,8 @@ struct Target {
   bool operator==(const Target&) const = default;
 };
 
+// The whole configuration. A plain value: immutable once loaded, so any number of threads may
+// read one copy concurrently.
 struct Config {
   std::string source;  // file name the config came from, or "<embedded>"
   std::vector<Target> targets;
