@@ -18,11 +18,12 @@ namespace healthgap::probe {
 // HttpClient on one libcurl multi handle driven by one I/O thread: thousands of concurrent
 // requests share a single event loop, and a hung target costs only its own timeout.
 //
-// Callbacks run on the I/O thread, never inside Send, and must not block (they may call Send).
+// Callbacks run on the I/O thread and must not block (they may call Send). Send itself runs a
+// callback only for a request it cannot accept (client shutting down, curl unavailable).
 // The destructor stops promptly even with hung requests in flight: every request not yet
 // completed gets its callback, on the I/O thread, with ErrorKind::kOther and error_message
-// "client shut down", so nobody waits forever. Send after destruction has begun completes the
-// same way, inline.
+// "client shut down", so nobody waits forever. Never destroy the client from one of its own
+// callbacks (it joins that thread).
 //
 // Thread-safe: Send and InFlight may be called from any thread.
 class CurlMultiClient final : public HttpClient {

@@ -440,6 +440,33 @@ TEST_F(CurlMultiClientTest, ThousandConcurrentRequestsAllComplete) {
   EXPECT_TRUE(PollUntil([&] { return client_.InFlight() == 0; }));
 }
 
+TEST(CurlMultiClientOptionsTest, MaxTotalConnectionsLimitsConcurrency) {
+  LoopbackServer server("127.0.0.1", 8);
+  std::atomic<int> active = 0;
+  std::atomic<int> most_active = 0;
+  std::atomic<int> served = 0;
+  server.Get("/api", [&](const httplib::Request&, httplib::Response& res) {
+    const int now_active = ++active;
+    int seen = most_active.load();
+    while (now_active > seen && !most_active.compare_exchange_weak(seen, now_active)) {
+    }
+    // Holds the first request briefly, widening the window in which an unlimited client would
+    // overlap requests; the assertion does not depend on the hold's length.
+    if (served.fetch_add(1) == 0) PollUntil([&] { return false; }, 50ms);
+    --active;
+    res.set_content("ok", "text/plain");
+  });
+  ASSERT_TRUE(server.Start());
+  RealClock clock;
+  CurlMultiClient client(clock, {.max_total_connections = 1});
+
+  std::vector<HttpRequest> requests(10, Get(server.Url("/api")));
+  const auto results = SendAllAndWait(client, requests);
+
+  EXPECT_THAT(results, Each(Field(&HttpResult::status_code, 200)));
+  EXPECT_EQ(most_active.load(), 1);
+}
+
 TEST_F(CurlMultiClientTest, CallbackMaySendFollowUp) {
   LoopbackServer server;
   ServeOk(server, "/first", "1");
