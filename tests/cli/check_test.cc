@@ -96,6 +96,9 @@ struct ModeCase {
   std::string why;         // the start of the explanation
 };
 
+// Readable test names in ctest instead of a byte dump.
+void PrintTo(const ModeCase& mode_case, std::ostream* out) { *out << mode_case.mode; }
+
 class CheckAgainstThirdPartyBackend : public ::testing::TestWithParam<ModeCase> {};
 
 TEST_P(CheckAgainstThirdPartyBackend, PrintsVerdictAndExitsWithItsCode) {
@@ -341,6 +344,8 @@ struct BadArgs {
   std::string name;
   std::vector<std::string> args;
 };
+
+void PrintTo(const BadArgs& bad_args, std::ostream* out) { *out << bad_args.name; }
 
 class CheckBadOptionsTest : public ::testing::TestWithParam<BadArgs> {};
 
