@@ -36,6 +36,11 @@ std::string DescribeStatusMatcher(const config::StatusMatcher& matcher) {
   return text;
 }
 
+// "1 round", "3 rounds".
+std::string Counted(int count, std::string_view singular, std::string_view plural) {
+  return std::to_string(count) + " " + std::string(count == 1 ? singular : plural);
+}
+
 std::string DescribeError(probe::ErrorKind error) {
   return error == probe::ErrorKind::kNone ? "-" : std::string(probe::ToString(error));
 }
@@ -224,8 +229,8 @@ int RunCheck(const CheckOptions& options, probe::HttpClient& client, std::ostrea
   }
   const std::string base_url = *config::NormalizeBaseUrl(options.base_url).value;
   const auto worst_case = WorstCaseDuration(options);
-  out << "healthgap check " << base_url << ": " << options.rounds << " rounds, timeout "
-      << config::FormatDuration(options.timeout) << ", spacing "
+  out << "healthgap check " << base_url << ": " << Counted(options.rounds, "round", "rounds")
+      << ", timeout " << config::FormatDuration(options.timeout) << ", spacing "
       << config::FormatDuration(options.spacing) << ", worst case "
       << config::FormatDuration(worst_case) << "\n\n";
 
@@ -301,8 +306,9 @@ int RunCheck(const CheckOptions& options, probe::HttpClient& client, std::ostrea
   }
 
   out << "LB view: health checks on fresh connections, pass on "
-      << DescribeStatusMatcher(options.health_expected) << ", in rotation after " << threshold
-      << " passes, out after " << threshold << " failures\n";
+      << DescribeStatusMatcher(options.health_expected) << ", in rotation after "
+      << Counted(threshold, "pass", "passes") << ", out after "
+      << Counted(threshold, "failure", "failures") << "\n";
   health_table.Print(out, "  ");
   out << "  LB state: " << eval::ToString(lb.state()) << "\n\n";
 

@@ -194,6 +194,31 @@ TEST(CheckTest, HeaderStatesTheWorstCaseDuration) {
       << run.output;
 }
 
+TEST(CheckTest, OneRoundDecidesOnASingleProbe) {
+  const int port = ClosedPort();
+  ASSERT_GT(port, 0);
+  CheckOptions options = FastOptions("http://127.0.0.1:" + std::to_string(port));
+  options.rounds = 1;  // thresholds shrink to 1, so one probe decides the LB state
+  const CheckRun run = RunWithCurl(options);
+
+  EXPECT_EQ(run.exit_code, kCheckDown) << run.output;
+  EXPECT_THAT(run.output, HasSubstr(": 1 round, timeout")) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("in rotation after 1 pass, out after 1 failure\n"))
+      << run.output;
+}
+
+TEST(CheckTest, EveryHealthPathMustPassForTheLoadBalancer) {
+  ThirdPartyBackend backend("honest");
+  CheckOptions options = FastOptions(backend.url());
+  options.health_paths = {"/health", "/status"};  // the backend has no /status: 404
+  const CheckRun run = RunWithCurl(options);
+
+  EXPECT_THAT(run.output, HasSubstr("/health  pass    200")) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("/status  FAIL    404")) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("LB state: unhealthy")) << run.output;
+  EXPECT_EQ(run.exit_code, kCheckFalseNegative) << run.output;
+}
+
 TEST(CheckTest, SeveralSamplePathsGetTheirOwnRowsAndATotal) {
   ThirdPartyBackend backend("honest");
   CheckOptions options = FastOptions(backend.url());
