@@ -113,6 +113,23 @@ struct SamplePathState {
   std::optional<probe::HttpResult> last;
 };
 
+// One round: every health path, then every sample path, all sent at once.
+std::vector<probe::HttpRequest> RoundRequests(const CheckOptions& options,
+                                              const std::string& base_url) {
+  std::vector<probe::HttpRequest> requests;
+  auto add = [&](const std::string& path, bool reuse_connection) {
+    probe::HttpRequest request;
+    request.url = base_url + path;
+    request.timeout = options.timeout;
+    request.reuse_connection = reuse_connection;
+    requests.push_back(std::move(request));
+  };
+  // A load balancer opens a fresh connection for each probe; users' clients keep theirs.
+  for (const auto& path : options.health_paths) add(path, false);
+  for (const auto& path : options.sample_paths) add(path, true);
+  return requests;
+}
+
 int ExitCodeFor(eval::Verdict verdict) {
   switch (verdict) {
     case eval::Verdict::kHealthy:
@@ -244,57 +261,45 @@ int RunCheck(const CheckOptions& options, probe::HttpClient& client, std::ostrea
   const Duration span = worst_case + std::chrono::minutes(1);
   eval::SampleWindow all_samples(span);
   std::vector<SamplePathState> per_path;
-  for (const auto& path : options.sample_paths)
+  for (const auto& path : options.sample_paths) {
     per_path.push_back({path, eval::SampleWindow(span), {}});
+  }
 
   Table health_table({"round", "path", "result", "status", "latency", "error", "lb state"});
   RealClock clock;
   for (int round = 1; round <= options.rounds; ++round) {
-    std::vector<probe::HttpRequest> requests;
-    for (const auto& path : options.health_paths) {
-      probe::HttpRequest request;
-      request.url = base_url + path;
-      request.timeout = options.timeout;
-      request.reuse_connection = false;  // a load balancer opens a fresh connection each time
-      requests.push_back(std::move(request));
-    }
-    for (const auto& path : options.sample_paths) {
-      probe::HttpRequest request;
-      request.url = base_url + path;
-      request.timeout = options.timeout;
-      request.reuse_connection = true;  // as browsers and client libraries do
-      requests.push_back(std::move(request));
-    }
     const std::vector<probe::HttpResult> results =
-        probe::SendAllAndWait(client, std::move(requests));
+        probe::SendAllAndWait(client, RoundRequests(options, base_url));
     const TimePoint now = clock.Now();
 
-    // The LB sees one verdict per round: every health path must pass.
-    bool round_passed = true;
-    const probe::HttpResult* reported = nullptr;  // first failure, else the last probe
-    for (std::size_t i = 0; i < options.health_paths.size(); ++i) {
-      const auto& result = results[i];
-      const eval::Outcome outcome = eval::Classify(result, options.health_expected);
-      if (!outcome.success && round_passed) reported = &result;
-      round_passed = round_passed && outcome.success;
+    // The LB sees one result per round: every health path must pass. The first failure (else
+    // the last probe) is the one the explanation quotes.
+    const std::size_t health_count = options.health_paths.size();
+    std::vector<bool> passed(health_count);
+    for (std::size_t i = 0; i < health_count; ++i) {
+      passed[i] = eval::Classify(results[i], options.health_expected).success;
     }
-    if (round_passed) reported = &results[options.health_paths.size() - 1];
+    const auto first_failure = std::find(passed.begin(), passed.end(), false);
+    const bool round_passed = first_failure == passed.end();
+    const probe::HttpResult& quoted =
+        results[round_passed ? health_count - 1
+                             : static_cast<std::size_t>(first_failure - passed.begin())];
     lb.Record(round_passed);
     if (round_passed) ++health_rounds_passed;
-    health = {lb.state(), reported->status_code, reported->total, reported->error};
+    health = {lb.state(), quoted.status_code, quoted.total, quoted.error};
 
-    for (std::size_t i = 0; i < options.health_paths.size(); ++i) {
+    for (std::size_t i = 0; i < health_count; ++i) {
       const auto& result = results[i];
-      const bool passed = eval::Classify(result, options.health_expected).success;
-      const bool last_of_round = i + 1 == options.health_paths.size();
-      health_table.AddRow({std::to_string(round), options.health_paths[i], passed ? "pass" : "FAIL",
+      const bool last_of_round = i + 1 == health_count;
+      health_table.AddRow({std::to_string(round), options.health_paths[i],
+                           passed[i] ? "pass" : "FAIL",
                            result.status_code == 0 ? "-" : std::to_string(result.status_code),
                            eval::FormatDuration(result.total), DescribeError(result.error),
                            last_of_round ? std::string(eval::ToString(lb.state())) : ""});
     }
 
     for (std::size_t i = 0; i < per_path.size(); ++i) {
-      const auto& result = results[options.health_paths.size() + i];
+      const auto& result = results[health_count + i];
       const eval::SampleRecord record{now, eval::Classify(result, options.api_expected),
                                       result.total};
       all_samples.Add(record);
