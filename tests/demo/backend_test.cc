@@ -337,10 +337,22 @@ TEST(RunDemoBackendTest, MalformedAddressExitsWithUsageCode) {
 
 TEST(RunDemoBackendTest, OccupiedPortExitsWithFailure) {
   auto occupant = StartBackend(DemoMode::kHonest);
-  std::ostringstream log;
-  EXPECT_EQ(RunDemoBackend(DemoMode::kHonest, "127.0.0.1:" + std::to_string(occupant->port()), log),
-            1);
-  EXPECT_NE(log.str().find("Address already in use"), std::string::npos) << log.str();
+  SharedLog sink;
+  std::ostream log(&sink);
+  std::promise<int> exit_code;
+  std::future<int> exited = exit_code.get_future();
+  std::thread runner([&] {
+    exit_code.set_value(
+        RunDemoBackend(DemoMode::kHonest, "127.0.0.1:" + std::to_string(occupant->port()), log));
+  });
+  // Should return at once; if a regression lets it serve, stop it rather than hang the suite.
+  if (exited.wait_for(seconds(60)) != std::future_status::ready) {
+    ADD_FAILURE() << "RunDemoBackend served on an occupied port: " << sink.contents();
+    pthread_kill(runner.native_handle(), SIGTERM);
+  }
+  runner.join();
+  EXPECT_EQ(exited.get(), 1);
+  EXPECT_NE(sink.contents().find("Address already in use"), std::string::npos) << sink.contents();
 }
 
 TEST(RunDemoBackendTest, ServesUntilSigterm) {
