@@ -115,22 +115,21 @@ class DeadlockedWorkers {
   DeadlockedWorkers& operator=(const DeadlockedWorkers&) = delete;
   ~DeadlockedWorkers() { Release(); }
 
-  // Returns once both workers hold their first lock, i.e. the deadlock is certain.
+  // Returns once both workers hold their first lock, i.e. the deadlock is certain. Call once.
   void Form() {
-    std::latch both_hold_first(3);
-    auto worker = [&both_hold_first](InterruptibleLock& first, InterruptibleLock& second) {
+    auto worker = [this](InterruptibleLock& first, InterruptibleLock& second) {
       if (first.Acquire() != WaitOutcome::kAcquired) {
-        both_hold_first.count_down();
+        both_hold_first_.count_down();
         return;
       }
-      both_hold_first.arrive_and_wait();
+      both_hold_first_.arrive_and_wait();
       if (second.Acquire() == WaitOutcome::kAcquired) second.Release();
       first.Release();
     };
     // cache-refresher: cache then database; db-reconnector: database then cache.
     workers_.emplace_back(worker, std::ref(cache_lock_), std::ref(db_lock_));
     workers_.emplace_back(worker, std::ref(db_lock_), std::ref(cache_lock_));
-    both_hold_first.arrive_and_wait();
+    both_hold_first_.arrive_and_wait();
   }
 
   InterruptibleLock& cache_lock() { return cache_lock_; }
@@ -146,6 +145,8 @@ class DeadlockedWorkers {
  private:
   InterruptibleLock cache_lock_;
   InterruptibleLock db_lock_;
+  // A member, not a local of Form(): workers may still be returning from it after Form() does.
+  std::latch both_hold_first_{3};  // two workers and Form()
   std::vector<std::thread> workers_;
 };
 

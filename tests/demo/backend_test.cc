@@ -18,6 +18,10 @@
 #include <vector>
 
 namespace healthgap::demo {
+
+// Test names and failure messages show "deadlock" rather than the enum's bytes.
+void PrintTo(DemoMode mode, std::ostream* out) { *out << ToString(mode); }
+
 namespace {
 
 using nlohmann::json;
