@@ -34,6 +34,12 @@ ExporterServer::ExporterServer(Endpoints endpoints)
       res.set_content("config reloaded\n", "text/plain");
     }
   });
+  // httplib's default sets SO_REUSEPORT, which lets a second exporter bind the same port and
+  // silently take half the scrapes. SO_REUSEADDR alone still allows a quick restart.
+  server_->set_socket_options([](int socket) {
+    int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   // Scrapes and reloads are small: refuse large request bodies outright.
   server_->set_payload_max_length(64 * 1024);
 }

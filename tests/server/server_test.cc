@@ -1,0 +1,104 @@
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "server/exporter_server.h"
+#include "server/listen_address.h"
+#include "server/status_page.h"
+
+namespace healthgap::server {
+namespace {
+
+TEST(ListenAddressTest, ParsesTheFlagForms) {
+  auto parsed = ParseListenAddress(":9310");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->host, "0.0.0.0");
+  EXPECT_EQ(parsed->port, 9310);
+  parsed = ParseListenAddress("127.0.0.1:0");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->host, "127.0.0.1");
+  EXPECT_EQ(parsed->port, 0);
+  parsed = ParseListenAddress("[::1]:9310");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->host, "::1");
+}
+
+TEST(ListenAddressTest, RejectsMalformed) {
+  for (const char* bad : {"", "9310", "host:", "host:port", "host:70000", "host:-1", "::1:9310",
+                          "[::1:9310", "[]:1", "1.2.3.4:93x"}) {
+    EXPECT_FALSE(ParseListenAddress(bad)) << bad;
+  }
+}
+
+engine::EngineSnapshot SnapshotWithHostileNames() {
+  engine::EngineSnapshot snapshot;
+  engine::TargetSnapshot target;
+  target.name = "<script>alert(1)</script>";
+  target.base_url = "http://127.0.0.1:1/\"onmouseover=\"x";
+  target.decision = {eval::Verdict::kMismatch, "health check 200 in 1 ms while 5/5 failed"};
+  target.lb.state = eval::LbState::kHealthy;
+  target.api_window.total = 5;
+  target.api_window.failures = 5;
+  target.api_window.error_ratio = 1;
+  snapshot.targets.push_back(target);
+  return snapshot;
+}
+
+TEST(StatusPageTest, HtmlShowsVerdictAndEscapesNames) {
+  const std::string html = RenderStatusHtml(SnapshotWithHostileNames());
+  EXPECT_NE(html.find("<td>mismatch</td>"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
+  EXPECT_EQ(html.find("\"onmouseover"), std::string::npos);
+  EXPECT_NE(html.find("0 ok / 5 failed"), std::string::npos);
+}
+
+TEST(StatusPageTest, JsonCarriesBothViews) {
+  const std::string json = RenderStatusJson(SnapshotWithHostileNames());
+  EXPECT_NE(json.find(R"("verdict": "mismatch")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("lb_view": "healthy")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("failures": 5)"), std::string::npos) << json;
+}
+
+TEST(ExporterServerTest, ServesEndpointsOnAnEphemeralPort) {
+  int reloads = 0;
+  ExporterServer server(Endpoints{
+      .metrics = [] { return std::string("up 1\n"); },
+      .status_html = [] { return std::string("<html></html>"); },
+      .status_json = [] { return std::string("{}"); },
+      .reload = [&reloads]() -> std::optional<std::string> {
+        return ++reloads == 1 ? std::optional<std::string>("bad.yml:3: x: broken") : std::nullopt;
+      },
+  });
+  std::string error;
+  ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}, &error)) << error;
+  ASSERT_GT(server.port(), 0);
+  httplib::Client client("127.0.0.1", server.port());
+  auto res = client.Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, "up 1\n");
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  res = client.Post("/-/reload");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 500);
+  EXPECT_NE(res->body.find("bad.yml:3"), std::string::npos);
+  res = client.Post("/-/reload");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  res = client.Get("/-/reload");  // reload is POST only, as in Prometheus
+  ASSERT_TRUE(res);
+  EXPECT_NE(res->status, 200);
+  EXPECT_EQ(reloads, 2);
+}
+
+TEST(ExporterServerTest, BusyPortIsAClearError) {
+  ExporterServer first(Endpoints{});
+  std::string error;
+  ASSERT_TRUE(first.Start(ListenAddress{"127.0.0.1", 0}, &error));
+  ExporterServer second(Endpoints{});
+  EXPECT_FALSE(second.Start(ListenAddress{"127.0.0.1", first.port()}, &error));
+  EXPECT_NE(error.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace healthgap::server
