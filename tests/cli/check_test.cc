@@ -16,13 +16,16 @@
 #include <string>
 #include <vector>
 
-#include "cli/subprocess.h"
 #include "common/clock.h"
 #include "probe/blocking.h"
 #include "probe/curl_multi_client.h"
+#include "support/hostile_server.h"
+#include "support/subprocess.h"
 
 namespace healthgap::cli {
 namespace {
+
+using testing::Subprocess;
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -45,23 +48,6 @@ class ThirdPartyBackend {
   Subprocess process_;
   int port_ = 0;
 };
-
-// A loopback port nobody listens on: bound by us, then closed.
-int ClosedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    close(fd);
-    return -1;
-  }
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 CheckOptions FastOptions(const std::string& url) {
   CheckOptions options;
@@ -170,7 +156,7 @@ TEST(CheckTest, PoolExhaustionReportsTheLast503) {
 }
 
 TEST(CheckTest, NothingListeningIsDown) {
-  const int port = ClosedPort();
+  const int port = testing::UnusedLoopbackPort();
   ASSERT_GT(port, 0);
   const CheckRun run = RunWithCurl(FastOptions("http://127.0.0.1:" + std::to_string(port)));
 
@@ -181,7 +167,7 @@ TEST(CheckTest, NothingListeningIsDown) {
 }
 
 TEST(CheckTest, HeaderStatesTheWorstCaseDuration) {
-  const int port = ClosedPort();
+  const int port = testing::UnusedLoopbackPort();
   ASSERT_GT(port, 0);
   CheckOptions options = FastOptions("http://127.0.0.1:" + std::to_string(port));
   options.rounds = 2;
@@ -195,7 +181,7 @@ TEST(CheckTest, HeaderStatesTheWorstCaseDuration) {
 }
 
 TEST(CheckTest, OneRoundDecidesOnASingleProbe) {
-  const int port = ClosedPort();
+  const int port = testing::UnusedLoopbackPort();
   ASSERT_GT(port, 0);
   CheckOptions options = FastOptions("http://127.0.0.1:" + std::to_string(port));
   options.rounds = 1;  // thresholds shrink to 1, so one probe decides the LB state

@@ -1,8 +1,8 @@
 #pragma once
 
 // A child process for tests: started with posix_spawn (safe in a process that already runs
-// threads, unlike fork), stdin and stdout piped to us. The destructor ends it: closing stdin
-// asks politely, SIGTERM insists, SIGKILL after a deadline makes sure.
+// threads, unlike fork), stdin and stdout (optionally stderr too) piped to us. The destructor ends
+// it: closing stdin asks politely, SIGTERM insists, SIGKILL after a deadline makes sure.
 
 #include <fcntl.h>
 #include <poll.h>
@@ -16,17 +16,21 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 extern char** environ;
 
-namespace healthgap::cli {
+namespace healthgap::testing {
 
 class Subprocess {
  public:
   // `argv[0]` is looked up in PATH. Throws std::runtime_error if the process cannot start.
-  explicit Subprocess(const std::vector<std::string>& argv) {
+  enum class Stderr { kInherit, kMergeIntoStdout };
+
+  explicit Subprocess(const std::vector<std::string>& argv, Stderr err = Stderr::kInherit) {
     int to_child[2];
     int from_child[2];
     if (pipe2(to_child, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
@@ -40,6 +44,9 @@ class Subprocess {
     // dup2 clears close-on-exec on the target, so the child keeps exactly fds 0, 1 and 2.
     posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
     posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
+    if (err == Stderr::kMergeIntoStdout) {
+      posix_spawn_file_actions_adddup2(&actions, from_child[1], STDERR_FILENO);
+    }
 
     std::vector<char*> args;
     for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
@@ -139,4 +146,4 @@ class Subprocess {
   std::optional<int> exit_status_;
 };
 
-}  // namespace healthgap::cli
+}  // namespace healthgap::testing
