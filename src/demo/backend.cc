@@ -439,7 +439,10 @@ std::optional<ListenAddress> ParseListenAddress(std::string_view text, std::stri
   }
   std::string_view host = text.substr(0, colon);
   const std::string_view port_text = text.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+  if (host.starts_with('[')) {
+    if (!host.ends_with(']') || host.size() < 3) {
+      return fail("listen address " + quoted + ": malformed [ipv6] host");
+    }
     host = host.substr(1, host.size() - 2);
   } else if (host.find(':') != std::string_view::npos) {
     return fail("listen address " + quoted + ": put IPv6 hosts in brackets, e.g. [::1]:8080");

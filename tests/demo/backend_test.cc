@@ -304,6 +304,9 @@ TEST(ParseListenAddressTest, RejectsMalformedAddresses) {
   EXPECT_FALSE(ParseListenAddress("localhost:", &error));
   EXPECT_FALSE(ParseListenAddress("::1:80", &error));
   EXPECT_EQ(error, "listen address \"::1:80\": put IPv6 hosts in brackets, e.g. [::1]:8080");
+  EXPECT_FALSE(ParseListenAddress("[::1:80", &error));
+  EXPECT_EQ(error, "listen address \"[::1:80\": malformed [ipv6] host");
+  EXPECT_FALSE(ParseListenAddress("[]:80", &error));
 }
 
 // A log sink another thread may read while RunDemoBackend writes to it.
