@@ -132,6 +132,39 @@ class Subprocess {
     }
   }
 
+  // WaitForExit as a shell reports it: the exit code, or 128 + N if signal N ended the child.
+  std::optional<int> WaitForExitCode(std::chrono::milliseconds timeout) {
+    const auto status = WaitForExit(timeout);
+    if (!status) return std::nullopt;
+    return WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status);
+  }
+
+  void Signal(int signal) {
+    if (pid_ > 0) kill(pid_, signal);
+  }
+
+  // Everything the child writes to stdout until it closes it or `timeout` passes, including
+  // what ReadLine buffered but did not return.
+  std::string ReadAll(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string all;
+    while (auto line = ReadLine(std::chrono::duration_cast<std::chrono::milliseconds>(
+               deadline - std::chrono::steady_clock::now()))) {
+      all += *line + "\n";
+    }
+    return all + std::exchange(buffer_, {});
+  }
+
+  // Reads stdout lines until one contains `text`; that line, or nullopt after `timeout`.
+  std::optional<std::string> ReadUntil(std::string_view text, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (auto line = ReadLine(std::chrono::duration_cast<std::chrono::milliseconds>(
+               deadline - std::chrono::steady_clock::now()))) {
+      if (line->find(text) != std::string_view::npos) return line;
+    }
+    return std::nullopt;
+  }
+
  private:
   void CloseFds() {
     CloseStdin();

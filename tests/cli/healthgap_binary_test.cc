@@ -1,0 +1,218 @@
+// The real `healthgap` binary, as users and init systems run it: exit codes, messages, signals.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "support/loopback_server.h"
+#include "support/poll_until.h"
+#include "support/subprocess.h"
+
+namespace healthgap {
+namespace {
+
+using std::chrono::seconds;
+using ::testing::HasSubstr;
+using testing::LoopbackServer;
+using testing::PollUntil;
+using testing::Subprocess;
+
+constexpr char kBinary[] = HEALTHGAP_BINARY;
+constexpr char kSourceDir[] = HEALTHGAP_SOURCE_DIR;
+
+struct Finished {
+  std::optional<int> exit_code;
+  std::string output;  // stdout and stderr
+};
+
+Finished RunToCompletion(std::vector<std::string> args, seconds timeout = seconds(60)) {
+  args.insert(args.begin(), kBinary);
+  Subprocess process(args, Subprocess::Stderr::kMergeIntoStdout);
+  Finished finished;
+  finished.output = process.ReadAll(timeout);
+  finished.exit_code = process.WaitForExitCode(seconds(10));
+  return finished;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "healthgap-test-XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::filesystem::path path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void WriteFile(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+TEST(CheckConfigCommand, ValidExampleExitsZero) {
+  const Finished run =
+      RunToCompletion({"check-config", std::string(kSourceDir) + "/examples/healthgap.yml"});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("examples/healthgap.yml: OK ("));
+}
+
+TEST(CheckConfigCommand, InvalidFileNamesFileLineAndFieldAndExitsTwo) {
+  TempDir dir;
+  const auto file = dir.path() / "bad.yml";
+  WriteFile(file,
+            "targets:\n"
+            "  - name: api\n"
+            "    url: http://127.0.0.1:8080\n"
+            "    samples:\n"
+            "      - path: /api/data\n"
+            "        interval: 10 seconds\n");
+  const Finished run = RunToCompletion({"check-config", file.string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr(file.string() + ":6: targets[0].samples[0].interval: "));
+}
+
+TEST(CheckConfigCommand, MissingFileExitsTwo) {
+  const Finished run = RunToCompletion({"check-config", "/nonexistent/healthgap.yml"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("/nonexistent/healthgap.yml"));
+}
+
+TEST(ServeCommand, BadConfigExitsTwoBeforeListening) {
+  const Finished run =
+      RunToCompletion({"serve", "--config",
+                       std::string(kSourceDir) + "/tests/config/testdata/invalid-url-scheme.yml",
+                       "--web.listen-address", "127.0.0.1:0"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("invalid-url-scheme.yml:"));
+}
+
+TEST(ServeCommand, UsageErrorsExitTwo) {
+  EXPECT_EQ(RunToCompletion({"serve"}).exit_code, 2);
+  EXPECT_EQ(RunToCompletion({"no-such-command"}).exit_code, 2);
+  EXPECT_EQ(
+      RunToCompletion({"serve", "--config", std::string(kSourceDir) + "/examples/healthgap.yml",
+                       "--web.listen-address", "nonsense"})
+          .exit_code,
+      2);
+}
+
+class ServeProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    backend_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("ok", "text/plain");
+    });
+    backend_.Get("/api/data", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("{}", "application/json");
+    });
+    ASSERT_TRUE(backend_.Start());
+  }
+
+  std::string ConfigFor(const std::vector<std::string>& names) {
+    std::string yaml = "targets:\n";
+    for (const auto& name : names) {
+      yaml += "  - name: " + name +
+              "\n    url: http://127.0.0.1:" + std::to_string(backend_.port()) +
+              "\n    health: {interval: 1s, timeout: 500ms}\n"
+              "    samples: [{path: /api/data, interval: 1s, timeout: 500ms}]\n"
+              "    evaluation: {window: 30s, min_samples: 3}\n";
+    }
+    return yaml;
+  }
+
+  // Starts `healthgap serve` on an ephemeral port and reads the port from its startup log line.
+  void StartServe() {
+    WriteFile(config_, ConfigFor({"first"}));
+    process_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{kBinary, "serve", "--config", config_.string(),
+                                 "--web.listen-address", "127.0.0.1:0"},
+        Subprocess::Stderr::kMergeIntoStdout);
+    const auto line = process_->ReadUntil("healthgap serving", seconds(30));
+    ASSERT_TRUE(line) << "no startup line";
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(*line, match, std::regex("address=127\\.0\\.0\\.1:(\\d+)")))
+        << *line;
+    port_ = std::stoi(match[1]);
+  }
+
+  std::string Metrics() {
+    httplib::Client client("127.0.0.1", port_);
+    auto res = client.Get("/metrics");
+    return res && res->status == 200 ? res->body : "";
+  }
+
+  bool MetricsContain(const std::string& text) {
+    return PollUntil([&] { return Metrics().find(text) != std::string::npos; });
+  }
+
+  LoopbackServer backend_;
+  TempDir dir_;
+  std::filesystem::path config_ = dir_.path() / "healthgap.yml";
+  std::unique_ptr<Subprocess> process_;
+  int port_ = 0;
+};
+
+TEST_F(ServeProcessTest, SighupWithBrokenConfigKeepsTheOldOneThenAFixedOneSwitches) {
+  StartServe();
+  ASSERT_TRUE(MetricsContain(R"(healthgap_verdict{target="first",verdict="healthy"} 1)"))
+      << Metrics();
+
+  WriteFile(config_, "targets: [oops\n");
+  process_->Signal(SIGHUP);
+  ASSERT_TRUE(MetricsContain("healthgap_config_last_reload_successful 0")) << Metrics();
+  EXPECT_THAT(Metrics(), HasSubstr(R"(target="first")"));  // still probing the old config
+
+  WriteFile(config_, ConfigFor({"second"}));
+  process_->Signal(SIGHUP);
+  ASSERT_TRUE(MetricsContain("healthgap_config_last_reload_successful 1")) << Metrics();
+  EXPECT_THAT(Metrics(), HasSubstr(R"(target="second")"));
+  EXPECT_THAT(Metrics(), ::testing::Not(HasSubstr(R"(target="first")")));
+
+  process_->Signal(SIGTERM);
+  EXPECT_EQ(process_->WaitForExitCode(seconds(20)), 0);
+}
+
+TEST_F(ServeProcessTest, SecondInstanceOnTheSamePortFailsClearly) {
+  StartServe();
+  const Finished second =
+      RunToCompletion({"serve", "--config", config_.string(), "--web.listen-address",
+                       "127.0.0.1:" + std::to_string(port_)});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_THAT(second.output, HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(port_)));
+}
+
+TEST(DemoCommand, EveryBackendReachesItsExpectedVerdict) {
+  const Finished run =
+      RunToCompletion({"demo", "--web.listen-address", "127.0.0.1:0", "--exit-when-settled",
+                       "--duration", "120s", "--print-every", "1s"},
+                      seconds(150));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("All verdicts as expected."));
+  // The last table: the honest backend healthy, each lying one a mismatch.
+  const std::string last_table = run.output.substr(run.output.rfind("TARGET"));
+  EXPECT_THAT(last_table, ::testing::ContainsRegex("honest +healthy +healthy "));
+  for (const char* lying : {"shallow-health", "pool-exhaustion", "cached-health", "deadlock"}) {
+    EXPECT_THAT(last_table, ::testing::ContainsRegex(std::string(lying) + " +mismatch +mismatch "))
+        << lying;
+  }
+  EXPECT_THAT(last_table,
+              ::testing::ContainsRegex("false-negative +false-negative +false-negative "));
+}
+
+TEST(DemoCommand, PrintConfigShowsTheEmbeddedConfig) {
+  const Finished run = RunToCompletion({"demo", "--print-config"});
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_THAT(run.output, HasSubstr("- name: shallow-health"));
+  EXPECT_THAT(run.output, HasSubstr("unhealthy_threshold: 2"));
+}
+
+}  // namespace
+}  // namespace healthgap
