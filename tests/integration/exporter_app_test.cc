@@ -11,6 +11,7 @@
 #include "support/hostile_server.h"
 #include "support/loopback_server.h"
 #include "support/poll_until.h"
+#include "support/promtool.h"
 
 namespace healthgap::cli {
 namespace {
@@ -112,6 +113,9 @@ TEST_F(ExporterAppTest, MetricsTellHonestFromLyingWhileAHungTargetTimesOut) {
   EXPECT_NE(metrics.find(R"(probe_success{target="lying",team="checkout"} 1)"), std::string::npos);
   EXPECT_NE(metrics.find(R"(probe_success{target="hung",team="checkout"} 0)"), std::string::npos);
   EXPECT_NE(metrics.find("healthgap_build_info{"), std::string::npos);
+  const auto [code, lint] = testing::PromtoolCheckMetrics(metrics);
+  EXPECT_EQ(code, 0) << lint;
+  EXPECT_EQ(lint, "") << metrics;
 
   const std::string status = Get("/api/v1/status");
   EXPECT_NE(status.find(R"("verdict": "mismatch")"), std::string::npos) << status;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "metrics/names.h"
+#include "support/promtool.h"
 
 namespace healthgap::metrics {
 namespace {
@@ -337,32 +338,16 @@ TEST(Collector, EmptySnapshotHasOnlySelfMetrics) {
   }
 }
 
-// Runs the real promtool linter on `text`; returns its exit code and combined output.
-std::pair<int, std::string> PromtoolCheck(const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("healthgap-metrics-" + std::to_string(::getpid()) + ".prom");
-  std::ofstream(path) << text;
-  const std::string command = "/usr/bin/promtool check metrics < '" + path.string() + "' 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string output;
-  if (pipe == nullptr) return {-1, "popen failed"};
-  char buffer[512];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
-  const int status = ::pclose(pipe);
-  std::filesystem::remove(path);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
 TEST(Promtool, FullSnapshotPassesLint) {
   ASSERT_TRUE(std::filesystem::exists("/usr/bin/promtool"));
   const std::string text = Text();
-  const auto [code, output] = PromtoolCheck(text);
+  const auto [code, output] = testing::PromtoolCheckMetrics(text);
   EXPECT_EQ(code, 0) << output << "\n--- exposition ---\n" << text;
   EXPECT_EQ(output, "") << text;
 }
 
 TEST(Promtool, EmptySnapshotPassesLint) {
-  const auto [code, output] = PromtoolCheck(SerializeText(BuildFamilies({}, Status())));
+  const auto [code, output] = testing::PromtoolCheckMetrics(SerializeText(BuildFamilies({}, Status())));
   EXPECT_EQ(code, 0) << output;
   EXPECT_EQ(output, "");
 }
@@ -370,7 +355,7 @@ TEST(Promtool, EmptySnapshotPassesLint) {
 TEST(Promtool, CatchesBrokenExposition) {
   // Shows the check above can fail: a counter without the _total suffix is a lint finding.
   const auto [code, output] =
-      PromtoolCheck("# HELP bad_requests x\n# TYPE bad_requests counter\nbad_requests 1\n");
+      testing::PromtoolCheckMetrics("# HELP bad_requests x\n# TYPE bad_requests counter\nbad_requests 1\n");
   EXPECT_NE(code, 0);
   EXPECT_NE(output, "");
 }
