@@ -19,6 +19,25 @@ ExporterServer::ExporterServer(Endpoints endpoints)
   server_->Get("/api/v1/status", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(endpoints_.status_json(), "application/json");
   });
+  server_->Get("/probe", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!endpoints_.probe) {
+      res.status = 404;
+      res.set_content("/probe is not enabled\n", "text/plain");
+      return;
+    }
+    ProbeRequest probe{req.get_param_value("target"), req.get_param_value("module"), {}};
+    if (req.has_header("X-Prometheus-Scrape-Timeout-Seconds")) {
+      try {
+        probe.scrape_timeout_seconds =
+            std::stod(req.get_header_value("X-Prometheus-Scrape-Timeout-Seconds"));
+      } catch (const std::exception&) {
+        // A malformed header is treated as absent: the module's own timeouts apply.
+      }
+    }
+    const HttpReply reply = endpoints_.probe(probe);
+    res.status = reply.status;
+    res.set_content(reply.body, reply.content_type.c_str());
+  });
   server_->Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("Healthy\n", "text/plain");
   });

@@ -14,6 +14,21 @@ class Server;
 
 namespace healthgap::server {
 
+// A reply computed by an endpoint handler.
+struct HttpReply {
+  int status = 200;
+  std::string body;
+  std::string content_type = "text/plain; charset=utf-8";
+};
+
+// GET /probe?target=URL&module=NAME, blackbox_exporter's multi-target pattern.
+struct ProbeRequest {
+  std::string target;
+  std::string module;
+  // From X-Prometheus-Scrape-Timeout-Seconds; nullopt when Prometheus did not send it.
+  std::optional<double> scrape_timeout_seconds;
+};
+
 // What the endpoints serve; each is called per request, on a server thread.
 struct Endpoints {
   std::function<std::string()> metrics;      // GET /metrics: text exposition format 0.0.4
@@ -21,9 +36,12 @@ struct Endpoints {
   std::function<std::string()> status_json;  // GET /api/v1/status
   // POST /-/reload: nullopt on success, else the error (the old config keeps running).
   std::function<std::optional<std::string>()> reload;
+  // GET /probe; absent: 404.
+  std::function<HttpReply(const ProbeRequest&)> probe;
 };
 
-// The exporter's HTTP server: /metrics, /, /api/v1/status, /-/healthy, /-/ready, /-/reload.
+// The exporter's HTTP server: /metrics, /probe, /, /api/v1/status, /-/healthy, /-/ready,
+// /-/reload.
 // Thread-safe: Start and Stop may be called from any one thread.
 class ExporterServer {
  public:
