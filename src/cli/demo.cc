@@ -90,9 +90,10 @@ std::string DemoConfigYaml(const std::vector<std::string>& base_urls) {
 }
 
 int RunDemo(const DemoOptions& options) {
-  const auto address = server::ParseListenAddress(options.listen_address);
+  std::string address_error;
+  const auto address = ParseListenAddress(options.listen_address, &address_error);
   if (!address) {
-    std::cerr << "invalid --web.listen-address \"" << options.listen_address << "\"\n";
+    std::cerr << "invalid --web.listen-address: " << address_error << "\n";
     return 2;
   }
   BlockTerminationSignals();

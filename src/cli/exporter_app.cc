@@ -40,7 +40,7 @@ ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResul
 
 ExporterApp::~ExporterApp() { Stop(); }
 
-bool ExporterApp::Start(const server::ListenAddress& address, std::string* error) {
+bool ExporterApp::Start(const ListenAddress& address, std::string* error) {
   engine_.Start();
   if (!server_.Start(address, error)) {
     engine_.Stop();

@@ -29,7 +29,7 @@ class ExporterApp {
   ExporterApp(const ExporterApp&) = delete;
   ExporterApp& operator=(const ExporterApp&) = delete;
 
-  bool Start(const server::ListenAddress& address, std::string* error);
+  bool Start(const ListenAddress& address, std::string* error);
   void Stop();
 
   // Switches to the config from reload_source; on error keeps the running config, flips

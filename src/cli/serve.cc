@@ -21,10 +21,10 @@ int RunCheckConfig(const std::string& file) {
 }
 
 int RunServe(const ServeOptions& options) {
-  const auto address = server::ParseListenAddress(options.listen_address);
+  std::string address_error;
+  const auto address = ParseListenAddress(options.listen_address, &address_error);
   if (!address) {
-    std::cerr << "invalid --web.listen-address \"" << options.listen_address
-              << "\": want HOST:PORT, :PORT or [IPV6]:PORT\n";
+    std::cerr << "invalid --web.listen-address: " << address_error << "\n";
     return 2;
   }
   config::LoadResult loaded = config::LoadFile(options.config_file);

@@ -42,15 +42,6 @@ class DemoBackend {
   std::unique_ptr<Impl> impl_;
 };
 
-struct ListenAddress {
-  std::string host;
-  int port = 0;
-};
-
-// Parses "host:port", "[ipv6]:port" or ":port" (all interfaces, 0.0.0.0). Port 0..65535.
-// nullopt with *error set otherwise.
-std::optional<ListenAddress> ParseListenAddress(std::string_view text, std::string* error);
-
 // `healthgap demo-backend --mode M --listen ADDR`: serves in the foreground until SIGINT or
 // SIGTERM, logging one startup line (mode, URL, expected verdict) and one shutdown line; no
 // per-request lines. Blocks SIGINT/SIGTERM in the calling thread while it runs (call it before

@@ -81,6 +81,12 @@ bool ExporterServer::Start(const ListenAddress& address, std::string* error) {
     return false;
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // httplib's stop() is lost if it runs before the accept loop has started, and Stop() would
+  // then wait forever: return only once the loop runs. The socket already accepts meanwhile.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server_->is_running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return true;
 }
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <thread>
 
-#include "server/listen_address.h"
+#include "common/listen_address.h"
 
 namespace httplib {
 class Server;

@@ -85,7 +85,7 @@ class ExporterAppTest : public ::testing::Test {
     app_ =
         std::make_unique<ExporterApp>(std::move(*initial.config), [this] { return NextConfig(); });
     std::string error;
-    ASSERT_TRUE(app_->Start(server::ListenAddress{"127.0.0.1", 0}, &error)) << error;
+    ASSERT_TRUE(app_->Start(ListenAddress{"127.0.0.1", 0}, &error)) << error;
   }
 
   LoopbackServer honest_;

@@ -2,32 +2,10 @@
 #include <httplib.h>
 
 #include "server/exporter_server.h"
-#include "server/listen_address.h"
 #include "server/status_page.h"
 
 namespace healthgap::server {
 namespace {
-
-TEST(ListenAddressTest, ParsesTheFlagForms) {
-  auto parsed = ParseListenAddress(":9310");
-  ASSERT_TRUE(parsed);
-  EXPECT_EQ(parsed->host, "0.0.0.0");
-  EXPECT_EQ(parsed->port, 9310);
-  parsed = ParseListenAddress("127.0.0.1:0");
-  ASSERT_TRUE(parsed);
-  EXPECT_EQ(parsed->host, "127.0.0.1");
-  EXPECT_EQ(parsed->port, 0);
-  parsed = ParseListenAddress("[::1]:9310");
-  ASSERT_TRUE(parsed);
-  EXPECT_EQ(parsed->host, "::1");
-}
-
-TEST(ListenAddressTest, RejectsMalformed) {
-  for (const char* bad : {"", "9310", "host:", "host:port", "host:70000", "host:-1", "::1:9310",
-                          "[::1:9310", "[]:1", "1.2.3.4:93x"}) {
-    EXPECT_FALSE(ParseListenAddress(bad)) << bad;
-  }
-}
 
 engine::EngineSnapshot SnapshotWithHostileNames() {
   engine::EngineSnapshot snapshot;
