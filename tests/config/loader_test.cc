@@ -149,6 +149,9 @@ const std::vector<InvalidCase>& InvalidCases() {
   return cases;
 }
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const InvalidCase& invalid, std::ostream* out) { *out << invalid.name; }
+
 class InvalidConfigTest : public testing::TestWithParam<InvalidCase> {};
 
 TEST_P(InvalidConfigTest, FailsWithExactMessage) {

@@ -21,6 +21,9 @@ constexpr LbState U = LbState::kUnknown;
 constexpr LbState H = LbState::kHealthy;
 constexpr LbState X = LbState::kUnhealthy;
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const LbCase& lb_case, std::ostream* out) { *out << lb_case.name; }
+
 class LbViewTransitions : public ::testing::TestWithParam<LbCase> {};
 
 TEST_P(LbViewTransitions, StateAfterEachResult) {

@@ -99,6 +99,10 @@ struct HostileCase {
   eval::FailureReason expected;
 };
 
+void PrintTo(const HostileCase& hostile, std::ostream* out) {
+  *out << testing::ToString(hostile.mode);
+}
+
 class HostileTargetTest : public EngineProbingTest,
                           public ::testing::WithParamInterface<HostileCase> {};
 
