@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <deque>
 #include <string>
 #include <utility>
 
@@ -9,6 +10,20 @@
 #include "eval/verdict.h"
 
 namespace healthgap::engine {
+
+namespace {
+
+void CountFailure(std::array<std::uint64_t, eval::kFailureReasonCount>& counters,
+                  const eval::Outcome& outcome) {
+  if (outcome.reason) ++counters[static_cast<std::size_t>(*outcome.reason)];
+}
+
+bool SameThresholds(const config::HealthCheck& a, const config::HealthCheck& b) {
+  return a.healthy_threshold == b.healthy_threshold &&
+         a.unhealthy_threshold == b.unhealthy_threshold;
+}
+
+}  // namespace
 
 struct Engine::TargetState {
   explicit TargetState(const config::Target& target)
@@ -28,6 +43,53 @@ struct Engine::TargetState {
   std::array<std::uint64_t, eval::kFailureReasonCount> health_failures_total{};
   LatencyHistogram health_latency;
   std::vector<SampleSnapshot> samples;  // parallel to config.samples
+  std::deque<RecentProbe> recent;
+
+  void RecordHealth(const probe::HttpResult& result, std::chrono::system_clock::time_point at) {
+    const eval::Outcome outcome = eval::Classify(result, config.health.expected_status);
+    lb.Record(outcome.success);
+    ++health_probes_total;
+    CountFailure(health_failures_total, outcome);
+    health_latency.Observe(ToSeconds(result.total));
+    last_health = HealthProbeSnapshot{
+        .has_result = true,
+        .success = outcome.success,
+        .status_code = result.status_code,
+        .error = result.error,
+        .phases = result.phases,
+        .duration = result.total,
+        .at = at,
+    };
+    Remember("health", outcome, result, at);
+  }
+
+  void RecordSample(std::size_t index, const probe::HttpResult& result, TimePoint now,
+                    std::chrono::system_clock::time_point at) {
+    if (index >= config.samples.size()) return;  // reloaded with fewer samples meanwhile
+    const config::ApiSample& sample = config.samples[index];
+    const eval::Outcome outcome =
+        eval::Classify(result, sample.expected_status, sample.latency_budget);
+    SampleSnapshot& counters = samples[index];
+    ++counters.requests_total;
+    CountFailure(counters.failures_total, outcome);
+    counters.latency.Observe(ToSeconds(result.total));
+    window.Add(eval::SampleRecord{now, outcome, result.total});
+    Remember(sample.name, outcome, result, at);
+  }
+
+  void Remember(std::string what, const eval::Outcome& outcome, const probe::HttpResult& result,
+                std::chrono::system_clock::time_point at) {
+    if (recent.size() == kRecentProbes) recent.pop_front();
+    recent.push_back(RecentProbe{
+        .at = at,
+        .what = std::move(what),
+        .success = outcome.success,
+        .status_code = result.status_code,
+        .error = result.error,
+        .reason = outcome.reason,
+        .duration = result.total,
+    });
+  }
 };
 
 struct Engine::State {
@@ -36,20 +98,6 @@ struct Engine::State {
   Scheduler scheduler;
   EngineStats stats;
 };
-
-namespace {
-
-bool SameThresholds(const config::HealthCheck& a, const config::HealthCheck& b) {
-  return a.healthy_threshold == b.healthy_threshold &&
-         a.unhealthy_threshold == b.unhealthy_threshold;
-}
-
-void CountFailure(std::array<std::uint64_t, eval::kFailureReasonCount>& counters,
-                  const eval::Outcome& outcome) {
-  if (outcome.reason) ++counters[static_cast<std::size_t>(*outcome.reason)];
-}
-
-}  // namespace
 
 Engine::Engine(const Clock& clock, probe::HttpClient& client)
     : clock_(clock), client_(client), state_(std::make_shared<State>()) {}
@@ -158,21 +206,7 @@ std::size_t Engine::DispatchDue() {
                if (!state) return;
                std::lock_guard lock(state->mu);
                --state->stats.in_flight;
-               const eval::Outcome outcome =
-                   eval::Classify(result, target->config.health.expected_status);
-               target->lb.Record(outcome.success);
-               ++target->health_probes_total;
-               CountFailure(target->health_failures_total, outcome);
-               target->health_latency.Observe(ToSeconds(result.total));
-               target->last_health = HealthProbeSnapshot{
-                   .has_result = true,
-                   .success = outcome.success,
-                   .status_code = result.status_code,
-                   .error = result.error,
-                   .phases = result.phases,
-                   .duration = result.total,
-                   .at = clock->WallNow(),
-               };
+               target->RecordHealth(result, clock->WallNow());
              }});
       } else {
         const auto index = static_cast<std::size_t>(job.key.sample);
@@ -191,15 +225,7 @@ std::size_t Engine::DispatchDue() {
                if (!state) return;
                std::lock_guard lock(state->mu);
                --state->stats.in_flight;
-               if (index >= target->config.samples.size()) return;  // reloaded meanwhile
-               const config::ApiSample& sample = target->config.samples[index];
-               const eval::Outcome outcome =
-                   eval::Classify(result, sample.expected_status, sample.latency_budget);
-               SampleSnapshot& counters = target->samples[index];
-               ++counters.requests_total;
-               CountFailure(counters.failures_total, outcome);
-               counters.latency.Observe(ToSeconds(result.total));
-               target->window.Add(eval::SampleRecord{clock->Now(), outcome, result.total});
+               target->RecordSample(index, result, clock->Now(), clock->WallNow());
              }});
       }
       ++state_->stats.in_flight;
@@ -233,6 +259,7 @@ EngineSnapshot Engine::Snapshot() const {
     out.api_window = target->window.Summarize(now);
     out.decision = eval::Decide(out.lb, out.api_window, target->config.evaluation);
     out.samples = target->samples;
+    out.recent.assign(target->recent.begin(), target->recent.end());
   }
   return snapshot;
 }

@@ -20,6 +20,9 @@ namespace healthgap::engine {
 // thread. Thread-safe.
 class Engine {
  public:
+  // Completed probes kept per target for the status page.
+  static constexpr std::size_t kRecentProbes = 20;
+
   Engine(const Clock& clock, probe::HttpClient& client);
   ~Engine();
   Engine(const Engine&) = delete;

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,17 @@ struct SampleSnapshot {
   LatencyHistogram latency;  // every completed request, success or not
 };
 
+// One completed probe, for the status page's "recent probes" (like blackbox's history).
+struct RecentProbe {
+  std::chrono::system_clock::time_point at{};
+  std::string what;  // "health" or the sample name
+  bool success = false;
+  int status_code = 0;
+  probe::ErrorKind error = probe::ErrorKind::kNone;
+  std::optional<eval::FailureReason> reason;
+  Duration duration{0};
+};
+
 struct TargetSnapshot {
   std::string name;
   std::string base_url;
@@ -45,6 +57,7 @@ struct TargetSnapshot {
   eval::WindowSummary api_window;
   eval::Decision decision;
   std::vector<SampleSnapshot> samples;
+  std::vector<RecentProbe> recent;  // newest last, at most Engine::kRecentProbes
 };
 
 // Exporter self-observation.

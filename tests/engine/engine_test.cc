@@ -138,6 +138,31 @@ TEST_F(EngineTest, MismatchWhenHealthPassesAndApiFails) {
   EXPECT_DOUBLE_EQ(target.api_window.error_ratio, 1.0);
 }
 
+TEST_F(EngineTest, RecentProbesAreBoundedNewestLast) {
+  engine_.Apply(MakeConfig({MakeTarget("a")}));
+  Run(seconds(120), Response(200), Response(500));
+  const TargetSnapshot& target = Only(engine_.Snapshot());
+  ASSERT_EQ(target.recent.size(), Engine::kRecentProbes);
+  const RecentProbe& newest = target.recent.back();
+  EXPECT_GE(newest.at, target.recent.front().at);
+  bool saw_health = false;
+  bool saw_sample = false;
+  for (const auto& probe : target.recent) {
+    if (probe.what == "health") {
+      saw_health = true;
+      EXPECT_TRUE(probe.success);
+    } else {
+      saw_sample = true;
+      EXPECT_EQ(probe.what, "data");
+      EXPECT_FALSE(probe.success);
+      EXPECT_EQ(probe.reason, eval::FailureReason::kStatus);
+      EXPECT_EQ(probe.status_code, 500);
+    }
+  }
+  EXPECT_TRUE(saw_health);
+  EXPECT_TRUE(saw_sample);
+}
+
 TEST_F(EngineTest, DownWhenBothSidesFail) {
   engine_.Apply(MakeConfig({MakeTarget("a")}));
   Run(seconds(40), TransportError(probe::ErrorKind::kConnectionRefused),
@@ -146,8 +171,7 @@ TEST_F(EngineTest, DownWhenBothSidesFail) {
   const TargetSnapshot& target = Only(snapshot);
   EXPECT_EQ(target.lb.state, eval::LbState::kUnhealthy);
   EXPECT_EQ(target.decision.verdict, eval::Verdict::kDown);
-  EXPECT_EQ(target.health_failures_total[static_cast<int>(
-                eval::FailureReason::kConnectionRefused)],
+  EXPECT_EQ(target.health_failures_total[static_cast<int>(eval::FailureReason::kConnectionRefused)],
             4u);
 }
 

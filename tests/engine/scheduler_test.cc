@@ -23,8 +23,7 @@ TEST(SchedulerTest, PhasesSpreadJobsAcrossTheInterval) {
   Scheduler scheduler;
   const TimePoint start{};
   for (std::uint32_t i = 0; i < 100; ++i) {
-    scheduler.Add(JobKey{i, JobKey::kHealthJob}, seconds(10), "target-" + std::to_string(i),
-                  start);
+    scheduler.Add(JobKey{i, JobKey::kHealthJob}, seconds(10), "target-" + std::to_string(i), start);
   }
   // No single second of the interval may hold most of the jobs.
   std::set<int> seconds_used;
