@@ -8,6 +8,7 @@
 #include <deque>
 #include <initializer_list>
 #include <limits>
+#include <span>
 #include <sstream>
 #include <string_view>
 #include <utility>
@@ -123,9 +124,10 @@ prometheus::ClientMetric::Histogram ToCumulativeHistogram(const LatencyHistogram
   return out;
 }
 
-std::vector<MetricFamily> BuildFamilies(const engine::EngineSnapshot& snapshot,
-                                        const ExporterStatus& status) {
-  Families families;
+namespace {
+
+// Every per-target family, into `families`.
+void AddTargetFamilies(std::span<const engine::TargetSnapshot> targets, Families& families) {
   auto& probe_success =
       families.Add(names::kProbeSuccess, "1 if the last health check succeeded, 0 if it failed.",
                    MetricType::Gauge);
@@ -170,7 +172,7 @@ std::vector<MetricFamily> BuildFamilies(const engine::EngineSnapshot& snapshot,
       "down and false-negative.",
       MetricType::Gauge);
 
-  for (const engine::TargetSnapshot& target : snapshot.targets) {
+  for (const engine::TargetSnapshot& target : targets) {
     const Labels base = TargetLabels(target);
     const engine::HealthProbeSnapshot& last = target.last_health;
     // Like blackbox_exporter, probe_* describe a probe that happened; before the first result
@@ -214,7 +216,20 @@ std::vector<MetricFamily> BuildFamilies(const engine::EngineSnapshot& snapshot,
           Gauge(With(base, {{"verdict", eval::ToString(v)}}), target.decision.verdict == v));
     }
   }
+}
 
+}  // namespace
+
+std::vector<MetricFamily> BuildTargetFamilies(std::span<const engine::TargetSnapshot> targets) {
+  Families families;
+  AddTargetFamilies(targets, families);
+  return std::move(families).Take();
+}
+
+std::vector<MetricFamily> BuildFamilies(const engine::EngineSnapshot& snapshot,
+                                        const ExporterStatus& status) {
+  Families families;
+  AddTargetFamilies(snapshot.targets, families);
   const engine::EngineStats& stats = snapshot.stats;
   auto& sent =
       families.Add(names::kProbesSentTotal,

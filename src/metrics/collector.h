@@ -5,6 +5,7 @@
 #include <prometheus/metric_family.h>
 
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,11 @@ std::vector<prometheus::MetricFamily> BuildFamilies(const engine::EngineSnapshot
 
 // Prometheus text format 0.0.4, via prometheus::TextSerializer.
 std::string SerializeText(const std::vector<prometheus::MetricFamily>& families);
+
+// Only the per-target families: what /probe returns for its one target, in a fresh registry,
+// with the same names and labels as /metrics (the exporter's self-metrics stay on /metrics).
+std::vector<prometheus::MetricFamily> BuildTargetFamilies(
+    std::span<const engine::TargetSnapshot> targets);
 
 // LatencyHistogram keeps per-bucket counts; exposition wants cumulative `le` buckets ending in
 // +Inf. The +Inf bucket always equals the sample count.
