@@ -1,96 +1,11 @@
 #include "engine/engine.h"
 
-#include <deque>
 #include <string>
 #include <utility>
 
-#include "eval/lb_view.h"
-#include "eval/outcome.h"
-#include "eval/sample_window.h"
-#include "eval/verdict.h"
+#include "engine/target_state.h"
 
 namespace healthgap::engine {
-
-namespace {
-
-void CountFailure(std::array<std::uint64_t, eval::kFailureReasonCount>& counters,
-                  const eval::Outcome& outcome) {
-  if (outcome.reason) ++counters[static_cast<std::size_t>(*outcome.reason)];
-}
-
-bool SameThresholds(const config::HealthCheck& a, const config::HealthCheck& b) {
-  return a.healthy_threshold == b.healthy_threshold &&
-         a.unhealthy_threshold == b.unhealthy_threshold;
-}
-
-}  // namespace
-
-struct Engine::TargetState {
-  explicit TargetState(const config::Target& target)
-      : config(target),
-        lb(target.health.healthy_threshold, target.health.unhealthy_threshold),
-        window(target.evaluation.window) {
-    for (const auto& sample : target.samples) {
-      samples.emplace_back().name = sample.name;
-    }
-  }
-
-  config::Target config;
-  eval::LbView lb;
-  eval::SampleWindow window;
-  HealthProbeSnapshot last_health;
-  std::uint64_t health_probes_total = 0;
-  std::array<std::uint64_t, eval::kFailureReasonCount> health_failures_total{};
-  LatencyHistogram health_latency;
-  std::vector<SampleSnapshot> samples;  // parallel to config.samples
-  std::deque<RecentProbe> recent;
-
-  void RecordHealth(const probe::HttpResult& result, std::chrono::system_clock::time_point at) {
-    const eval::Outcome outcome = eval::Classify(result, config.health.expected_status);
-    lb.Record(outcome.success);
-    ++health_probes_total;
-    CountFailure(health_failures_total, outcome);
-    health_latency.Observe(ToSeconds(result.total));
-    last_health = HealthProbeSnapshot{
-        .has_result = true,
-        .success = outcome.success,
-        .status_code = result.status_code,
-        .error = result.error,
-        .phases = result.phases,
-        .duration = result.total,
-        .at = at,
-    };
-    Remember("health", outcome, result, at);
-  }
-
-  void RecordSample(std::size_t index, const probe::HttpResult& result, TimePoint now,
-                    std::chrono::system_clock::time_point at) {
-    if (index >= config.samples.size()) return;  // reloaded with fewer samples meanwhile
-    const config::ApiSample& sample = config.samples[index];
-    const eval::Outcome outcome =
-        eval::Classify(result, sample.expected_status, sample.latency_budget);
-    SampleSnapshot& counters = samples[index];
-    ++counters.requests_total;
-    CountFailure(counters.failures_total, outcome);
-    counters.latency.Observe(ToSeconds(result.total));
-    window.Add(eval::SampleRecord{now, outcome, result.total});
-    Remember(sample.name, outcome, result, at);
-  }
-
-  void Remember(std::string what, const eval::Outcome& outcome, const probe::HttpResult& result,
-                std::chrono::system_clock::time_point at) {
-    if (recent.size() == kRecentProbes) recent.pop_front();
-    recent.push_back(RecentProbe{
-        .at = at,
-        .what = std::move(what),
-        .success = outcome.success,
-        .status_code = result.status_code,
-        .error = result.error,
-        .reason = outcome.reason,
-        .duration = result.total,
-    });
-  }
-};
 
 struct Engine::State {
   mutable std::mutex mu;
@@ -113,21 +28,12 @@ void Engine::Apply(const config::Config& config) {
     for (const auto& target : config.targets) {
       std::shared_ptr<TargetState> kept;
       for (const auto& old : state_->targets) {
-        if (old->config.name == target.name && SameThresholds(old->config.health, target.health)) {
+        if (old->config().name == target.name && old->Adopt(target)) {
           kept = old;
           break;
         }
       }
-      if (kept && kept->config.samples.size() == target.samples.size()) {
-        kept->config = target;
-        for (std::size_t i = 0; i < target.samples.size(); ++i) {
-          if (kept->samples[i].name != target.samples[i].name) kept->samples[i] = SampleSnapshot{};
-          kept->samples[i].name = target.samples[i].name;
-        }
-        targets.push_back(std::move(kept));
-      } else {
-        targets.push_back(std::make_shared<TargetState>(target));
-      }
+      targets.push_back(kept ? std::move(kept) : std::make_shared<TargetState>(target));
       const auto index = static_cast<std::uint32_t>(targets.size() - 1);
       scheduler.Add(JobKey{index, JobKey::kHealthJob}, target.health.interval,
                     target.name + "/health", now);
@@ -188,7 +94,7 @@ std::size_t Engine::DispatchDue() {
     for (const DueJob& job : state_->scheduler.PopDue(now)) {
       state_->stats.scheduling_lag.Observe(ToSeconds(now - job.due));
       std::shared_ptr<TargetState> target = state_->targets[job.key.target];
-      const config::Target& cfg = target->config;
+      const config::Target& cfg = target->config();
       probe::HttpRequest request;
       request.max_body_bytes = cfg.max_body_bytes;
       std::weak_ptr<State> weak_state = state_;
@@ -242,24 +148,7 @@ EngineSnapshot Engine::Snapshot() const {
   snapshot.stats = state_->stats;
   snapshot.targets.reserve(state_->targets.size());
   for (const auto& target : state_->targets) {
-    TargetSnapshot& out = snapshot.targets.emplace_back();
-    out.name = target->config.name;
-    out.base_url = target->config.base_url;
-    out.labels = target->config.labels;
-    out.last_health = target->last_health;
-    out.health_probes_total = target->health_probes_total;
-    out.health_failures_total = target->health_failures_total;
-    out.health_latency = target->health_latency;
-    out.lb = eval::HealthSummary{
-        .state = target->lb.state(),
-        .last_status = target->last_health.status_code,
-        .last_latency = target->last_health.duration,
-        .last_error = target->last_health.error,
-    };
-    out.api_window = target->window.Summarize(now);
-    out.decision = eval::Decide(out.lb, out.api_window, target->config.evaluation);
-    out.samples = target->samples;
-    out.recent.assign(target->recent.begin(), target->recent.end());
+    snapshot.targets.push_back(target->Snapshot(now));
   }
   return snapshot;
 }

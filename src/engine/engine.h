@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "engine/scheduler.h"
 #include "engine/snapshot.h"
+#include "engine/target_state.h"
 #include "probe/http_client.h"
 
 namespace healthgap::engine {
@@ -20,9 +21,6 @@ namespace healthgap::engine {
 // thread. Thread-safe.
 class Engine {
  public:
-  // Completed probes kept per target for the status page.
-  static constexpr std::size_t kRecentProbes = 20;
-
   Engine(const Clock& clock, probe::HttpClient& client);
   ~Engine();
   Engine(const Engine&) = delete;
@@ -44,7 +42,6 @@ class Engine {
   EngineSnapshot Snapshot() const;
 
  private:
-  struct TargetState;
   struct State;
 
   void Loop();

@@ -57,7 +57,7 @@ struct TargetSnapshot {
   eval::WindowSummary api_window;
   eval::Decision decision;
   std::vector<SampleSnapshot> samples;
-  std::vector<RecentProbe> recent;  // newest last, at most Engine::kRecentProbes
+  std::vector<RecentProbe> recent;  // newest last, at most TargetState::kRecentProbes
 };
 
 // Exporter self-observation.

@@ -142,7 +142,7 @@ TEST_F(EngineTest, RecentProbesAreBoundedNewestLast) {
   engine_.Apply(MakeConfig({MakeTarget("a")}));
   Run(seconds(120), Response(200), Response(500));
   const TargetSnapshot& target = Only(engine_.Snapshot());
-  ASSERT_EQ(target.recent.size(), Engine::kRecentProbes);
+  ASSERT_EQ(target.recent.size(), TargetState::kRecentProbes);
   const RecentProbe& newest = target.recent.back();
   EXPECT_GE(newest.at, target.recent.front().at);
   bool saw_health = false;
