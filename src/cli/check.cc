@@ -4,16 +4,15 @@
 #include <cstddef>
 #include <iomanip>
 #include <sstream>
-#include <thread>
 #include <utility>
 
 #include "common/clock.h"
 #include "config/values.h"
+#include "engine/paired_probe.h"
 #include "eval/lb_view.h"
 #include "eval/outcome.h"
 #include "eval/sample_window.h"
 #include "eval/verdict.h"
-#include "probe/blocking.h"
 
 namespace healthgap::cli {
 namespace {
@@ -107,27 +106,27 @@ CLI::Validator PathValidator() {
   return CLI::Validator([](std::string& text) { return config::CheckRequestPath(text); }, "PATH");
 }
 
-struct SamplePathState {
-  std::string path;
-  eval::SampleWindow window;
-  std::optional<probe::HttpResult> last;
-};
-
-// One round: every health path, then every sample path, all sent at once.
-std::vector<probe::HttpRequest> RoundRequests(const CheckOptions& options,
-                                              const std::string& base_url) {
-  std::vector<probe::HttpRequest> requests;
-  auto add = [&](const std::string& path, bool reuse_connection) {
-    probe::HttpRequest request;
-    request.url = base_url + path;
-    request.timeout = options.timeout;
-    request.reuse_connection = reuse_connection;
-    requests.push_back(std::move(request));
-  };
-  // A load balancer opens a fresh connection for each probe; users' clients keep theirs.
-  for (const auto& path : options.health_paths) add(path, false);
-  for (const auto& path : options.sample_paths) add(path, true);
-  return requests;
+// The check as a config target: what RunPairedProbe runs.
+config::Target CheckTarget(const CheckOptions& options, const std::string& base_url) {
+  config::Target target;
+  target.name = "check";
+  target.base_url = base_url;
+  // A one-shot check cannot wait for an LB's usual 3 failures; 2 in a row decide either way.
+  target.health.healthy_threshold = 2;
+  target.health.unhealthy_threshold = 2;
+  target.health.expected_status = options.health_expected;
+  target.health.timeout = options.timeout;
+  target.health.path = options.health_paths.front();
+  for (const auto& path : options.sample_paths) {
+    config::ApiSample sample;
+    sample.name = path;
+    sample.path = path;
+    sample.expected_status = options.api_expected;
+    sample.timeout = options.timeout;
+    target.samples.push_back(sample);
+  }
+  target.evaluation.max_error_ratio = options.max_error_ratio;
+  return target;
 }
 
 int ExitCodeFor(eval::Verdict verdict) {
@@ -251,63 +250,32 @@ int RunCheck(const CheckOptions& options, probe::HttpClient& client, std::ostrea
       << config::FormatDuration(options.spacing) << ", worst case "
       << config::FormatDuration(worst_case) << "\n\n";
 
-  // A load balancer needs consecutive results to decide; a short check cannot wait for 3.
-  const int threshold = std::min(2, options.rounds);
-  eval::LbView lb(threshold, threshold);
-  eval::HealthSummary health;
-  int health_rounds_passed = 0;
-
-  // Windows span the whole check, so every sample taken counts.
-  const Duration span = worst_case + std::chrono::minutes(1);
-  eval::SampleWindow all_samples(span);
-  std::vector<SamplePathState> per_path;
-  for (const auto& path : options.sample_paths) {
-    per_path.push_back({path, eval::SampleWindow(span), {}});
+  const config::Target target = CheckTarget(options, base_url);
+  engine::PairedProbeOptions run_options;
+  run_options.rounds = options.rounds;
+  run_options.spacing = options.spacing;
+  for (const auto& path : options.health_paths) {
+    config::HealthCheck check = target.health;
+    check.path = path;
+    run_options.health_checks.push_back(check);
   }
+  RealClock clock;
+  const engine::PairedProbeResult run = engine::RunPairedProbe(target, run_options, client, clock);
+  const int threshold = run.lb_threshold;
+  const eval::LbState lb_state = run.snapshot.lb.state;
 
   Table health_table({"round", "path", "result", "status", "latency", "error", "lb state"});
-  RealClock clock;
-  for (int round = 1; round <= options.rounds; ++round) {
-    const std::vector<probe::HttpResult> results =
-        probe::SendAllAndWait(client, RoundRequests(options, base_url));
-    const TimePoint now = clock.Now();
-
-    // The LB sees one result per round: every health path must pass. The first failure (else
-    // the last probe) is the one the explanation quotes.
-    const std::size_t health_count = options.health_paths.size();
-    std::vector<bool> passed(health_count);
-    for (std::size_t i = 0; i < health_count; ++i) {
-      passed[i] = eval::Classify(results[i], options.health_expected).success;
-    }
-    const auto first_failure = std::find(passed.begin(), passed.end(), false);
-    const bool round_passed = first_failure == passed.end();
-    const probe::HttpResult& quoted =
-        results[round_passed ? health_count - 1
-                             : static_cast<std::size_t>(first_failure - passed.begin())];
-    lb.Record(round_passed);
-    if (round_passed) ++health_rounds_passed;
-    health = {lb.state(), quoted.status_code, quoted.total, quoted.error};
-
-    for (std::size_t i = 0; i < health_count; ++i) {
-      const auto& result = results[i];
-      const bool last_of_round = i + 1 == health_count;
-      health_table.AddRow({std::to_string(round), options.health_paths[i],
-                           passed[i] ? "pass" : "FAIL",
+  for (std::size_t round = 0; round < run.rounds.size(); ++round) {
+    const engine::PairedRound& results = run.rounds[round];
+    for (std::size_t i = 0; i < results.health.size(); ++i) {
+      const auto& result = results.health[i];
+      const bool last_of_round = i + 1 == results.health.size();
+      health_table.AddRow({std::to_string(round + 1), options.health_paths[i],
+                           results.health_outcomes[i].success ? "pass" : "FAIL",
                            result.status_code == 0 ? "-" : std::to_string(result.status_code),
                            eval::FormatDuration(result.total), DescribeError(result.error),
-                           last_of_round ? std::string(eval::ToString(lb.state())) : ""});
+                           last_of_round ? std::string(eval::ToString(results.lb_after)) : ""});
     }
-
-    for (std::size_t i = 0; i < per_path.size(); ++i) {
-      const auto& result = results[health_count + i];
-      const eval::SampleRecord record{now, eval::Classify(result, options.api_expected),
-                                      result.total};
-      all_samples.Add(record);
-      per_path[i].window.Add(record);
-      per_path[i].last = result;
-    }
-
-    if (round < options.rounds) std::this_thread::sleep_for(options.spacing);
   }
 
   out << "LB view: health checks on fresh connections, pass on "
@@ -315,9 +283,8 @@ int RunCheck(const CheckOptions& options, probe::HttpClient& client, std::ostrea
       << Counted(threshold, "pass", "passes") << ", out after "
       << Counted(threshold, "failure", "failures") << "\n";
   health_table.Print(out, "  ");
-  out << "  LB state: " << eval::ToString(lb.state()) << "\n\n";
+  out << "  LB state: " << eval::ToString(lb_state) << "\n\n";
 
-  const TimePoint now = clock.Now();
   std::ostringstream ratio;
   ratio << std::setprecision(3) << options.max_error_ratio * 100;
   out << "User view: API samples, success on " << DescribeStatusMatcher(options.api_expected)
@@ -333,24 +300,22 @@ int RunCheck(const CheckOptions& options, probe::HttpClient& client, std::ostrea
                          eval::FormatDuration(summary.latency_p50),
                          eval::FormatDuration(summary.latency_max), last_status});
   };
-  for (auto& state : per_path) {
-    add_summary_row(state.path, state.window.Summarize(now), DescribeStatus(*state.last));
+  for (std::size_t i = 0; i < options.sample_paths.size(); ++i) {
+    add_summary_row(options.sample_paths[i], run.per_sample[i],
+                    DescribeStatus(run.rounds.back().samples[i]));
   }
-  const eval::WindowSummary api = all_samples.Summarize(now);
-  if (per_path.size() > 1) add_summary_row("all", api, "");
+  const eval::WindowSummary& api = run.snapshot.api_window;
+  if (options.sample_paths.size() > 1) add_summary_row("all", api, "");
   sample_table.Print(out, "  ");
   out << "\n";
 
-  config::Evaluation thresholds;
-  thresholds.window = std::chrono::duration_cast<config::Millis>(span);
-  thresholds.max_error_ratio = options.max_error_ratio;
-  thresholds.min_samples = options.rounds * static_cast<int>(options.sample_paths.size());
-  const eval::Decision decision = eval::Decide(health, api, thresholds);
+  const eval::Decision& decision = run.snapshot.decision;
+  const eval::HealthSummary& health = run.snapshot.lb;
 
   std::string why = decision.reason;
-  if (decision.verdict == eval::Verdict::kUnknown && lb.state() == eval::LbState::kUnknown) {
+  if (decision.verdict == eval::Verdict::kUnknown && lb_state == eval::LbState::kUnknown) {
     // Decide's "waiting for data" fits a running monitor; this check has finished.
-    why = "health check passed " + std::to_string(health_rounds_passed) + " of " +
+    why = "health check passed " + std::to_string(run.health_rounds_passed) + " of " +
           std::to_string(options.rounds) + " rounds but never " + std::to_string(threshold) +
           " in a row either way, so a load balancer would not decide";
   } else if (why.empty()) {

@@ -3,4 +3,4 @@
 add_library(healthgap_check ${CMAKE_CURRENT_LIST_DIR}/check.cc)
 target_link_libraries(healthgap_check
   PUBLIC healthgap_common healthgap_config healthgap_probe CLI11::CLI11
-  PRIVATE healthgap_eval)
+  PRIVATE healthgap_eval healthgap_engine)

@@ -61,9 +61,9 @@ void TargetState::RecordHealth(const probe::HttpResult& result, const eval::Outc
   Remember("health", outcome, result, at);
 }
 
-void TargetState::RecordSample(std::size_t index, const probe::HttpResult& result, TimePoint now,
-                               std::chrono::system_clock::time_point at) {
-  if (index >= config_.samples.size()) return;
+eval::Outcome TargetState::RecordSample(std::size_t index, const probe::HttpResult& result,
+                                        TimePoint now, std::chrono::system_clock::time_point at) {
+  if (index >= config_.samples.size()) return {};
   const config::ApiSample& sample = config_.samples[index];
   const eval::Outcome outcome =
       eval::Classify(result, sample.expected_status, sample.latency_budget);
@@ -73,6 +73,7 @@ void TargetState::RecordSample(std::size_t index, const probe::HttpResult& resul
   counters.latency.Observe(ToSeconds(result.total));
   window_.Add(eval::SampleRecord{now, outcome, result.total});
   Remember(sample.name, outcome, result, at);
+  return outcome;
 }
 
 void TargetState::Remember(std::string what, const eval::Outcome& outcome,

@@ -36,9 +36,10 @@ class TargetState {
   // pass).
   void RecordHealth(const probe::HttpResult& result, const eval::Outcome& outcome,
                     std::chrono::system_clock::time_point at);
-  // An API sample for config().samples[index]; ignored for an index a reload removed.
-  void RecordSample(std::size_t index, const probe::HttpResult& result, TimePoint now,
-                    std::chrono::system_clock::time_point at);
+  // An API sample for config().samples[index], and how it was judged; ignored (a failure with
+  // no reason) for an index a reload removed.
+  eval::Outcome RecordSample(std::size_t index, const probe::HttpResult& result, TimePoint now,
+                             std::chrono::system_clock::time_point at);
 
   eval::LbState lb_state() const { return lb_.state(); }
 

@@ -1,0 +1,112 @@
+#include "engine/paired_probe.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "engine/target_state.h"
+#include "probe/blocking.h"
+
+namespace healthgap::engine {
+
+namespace {
+
+probe::HttpRequest HealthRequest(const config::Target& target, const config::HealthCheck& check) {
+  probe::HttpRequest request;
+  request.method = check.method;
+  request.url = target.base_url + check.path;
+  request.timeout = check.timeout;
+  request.max_body_bytes = target.max_body_bytes;
+  request.reuse_connection = false;  // load balancers probe on a fresh connection
+  request.max_redirects = 0;         // and judge a 3xx by its status code
+  return request;
+}
+
+probe::HttpRequest SampleRequest(const config::Target& target, const config::ApiSample& sample) {
+  probe::HttpRequest request;
+  request.method = sample.method;
+  request.url = target.base_url + sample.path;
+  request.headers = sample.headers;
+  request.body = sample.body;
+  request.timeout = sample.timeout;
+  request.max_body_bytes = target.max_body_bytes;
+  request.reuse_connection = true;  // as users' clients do
+  return request;
+}
+
+// The run's own view of the target: thresholds a one-shot can reach, a window spanning the run.
+config::Target OneShotTarget(const config::Target& target, int rounds) {
+  config::Target adjusted = target;
+  adjusted.health.healthy_threshold = std::min(target.health.healthy_threshold, rounds);
+  adjusted.health.unhealthy_threshold = std::min(target.health.unhealthy_threshold, rounds);
+  adjusted.evaluation.min_samples = rounds * static_cast<int>(target.samples.size());
+  adjusted.evaluation.window = std::chrono::hours(24);
+  return adjusted;
+}
+
+}  // namespace
+
+PairedProbeResult RunPairedProbe(const config::Target& target, const PairedProbeOptions& options,
+                                 probe::HttpClient& client, const Clock& clock) {
+  const int rounds = std::max(1, options.rounds);
+  const config::Target adjusted = OneShotTarget(target, rounds);
+  const std::vector<config::HealthCheck> health_checks =
+      options.health_checks.empty() ? std::vector<config::HealthCheck>{target.health}
+                                    : options.health_checks;
+  TargetState state(adjusted);
+  std::vector<eval::SampleWindow> per_sample(target.samples.size(),
+                                             eval::SampleWindow(adjusted.evaluation.window));
+
+  PairedProbeResult result;
+  result.lb_threshold =
+      std::min(adjusted.health.healthy_threshold, adjusted.health.unhealthy_threshold);
+  const TimePoint started = clock.Now();
+  for (int round = 0; round < rounds; ++round) {
+    if (round > 0 && options.spacing.count() > 0) std::this_thread::sleep_for(options.spacing);
+    std::vector<probe::HttpRequest> requests;
+    for (const auto& check : health_checks) requests.push_back(HealthRequest(target, check));
+    for (const auto& sample : target.samples) requests.push_back(SampleRequest(target, sample));
+    if (options.budget) {
+      const Duration left = *options.budget - (clock.Now() - started);
+      const auto left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(left);
+      if (left_ms.count() <= 0) break;
+      for (auto& request : requests) request.timeout = std::min(request.timeout, left_ms);
+    }
+
+    std::vector<probe::HttpResult> results = probe::SendAllAndWait(client, std::move(requests));
+    const TimePoint now = clock.Now();
+    const auto wall = clock.WallNow();
+    PairedRound& out = result.rounds.emplace_back();
+    out.health.assign(results.begin(), results.begin() + health_checks.size());
+    out.samples.assign(results.begin() + health_checks.size(), results.end());
+
+    // The LB sees one result per round; the first failing check (else the last) stands for it.
+    std::size_t quoted = health_checks.size() - 1;
+    bool passed = true;
+    for (std::size_t i = 0; i < health_checks.size(); ++i) {
+      out.health_outcomes.push_back(
+          eval::Classify(out.health[i], health_checks[i].expected_status));
+      if (passed && !out.health_outcomes[i].success) {
+        passed = false;
+        quoted = i;
+      }
+    }
+    state.RecordHealth(out.health[quoted], out.health_outcomes[quoted], wall);
+    if (passed) ++result.health_rounds_passed;
+    out.lb_after = state.lb_state();
+
+    for (std::size_t i = 0; i < out.samples.size(); ++i) {
+      state.RecordSample(i, out.samples[i], now, wall);
+      per_sample[i].Add(
+          eval::SampleRecord{now,
+                             eval::Classify(out.samples[i], target.samples[i].expected_status,
+                                            target.samples[i].latency_budget),
+                             out.samples[i].total});
+    }
+  }
+  const TimePoint now = clock.Now();
+  result.snapshot = state.Snapshot(now);
+  for (auto& window : per_sample) result.per_sample.push_back(window.Summarize(now));
+  return result;
+}
+
+}  // namespace healthgap::engine
