@@ -1,7 +1,11 @@
 #include "server/status_page.h"
 
+#include <array>
+#include <cstdio>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
 
 #include "eval/lb_view.h"
 #include "eval/verdict.h"
@@ -9,6 +13,37 @@
 namespace healthgap::server {
 
 namespace {
+
+// Most urgent first: the summary and the legend read in this order.
+constexpr std::array<eval::Verdict, 5> kVerdictDisplayOrder = {
+    eval::Verdict::kMismatch, eval::Verdict::kDown, eval::Verdict::kFalseNegative,
+    eval::Verdict::kUnknown, eval::Verdict::kHealthy};
+
+// Self-contained (no external assets, no JS). Every colour comes with a text label, so the
+// page reads the same in greyscale and to screen readers.
+constexpr std::string_view kStyle = R"css(
+body{font-family:"DejaVu Sans",Verdana,sans-serif;margin:1.5em 2em;color:#1f2328;background:#fff}
+h1{margin:0 0 .2em;font-size:1.6em}h2{margin:1.4em 0 .5em;font-size:1.2em}
+h3{margin:1.2em 0 .3em;font-size:1em}
+header p{margin:.2em 0;color:#57606a}a{color:#0969da}
+table{border-collapse:collapse;font-size:.9em}
+td,th{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f6f8fa}td.num{text-align:right;white-space:nowrap}
+.url{color:#57606a;font-size:.85em}.none{color:#57606a}
+.summary{display:flex;flex-wrap:wrap;gap:.6em;margin:.8em 0;padding:0;list-style:none}
+.summary li{border:1px solid #d0d7de;border-radius:6px;padding:.4em .9em;min-width:6em}
+.summary .n{display:block;font-size:1.6em;font-weight:bold}
+.verdict-healthy{background:#dafbe1}.verdict-mismatch{background:#ffebe9}
+.verdict-down{background:#eaeef2}.verdict-false-negative{background:#fff8c5}
+.verdict-unknown{background:#ddf4ff}
+tr.verdict-healthy>td:nth-child(2){color:#116329;font-weight:bold}
+tr.verdict-mismatch>td:nth-child(2){color:#a40e26;font-weight:bold}
+tr.verdict-down>td:nth-child(2){color:#24292f;font-weight:bold}
+tr.verdict-false-negative>td:nth-child(2){color:#7d4e00;font-weight:bold}
+tr.verdict-unknown>td:nth-child(2){color:#0550ae;font-weight:bold}
+.recent td{background:#fff}.recent .ok{color:#116329}.recent .failed{color:#a40e26;font-weight:bold}
+footer{margin-top:2em;color:#57606a;font-size:.85em}
+)css";
 
 std::string EscapeHtml(std::string_view text) {
   std::string out;
@@ -37,21 +72,171 @@ std::string EscapeHtml(std::string_view text) {
   return out;
 }
 
+// An id attribute and its fragment must match byte for byte, and a fragment cannot carry
+// spaces or quotes: anything outside [A-Za-z0-9_.:-] (all a target name may hold) becomes '-'.
+std::string AnchorFor(std::string_view target_name) {
+  std::string id = "recent-";
+  for (char c : target_name) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '_' || c == '.' || c == ':' || c == '-';
+    id += plain ? c : '-';
+  }
+  return id;
+}
+
 std::string HealthText(const engine::HealthProbeSnapshot& health) {
   if (!health.has_result) return "no result yet";
-  std::ostringstream out;
-  if (health.error != probe::ErrorKind::kNone) {
-    out << probe::ToString(health.error);
-  } else {
-    out << health.status_code;
+  std::string text = health.error != probe::ErrorKind::kNone
+                         ? std::string(probe::ToString(health.error))
+                         : std::to_string(health.status_code);
+  return text + " in " + eval::FormatDuration(health.duration);
+}
+
+// UTC, to the millisecond: "2024-05-01 12:00:03.250Z" (sep ' ') or RFC 3339 (sep 'T').
+std::string FormatTime(std::chrono::system_clock::time_point at, char separator) {
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+  const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%d", &utc);
+  char clock[32];
+  std::strftime(clock, sizeof clock, "%H:%M:%S", &utc);
+  char out[80];
+  std::snprintf(out, sizeof out, "%s%c%s.%03dZ", date, separator, clock,
+                static_cast<int>(millis % 1000));
+  return out;
+}
+
+// "ok", or "failed: <reason>" (the reason for a sample, else the transport error).
+std::string ResultText(const engine::RecentProbe& entry) {
+  if (entry.success) return "ok";
+  if (entry.reason) return "failed: " + std::string(eval::ToString(*entry.reason));
+  if (entry.error != probe::ErrorKind::kNone) {
+    return "failed: " + std::string(probe::ToString(entry.error));
   }
-  out << " in " << static_cast<long long>(ToSeconds(health.duration) * 1000) << " ms";
-  return out.str();
+  return "failed";
+}
+
+std::string StatusOrErrorText(const engine::RecentProbe& entry) {
+  if (entry.error != probe::ErrorKind::kNone) return std::string(probe::ToString(entry.error));
+  return std::to_string(entry.status_code);
+}
+
+std::string PercentText(double ratio) {
+  char out[32];
+  std::snprintf(out, sizeof out, "%.1f %%", ratio * 100);
+  return out;
+}
+
+std::string LbViewText(eval::LbState state) {
+  switch (state) {
+    case eval::LbState::kHealthy:
+      return "healthy (in rotation)";
+    case eval::LbState::kUnhealthy:
+      return "unhealthy (out of rotation)";
+    case eval::LbState::kUnknown:
+      break;
+  }
+  return "unknown (not decided yet)";
+}
+
+std::array<int, eval::kAllVerdicts.size()> CountVerdicts(const engine::EngineSnapshot& snapshot) {
+  std::array<int, eval::kAllVerdicts.size()> counts{};
+  for (const auto& target : snapshot.targets) {
+    ++counts[static_cast<std::size_t>(target.decision.verdict)];
+  }
+  return counts;
+}
+
+void RenderSummary(const engine::EngineSnapshot& snapshot, std::ostringstream& html) {
+  const auto counts = CountVerdicts(snapshot);
+  html << "<section id=\"summary\">\n<h2>Verdicts</h2>\n<ul class=\"summary\">\n";
+  for (eval::Verdict verdict : kVerdictDisplayOrder) {
+    const std::string_view name = eval::ToString(verdict);
+    html << "<li class=\"verdict-" << name << "\" id=\"count-" << name << "\"><span class=\"n\">"
+         << counts[static_cast<std::size_t>(verdict)] << "</span> " << name << "</li>\n";
+  }
+  html << "<li id=\"count-total\"><span class=\"n\">" << snapshot.targets.size()
+       << "</span> targets</li>\n</ul>\n</section>\n";
+}
+
+void RenderTargetTable(const engine::EngineSnapshot& snapshot, std::ostringstream& html) {
+  html << "<section id=\"targets\">\n<h2>Targets</h2>\n";
+  if (snapshot.targets.empty()) {
+    html << "<p class=\"none\">No targets configured.</p>\n</section>\n";
+    return;
+  }
+  html << "<table>\n<thead><tr><th>Target</th><th>Verdict</th><th>LB view</th>"
+          "<th>Last health probe</th><th>User view (window)</th><th>Error ratio</th>"
+          "<th>Latency p50 / p99</th><th>Why</th></tr></thead>\n<tbody>\n";
+  for (const auto& target : snapshot.targets) {
+    const std::string_view verdict = eval::ToString(target.decision.verdict);
+    const auto& window = target.api_window;
+    // The verdict cell stays a bare "<td>verdict</td>": scripts and tests grep for it.
+    html << "<tr class=\"verdict-" << verdict << "\"><td><a href=\"#"
+         << EscapeHtml(AnchorFor(target.name)) << "\">" << EscapeHtml(target.name)
+         << "</a><div class=\"url\">" << EscapeHtml(target.base_url) << "</div></td><td>" << verdict
+         << "</td><td>" << LbViewText(target.lb.state) << "</td><td>"
+         << EscapeHtml(HealthText(target.last_health)) << "</td><td class=\"num\">"
+         << window.total - window.failures << " ok / " << window.failures << " failed</td>";
+    if (window.total > 0) {
+      html << "<td class=\"num\">" << PercentText(window.error_ratio) << "</td><td class=\"num\">"
+           << eval::FormatDuration(window.latency_p50) << " / "
+           << eval::FormatDuration(window.latency_p99) << "</td>";
+    } else {
+      html << "<td class=\"num none\">n/a</td><td class=\"num none\">n/a</td>";
+    }
+    html << "<td>" << EscapeHtml(target.decision.reason) << "</td></tr>\n";
+  }
+  html << "</tbody>\n</table>\n</section>\n";
+}
+
+void RenderRecentProbes(const engine::EngineSnapshot& snapshot, std::ostringstream& html) {
+  html << "<section id=\"recent-probes\">\n<h2>Recent probes</h2>\n"
+          "<p class=\"none\">The last probes of each target, newest first: the health check "
+          "(as the load balancer sends it) and the API samples (as users send them).</p>\n";
+  for (const auto& target : snapshot.targets) {
+    html << "<h3 id=\"" << EscapeHtml(AnchorFor(target.name)) << "\">" << EscapeHtml(target.name)
+         << "</h3>\n";
+    if (target.recent.empty()) {
+      html << "<p class=\"none\">No probe completed yet.</p>\n";
+      continue;
+    }
+    html << "<table class=\"recent\">\n<thead><tr><th>Time (UTC)</th><th>What</th>"
+            "<th>Result</th><th>Status / error</th><th>Duration</th></tr></thead>\n<tbody>\n";
+    for (auto it = target.recent.rbegin(); it != target.recent.rend(); ++it) {
+      html << "<tr><td>" << FormatTime(it->at, ' ') << "</td><td>" << EscapeHtml(it->what)
+           << "</td><td class=\"" << (it->success ? "ok" : "failed") << "\">"
+           << EscapeHtml(ResultText(*it)) << "</td><td>" << EscapeHtml(StatusOrErrorText(*it))
+           << "</td><td class=\"num\">" << eval::FormatDuration(it->duration) << "</td></tr>\n";
+    }
+    html << "</tbody>\n</table>\n";
+  }
+  html << "</section>\n";
+}
+
+nlohmann::json RecentJson(const engine::RecentProbe& entry) {
+  return {
+      {"at", FormatTime(entry.at, 'T')},
+      {"what", entry.what},
+      {"success", entry.success},
+      {"status_code", entry.status_code},
+      {"error", probe::ToString(entry.error)},
+      {"reason", entry.reason ? nlohmann::json(eval::ToString(*entry.reason)) : nullptr},
+      {"duration_seconds", ToSeconds(entry.duration)},
+  };
 }
 
 }  // namespace
 
 std::string RenderStatusJson(const engine::EngineSnapshot& snapshot) {
+  nlohmann::json summary = nlohmann::json::object();
+  const auto counts = CountVerdicts(snapshot);
+  for (eval::Verdict verdict : eval::kAllVerdicts) {
+    summary[std::string(eval::ToString(verdict))] = counts[static_cast<std::size_t>(verdict)];
+  }
   nlohmann::json targets = nlohmann::json::array();
   for (const auto& target : snapshot.targets) {
     nlohmann::json failures = nlohmann::json::object();
@@ -59,6 +244,8 @@ std::string RenderStatusJson(const engine::EngineSnapshot& snapshot) {
       const int count = target.api_window.failures_by_reason[static_cast<std::size_t>(reason)];
       if (count > 0) failures[std::string(eval::ToString(reason))] = count;
     }
+    nlohmann::json recent = nlohmann::json::array();  // newest last, like the snapshot
+    for (const auto& entry : target.recent) recent.push_back(RecentJson(entry));
     targets.push_back({
         {"target", target.name},
         {"url", target.base_url},
@@ -74,34 +261,31 @@ std::string RenderStatusJson(const engine::EngineSnapshot& snapshot) {
           {"failures_by_reason", failures},
           {"latency_p50_seconds", ToSeconds(target.api_window.latency_p50)},
           {"latency_p99_seconds", ToSeconds(target.api_window.latency_p99)}}},
+        {"recent", recent},
     });
   }
-  return nlohmann::json{{"targets", targets}}.dump(2) + "\n";
+  return nlohmann::json{{"summary", summary}, {"targets", targets}}.dump(2) + "\n";
 }
 
 std::string RenderStatusHtml(const engine::EngineSnapshot& snapshot) {
   std::ostringstream html;
-  html << "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>healthgap</title>"
-          "<meta http-equiv=\"refresh\" content=\"5\">"
-          "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-          "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
-          ".healthy{background:#dfd}.mismatch{background:#fbb}.down{background:#ddd}"
-          ".false-negative{background:#ffd}.unknown{background:#eef}</style></head><body>\n"
-          "<h1>healthgap</h1>\n<p>What the load balancer sees against what users see. "
-          "<a href=\"/metrics\">Metrics</a> &middot; <a href=\"/api/v1/status\">JSON</a></p>\n"
-          "<table>\n<tr><th>Target</th><th>Verdict</th><th>LB view</th><th>Last health probe</th>"
-          "<th>API samples (window)</th><th>Error ratio</th><th>Why</th></tr>\n";
-  for (const auto& target : snapshot.targets) {
-    const std::string verdict(eval::ToString(target.decision.verdict));
-    html << "<tr class=\"" << verdict << "\"><td><a href=\"" << EscapeHtml(target.base_url) << "\">"
-         << EscapeHtml(target.name) << "</a></td><td>" << verdict << "</td><td>"
-         << eval::ToString(target.lb.state) << "</td><td>"
-         << EscapeHtml(HealthText(target.last_health)) << "</td><td>"
-         << target.api_window.total - target.api_window.failures << " ok / "
-         << target.api_window.failures << " failed</td><td>" << target.api_window.error_ratio
-         << "</td><td>" << EscapeHtml(target.decision.reason) << "</td></tr>\n";
-  }
-  html << "</table>\n</body></html>\n";
+  html << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+          "<title>healthgap status</title>"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+          "<meta http-equiv=\"refresh\" content=\"5\"><style>"
+       << kStyle
+       << "</style></head><body>\n<header><h1>healthgap</h1>\n"
+          "<p>What the load balancer sees (its health check) against what users see (the real "
+          "API). Refreshes every 5 s.</p>\n"
+          "<nav><a href=\"/metrics\">Metrics</a> &middot; "
+          "<a href=\"/api/v1/status\">Status as JSON</a></nav>\n</header>\n";
+  RenderSummary(snapshot, html);
+  RenderTargetTable(snapshot, html);
+  RenderRecentProbes(snapshot, html);
+  html << "<footer>Verdicts: <b>healthy</b> in rotation and the API works; <b>mismatch</b> in "
+          "rotation while the API fails (the health check lies); <b>down</b> out of rotation "
+          "and the API fails; <b>false-negative</b> out of rotation while the API works; "
+          "<b>unknown</b> not enough data yet.</footer>\n</body></html>\n";
   return html.str();
 }
 

@@ -1,0 +1,240 @@
+#include "server/status_page.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace healthgap::server {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using std::chrono::system_clock;
+
+// 2024-05-01 12:00:03 UTC.
+const system_clock::time_point kT0 = system_clock::time_point(seconds(1714564803));
+
+std::size_t Count(const std::string& haystack, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto pos = haystack.find(needle); pos != std::string::npos;
+       pos = haystack.find(needle, pos + needle.size())) {
+    ++n;
+  }
+  return n;
+}
+
+engine::RecentProbe Recent(system_clock::time_point at, std::string what, bool success,
+                           int status_code, probe::ErrorKind error,
+                           std::optional<eval::FailureReason> reason, Duration duration) {
+  engine::RecentProbe probe;
+  probe.at = at;
+  probe.what = std::move(what);
+  probe.success = success;
+  probe.status_code = status_code;
+  probe.error = error;
+  probe.reason = reason;
+  probe.duration = duration;
+  return probe;
+}
+
+engine::TargetSnapshot Target(std::string name, eval::Verdict verdict) {
+  engine::TargetSnapshot target;
+  target.name = std::move(name);
+  target.base_url = "http://127.0.0.1:8080";
+  target.decision.verdict = verdict;
+  return target;
+}
+
+engine::TargetSnapshot LyingTarget() {
+  engine::TargetSnapshot target = Target("shallow-health", eval::Verdict::kMismatch);
+  target.decision.reason = "health check 200 in 0.4 ms while 8/8 API samples failed (status: 8)";
+  target.lb.state = eval::LbState::kHealthy;
+  target.last_health.has_result = true;
+  target.last_health.success = true;
+  target.last_health.status_code = 200;
+  target.last_health.duration = std::chrono::microseconds(400);
+  target.last_health.at = kT0;
+  target.api_window.total = 8;
+  target.api_window.failures = 8;
+  target.api_window.error_ratio = 1;
+  target.api_window.latency_p50 = milliseconds(12);
+  target.api_window.latency_p99 = milliseconds(250);
+  target.recent = {
+      Recent(kT0, "health", true, 200, probe::ErrorKind::kNone, std::nullopt,
+             std::chrono::microseconds(400)),
+      Recent(kT0 + milliseconds(250), "data", false, 500, probe::ErrorKind::kNone,
+             eval::FailureReason::kStatus, milliseconds(12)),
+      Recent(kT0 + seconds(1), "orders", false, 0, probe::ErrorKind::kTimeout,
+             eval::FailureReason::kTimeout, seconds(2)),
+  };
+  return target;
+}
+
+engine::EngineSnapshot HostileSnapshot() {
+  engine::TargetSnapshot target = Target("<b>x</b>&\"'", eval::Verdict::kMismatch);
+  target.base_url = "http://127.0.0.1:1/\"onmouseover=\"alert(1)";
+  target.decision.reason = "<script>alert(1)</script>";
+  target.recent = {Recent(kT0, "<img src=x onerror=alert(1)>", true, 200, probe::ErrorKind::kNone,
+                          std::nullopt, milliseconds(1))};
+  engine::EngineSnapshot snapshot;
+  snapshot.targets.push_back(target);
+  return snapshot;
+}
+
+TEST(StatusPageHtmlTest, EscapesEveryUserControlledString) {
+  const std::string html = RenderStatusHtml(HostileSnapshot());
+  EXPECT_EQ(html.find("<script"), std::string::npos) << html;
+  EXPECT_EQ(html.find("<img"), std::string::npos) << html;
+  EXPECT_EQ(html.find("<b>x</b>"), std::string::npos) << html;
+  EXPECT_EQ(html.find("\"onmouseover"), std::string::npos) << html;
+  EXPECT_NE(html.find("&lt;b&gt;x&lt;/b&gt;&amp;&quot;&#39;"), std::string::npos) << html;
+  EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(html.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+  EXPECT_NE(html.find("/&quot;onmouseover=&quot;alert(1)"), std::string::npos);
+}
+
+TEST(StatusPageHtmlTest, AnchorsOfHostileNamesAreSafeAndMatchTheirLinks) {
+  const std::string html = RenderStatusHtml(HostileSnapshot());
+  // Characters a target name may not hold become '-' in the id.
+  EXPECT_NE(html.find("<a href=\"#recent--b-x--b----\">"), std::string::npos) << html;
+  EXPECT_NE(html.find("<h3 id=\"recent--b-x--b----\">"), std::string::npos) << html;
+}
+
+TEST(StatusPageHtmlTest, SummaryCountsEveryVerdict) {
+  engine::EngineSnapshot snapshot;
+  snapshot.targets = {LyingTarget(), Target("cached", eval::Verdict::kMismatch),
+                      Target("honest", eval::Verdict::kHealthy),
+                      Target("fresh", eval::Verdict::kUnknown)};
+  const std::string html = RenderStatusHtml(snapshot);
+  EXPECT_NE(html.find(R"(id="count-mismatch"><span class="n">2</span> mismatch</li>)"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find(R"(id="count-healthy"><span class="n">1</span> healthy</li>)"),
+            std::string::npos);
+  EXPECT_NE(html.find(R"(id="count-unknown"><span class="n">1</span> unknown</li>)"),
+            std::string::npos);
+  EXPECT_NE(html.find(R"(id="count-down"><span class="n">0</span> down</li>)"), std::string::npos);
+  EXPECT_NE(html.find(R"(id="count-false-negative"><span class="n">0</span> false-negative</li>)"),
+            std::string::npos);
+  EXPECT_NE(html.find(R"(id="count-total"><span class="n">4</span> targets</li>)"),
+            std::string::npos);
+}
+
+TEST(StatusPageHtmlTest, TargetRowShowsBothViewsWithTextLabels) {
+  engine::EngineSnapshot snapshot;
+  snapshot.targets = {LyingTarget()};
+  const std::string html = RenderStatusHtml(snapshot);
+  // The verdict is text in its own cell, the colour only a class on the row.
+  EXPECT_NE(html.find("<tr class=\"verdict-mismatch\">"), std::string::npos) << html;
+  EXPECT_NE(html.find("<td>mismatch</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>healthy (in rotation)</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>200 in 0.4 ms</td>"), std::string::npos);
+  EXPECT_NE(html.find("0 ok / 8 failed"), std::string::npos);
+  EXPECT_NE(html.find(">100.0 %<"), std::string::npos);
+  EXPECT_NE(html.find(">12 ms / 250 ms<"), std::string::npos);
+  EXPECT_NE(html.find("while 8/8 API samples failed (status: 8)"), std::string::npos);
+}
+
+TEST(StatusPageHtmlTest, EmptyWindowShowsNotApplicableRatherThanZero) {
+  engine::EngineSnapshot snapshot;
+  snapshot.targets = {Target("fresh", eval::Verdict::kUnknown)};
+  const std::string html = RenderStatusHtml(snapshot);
+  EXPECT_EQ(Count(html, ">n/a</td>"), 2u) << html;
+  EXPECT_NE(html.find("<td>no result yet</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>unknown (not decided yet)</td>"), std::string::npos);
+  EXPECT_NE(html.find("No probe completed yet."), std::string::npos);
+}
+
+TEST(StatusPageHtmlTest, RecentProbesNewestFirstWithResultStatusAndDuration) {
+  engine::EngineSnapshot snapshot;
+  snapshot.targets = {LyingTarget()};
+  const std::string html = RenderStatusHtml(snapshot);
+  const std::string health_row =
+      "<tr><td>2024-05-01 12:00:03.000Z</td><td>health</td><td class=\"ok\">ok</td><td>200</td>"
+      "<td class=\"num\">0.4 ms</td></tr>";
+  const std::string status_row =
+      "<tr><td>2024-05-01 12:00:03.250Z</td><td>data</td><td class=\"failed\">failed: "
+      "status</td><td>500</td><td class=\"num\">12 ms</td></tr>";
+  const std::string timeout_row =
+      "<tr><td>2024-05-01 12:00:04.000Z</td><td>orders</td><td class=\"failed\">failed: "
+      "timeout</td><td>timeout</td><td class=\"num\">2 s</td></tr>";
+  const auto health_at = html.find(health_row);
+  const auto status_at = html.find(status_row);
+  const auto timeout_at = html.find(timeout_row);
+  ASSERT_NE(health_at, std::string::npos) << html;
+  ASSERT_NE(status_at, std::string::npos) << html;
+  ASSERT_NE(timeout_at, std::string::npos) << html;
+  EXPECT_LT(timeout_at, status_at);
+  EXPECT_LT(status_at, health_at);
+  EXPECT_EQ(Count(html, "<tr><td>2024-05-01"), 3u);
+}
+
+TEST(StatusPageHtmlTest, SelfContainedWithLinksToMetricsAndJson) {
+  engine::EngineSnapshot snapshot;
+  snapshot.targets = {LyingTarget()};
+  const std::string html = RenderStatusHtml(snapshot);
+  EXPECT_NE(html.find("<a href=\"/metrics\">"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"/api/v1/status\">"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find(" src="), std::string::npos);
+  EXPECT_EQ(html.find("url("), std::string::npos);
+  // The only absolute URL is the target's own, shown as text.
+  EXPECT_EQ(Count(html, "http://"), 1u);
+}
+
+TEST(StatusPageHtmlTest, NoTargetsSaysSo) {
+  const std::string html = RenderStatusHtml(engine::EngineSnapshot{});
+  EXPECT_NE(html.find("No targets configured."), std::string::npos);
+  EXPECT_NE(html.find(R"(id="count-total"><span class="n">0</span> targets)"), std::string::npos);
+}
+
+TEST(StatusPageJsonTest, CarriesSummaryBothViewsAndRecentProbes) {
+  engine::EngineSnapshot snapshot;
+  snapshot.targets = {LyingTarget(), Target("honest", eval::Verdict::kHealthy)};
+  const auto json = nlohmann::json::parse(RenderStatusJson(snapshot));
+  EXPECT_EQ(json["summary"]["mismatch"], 1);
+  EXPECT_EQ(json["summary"]["healthy"], 1);
+  EXPECT_EQ(json["summary"]["down"], 0);
+  EXPECT_EQ(json["summary"]["false-negative"], 0);
+  EXPECT_EQ(json["summary"]["unknown"], 0);
+
+  const auto& lying = json["targets"][0];
+  EXPECT_EQ(lying["target"], "shallow-health");
+  EXPECT_EQ(lying["verdict"], "mismatch");
+  EXPECT_EQ(lying["lb_view"], "healthy");
+  EXPECT_EQ(lying["last_health"], "200 in 0.4 ms");
+  EXPECT_EQ(lying["api_window"]["samples"], 8);
+  EXPECT_EQ(lying["api_window"]["failures"], 8);
+  EXPECT_DOUBLE_EQ(lying["api_window"]["latency_p99_seconds"].get<double>(), 0.25);
+
+  const auto& recent = lying["recent"];
+  ASSERT_EQ(recent.size(), 3u);
+  // Oldest first, as the snapshot keeps them.
+  EXPECT_EQ(recent[0]["at"], "2024-05-01T12:00:03.000Z");
+  EXPECT_EQ(recent[0]["what"], "health");
+  EXPECT_EQ(recent[0]["success"], true);
+  EXPECT_EQ(recent[0]["status_code"], 200);
+  EXPECT_EQ(recent[0]["error"], "none");
+  EXPECT_TRUE(recent[0]["reason"].is_null());
+  EXPECT_EQ(recent[1]["reason"], "status");
+  EXPECT_EQ(recent[1]["status_code"], 500);
+  EXPECT_EQ(recent[2]["at"], "2024-05-01T12:00:04.000Z");
+  EXPECT_EQ(recent[2]["error"], "timeout");
+  EXPECT_EQ(recent[2]["reason"], "timeout");
+  EXPECT_DOUBLE_EQ(recent[2]["duration_seconds"].get<double>(), 2.0);
+
+  EXPECT_TRUE(json["targets"][1]["recent"].empty());
+}
+
+TEST(StatusPageJsonTest, HostileNamesRoundTrip) {
+  const auto json = nlohmann::json::parse(RenderStatusJson(HostileSnapshot()));
+  EXPECT_EQ(json["targets"][0]["target"], "<b>x</b>&\"'");
+  EXPECT_EQ(json["targets"][0]["recent"][0]["what"], "<img src=x onerror=alert(1)>");
+}
+
+}  // namespace
+}  // namespace healthgap::server
