@@ -45,22 +45,15 @@ config::Target OneShotTarget(const config::Target& target, int rounds) {
 
 }  // namespace
 
-PairedProbeResult RunPairedProbe(const config::Target& target, const PairedProbeOptions& options,
-                                 probe::HttpClient& client, const Clock& clock) {
-  const int rounds = std::max(1, options.rounds);
-  const config::Target adjusted = OneShotTarget(target, rounds);
+std::vector<PairedRound> RunPairedRounds(TargetState& state, const PairedProbeOptions& options,
+                                         probe::HttpClient& client, const Clock& clock) {
+  const config::Target& target = state.config();
   const std::vector<config::HealthCheck> health_checks =
       options.health_checks.empty() ? std::vector<config::HealthCheck>{target.health}
                                     : options.health_checks;
-  TargetState state(adjusted);
-  std::vector<eval::SampleWindow> per_sample(target.samples.size(),
-                                             eval::SampleWindow(adjusted.evaluation.window));
-
-  PairedProbeResult result;
-  result.lb_threshold =
-      std::min(adjusted.health.healthy_threshold, adjusted.health.unhealthy_threshold);
+  std::vector<PairedRound> rounds;
   const TimePoint started = clock.Now();
-  for (int round = 0; round < rounds; ++round) {
+  for (int round = 0; round < std::max(1, options.rounds); ++round) {
     if (round > 0 && options.spacing.count() > 0) std::this_thread::sleep_for(options.spacing);
     std::vector<probe::HttpRequest> requests;
     for (const auto& check : health_checks) requests.push_back(HealthRequest(target, check));
@@ -75,7 +68,7 @@ PairedProbeResult RunPairedProbe(const config::Target& target, const PairedProbe
     std::vector<probe::HttpResult> results = probe::SendAllAndWait(client, std::move(requests));
     const TimePoint now = clock.Now();
     const auto wall = clock.WallNow();
-    PairedRound& out = result.rounds.emplace_back();
+    PairedRound& out = rounds.emplace_back();
     out.health.assign(results.begin(), results.begin() + health_checks.size());
     out.samples.assign(results.begin() + health_checks.size(), results.end());
 
@@ -91,16 +84,34 @@ PairedProbeResult RunPairedProbe(const config::Target& target, const PairedProbe
       }
     }
     state.RecordHealth(out.health[quoted], out.health_outcomes[quoted], wall);
-    if (passed) ++result.health_rounds_passed;
     out.lb_after = state.lb_state();
-
     for (std::size_t i = 0; i < out.samples.size(); ++i) {
-      state.RecordSample(i, out.samples[i], now, wall);
+      out.sample_outcomes.push_back(state.RecordSample(i, out.samples[i], now, wall));
+    }
+  }
+  return rounds;
+}
+
+PairedProbeResult RunPairedProbe(const config::Target& target, const PairedProbeOptions& options,
+                                 probe::HttpClient& client, const Clock& clock) {
+  const int rounds = std::max(1, options.rounds);
+  const config::Target adjusted = OneShotTarget(target, rounds);
+  TargetState state(adjusted);
+  PairedProbeResult result;
+  result.lb_threshold =
+      std::min(adjusted.health.healthy_threshold, adjusted.health.unhealthy_threshold);
+  result.rounds = RunPairedRounds(state, options, client, clock);
+
+  std::vector<eval::SampleWindow> per_sample(target.samples.size(),
+                                             eval::SampleWindow(adjusted.evaluation.window));
+  for (const PairedRound& round : result.rounds) {
+    bool passed = true;
+    for (const auto& outcome : round.health_outcomes) passed = passed && outcome.success;
+    if (passed) ++result.health_rounds_passed;
+    for (std::size_t i = 0; i < round.samples.size(); ++i) {
+      // Rounds are seconds apart at most, all inside the day-long one-shot window.
       per_sample[i].Add(
-          eval::SampleRecord{now,
-                             eval::Classify(out.samples[i], target.samples[i].expected_status,
-                                            target.samples[i].latency_budget),
-                             out.samples[i].total});
+          eval::SampleRecord{clock.Now(), round.sample_outcomes[i], round.samples[i].total});
     }
   }
   const TimePoint now = clock.Now();

@@ -29,6 +29,7 @@ struct PairedRound {
   std::vector<probe::HttpResult> health;  // parallel to the health checks
   std::vector<eval::Outcome> health_outcomes;
   std::vector<probe::HttpResult> samples;  // parallel to target.samples
+  std::vector<eval::Outcome> sample_outcomes;
   eval::LbState lb_after = eval::LbState::kUnknown;
 };
 
@@ -41,11 +42,18 @@ struct PairedProbeResult {
   int lb_threshold = 1;  // consecutive results the LB view needed either way
 };
 
-// One paired evaluation run to completion, for `healthgap check` and /probe: each round sends
-// every health check (fresh connections, as a load balancer) and every API sample of `target`
-// at once. A one-shot run cannot wait for an LB's usual 2-5 consecutive results, so the LB
-// thresholds are capped at the number of rounds; every sample taken counts toward the verdict.
+class TargetState;
+
+// Runs the rounds of a paired evaluation into `state` (which keeps any history it has, as /probe
+// does across scrapes): each round sends every health check (fresh connections, as a load
+// balancer) and every API sample of state.config() at once. Returns what each round saw.
 // Blocks for at most rounds x (longest timeout + spacing), or the budget.
+std::vector<PairedRound> RunPairedRounds(TargetState& state, const PairedProbeOptions& options,
+                                         probe::HttpClient& client, const Clock& clock);
+
+// A one-shot paired evaluation from a blank state, for `healthgap check`. A one-shot run
+// cannot wait for an LB's usual 2-5 consecutive results, so the LB thresholds are capped at the
+// number of rounds; every sample taken counts toward the verdict.
 PairedProbeResult RunPairedProbe(const config::Target& target, const PairedProbeOptions& options,
                                  probe::HttpClient& client, const Clock& clock);
 
