@@ -22,6 +22,7 @@ struct HealthResponseFacts {
   std::optional<std::int64_t> s_maxage_seconds;  // Cache-Control s-maxage
   bool cache_control_public = false;             // Cache-Control public
   bool cache_control_no_store = false;           // no-store or no-cache: asks not to cache
+  bool cache_control_private = false;            // only the client may cache: not a shared cache
   std::string date_header;                       // raw (bounded), for evidence lines
   std::optional<std::chrono::sys_seconds> date;  // Date parsed as RFC 7231 IMF-fixdate
   std::string etag;                              // bounded
