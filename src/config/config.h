@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,8 +33,14 @@ struct StatusMatcher {
   bool operator==(const StatusMatcher&) const = default;
 };
 
+// What a health endpoint is for: readiness (may this instance get traffic? what load balancers
+// probe) or liveness (is the process alive? restart it if not).
+enum class HealthRole { kReadiness, kLiveness };
+
 // The health endpoint as a load balancer probes it.
 struct HealthCheck {
+  HealthRole role = HealthRole::kReadiness;
+  std::string lb = "custom";  // the preset the defaults came from (config/lb_presets.h)
   std::string path = "/health";
   std::string method = "GET";
   StatusMatcher expected_status{{{200, 399}}};
@@ -66,25 +73,126 @@ struct Evaluation {
   bool operator==(const Evaluation&) const = default;
 };
 
+// A credential from the config (a token or password). Never printed: operator<< and Redacted()
+// give "<secret>", so logs, debug output and status pages cannot leak it by accident; only
+// value() reveals it, for building the request header.
+class Secret {
+ public:
+  static constexpr std::string_view kRedacted = "<secret>";
+  Secret() = default;
+  explicit Secret(std::string value) : value_(std::move(value)) {}
+  const std::string& value() const { return value_; }
+  std::string Redacted() const { return std::string(kRedacted); }
+  bool operator==(const Secret&) const = default;
+  friend std::ostream& operator<<(std::ostream& out, const Secret&) { return out << kRedacted; }
+
+ private:
+  std::string value_;
+};
+
+struct BasicAuth {
+  std::string username;
+  Secret password;
+  bool operator==(const BasicAuth&) const = default;
+};
+
+// Credentials sent with every health probe and API sample of a target (config key `auth`).
+// At most one kind is set; files were read at load time. config/auth.h turns it into headers.
+struct TargetAuth {
+  std::optional<Secret> bearer_token;
+  std::optional<BasicAuth> basic_auth;
+  bool operator==(const TargetAuth&) const = default;
+};
+
 struct Target {
   std::string name;                           // unique; the `target` label
   std::string base_url;                       // scheme://host[:port][/prefix], no trailing slash
   std::map<std::string, std::string> labels;  // extra labels on every series of this target
+  // The check the load balancer uses and the verdict follows: the readiness check, or the
+  // liveness check when no readiness check is configured.
   HealthCheck health;
+  std::vector<HealthCheck> other_health_checks;  // further roles from `health_checks:`
   std::vector<ApiSample> samples;  // at least one
   Evaluation evaluation;
   std::size_t max_body_bytes = 1 << 20;  // bodies beyond this fail with reason "too_large"
+  TargetAuth auth;
 
   // The URL a request for `path` (a health or sample path, starting with '/') goes to.
   std::string UrlFor(std::string_view path) const { return base_url + std::string(path); }
   bool operator==(const Target&) const = default;
 };
 
+// What to probe on a target that is not in the config: a target without name, url and labels.
+// Used by /probe?module=NAME and by file_sd discovered targets.
+struct Module {
+  HealthCheck health;
+  std::vector<HealthCheck> other_health_checks;
+  std::vector<ApiSample> samples;  // at least one
+  Evaluation evaluation;
+  std::size_t max_body_bytes = 1 << 20;
+  TargetAuth auth;
+  int rounds = 1;  // /probe: requests per API sample per scrape
+  bool operator==(const Module&) const = default;
+};
+
+// The module that exists when the config defines none: built-in values only (it does not
+// inherit `defaults`), health GET /health, one sample GET / named "root".
+inline constexpr std::string_view kDefaultModuleName = "default";
+inline Module BuiltinDefaultModule() {
+  Module module;
+  ApiSample root;
+  root.name = "root";
+  root.path = "/";
+  module.samples.push_back(std::move(root));
+  return module;
+}
+
+// A target probed as `module` prescribes.
+inline Target TargetFromModule(const Module& module, std::string name, std::string base_url,
+                               std::map<std::string, std::string> labels) {
+  Target target;
+  target.name = std::move(name);
+  target.base_url = std::move(base_url);
+  target.labels = std::move(labels);
+  target.health = module.health;
+  target.other_health_checks = module.other_health_checks;
+  target.samples = module.samples;
+  target.evaluation = module.evaluation;
+  target.max_body_bytes = module.max_body_bytes;
+  target.auth = module.auth;
+  return target;
+}
+
+// One rule of probe.allow: which targets /probe may reach (config/allowlist.h checks them).
+struct AllowRule {
+  enum class Kind { kUrlPrefix, kHost, kCidr };
+  Kind kind = Kind::kUrlPrefix;
+  std::string pattern;  // normalised: URL prefix, lower-case host glob, or CIDR
+  bool operator==(const AllowRule&) const = default;
+};
+
+struct ProbeSettings {
+  std::vector<AllowRule> allow;  // empty: /probe refuses every target
+  bool operator==(const ProbeSettings&) const = default;
+};
+
+// Prometheus file_sd: target files re-read when they change (config/file_sd.h).
+struct FileSdConfig {
+  std::vector<std::string> files;  // paths or globs (in the file name only), relative to the
+                                   // config file's directory already resolved
+  Millis refresh_interval{30'000};
+  std::string module{kDefaultModuleName};
+  bool operator==(const FileSdConfig&) const = default;
+};
+
 // The whole configuration. A plain value: immutable once loaded, so any number of threads may
 // read one copy concurrently.
 struct Config {
   std::string source;  // file name the config came from, or "<embedded>"
-  std::vector<Target> targets;
+  std::vector<Target> targets;  // static targets; serve adds discovered ones
+  std::map<std::string, Module> modules;  // never empty once loaded: at least "default"
+  ProbeSettings probe;
+  std::vector<FileSdConfig> file_sd_configs;
   // Equal configs mean a reload changes nothing.
   bool operator==(const Config&) const = default;
 };

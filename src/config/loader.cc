@@ -9,16 +9,22 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <initializer_list>
 #include <memory>
 #include <unordered_map>
 #include <vector>
+
+#include "config/allowlist.h"
+#include "config/file_sd.h"
+#include "config/lb_presets.h"
 
 namespace healthgap::config {
 namespace {
 
 constexpr std::size_t kMinBodyBytes = 1ULL << 10;
 constexpr std::size_t kMaxBodyBytes = 1ULL << 30;
+constexpr int kMaxRounds = 100;  // /probe sends rounds x samples requests per scrape
 
 // How specific a setting is; the more specific one wins and is the one errors point at.
 enum Level { kBuiltin = 0, kDefaults = 1, kOwn = 2 };
@@ -52,6 +58,7 @@ struct Header {
 };
 
 struct HealthLayer {
+  Maybe<HealthRole> role;
   Maybe<std::string> path, method;
   Maybe<StatusMatcher> expected_status;
   Maybe<Millis> interval, timeout;
@@ -76,6 +83,8 @@ struct DefaultsLayer {
   SampleLayer sample;
   EvaluationLayer evaluation;
   Maybe<std::size_t> max_body_bytes;
+  Maybe<TargetAuth> auth;
+  Maybe<LbPreset> lb;
 };
 
 // Internal control flow only: Loader stops at the first error; LoadString turns it into a value.
@@ -142,17 +151,34 @@ class Loader {
       Fail(LineOf(root), "",
            "expected a map with a \"targets\" list at the top level, got " + Describe(root));
     }
-    const Fields top = OpenMap(root, "", LineOf(root), {"defaults", "targets"});
+    const Fields top = OpenMap(root, "", LineOf(root),
+                               {"defaults", "targets", "modules", "probe", "file_sd_configs"});
     DefaultsLayer defaults;
     if (const Entry* entry = top.Get("defaults")) defaults = ReadDefaults(*entry);
 
-    const Entry* targets = top.Get("targets");
-    if (!targets) Fail(top.line, "targets", "required field is missing");
-    if (!targets->value.IsSequence()) ExpectedGot(*targets, "a list of targets");
-    if (targets->value.size() == 0) Fail(targets->line, "targets", "must list at least one target");
-
     Config config;
     config.source = source_;
+    if (const Entry* modules = top.Get("modules")) {
+      config.modules = ReadModules(*modules, defaults);
+    } else {
+      config.modules.emplace(kDefaultModuleName, BuiltinDefaultModule());
+    }
+    if (const Entry* probe = top.Get("probe")) config.probe = ReadProbeSettings(*probe);
+    if (const Entry* file_sd = top.Get("file_sd_configs")) {
+      config.file_sd_configs = ReadFileSdConfigs(*file_sd, config.modules);
+    }
+
+    // Targets may come from discovery alone, or the exporter may serve /probe only.
+    const bool targets_optional = !config.file_sd_configs.empty() || top.Get("modules");
+    const Entry* targets = top.Get("targets");
+    if (!targets) {
+      if (targets_optional) return config;
+      Fail(top.line, "targets", "required field is missing");
+    }
+    if (!targets->value.IsSequence()) ExpectedGot(*targets, "a list of targets");
+    if (targets->value.size() == 0 && !targets_optional) {
+      Fail(targets->line, "targets", "must list at least one target");
+    }
     config.targets.reserve(targets->value.size());
     std::unordered_map<std::string, int> first_line_by_name;
     for (std::size_t i = 0; i < targets->value.size(); ++i) {
@@ -317,12 +343,11 @@ class Loader {
     return Set(entry, std::move(matcher), level);
   }
 
-  // A map of strings, keys unique; `check` validates each key/value pair.
-  template <typename Check>
-  std::vector<std::pair<Entry, std::string>> ReadStringMap(const Entry& entry, Check check,
-                                                           bool keys_case_insensitive) const {
+  // The items of a map with keys of the user's choosing (labels, headers, module names), keys
+  // unique.
+  std::vector<Entry> MapEntries(const Entry& entry, bool keys_case_insensitive) const {
     if (!entry.value.IsMap()) ExpectedGot(entry, "a map");
-    std::vector<std::pair<Entry, std::string>> out;
+    std::vector<Entry> out;
     std::unordered_map<std::string, int> first_line;
     for (auto it = entry.value.begin(); it != entry.value.end(); ++it) {
       const int key_line = LineOf(it->first);
@@ -341,8 +366,19 @@ class Loader {
              "duplicate key " + Quote(item.key) + ", first set at line " +
                  std::to_string(previous->second));
       }
+      out.push_back(std::move(item));
+    }
+    return out;
+  }
+
+  // A map of strings, keys unique; `check` validates each key/value pair.
+  template <typename Check>
+  std::vector<std::pair<Entry, std::string>> ReadStringMap(const Entry& entry, Check check,
+                                                           bool keys_case_insensitive) const {
+    std::vector<std::pair<Entry, std::string>> out;
+    for (Entry& item : MapEntries(entry, keys_case_insensitive)) {
       std::string value = ReadString(item);
-      if (auto error = check(item.key, value); !error.empty()) Fail(key_line, item.field, error);
+      if (auto error = check(item.key, value); !error.empty()) Fail(item.line, item.field, error);
       out.emplace_back(std::move(item), std::move(value));
     }
     return out;
@@ -358,10 +394,11 @@ class Loader {
 
   HealthLayer ReadHealth(const Entry& entry, Level level) const {
     const Fields fields = OpenMap(entry.value, entry.field, entry.line,
-                                  {"path", "method", "expected_status", "interval", "timeout",
-                                   "healthy_threshold", "unhealthy_threshold"});
+                                  {"role", "path", "method", "expected_status", "interval",
+                                   "timeout", "healthy_threshold", "unhealthy_threshold"});
     HealthLayer layer;
     for (const Entry& e : fields.entries) {
+      if (e.key == "role") layer.role = ReadRole(e, level);
       if (e.key == "path") layer.path = ReadPath(e, level);
       if (e.key == "method") layer.method = ReadMethod(e, level);
       if (e.key == "expected_status") layer.expected_status = ReadStatus(e, level);
@@ -371,6 +408,110 @@ class Loader {
       if (e.key == "unhealthy_threshold") layer.unhealthy_threshold = ReadCount(e, level);
     }
     return layer;
+  }
+
+  Setting<HealthRole> ReadRole(const Entry& entry, Level level) const {
+    const std::string text = ReadString(entry);
+    if (text == "readiness") return Set(entry, HealthRole::kReadiness, level);
+    if (text == "liveness") return Set(entry, HealthRole::kLiveness, level);
+    Fail(entry.line, entry.field,
+         "invalid role " + Quote(text) + ", expected readiness or liveness");
+  }
+
+  Setting<LbPreset> ReadLbPreset(const Entry& entry, Level level) const {
+    const std::string text = ReadString(entry);
+    std::optional<LbPreset> preset = FindLbPreset(text);
+    if (!preset) {
+      Fail(entry.line, entry.field,
+           "unknown load balancer " + Quote(text) + ", expected one of " + LbPresetNames());
+    }
+    return Set(entry, *preset, level);
+  }
+
+  // One health check, field by field: own field, own `lb` preset, defaults.health field,
+  // defaults `lb` preset, built-in default.
+  HealthCheck ResolveHealth(const HealthLayer& own, const Setting<LbPreset>* own_lb,
+                            const DefaultsLayer& defaults, const std::string& field,
+                            int line) const {
+    const HealthLayer& dh = defaults.health;
+    const Setting<LbPreset>* lb = own_lb ? own_lb : (defaults.lb ? &*defaults.lb : nullptr);
+    HealthCheck builtin;
+    if (lb) builtin = ApplyLbPreset(builtin, lb->value);
+    // A preset's value, attributed to the `lb` key it came from (for error messages).
+    auto from_preset = [](const Setting<LbPreset>* preset, Millis value) -> Maybe<Millis> {
+      if (!preset) return std::nullopt;
+      return Setting<Millis>{value, preset->field, preset->line, preset->level};
+    };
+    // Own fields beat the own preset, which beats defaults.health fields.
+    auto pick = [&](const auto& own_value, const auto& inherited) {
+      return own_value ? &*own_value : (own_lb ? nullptr : (inherited ? &*inherited : nullptr));
+    };
+    HealthCheck check = builtin;
+    check.role = ValueOr(Pick(own.role, dh.role), builtin.role);
+    check.path = ValueOr(Pick(own.path, dh.path), builtin.path);
+    check.method = ValueOr(Pick(own.method, dh.method), builtin.method);
+    check.expected_status = ValueOr(pick(own.expected_status, dh.expected_status),
+                                    builtin.expected_status);
+    const Maybe<Millis> preset_interval = from_preset(lb, builtin.interval);
+    const Maybe<Millis> preset_timeout = from_preset(lb, builtin.timeout);
+    const Setting<Millis>* interval = pick(own.interval, dh.interval);
+    const Setting<Millis>* timeout = pick(own.timeout, dh.timeout);
+    if (!interval && preset_interval) interval = &*preset_interval;
+    if (!timeout && preset_timeout) timeout = &*preset_timeout;
+    check.interval = ValueOr(interval, builtin.interval);
+    check.timeout = ValueOr(timeout, builtin.timeout);
+    check.healthy_threshold =
+        ValueOr(pick(own.healthy_threshold, dh.healthy_threshold), builtin.healthy_threshold);
+    check.unhealthy_threshold =
+        ValueOr(pick(own.unhealthy_threshold, dh.unhealthy_threshold), builtin.unhealthy_threshold);
+    CheckNotAbove(timeout, check.timeout, "timeout", interval, check.interval, "interval",
+                  kTimeoutWhy, field + ".timeout", line);
+    return check;
+  }
+
+  // The health checks of a target or module from its `lb`, `health` or `health_checks` keys:
+  // the primary one (readiness, else liveness) first. The hook every level with health checks
+  // uses.
+  std::vector<HealthCheck> ReadHealthChecks(const Fields& fields, const std::string& field,
+                                            int line, const DefaultsLayer& defaults) const {
+    Maybe<LbPreset> own_lb;
+    if (const Entry* lb = fields.Get("lb")) own_lb = ReadLbPreset(*lb, kOwn);
+    const Setting<LbPreset>* lb = own_lb ? &*own_lb : nullptr;
+    const Entry* health = fields.Get("health");
+    const Entry* list = fields.Get("health_checks");
+    if (health && list) {
+      Fail(list->line, list->field,
+           "set either health or health_checks, not both; health is already set at line " +
+               std::to_string(health->line));
+    }
+    if (!list) {
+      HealthLayer own;
+      if (health) own = ReadHealth(*health, kOwn);
+      return {ResolveHealth(own, lb, defaults, field + ".health", line)};
+    }
+    if (!list->value.IsSequence()) ExpectedGot(*list, "a list of health checks");
+    if (list->value.size() == 0) Fail(list->line, list->field, "must list at least one health check");
+    std::vector<HealthCheck> checks;
+    std::map<HealthRole, int> first_line_by_role;
+    for (std::size_t i = 0; i < list->value.size(); ++i) {
+      const YAML::Node item = list->value[i];
+      const Entry entry{"", item, list->field + "[" + std::to_string(i) + "]",
+                        ItemLine(item, list->line)};
+      const HealthLayer own = ReadHealth(entry, kOwn);
+      HealthCheck check = ResolveHealth(own, lb, defaults, entry.field, entry.line);
+      const int role_line = own.role ? own.role->line : entry.line;
+      auto [it, inserted] = first_line_by_role.emplace(check.role, role_line);
+      if (!inserted) {
+        Fail(role_line, entry.field + ".role",
+             std::string("duplicate role ") +
+                 (check.role == HealthRole::kReadiness ? "\"readiness\"" : "\"liveness\"") +
+                 ", first at line " + std::to_string(it->second) + "; at most one check per role");
+      }
+      checks.push_back(std::move(check));
+    }
+    std::stable_partition(checks.begin(), checks.end(),
+                          [](const HealthCheck& c) { return c.role == HealthRole::kReadiness; });
+    return checks;
   }
 
   // The keys defaults.sample and each sample share; the caller handles the others.
@@ -401,7 +542,8 @@ class Loader {
 
   DefaultsLayer ReadDefaults(const Entry& entry) const {
     const Fields fields = OpenMap(entry.value, entry.field, entry.line,
-                                  {"health", "sample", "evaluation", "max_body_bytes"});
+                                  {"health", "sample", "evaluation", "max_body_bytes", "auth",
+                                   "lb"});
     DefaultsLayer defaults;
     for (const Entry& e : fields.entries) {
       if (e.key == "health") defaults.health = ReadHealth(e, kDefaults);
@@ -413,8 +555,86 @@ class Loader {
       }
       if (e.key == "evaluation") defaults.evaluation = ReadEvaluation(e, kDefaults);
       if (e.key == "max_body_bytes") defaults.max_body_bytes = ReadBodyLimit(e, kDefaults);
+      if (e.key == "auth") defaults.auth = ReadAuth(e, kDefaults);
+      if (e.key == "lb") defaults.lb = ReadLbPreset(e, kDefaults);
     }
     return defaults;
+  }
+
+  // Secret files are named relative to the config file, as Prometheus does.
+  std::string ResolvePath(const std::string& path) const {
+    if (path.empty() || path.front() == '/') return path;
+    return (std::filesystem::path(source_).parent_path() / path).string();
+  }
+
+  // A secret's text; the messages never quote it.
+  Secret CheckSecret(const Entry& entry, std::string text, const std::string& origin) const {
+    if (text.empty()) Fail(entry.line, entry.field, origin + "is empty");
+    if (text.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+      Fail(entry.line, entry.field, origin + "contains CR, LF or NUL");
+    }
+    return Secret(std::move(text));
+  }
+  Secret ReadSecretValue(const Entry& entry) const {
+    return CheckSecret(entry, ReadString(entry), "secret ");
+  }
+  // Read at load time, so a reload picks up a rotated secret; one trailing newline is trimmed.
+  Secret ReadSecretFile(const Entry& entry) const {
+    const std::string path = ResolvePath(ReadString(entry));
+    std::string error;
+    std::optional<std::string> text = ReadTextFile(path, &error);
+    if (!text) Fail(entry.line, entry.field, "cannot read secret file " + Quote(path) + ": " + error);
+    if (text->ends_with('\n')) text->pop_back();
+    if (text->ends_with('\r')) text->pop_back();
+    return CheckSecret(entry, std::move(*text), "secret file " + Quote(path) + " ");
+  }
+
+  // Exactly one of bearer_token, bearer_token_file and basic_auth.
+  Setting<TargetAuth> ReadAuth(const Entry& entry, Level level) const {
+    const Fields fields = OpenMap(entry.value, entry.field, entry.line,
+                                  {"bearer_token", "bearer_token_file", "basic_auth"});
+    if (fields.entries.empty()) {
+      Fail(entry.line, entry.field, "set one of bearer_token, bearer_token_file or basic_auth");
+    }
+    if (fields.entries.size() > 1) {
+      const Entry& first = fields.entries[0];
+      const Entry& second = fields.entries[1];
+      Fail(second.line, second.field,
+           "set only one of bearer_token, bearer_token_file or basic_auth; " + first.key +
+               " is already set at line " + std::to_string(first.line));
+    }
+    TargetAuth auth;
+    const Entry& kind = fields.entries[0];
+    if (kind.key == "bearer_token") auth.bearer_token = ReadSecretValue(kind);
+    if (kind.key == "bearer_token_file") auth.bearer_token = ReadSecretFile(kind);
+    if (kind.key == "basic_auth") {
+      const Fields basic =
+          OpenMap(kind.value, kind.field, kind.line, {"username", "password", "password_file"});
+      const Entry* username = basic.Get("username");
+      if (!username) Fail(kind.line, kind.field + ".username", "required field is missing");
+      BasicAuth basic_auth;
+      basic_auth.username = ReadString(*username);
+      if (basic_auth.username.find(':') != std::string::npos) {
+        Fail(username->line, username->field,
+             "username must not contain \":\", basic auth uses it to separate the password");
+      }
+      if (auto error = CheckHeader("Authorization", basic_auth.username); !error.empty()) {
+        Fail(username->line, username->field, "username contains CR, LF or NUL");
+      }
+      const Entry* password = basic.Get("password");
+      const Entry* password_file = basic.Get("password_file");
+      if (password && password_file) {
+        Fail(password_file->line, password_file->field,
+             "set either password or password_file, not both");
+      }
+      if (!password && !password_file) {
+        Fail(kind.line, kind.field + ".password",
+             "required field is missing; set password or password_file");
+      }
+      basic_auth.password = password ? ReadSecretValue(*password) : ReadSecretFile(*password_file);
+      auth.basic_auth = std::move(basic_auth);
+    }
+    return Set(entry, std::move(auth), level);
   }
 
   // " (built-in default)", " (from FIELD, line N)", or "" when `other` sits next to `reported`.
@@ -511,53 +731,15 @@ class Loader {
     return sample;
   }
 
-  Target ReadTarget(const YAML::Node& node, const std::string& field, int line,
-                    const DefaultsLayer& defaults, int* name_line) const {
-    const Fields fields =
-        OpenMap(node, field, line,
-                {"name", "url", "labels", "health", "samples", "evaluation", "max_body_bytes"});
-    Target target;
-    const Entry* name = fields.Get("name");
-    if (!name) Fail(line, field + ".name", "required field is missing");
-    target.name = ReadString(*name);
-    if (auto error = CheckName(target.name, "target"); !error.empty()) {
-      Fail(name->line, name->field, error);
-    }
-    *name_line = name->line;
-
-    const Entry* url = fields.Get("url");
-    if (!url) Fail(line, field + ".url", "required field is missing");
-    auto base_url = NormalizeBaseUrl(ReadString(*url));
-    if (!base_url.value) Fail(url->line, url->field, base_url.error);
-    target.base_url = *base_url.value;
-
-    if (const Entry* labels = fields.Get("labels")) {
-      auto check = [](std::string_view key, std::string_view) { return CheckLabelName(key); };
-      for (auto& [item, value] : ReadStringMap(*labels, check, /*keys_case_insensitive=*/false)) {
-        target.labels.emplace(item.key, std::move(value));
-      }
-    }
-
-    // Health: field by field, own setting over defaults over built-in.
-    HealthLayer own_health;
-    if (const Entry* health = fields.Get("health")) own_health = ReadHealth(*health, kOwn);
-    const HealthLayer& dh = defaults.health;
-    const HealthCheck builtin_health;
-    target.health.path = ValueOr(Pick(own_health.path, dh.path), builtin_health.path);
-    target.health.method = ValueOr(Pick(own_health.method, dh.method), builtin_health.method);
-    target.health.expected_status = ValueOr(Pick(own_health.expected_status, dh.expected_status),
-                                            builtin_health.expected_status);
-    const auto* health_interval = Pick(own_health.interval, dh.interval);
-    const auto* health_timeout = Pick(own_health.timeout, dh.timeout);
-    target.health.interval = ValueOr(health_interval, builtin_health.interval);
-    target.health.timeout = ValueOr(health_timeout, builtin_health.timeout);
-    target.health.healthy_threshold = ValueOr(
-        Pick(own_health.healthy_threshold, dh.healthy_threshold), builtin_health.healthy_threshold);
-    target.health.unhealthy_threshold =
-        ValueOr(Pick(own_health.unhealthy_threshold, dh.unhealthy_threshold),
-                builtin_health.unhealthy_threshold);
-    CheckNotAbove(health_timeout, target.health.timeout, "timeout", health_interval,
-                  target.health.interval, "interval", kTimeoutWhy, field + ".health.timeout", line);
+  // What targets and modules share: health, samples, evaluation, max_body_bytes and auth, each
+  // resolved against `defaults`. Fills everything of `target` but name, url and labels.
+  void ReadProbing(const Fields& fields, const std::string& field, int line,
+                   const DefaultsLayer& defaults, Target* out) const {
+    Target& target = *out;
+    // Health: `lb`, `health` or `health_checks` (ReadHealthChecks); the primary check first.
+    std::vector<HealthCheck> checks = ReadHealthChecks(fields, field, line, defaults);
+    target.health = checks.front();
+    target.other_health_checks.assign(checks.begin() + 1, checks.end());
 
     // Samples.
     const Entry* samples = fields.Get("samples");
@@ -605,6 +787,225 @@ class Loader {
     if (const Entry* limit = fields.Get("max_body_bytes")) own_limit = ReadBodyLimit(*limit, kOwn);
     target.max_body_bytes =
         ValueOr(Pick(own_limit, defaults.max_body_bytes), target.max_body_bytes);
+
+    // Auth is one setting, not field by field: a target's own replaces the default.
+    Maybe<TargetAuth> own_auth;
+    if (const Entry* auth = fields.Get("auth")) own_auth = ReadAuth(*auth, kOwn);
+    target.auth = ValueOr(Pick(own_auth, defaults.auth), TargetAuth{});
+  }
+
+  Module ReadModule(const Entry& entry, const DefaultsLayer& defaults) const {
+    const Fields fields =
+        OpenMap(entry.value, entry.field, entry.line,
+                {"health", "health_checks", "lb", "samples", "evaluation", "max_body_bytes", "auth",
+                 "rounds"});
+    Target probing;
+    ReadProbing(fields, entry.field, entry.line, defaults, &probing);
+    Module module;
+    module.health = std::move(probing.health);
+    module.other_health_checks = std::move(probing.other_health_checks);
+    module.samples = std::move(probing.samples);
+    module.evaluation = probing.evaluation;
+    module.max_body_bytes = probing.max_body_bytes;
+    module.auth = std::move(probing.auth);
+    if (const Entry* rounds = fields.Get("rounds")) {
+      module.rounds = ReadCount(*rounds, kOwn).value;
+      if (module.rounds > kMaxRounds) {
+        Fail(rounds->line, rounds->field,
+             "must be at most " + std::to_string(kMaxRounds) + ", got " +
+                 std::to_string(module.rounds));
+      }
+    }
+    return module;
+  }
+
+  std::map<std::string, Module> ReadModules(const Entry& entry,
+                                            const DefaultsLayer& defaults) const {
+    std::map<std::string, Module> modules;
+    for (const Entry& item : MapEntries(entry, /*keys_case_insensitive=*/false)) {
+      if (auto error = CheckName(item.key, "module"); !error.empty()) {
+        Fail(item.line, item.field, error);
+      }
+      modules.emplace(item.key, ReadModule(item, defaults));
+    }
+    if (modules.empty()) {
+      Fail(entry.line, entry.field,
+           "must define at least one module; leave the key out to get the built-in module "
+           "\"default\"");
+    }
+    return modules;
+  }
+
+  // One rule of probe.allow: a map with exactly one of url_prefix, host and cidr.
+  AllowRule ReadAllowRule(const YAML::Node& node, const std::string& field, int line) const {
+    const Fields fields = OpenMap(node, field, line, {"url_prefix", "host", "cidr"});
+    if (fields.entries.size() != 1) {
+      Fail(line, field, "set exactly one of url_prefix, host or cidr in each rule");
+    }
+    const Entry& rule = fields.entries[0];
+    const AllowRule::Kind kind = rule.key == "url_prefix" ? AllowRule::Kind::kUrlPrefix
+                                 : rule.key == "host"     ? AllowRule::Kind::kHost
+                                                          : AllowRule::Kind::kCidr;
+    auto parsed = ParseAllowRule(kind, ReadString(rule));
+    if (!parsed.value) Fail(rule.line, rule.field, parsed.error);
+    return *parsed.value;
+  }
+
+  ProbeSettings ReadProbeSettings(const Entry& entry) const {
+    const Fields fields = OpenMap(entry.value, entry.field, entry.line, {"allow"});
+    ProbeSettings probe;
+    if (const Entry* allow = fields.Get("allow")) {
+      if (!allow->value.IsSequence()) ExpectedGot(*allow, "a list of rules");
+      for (std::size_t i = 0; i < allow->value.size(); ++i) {
+        const YAML::Node item = allow->value[i];
+        probe.allow.push_back(ReadAllowRule(item, allow->field + "[" + std::to_string(i) + "]",
+                                            ItemLine(item, allow->line)));
+      }
+    }
+    return probe;
+  }
+
+  // A file_sd path: globs only in the file name (as Prometheus), a known extension.
+  std::string ReadFileSdPath(const YAML::Node& node, const std::string& field, int line) const {
+    const Entry entry{"", node, field, line};
+    const std::string path = ReadString(entry);
+    const std::string directory = std::filesystem::path(path).parent_path().string();
+    if (directory.find_first_of("*?[") != std::string::npos) {
+      Fail(line, field,
+           "path " + Quote(path) + " has a glob in a directory; globs are allowed in the file "
+                                   "name only");
+    }
+    if (!path.ends_with(".json") && !path.ends_with(".yml") && !path.ends_with(".yaml")) {
+      Fail(line, field, "path " + Quote(path) + " must end in .json, .yml or .yaml");
+    }
+    return ResolvePath(path);
+  }
+
+  std::vector<FileSdConfig> ReadFileSdConfigs(const Entry& entry,
+                                              const std::map<std::string, Module>& modules) const {
+    if (!entry.value.IsSequence()) ExpectedGot(entry, "a list of file_sd configs");
+    std::vector<FileSdConfig> configs;
+    for (std::size_t i = 0; i < entry.value.size(); ++i) {
+      const YAML::Node item = entry.value[i];
+      const std::string field = entry.field + "[" + std::to_string(i) + "]";
+      const int line = ItemLine(item, entry.line);
+      const Fields fields = OpenMap(item, field, line, {"files", "refresh_interval", "module"});
+      FileSdConfig config;
+      const Entry* files = fields.Get("files");
+      if (!files) Fail(line, field + ".files", "required field is missing");
+      if (!files->value.IsSequence()) ExpectedGot(*files, "a list of file paths or globs");
+      if (files->value.size() == 0) Fail(files->line, files->field, "must list at least one file");
+      for (std::size_t j = 0; j < files->value.size(); ++j) {
+        const YAML::Node file = files->value[j];
+        config.files.push_back(ReadFileSdPath(file, files->field + "[" + std::to_string(j) + "]",
+                                              ItemLine(file, files->line)));
+      }
+      if (const Entry* refresh = fields.Get("refresh_interval")) {
+        config.refresh_interval = ReadDuration(*refresh, kOwn).value;
+      }
+      if (const Entry* module = fields.Get("module")) {
+        config.module = ReadString(*module);
+        if (!modules.contains(config.module)) {
+          std::string known;
+          for (const auto& [name, unused] : modules) known += (known.empty() ? "" : ", ") + name;
+          Fail(module->line, module->field,
+               "unknown module " + Quote(config.module) + "; defined modules: " + known);
+        }
+      }
+      configs.push_back(std::move(config));
+    }
+    return configs;
+  }
+
+  // Public for LoadFileSdString.
+ public:
+  // A Prometheus file_sd file: a list of {targets: [...], labels: {...}} groups.
+  std::vector<Target> ReadFileSdGroups(const YAML::Node& root, const Module& module) const {
+    if (root.IsNull()) return {};
+    if (!root.IsSequence()) {
+      Fail(LineOf(root), "",
+           "expected a list of target groups ({targets: [...], labels: {...}}), got " +
+               Describe(root));
+    }
+    std::vector<Target> targets;
+    for (std::size_t i = 0; i < root.size(); ++i) {
+      const YAML::Node group = root[i];
+      const std::string field = "[" + std::to_string(i) + "]";
+      const int line = ItemLine(group, LineOf(root));
+      const Fields fields = OpenMap(group, field, line, {"targets", "labels"});
+      std::map<std::string, std::string> labels;
+      std::string scheme = "http";
+      std::optional<std::string> name_label;
+      if (const Entry* entry = fields.Get("labels")) {
+        // "__" labels are Prometheus meta labels: __scheme__ is honoured, the others dropped.
+        auto check = [](std::string_view key, std::string_view) {
+          return key.starts_with("__") || key == "name" ? std::string() : CheckLabelName(key);
+        };
+        for (auto& [item, value] : ReadStringMap(*entry, check, /*keys_case_insensitive=*/false)) {
+          if (item.key == "__scheme__") {
+            if (value != "http" && value != "https") {
+              Fail(item.line, item.field, "must be http or https, got " + Quote(value));
+            }
+            scheme = value;
+          } else if (item.key == "name") {
+            name_label = value;
+          } else if (!item.key.starts_with("__")) {
+            labels.emplace(item.key, std::move(value));
+          }
+        }
+      }
+      const Entry* list = fields.Get("targets");
+      if (!list) Fail(line, field + ".targets", "required field is missing");
+      if (!list->value.IsSequence()) ExpectedGot(*list, "a list of \"host:port\" or URLs");
+      for (std::size_t j = 0; j < list->value.size(); ++j) {
+        const YAML::Node item = list->value[j];
+        const Entry address{"", item, list->field + "[" + std::to_string(j) + "]",
+                            ItemLine(item, list->line)};
+        const std::string text = ReadString(address);
+        const bool has_scheme = text.find("://") != std::string::npos;
+        const auto url = NormalizeBaseUrl(has_scheme ? text : scheme + "://" + text);
+        if (!url.value) Fail(address.line, address.field, url.error);
+        std::string name = name_label.value_or(has_scheme ? text.substr(text.find("://") + 3) : text);
+        while (!name_label && name.ends_with('/')) name.pop_back();
+        if (auto error = CheckName(name, "target"); !error.empty()) {
+          Fail(address.line, address.field, error + "; set a \"name\" label");
+        }
+        targets.push_back(TargetFromModule(module, std::move(name), *url.value, labels));
+      }
+    }
+    return targets;
+  }
+
+ private:
+  Target ReadTarget(const YAML::Node& node, const std::string& field, int line,
+                    const DefaultsLayer& defaults, int* name_line) const {
+    const Fields fields =
+        OpenMap(node, field, line,
+                {"name", "url", "labels", "health", "health_checks", "lb", "samples", "evaluation",
+                 "max_body_bytes", "auth"});
+    Target target;
+    const Entry* name = fields.Get("name");
+    if (!name) Fail(line, field + ".name", "required field is missing");
+    target.name = ReadString(*name);
+    if (auto error = CheckName(target.name, "target"); !error.empty()) {
+      Fail(name->line, name->field, error);
+    }
+    *name_line = name->line;
+
+    const Entry* url = fields.Get("url");
+    if (!url) Fail(line, field + ".url", "required field is missing");
+    auto base_url = NormalizeBaseUrl(ReadString(*url));
+    if (!base_url.value) Fail(url->line, url->field, base_url.error);
+    target.base_url = *base_url.value;
+
+    if (const Entry* labels = fields.Get("labels")) {
+      auto check = [](std::string_view key, std::string_view) { return CheckLabelName(key); };
+      for (auto& [item, value] : ReadStringMap(*labels, check, /*keys_case_insensitive=*/false)) {
+        target.labels.emplace(item.key, std::move(value));
+      }
+    }
+
+    ReadProbing(fields, field, line, defaults, &target);
     return target;
   }
 
@@ -650,42 +1051,68 @@ std::string ConfigError::Format() const {
   return out;
 }
 
-LoadResult LoadString(std::string_view yaml, std::string source_name) {
+namespace {
+
+// Parses `yaml`, which must hold at most one document, and runs `load` on it (on a null node
+// when there is none and `empty_message` is empty). Every failure becomes a ConfigError.
+template <typename Load>
+std::optional<ConfigError> WithDocument(std::string_view yaml, const std::string& source_name,
+                                        std::string_view empty_message, Load load) {
   try {
     std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
     if (documents.empty()) {
-      return {std::nullopt, ConfigError{source_name, 0, "",
-                                        "configuration is empty, expected a map with a "
-                                        "\"targets\" list"}};
+      if (!empty_message.empty()) {
+        return ConfigError{source_name, 0, "", std::string(empty_message)};
+      }
+      load(YAML::Node());
+      return std::nullopt;
     }
     if (documents.size() > 1) {
-      return {std::nullopt, ConfigError{source_name, LineOf(documents[1]), "",
-                                        "found " + std::to_string(documents.size()) +
-                                            " YAML documents, expected exactly one"}};
+      return ConfigError{source_name, LineOf(documents[1]), "",
+                         "found " + std::to_string(documents.size()) +
+                             " YAML documents, expected exactly one"};
     }
-    Loader loader(source_name);
-    return {loader.Load(documents[0]), std::nullopt};
+    load(documents[0]);
+    return std::nullopt;
   } catch (const LoadFailure& failure) {
-    return {std::nullopt, failure.error};
+    return failure.error;
   } catch (const YAML::Exception& e) {
     const int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
     std::string message = "invalid YAML: " + e.msg;
     if (e.mark.column >= 0) message += " (column " + std::to_string(e.mark.column + 1) + ")";
-    return {std::nullopt, ConfigError{source_name, line, "", message}};
+    return ConfigError{source_name, line, "", message};
   } catch (const std::exception& e) {
-    return {std::nullopt, ConfigError{source_name, 0, "", std::string("cannot load: ") + e.what()}};
+    return ConfigError{source_name, 0, "", std::string("cannot load: ") + e.what()};
   }
 }
 
-LoadResult LoadFile(const std::string& path) {
+}  // namespace
+
+LoadResult LoadString(std::string_view yaml, std::string source_name) {
+  LoadResult result;
+  result.error = WithDocument(
+      yaml, source_name, "configuration is empty, expected a map with a \"targets\" list",
+      [&](const YAML::Node& root) { result.config = Loader(source_name).Load(root); });
+  return result;
+}
+
+FileSdLoad LoadFileSdString(std::string_view text, const std::string& file_name,
+                            const Module& module) {
+  FileSdLoad result;
+  result.error = WithDocument(text, file_name, "", [&](const YAML::Node& root) {
+    result.targets = Loader(file_name).ReadFileSdGroups(root, module);
+  });
+  if (result.error) result.targets.clear();
+  return result;
+}
+
+std::optional<std::string> ReadTextFile(const std::string& path, std::string* error) {
   auto close = [](std::FILE* f) { std::fclose(f); };
   std::unique_ptr<std::FILE, decltype(close)> file(std::fopen(path.c_str(), "rb"), close);
-  auto unreadable = [&](int error) {
-    return LoadResult{
-        std::nullopt,
-        ConfigError{path, 0, "", "cannot read file: " + std::string(std::strerror(error))}};
-  };
-  if (!file) return unreadable(errno);
+  if (!file) {
+    *error = std::strerror(errno);
+    return std::nullopt;
+  }
   std::string text;
   char buffer[1 << 16];
   while (true) {
@@ -693,8 +1120,18 @@ LoadResult LoadFile(const std::string& path) {
     text.append(buffer, n);
     if (n < sizeof buffer) break;
   }
-  if (std::ferror(file.get())) return unreadable(errno);
-  return LoadString(text, path);
+  if (std::ferror(file.get())) {
+    *error = std::strerror(errno);
+    return std::nullopt;
+  }
+  return text;
+}
+
+LoadResult LoadFile(const std::string& path) {
+  std::string error;
+  const std::optional<std::string> text = ReadTextFile(path, &error);
+  if (!text) return LoadResult{std::nullopt, ConfigError{path, 0, "", "cannot read file: " + error}};
+  return LoadString(*text, path);
 }
 
 }  // namespace healthgap::config

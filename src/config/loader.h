@@ -35,6 +35,10 @@ struct LoadResult {
 // Reads and loads `path`. An unreadable file is an error naming the file.
 LoadResult LoadFile(const std::string& path);
 
+// The whole file, or nullopt with *error set to strerror's text. Shared by everything in
+// config/ that reads files (the config, secret files, file_sd files).
+std::optional<std::string> ReadTextFile(const std::string& path, std::string* error);
+
 // Loads YAML text; `source_name` is used in errors and as Config::source.
 LoadResult LoadString(std::string_view yaml, std::string source_name);
 

@@ -270,8 +270,14 @@ TEST(LoadFileTest, DefaultsApplyAndTargetsOverrideFieldByField) {
   const Target& inherits = targets[0];
   EXPECT_EQ(inherits.base_url, "https://inherits.example.com:8443/app");
   EXPECT_EQ(inherits.UrlFor("/healthz"), "https://inherits.example.com:8443/app/healthz");
-  const HealthCheck expected_health{
-      "/healthz", "HEAD", StatusMatcher{{{200, 399}}}, seconds(15), seconds(3), 3, 4};
+  HealthCheck expected_health;
+  expected_health.path = "/healthz";
+  expected_health.method = "HEAD";
+  expected_health.expected_status = StatusMatcher{{{200, 399}}};
+  expected_health.interval = seconds(15);
+  expected_health.timeout = seconds(3);
+  expected_health.healthy_threshold = 3;
+  expected_health.unhealthy_threshold = 4;
   EXPECT_EQ(inherits.health, expected_health);
   ASSERT_EQ(inherits.samples.size(), 1u);
   const ApiSample& inherited = inherits.samples[0];

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+
+namespace healthgap::config {
+
+// One load balancer's documented health-check semantics: what `lb: NAME` fills in before the
+// explicit health fields of the same level override it.
+struct LbPreset {
+  std::string_view name;  // the config value, e.g. "aws-alb"
+  Millis interval;
+  Millis timeout;
+  int healthy_threshold;
+  int unhealthy_threshold;
+  StatusMatcher expected_status;
+  // Where the defaults come from (docs/configuration.md prints the same table).
+  std::string_view source_url;
+  // When the balancer has no default for a value: what healthgap picked instead and why.
+  std::string_view note;
+};
+
+// Every preset, "custom" (healthgap's own built-in defaults) first.
+std::span<const LbPreset> AllLbPresets();
+
+// The preset named `name` (exact match); nullopt for anything else.
+std::optional<LbPreset> FindLbPreset(std::string_view name);
+
+// "custom, aws-alb, k8s-readiness, nginx-plus, haproxy, envoy": for error messages.
+std::string LbPresetNames();
+
+// `check` with every LB field (interval, timeout, thresholds, status matcher) taken from
+// `preset`, and check.lb set to its name; path, method and role are kept.
+HealthCheck ApplyLbPreset(HealthCheck check, const LbPreset& preset);
+
+}  // namespace healthgap::config
