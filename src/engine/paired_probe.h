@@ -23,6 +23,8 @@ struct PairedProbeOptions {
   // Whole-run budget (e.g. Prometheus' scrape timeout): request timeouts are cut to what is
   // left of it, and rounds that cannot start in time are skipped.
   std::optional<Duration> budget;
+  // CURLOPT_RESOLVE pins for every request (see probe::HttpRequest::resolve).
+  std::vector<std::string> resolve;
 };
 
 struct PairedRound {

@@ -243,6 +243,16 @@ std::vector<MetricFamily> BuildFamilies(const engine::EngineSnapshot& snapshot,
       .Add(names::kSchedulingLagSeconds,
            "How late probes started against their schedule, in seconds.", MetricType::Histogram)
       .metric.push_back(Histogram({}, stats.scheduling_lag));
+  auto& probe_requests = families.Add(
+      names::kProbeRequestsTotal,
+      "/probe requests by result: ok, refused (target not in probe.allow), invalid.",
+      MetricType::Counter);
+  for (const auto& [result, count] :
+       {std::pair<const char*, std::uint64_t>{"ok", status.probe_requests_ok},
+        {"refused", status.probe_requests_refused},
+        {"invalid", status.probe_requests_invalid}}) {
+    probe_requests.metric.push_back(Counter({{"result", result}}, static_cast<double>(count)));
+  }
   families.Add(names::kTargets, "Configured targets.", MetricType::Gauge)
       .metric.push_back(Gauge({}, static_cast<double>(snapshot.targets.size())));
   families

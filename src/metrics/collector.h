@@ -4,6 +4,7 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
+#include <cstdint>
 #include <functional>
 #include <span>
 #include <string>
@@ -19,6 +20,10 @@ struct ExporterStatus {
   std::string version;
   bool last_reload_successful = true;
   double last_reload_success_timestamp_seconds = 0;
+  // /probe requests by result.
+  std::uint64_t probe_requests_ok = 0;
+  std::uint64_t probe_requests_refused = 0;
+  std::uint64_t probe_requests_invalid = 0;
 };
 
 // Builds every metric family at scrape time from engine state: no per-observation registry work.

@@ -37,6 +37,7 @@ inline constexpr char kVerdict[] = "healthgap_verdict";  // {verdict}
 inline constexpr char kProbesSentTotal[] = "healthgap_probes_sent_total";  // {kind="health|api"}
 inline constexpr char kProbesInFlight[] = "healthgap_probes_in_flight";
 inline constexpr char kSchedulingLagSeconds[] = "healthgap_scheduling_lag_seconds";  // histogram
+inline constexpr char kProbeRequestsTotal[] = "healthgap_probe_requests_total";  // {result}
 inline constexpr char kTargets[] = "healthgap_targets";
 inline constexpr char kBuildInfo[] = "healthgap_build_info";  // {version}
 inline constexpr char kConfigLastReloadSuccessful[] = "healthgap_config_last_reload_successful";

@@ -49,6 +49,7 @@ struct CurlMultiClient::Transfer {
   HttpResult result;
   CurlEasy easy;
   CurlSlist header_list;
+  CurlSlist resolve_list;
   char error_buffer[CURL_ERROR_SIZE] = {};
   bool body_too_large = false;
 
@@ -148,6 +149,10 @@ struct CurlMultiClient::Transfer {
     // Without this curl waits up to a second for "100 Continue" before sending larger bodies.
     if (!HasHeader(request, "expect")) ok = ok && header_list.Append("Expect:");
     set(curl_easy_setopt(handle, CURLOPT_HTTPHEADER, header_list.get()));
+    if (!request.resolve.empty()) {
+      for (const auto& entry : request.resolve) ok = ok && resolve_list.Append(entry.c_str());
+      set(curl_easy_setopt(handle, CURLOPT_RESOLVE, resolve_list.get()));
+    }
     return ok;
   }
 

@@ -39,6 +39,9 @@ struct HttpRequest {
   // Load balancers probe on a fresh connection each time; API samples may reuse one.
   bool reuse_connection = false;
   int max_redirects = 5;  // 0: do not follow redirects
+  // CURLOPT_RESOLVE entries ("host:port:addr"): pins host names to addresses already checked
+  // (the /probe SSRF guard), so DNS cannot answer differently between check and request.
+  std::vector<std::string> resolve;
 };
 
 // Seconds spent in each phase, as blackbox_exporter's probe_http_duration_seconds{phase}.

@@ -1,0 +1,126 @@
+#include "cli/probe_endpoint.h"
+
+#include "config/allowlist.h"
+#include "config/values.h"
+#include "engine/paired_probe.h"
+#include "engine/target_state.h"
+#include "metrics/collector.h"
+
+namespace healthgap::cli {
+
+struct ProbeEndpoint::Tracked {
+  explicit Tracked(const config::Target& target) : state(target) {}
+  std::mutex mu;  // one scrape at a time per (module, target)
+  engine::TargetState state;
+  TimePoint last_used{};  // guarded by ProbeEndpoint::mu_
+};
+
+namespace {
+
+server::HttpReply Refuse(int status, std::string message) {
+  return server::HttpReply{status, std::move(message) + "\n", "text/plain; charset=utf-8"};
+}
+
+}  // namespace
+
+ProbeEndpoint::ProbeEndpoint(const Clock& clock, probe::HttpClient& client)
+    : clock_(clock), client_(client) {}
+
+void ProbeEndpoint::Configure(const config::Config& config) {
+  std::lock_guard lock(mu_);
+  if (config.modules != modules_) tracked_.clear();  // history under old module settings
+  modules_ = config.modules;
+  settings_ = config.probe;
+}
+
+std::shared_ptr<ProbeEndpoint::Tracked> ProbeEndpoint::Track(const std::string& module_name,
+                                                             const config::Module& module,
+                                                             const std::string& target,
+                                                             const std::string& base_url) {
+  const TimePoint now = clock_.Now();
+  const std::string key = module_name + '\n' + target;
+  auto found = tracked_.find(key);
+  if (found == tracked_.end()) {
+    std::erase_if(tracked_,
+                  [&](const auto& entry) { return now - entry.second->last_used > kForgetAfter; });
+    if (tracked_.size() >= kMaxTrackedTargets) {
+      auto oldest = tracked_.begin();
+      for (auto it = tracked_.begin(); it != tracked_.end(); ++it) {
+        if (it->second->last_used < oldest->second->last_used) oldest = it;
+      }
+      tracked_.erase(oldest);
+    }
+    found = tracked_
+                .emplace(key, std::make_shared<Tracked>(
+                                  config::TargetFromModule(module, target, base_url, {})))
+                .first;
+  }
+  found->second->last_used = now;
+  return found->second;
+}
+
+ProbeEndpoint::Counters ProbeEndpoint::counters() const {
+  return Counters{ok_.load(), refused_.load(), invalid_.load()};
+}
+
+server::HttpReply ProbeEndpoint::Handle(const server::ProbeRequest& request) {
+  if (request.target.empty()) {
+    ++invalid_;
+    return Refuse(400, "target parameter is missing");
+  }
+  // blackbox_exporter accepts "host:port" for HTTP probes; so do we.
+  std::string url = request.target;
+  if (url.find("://") == std::string::npos) url = "http://" + url;
+  auto normalized = config::NormalizeBaseUrl(url);
+  if (!normalized.value) {
+    ++invalid_;
+    return Refuse(400, "invalid target: " + normalized.error);
+  }
+
+  const std::string module_name =
+      request.module.empty() ? std::string(config::kDefaultModuleName) : request.module;
+  config::Module module;
+  config::ProbeSettings settings;
+  {
+    std::lock_guard lock(mu_);
+    const auto found = modules_.find(module_name);
+    if (found == modules_.end()) {
+      ++invalid_;
+      return Refuse(400, "unknown module \"" + module_name + "\"");
+    }
+    module = found->second;
+    settings = settings_;
+  }
+
+  const config::ProbeAllowDecision decision =
+      config::CheckProbeTarget(settings.allow, *normalized.value, resolver_);
+  if (!decision.allowed) {
+    ++refused_;
+    return Refuse(403, "target not allowed: " + decision.reason);
+  }
+
+  engine::PairedProbeOptions options;
+  options.rounds = module.rounds;
+  options.resolve = decision.resolve;
+  if (request.scrape_timeout_seconds) {
+    const double seconds = std::max(0.1, *request.scrape_timeout_seconds - kTimeoutOffsetSeconds);
+    options.budget = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+  }
+  std::shared_ptr<Tracked> tracked;
+  {
+    std::lock_guard lock(mu_);
+    tracked = Track(module_name, module, request.target, decision.url);
+  }
+  engine::TargetSnapshot snapshot;
+  {
+    std::lock_guard lock(tracked->mu);
+    engine::RunPairedRounds(tracked->state, options, client_, clock_);
+    snapshot = tracked->state.Snapshot(clock_.Now());
+  }
+  ++ok_;
+  return server::HttpReply{200,
+                           metrics::SerializeText(metrics::BuildTargetFamilies({&snapshot, 1})),
+                           "text/plain; version=0.0.4; charset=utf-8"};
+}
+
+}  // namespace healthgap::cli

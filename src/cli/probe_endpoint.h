@@ -1,0 +1,72 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/clock.h"
+#include "config/allowlist.h"
+#include "config/config.h"
+#include "probe/http_client.h"
+#include "server/exporter_server.h"
+
+namespace healthgap::cli {
+
+// GET /probe?target=URL&module=NAME: blackbox_exporter's multi-target pattern. Runs one paired
+// evaluation (health + API samples of the module) against the target at scrape time and
+// answers with its metrics in a fresh registry, under the same names as background mode.
+// Each (module, target) keeps its state between scrapes, as a load balancer keeps its view
+// between health checks: counters count, the LB view applies the module's thresholds over
+// consecutive scrapes, and the error ratio spans the module's window, so the rules and
+// dashboards written for background mode work unchanged. That state is bounded
+// (kMaxTrackedTargets, least recently scraped dropped first) and forgotten after kForgetAfter
+// without a scrape.
+// Refuses (403) every target the config's probe.allow rules do not allow: without that, anyone
+// who can reach the exporter could make it send requests anywhere (an open proxy).
+// Thread-safe.
+class ProbeEndpoint {
+ public:
+  // Scrape timeout minus this is the run's budget, leaving Prometheus time to read the answer
+  // (blackbox_exporter's --timeout-offset).
+  static constexpr double kTimeoutOffsetSeconds = 0.5;
+  static constexpr std::size_t kMaxTrackedTargets = 10'000;
+  static constexpr std::chrono::hours kForgetAfter{1};
+
+  struct Counters {
+    std::uint64_t ok = 0;
+    std::uint64_t refused = 0;  // not allowed by probe.allow
+    std::uint64_t invalid = 0;  // missing or malformed target, unknown module
+  };
+
+  ProbeEndpoint(const Clock& clock, probe::HttpClient& client);
+
+  // Takes the modules and allow rules of a newly loaded config.
+  void Configure(const config::Config& config);
+
+  server::HttpReply Handle(const server::ProbeRequest& request);
+
+  Counters counters() const;
+
+ private:
+  struct Tracked;
+  // The state for (module, target), created on first use; evicts what is stale or over the
+  // bound. Called with mu_ held.
+  std::shared_ptr<Tracked> Track(const std::string& module_name, const config::Module& module,
+                                 const std::string& target, const std::string& base_url);
+
+  const Clock& clock_;
+  probe::HttpClient& client_;
+  config::SystemResolver resolver_;
+  mutable std::mutex mu_;
+  std::map<std::string, config::Module> modules_;            // guarded by mu_
+  config::ProbeSettings settings_;                           // guarded by mu_
+  std::map<std::string, std::shared_ptr<Tracked>> tracked_;  // guarded by mu_
+  std::atomic<std::uint64_t> ok_{0};
+  std::atomic<std::uint64_t> refused_{0};
+  std::atomic<std::uint64_t> invalid_{0};
+};
+
+}  // namespace healthgap::cli

@@ -1,0 +1,116 @@
+// /probe end to end in-process: the real exporter, real curl, real loopback backends.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "cli/exporter_app.h"
+#include "support/loopback_server.h"
+#include "support/promtool.h"
+
+namespace healthgap::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::LoopbackServer;
+using ::testing::Not;
+
+class ProbeEndpointTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    lying_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"status":"ok"})", "application/json");
+    });
+    lying_.Get("/api/data", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 500;
+      res.set_content(R"({"error":"Internal Server Error"})", "application/json");
+    });
+    ASSERT_TRUE(lying_.Start());
+    // Allowed: loopback addresses only, as a cidr rule (host names resolve and are pinned).
+    const std::string yaml = R"(modules:
+  api:
+    health: {path: /health, interval: 1s, timeout: 1s, healthy_threshold: 2, unhealthy_threshold: 2}
+    samples: [{name: data, path: /api/data, interval: 1s, timeout: 1s}]
+    evaluation: {window: 1m, min_samples: 2}
+probe:
+  allow:
+    - cidr: 127.0.0.0/8
+)";
+    config::LoadResult loaded = config::LoadString(yaml, "probe.yml");
+    ASSERT_TRUE(loaded.config) << loaded.error->Format();
+    app_ = std::make_unique<ExporterApp>(std::move(*loaded.config), nullptr);
+    std::string error;
+    ASSERT_TRUE(app_->Start(ListenAddress{"127.0.0.1", 0}, &error)) << error;
+  }
+
+  httplib::Result Probe(const std::string& target, const std::string& module = "api") {
+    httplib::Client client("127.0.0.1", app_->port());
+    client.set_read_timeout(20, 0);
+    httplib::Headers headers{{"X-Prometheus-Scrape-Timeout-Seconds", "5"}};
+    return client.Get(("/probe?module=" + module + "&target=" + target).c_str(), headers);
+  }
+
+  std::string LyingTarget() { return "127.0.0.1:" + std::to_string(lying_.port()); }
+
+  LoopbackServer lying_;
+  std::unique_ptr<ExporterApp> app_;
+};
+
+TEST_F(ProbeEndpointTest, PairedMetricsUnderBackgroundModeNames) {
+  auto res = Probe(LyingTarget());
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  const std::string target_label = "target=\"" + LyingTarget() + "\"";
+  EXPECT_THAT(res->body, HasSubstr("probe_success{" + target_label + "} 1"));
+  EXPECT_THAT(res->body, HasSubstr("healthgap_api_request_failures_total{reason=\"status\"," +
+                                   std::string("sample=\"data\",") + target_label + "} 1"));
+  // Fresh registry: the exporter's own metrics stay on /metrics.
+  EXPECT_THAT(res->body, Not(HasSubstr("healthgap_build_info")));
+  const auto [code, lint] = testing::PromtoolCheckMetrics(res->body);
+  EXPECT_EQ(code, 0) << lint;
+}
+
+TEST_F(ProbeEndpointTest, StateCarriesAcrossScrapesLikeALoadBalancer) {
+  // healthy_threshold 2: the first scrape leaves the LB undecided, the second puts the target
+  // in rotation, and with two failed samples in the window the verdict is a mismatch.
+  auto first = Probe(LyingTarget());
+  ASSERT_TRUE(first);
+  EXPECT_THAT(first->body, HasSubstr("healthgap_verdict{target=\"" + LyingTarget() +
+                                     "\",verdict=\"unknown\"} 1"));
+  auto second = Probe(LyingTarget());
+  ASSERT_TRUE(second);
+  EXPECT_THAT(second->body, HasSubstr("healthgap_lb_healthy{target=\"" + LyingTarget() + "\"} 1"));
+  EXPECT_THAT(second->body, HasSubstr("healthgap_verdict{target=\"" + LyingTarget() +
+                                      "\",verdict=\"mismatch\"} 1"));
+  EXPECT_THAT(second->body, HasSubstr("healthgap_api_requests_total{sample=\"data\",target=\"" +
+                                      LyingTarget() + "\"} 2"));
+}
+
+TEST_F(ProbeEndpointTest, RefusesTargetsOutsideTheAllowlist) {
+  auto res = Probe("192.0.2.10:80");  // TEST-NET-1: never contacted, refused before any request
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 403);
+  EXPECT_THAT(res->body, HasSubstr("not allowed"));
+  httplib::Client client("127.0.0.1", app_->port());
+  auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_THAT(metrics->body, HasSubstr("healthgap_probe_requests_total{result=\"refused\"} 1"));
+}
+
+TEST_F(ProbeEndpointTest, BadRequestsAreClear) {
+  auto res = Probe(LyingTarget(), "nope");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_THAT(res->body, HasSubstr("unknown module \"nope\""));
+  res = Probe("");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_THAT(res->body, HasSubstr("target parameter is missing"));
+  res = Probe("ftp://127.0.0.1:21");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+}
+
+}  // namespace
+}  // namespace healthgap::cli
