@@ -11,6 +11,8 @@ packages=(
   libyaml-cpp-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
   # real components the tests start themselves
   prometheus prometheus-alertmanager python3 nginx-light curl docker-compose
+  # Kubernetes manifest checks (PyYAML); the status page in real headless Chromium
+  python3-yaml chromium fonts-dejavu-core
 )
 
 missing=()
