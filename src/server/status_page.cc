@@ -36,12 +36,15 @@ th{background:#f6f8fa}td.num{text-align:right;white-space:nowrap}
 .verdict-healthy{background:#dafbe1}.verdict-mismatch{background:#ffebe9}
 .verdict-down{background:#eaeef2}.verdict-false-negative{background:#fff8c5}
 .verdict-unknown{background:#ddf4ff}
+tr[class^=verdict-]>td:nth-child(2),tr[class^=verdict-]>td:nth-child(3){white-space:nowrap}
 tr.verdict-healthy>td:nth-child(2){color:#116329;font-weight:bold}
 tr.verdict-mismatch>td:nth-child(2){color:#a40e26;font-weight:bold}
 tr.verdict-down>td:nth-child(2){color:#24292f;font-weight:bold}
 tr.verdict-false-negative>td:nth-child(2){color:#7d4e00;font-weight:bold}
 tr.verdict-unknown>td:nth-child(2){color:#0550ae;font-weight:bold}
-.recent td{background:#fff}.recent .ok{color:#116329}.recent .failed{color:#a40e26;font-weight:bold}
+.recent-grid{display:flex;flex-wrap:wrap;gap:0 2em;align-items:flex-start}
+.recent td{background:#fff;white-space:nowrap}
+.recent .ok{color:#116329}.recent .failed{color:#a40e26;font-weight:bold}
 footer{margin-top:2em;color:#57606a;font-size:.85em}
 )css";
 
@@ -92,21 +95,26 @@ std::string HealthText(const engine::HealthProbeSnapshot& health) {
   return text + " in " + eval::FormatDuration(health.duration);
 }
 
-// UTC, to the millisecond: "2024-05-01 12:00:03.250Z" (sep ' ') or RFC 3339 (sep 'T').
-std::string FormatTime(std::chrono::system_clock::time_point at, char separator) {
+// RFC 3339 in UTC, to the millisecond: "2024-05-01T12:00:03.250Z".
+std::string FormatTime(std::chrono::system_clock::time_point at) {
   const auto millis =
       std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
   const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  char date[32];
-  std::strftime(date, sizeof date, "%Y-%m-%d", &utc);
-  char clock[32];
-  std::strftime(clock, sizeof clock, "%H:%M:%S", &utc);
-  char out[80];
-  std::snprintf(out, sizeof out, "%s%c%s.%03dZ", date, separator, clock,
-                static_cast<int>(millis % 1000));
+  char date_time[32];
+  std::strftime(date_time, sizeof date_time, "%Y-%m-%dT%H:%M:%S", &utc);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", date_time, static_cast<int>(millis % 1000));
   return out;
+}
+
+// The time of day only ("12:00:03.250"), the full time in the datetime attribute: recent
+// probes span seconds, and the narrow column lets several targets' tables sit side by side.
+std::string TimeElement(std::chrono::system_clock::time_point at) {
+  const std::string full = FormatTime(at);
+  return "<time datetime=\"" + full + "\" title=\"" + full + "\">" + full.substr(11, 12) +
+         "</time>";
 }
 
 // "ok", or "failed: <reason>" (the reason for a sample, else the transport error).
@@ -196,30 +204,31 @@ void RenderTargetTable(const engine::EngineSnapshot& snapshot, std::ostringstrea
 void RenderRecentProbes(const engine::EngineSnapshot& snapshot, std::ostringstream& html) {
   html << "<section id=\"recent-probes\">\n<h2>Recent probes</h2>\n"
           "<p class=\"none\">The last probes of each target, newest first: the health check "
-          "(as the load balancer sends it) and the API samples (as users send them).</p>\n";
+          "(as the load balancer sends it) and the API samples (as users send them).</p>\n"
+          "<div class=\"recent-grid\">\n";
   for (const auto& target : snapshot.targets) {
-    html << "<h3 id=\"" << EscapeHtml(AnchorFor(target.name)) << "\">" << EscapeHtml(target.name)
-         << "</h3>\n";
+    html << "<div class=\"recent-target\"><h3 id=\"" << EscapeHtml(AnchorFor(target.name)) << "\">"
+         << EscapeHtml(target.name) << "</h3>\n";
     if (target.recent.empty()) {
-      html << "<p class=\"none\">No probe completed yet.</p>\n";
+      html << "<p class=\"none\">No probe completed yet.</p></div>\n";
       continue;
     }
     html << "<table class=\"recent\">\n<thead><tr><th>Time (UTC)</th><th>What</th>"
             "<th>Result</th><th>Status / error</th><th>Duration</th></tr></thead>\n<tbody>\n";
     for (auto it = target.recent.rbegin(); it != target.recent.rend(); ++it) {
-      html << "<tr><td>" << FormatTime(it->at, ' ') << "</td><td>" << EscapeHtml(it->what)
+      html << "<tr><td>" << TimeElement(it->at) << "</td><td>" << EscapeHtml(it->what)
            << "</td><td class=\"" << (it->success ? "ok" : "failed") << "\">"
            << EscapeHtml(ResultText(*it)) << "</td><td>" << EscapeHtml(StatusOrErrorText(*it))
            << "</td><td class=\"num\">" << eval::FormatDuration(it->duration) << "</td></tr>\n";
     }
-    html << "</tbody>\n</table>\n";
+    html << "</tbody>\n</table></div>\n";
   }
-  html << "</section>\n";
+  html << "</div>\n</section>\n";
 }
 
 nlohmann::json RecentJson(const engine::RecentProbe& entry) {
   return {
-      {"at", FormatTime(entry.at, 'T')},
+      {"at", FormatTime(entry.at)},
       {"what", entry.what},
       {"success", entry.success},
       {"status_code", entry.status_code},

@@ -153,13 +153,16 @@ TEST(StatusPageHtmlTest, RecentProbesNewestFirstWithResultStatusAndDuration) {
   snapshot.targets = {LyingTarget()};
   const std::string html = RenderStatusHtml(snapshot);
   const std::string health_row =
-      "<tr><td>2024-05-01 12:00:03.000Z</td><td>health</td><td class=\"ok\">ok</td><td>200</td>"
+      "<tr><td><time datetime=\"2024-05-01T12:00:03.000Z\" title=\"2024-05-01T12:00:03.000Z\">"
+      "12:00:03.000</time></td><td>health</td><td class=\"ok\">ok</td><td>200</td>"
       "<td class=\"num\">0.4 ms</td></tr>";
   const std::string status_row =
-      "<tr><td>2024-05-01 12:00:03.250Z</td><td>data</td><td class=\"failed\">failed: "
+      "<tr><td><time datetime=\"2024-05-01T12:00:03.250Z\" title=\"2024-05-01T12:00:03.250Z\">"
+      "12:00:03.250</time></td><td>data</td><td class=\"failed\">failed: "
       "status</td><td>500</td><td class=\"num\">12 ms</td></tr>";
   const std::string timeout_row =
-      "<tr><td>2024-05-01 12:00:04.000Z</td><td>orders</td><td class=\"failed\">failed: "
+      "<tr><td><time datetime=\"2024-05-01T12:00:04.000Z\" title=\"2024-05-01T12:00:04.000Z\">"
+      "12:00:04.000</time></td><td>orders</td><td class=\"failed\">failed: "
       "timeout</td><td>timeout</td><td class=\"num\">2 s</td></tr>";
   const auto health_at = html.find(health_row);
   const auto status_at = html.find(status_row);
@@ -169,7 +172,7 @@ TEST(StatusPageHtmlTest, RecentProbesNewestFirstWithResultStatusAndDuration) {
   ASSERT_NE(timeout_at, std::string::npos) << html;
   EXPECT_LT(timeout_at, status_at);
   EXPECT_LT(status_at, health_at);
-  EXPECT_EQ(Count(html, "<tr><td>2024-05-01"), 3u);
+  EXPECT_EQ(Count(html, "<tr><td><time datetime="), 3u);
 }
 
 TEST(StatusPageHtmlTest, SelfContainedWithLinksToMetricsAndJson) {
