@@ -8,6 +8,7 @@ namespace healthgap::cli {
 
 struct DemoOptions {
   std::string listen_address = "127.0.0.1:9310";
+  std::string web_config_file;  // --web.config.file (exporter-toolkit format); empty: none
   std::chrono::seconds print_every{5};
   // 0: run until SIGINT/SIGTERM.
   std::chrono::seconds duration{0};

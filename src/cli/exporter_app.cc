@@ -40,9 +40,10 @@ ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResul
 
 ExporterApp::~ExporterApp() { Stop(); }
 
-bool ExporterApp::Start(const ListenAddress& address, std::string* error) {
+bool ExporterApp::Start(const ListenAddress& address, std::string* error,
+                        const server::WebConfig& web) {
   engine_.Start();
-  if (!server_.Start(address, error)) {
+  if (!server_.Start(address, error, web)) {
     engine_.Stop();
     return false;
   }

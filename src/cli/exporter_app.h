@@ -29,7 +29,8 @@ class ExporterApp {
   ExporterApp(const ExporterApp&) = delete;
   ExporterApp& operator=(const ExporterApp&) = delete;
 
-  bool Start(const ListenAddress& address, std::string* error);
+  // `web`: --web.config.file (TLS, basic auth, headers); the default is plain HTTP.
+  bool Start(const ListenAddress& address, std::string* error, const server::WebConfig& web = {});
   void Stop();
 
   // Switches to the config from reload_source; on error keeps the running config, flips

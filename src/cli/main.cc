@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
       ->add_option("--web.listen-address", serve.listen_address,
                    "Address for /metrics, HOST:PORT or :PORT")
       ->capture_default_str();
+  serve_cmd->add_option("--web.config.file", serve.web_config_file,
+                        "TLS and basic auth config, exporter-toolkit format (docs/security.md)");
 
   std::string config_to_check;
   CLI::App* check_config_cmd =
@@ -73,6 +75,8 @@ int main(int argc, char** argv) {
       ->add_option("--web.listen-address", demo.listen_address,
                    "Address for the exporter's /metrics")
       ->capture_default_str();
+  demo_cmd->add_option("--web.config.file", demo.web_config_file,
+                       "TLS and basic auth config, exporter-toolkit format (docs/security.md)");
   demo_cmd->add_option("--duration", demo_duration, "Stop after this long (default: never)")
       ->check(DurationValidator());
   demo_cmd->add_option("--print-every", demo_print_every, "How often to print verdicts")

@@ -7,6 +7,7 @@
 #include "cli/signals.h"
 #include "common/log.h"
 #include "config/loader.h"
+#include "server/web_config.h"
 
 namespace healthgap::cli {
 
@@ -32,12 +33,21 @@ int RunServe(const ServeOptions& options) {
     std::cerr << loaded.error->Format() << "\n";
     return 2;
   }
+  server::WebConfig web;
+  if (!options.web_config_file.empty()) {
+    server::WebConfigResult web_loaded = server::LoadWebConfigFile(options.web_config_file);
+    if (!web_loaded.config) {
+      std::cerr << "invalid --web.config.file: " << web_loaded.error->Format() << "\n";
+      return 2;
+    }
+    web = std::move(*web_loaded.config);
+  }
   BlockTerminationSignals();
   const std::size_t targets = loaded.config->targets.size();
   ExporterApp app(std::move(*loaded.config),
                   [file = options.config_file] { return config::LoadFile(file); });
   std::string error;
-  if (!app.Start(*address, &error)) {
+  if (!app.Start(*address, &error, web)) {
     log::Error("cannot start", {{"err", error}});
     return 1;
   }

@@ -7,11 +7,12 @@ namespace healthgap::cli {
 struct ServeOptions {
   std::string config_file;
   std::string listen_address = ":9310";
+  std::string web_config_file;  // --web.config.file (exporter-toolkit format); empty: none
 };
 
 // `healthgap serve`: probes the configured targets and serves /metrics until SIGINT or
 // SIGTERM; SIGHUP and POST /-/reload reload the config. Returns the exit code: 0 after a
-// signal, 2 for a bad config or listen address, 1 if it cannot listen.
+// signal, 2 for a bad config, web config or listen address, 1 if it cannot listen.
 int RunServe(const ServeOptions& options);
 
 // `healthgap check-config FILE`: 0 when valid, 2 with the error (file:line: field: message).

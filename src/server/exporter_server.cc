@@ -8,8 +8,10 @@ namespace {
 constexpr char kExpositionContentType[] = "text/plain; version=0.0.4; charset=utf-8";
 }  // namespace
 
-ExporterServer::ExporterServer(Endpoints endpoints)
-    : endpoints_(std::move(endpoints)), server_(std::make_unique<httplib::Server>()) {
+ExporterServer::ExporterServer(Endpoints endpoints) : endpoints_(std::move(endpoints)) {}
+
+// Routes and settings of server_, which Start creates (TLS or plain, per the web config).
+void ExporterServer::RegisterRoutes() {
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(endpoints_.metrics(), kExpositionContentType);
   });
@@ -65,7 +67,51 @@ ExporterServer::ExporterServer(Endpoints endpoints)
 
 ExporterServer::~ExporterServer() { Stop(); }
 
-bool ExporterServer::Start(const ListenAddress& address, std::string* error) {
+bool ExporterServer::CreateServer(const WebConfig& web, std::string* error) {
+  if (web.tls) {
+    std::optional<TlsSetupError> setup_error;
+    auto tls_server = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
+      setup_error = ConfigureSslContext(*web.tls, &ctx);
+      return !setup_error.has_value();
+    });
+    if (!tls_server->is_valid()) {
+      if (error) {
+        *error = setup_error
+                     ? "cannot set up TLS: " + setup_error->field + ": " + setup_error->message
+                     : "cannot set up TLS: cannot create an OpenSSL context";
+      }
+      return false;
+    }
+    server_ = std::move(tls_server);
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
+  RegisterRoutes();
+  // Pre-routing runs before every route, so no endpoint (present or future) skips the check.
+  if (!web.basic_auth_users.empty()) {
+    authenticator_ = std::make_unique<BasicAuthenticator>(web.basic_auth_users);
+    server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (authenticator_->Authorize(req.get_header_value("Authorization"))) {
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
+      res.status = 401;
+      res.set_header("WWW-Authenticate", "Basic realm=\"healthgap\"");
+      res.set_content("Unauthorized\n", "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    });
+  }
+  // Post-routing runs for every response, errors and 401s included.
+  if (!web.headers.empty()) {
+    server_->set_post_routing_handler(
+        [headers = web.headers](const httplib::Request&, httplib::Response& res) {
+          for (const auto& [name, value] : headers) res.set_header(name, value);
+        });
+  }
+  return true;
+}
+
+bool ExporterServer::Start(const ListenAddress& address, std::string* error, const WebConfig& web) {
+  if (!CreateServer(web, error)) return false;
   if (address.port == 0) {
     port_ = server_->bind_to_any_port(address.host);
   } else if (server_->bind_to_port(address.host, address.port)) {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/listen_address.h"
+#include "server/web_config.h"
 
 namespace httplib {
 class Server;
@@ -50,15 +51,21 @@ class ExporterServer {
   ExporterServer(const ExporterServer&) = delete;
   ExporterServer& operator=(const ExporterServer&) = delete;
 
-  // Binds and serves on a background thread; false with `error` set if the bind fails.
-  bool Start(const ListenAddress& address, std::string* error);
+  // Binds and serves on a background thread; false with `error` set if TLS setup or the bind
+  // fails. `web` (--web.config.file) adds TLS, basic auth and headers to every endpoint; the
+  // default serves plain HTTP without auth. Call once.
+  bool Start(const ListenAddress& address, std::string* error, const WebConfig& web = {});
   void Stop();
   // The bound port (useful after binding port 0).
   int port() const { return port_; }
 
  private:
+  bool CreateServer(const WebConfig& web, std::string* error);
+  void RegisterRoutes();
+
   Endpoints endpoints_;
   std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<BasicAuthenticator> authenticator_;
   std::thread thread_;
   int port_ = 0;
 };
