@@ -190,7 +190,7 @@ Parsed<ProbeUrl> ParseProbeUrl(std::string_view text) {
     out.host = Lower(authority.substr(1, close - 1));
     out.ipv6_literal = true;
     const auto ip = ParseIp(out.host);
-    if (!ip || !ip->v6) return fail("invalid IPv6 address");
+    if (!ip) return fail("invalid IPv6 address");
     if (close + 1 < authority.size()) port_text = authority.substr(close + 2);
   } else {
     const auto colon = authority.find(':');

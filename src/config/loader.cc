@@ -616,7 +616,7 @@ class Loader {
       basic_auth.username = ReadString(*username);
       if (basic_auth.username.find(':') != std::string::npos) {
         Fail(username->line, username->field,
-             "username must not contain \":\", basic auth uses it to separate the password");
+             "must not contain \":\", basic auth uses it to separate the password");
       }
       if (auto error = CheckHeader("Authorization", basic_auth.username); !error.empty()) {
         Fail(username->line, username->field, "username contains CR, LF or NUL");
