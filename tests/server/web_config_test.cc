@@ -105,6 +105,8 @@ std::string ReplaceAll(std::string text, const std::string& from, const std::str
   return text;
 }
 
+std::string BasicHeader(const std::string& credentials);
+
 class WebConfigFilesTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_EQ(Pki::Get().error(), ""); }
@@ -184,6 +186,31 @@ TEST_F(WebConfigFilesTest, AbsolutePathsStayAsTheyAre) {
   const auto loaded = LoadWebConfigFile(file.string());
   ASSERT_TRUE(loaded.config) << loaded.error->Format();
   EXPECT_EQ(loaded.config->tls->cert_file, (Pki::Get() / "server.crt").string());
+}
+
+TEST_F(WebConfigFilesTest, DocumentedExampleLoadsPassesPromtoolAndItsPasswordWorks) {
+  std::ifstream doc(fs::path(HEALTHGAP_SOURCE_DIR) / "docs/security.md");
+  const std::string text((std::istreambuf_iterator<char>(doc)), std::istreambuf_iterator<char>());
+  const auto start = text.find("# /etc/healthgap/web.yml\n");
+  ASSERT_NE(start, std::string::npos) << "the example is gone from docs/security.md";
+  const std::string example = text.substr(start, text.find("```", start) - start);
+  // The files it names, next to it.
+  const fs::path dir = Pki::Get() / "documented";
+  fs::create_directories(dir);
+  for (const auto& [from, to] :
+       std::vector<std::pair<std::string, std::string>>{{"server.crt", "healthgap.crt"},
+                                                        {"server.key", "healthgap.key"},
+                                                        {"client-ca.crt", "prometheus-ca.crt"}}) {
+    fs::copy_file(Pki::Get() / from, dir / to, fs::copy_options::overwrite_existing);
+  }
+  std::ofstream(dir / "web.yml") << example;
+  const WebConfigResult loaded = LoadWebConfigFile((dir / "web.yml").string());
+  ASSERT_TRUE(loaded.config) << loaded.error->Format();
+  const Finished promtool =
+      RunProcess({"promtool", "check", "web-config", (dir / "web.yml").string()});
+  EXPECT_EQ(promtool.exit_code, 0) << promtool.output;
+  BasicAuthenticator auth(loaded.config->basic_auth_users);
+  EXPECT_TRUE(auth.Authorize(BasicHeader("prometheus:change-me")));
 }
 
 // ---- invalid files: one per rule, exact messages --------------------------------------------
