@@ -1,7 +1,6 @@
 #include "eval/detachment.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <vector>
 
@@ -36,9 +35,10 @@ DetachmentSignal ComputeDetachment(const DetachmentInput& input,
   DetachmentSignal signal;
   if (input.health_samples <= 0 || input.api_total <= 0) return signal;
   const Duration health = std::max(input.health_p50, kHealthLatencyFloor);
+  // Nanosecond counts divide exactly for round figures, so thresholds hold at their boundary.
   signal.latency_ratio =
-      std::clamp(ToSeconds(input.api_p50) / ToSeconds(health), 0.0, kMaxLatencyRatio);
-  if (!std::isfinite(signal.latency_ratio)) signal.latency_ratio = 0;
+      std::clamp(static_cast<double>(input.api_p50.count()) / static_cast<double>(health.count()),
+                 0.0, kMaxLatencyRatio);
   if (input.health_samples < thresholds.min_health_samples ||
       input.api_total < thresholds.min_api_samples) {
     return signal;

@@ -531,7 +531,8 @@ BodyReport ParseHealthBody(std::string_view body, std::string_view content_type,
   const std::string media = ToLower(MediaType(content_type));
   const bool ietf = media == "application/health+json";
   const std::string_view trimmed = TrimLeft(body);
-  const bool json_like = trimmed.front() == '{' || trimmed.front() == '[';
+  const bool k8s_like = trimmed.starts_with("[+]") || trimmed.starts_with("[-]");
+  const bool json_like = trimmed.front() == '{' || (trimmed.front() == '[' && !k8s_like);
   // Content type first: a text/plain body is the Kubernetes listing when it has its lines; JSON
   // is recognised by shape whatever it claims to be (many servers say text/html or nothing).
   if (!ietf && (media == "text/plain" || !json_like) && LooksLikeK8sVerbose(body)) {

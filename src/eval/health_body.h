@@ -47,7 +47,9 @@ struct BodyReport {
   BodyFormat format = BodyFormat::kNone;
   // The body's own overall verdict; for a flat map without one, the worst component.
   std::optional<ComponentStatus> overall;
-  std::vector<ComponentReport> components;  // in body order, at most BodyLimits::max_components
+  // At most BodyLimits::max_components. JSON: sorted by key (the parser keeps objects sorted);
+  // Kubernetes text: in line order.
+  std::vector<ComponentReport> components;
   // Why parsing failed or was partial; empty on success. Bounded, usable as a label value:
   // "empty", "too_large", "too_deep", "invalid_json", "invalid_utf8", "too_many_components",
   // "unrecognised".
