@@ -9,6 +9,8 @@ packages=(
   # libraries (Debian packages only: no vendored copies, no downloads)
   prometheus-cpp-dev libcpp-httplib-dev libssl-dev libcli11-dev nlohmann-json3-dev
   libyaml-cpp-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
+  # --web.config.file: bcrypt via libxcrypt; the tests make certificates with the openssl CLI
+  libcrypt-dev openssl
   # real components the tests start themselves
   prometheus prometheus-alertmanager python3 nginx-light curl docker-compose
   # Kubernetes manifest checks (PyYAML); the status page in real headless Chromium
