@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "config/values.h"
 #include "engine/paired_probe.h"
+#include "eval/health_body.h"
 #include "eval/lb_view.h"
 #include "eval/outcome.h"
 #include "eval/sample_window.h"
@@ -141,8 +142,43 @@ int ExitCodeFor(eval::Verdict verdict) {
       return kCheckFalseNegative;
     case eval::Verdict::kUnknown:
       return kCheckUnknown;
+    case eval::Verdict::kDegraded:
+      return kCheckDegraded;
   }
   return kCheckUnknown;
+}
+
+// What the primary health check's responses gave away beyond pass/fail: body components, cache
+// evidence, latency against the API's.
+void PrintHealthEvidence(const engine::TargetSnapshot& snapshot, std::ostream& out) {
+  if (snapshot.checks.empty()) return;
+  const engine::HealthCheckSnapshot& check = snapshot.checks.front();
+  out << "Health evidence (" << check.path << "):\n";
+  std::string body = check.body_error.empty()
+                         ? std::string(eval::ToString(check.body_format))
+                         : std::string(eval::ToString(check.body_format)) + ", " + check.body_error;
+  std::string components;
+  for (const engine::ComponentSnapshot& component : check.components) {
+    if (!components.empty()) components += ", ";
+    components += component.name + " " + std::string(eval::ToString(component.status));
+    if (component.status != eval::ComponentStatus::kPass && !component.detail.empty()) {
+      components += " (" + component.detail + ")";
+    }
+  }
+  if (check.components_dropped > 0) {
+    components += " and " + std::to_string(check.components_dropped) + " more";
+  }
+  out << "  body: " << body << (components.empty() ? "" : ": " + components) << "\n";
+  std::string cache = check.cache.cached ? "served from a cache" : "no cache evidence";
+  for (std::size_t i = 0; i < check.cache.evidence.size(); ++i) {
+    cache += (i == 0 ? ": " : "; ") + check.cache.evidence[i];
+  }
+  out << "  cache: " << cache << "\n";
+  std::ostringstream ratio;
+  ratio << std::setprecision(3) << snapshot.detachment.latency_ratio;
+  out << "  latency: API p50 " << eval::FormatDuration(snapshot.api_window.latency_p50)
+      << " vs health " << eval::FormatDuration(snapshot.lb.last_latency) << " (ratio "
+      << ratio.str() << ")" << (snapshot.detachment.detached ? ", detached" : "") << "\n\n";
 }
 
 }  // namespace
@@ -229,7 +265,8 @@ void AddCheckOptions(CLI::App& subcommand, CheckOptions& options) {
   subcommand.footer(
       "Exit codes: 0 healthy, 1 mismatch (health passes while the API fails), 2 usage error, "
       "3 down, 4 false-negative (health fails while the API works), 5 unknown (inconclusive, "
-      "e.g. a flapping health check).");
+      "e.g. a flapping health check), 6 degraded (health passes but its body reports a failing "
+      "dependency).");
 }
 
 int ExitCodeForParseError(const CLI::App& app, const CLI::ParseError& error, std::ostream& out,
@@ -308,6 +345,7 @@ int RunCheck(const CheckOptions& options, probe::HttpClient& client, std::ostrea
   if (options.sample_paths.size() > 1) add_summary_row("all", api, "");
   sample_table.Print(out, "  ");
   out << "\n";
+  PrintHealthEvidence(run.snapshot, out);
 
   const eval::Decision& decision = run.snapshot.decision;
   const eval::HealthSummary& health = run.snapshot.lb;
@@ -324,6 +362,9 @@ int RunCheck(const CheckOptions& options, probe::HttpClient& client, std::ostrea
           " API samples succeeded";
   }
   out << "why: " << why << "\n";
+  if (decision.verdict != eval::Verdict::kHealthy) {
+    out << "cause: " << eval::ToString(decision.cause) << "\n";
+  }
   out << "verdict: " << eval::ToString(decision.verdict) << "\n";
   return ExitCodeFor(decision.verdict);
 }

@@ -23,7 +23,9 @@ enum CheckExitCode : int {
   kCheckUsageError = 2,  // bad URL, path, duration, status pattern, or no --sample
   kCheckDown = 3,
   kCheckFalseNegative = 4,
-  kCheckUnknown = 5,  // inconclusive, e.g. the health check flaps so the LB never decides
+  kCheckUnknown = 5,   // inconclusive, e.g. the health check flaps so the LB never decides
+  kCheckDegraded = 6,  // health passes and the API works, but the health body reports a
+                       // failing dependency
 };
 
 struct CheckOptions {

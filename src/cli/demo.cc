@@ -51,25 +51,28 @@ std::string Pad(std::string_view text, std::size_t width) {
 bool PrintVerdicts(const engine::EngineSnapshot& snapshot, std::ostream& out) {
   bool settled = true;
   out << "\n"
-      << Pad("TARGET", 17) << Pad("EXPECTED", 16) << Pad("VERDICT", 16) << Pad("LB VIEW", 11)
-      << Pad("API (window)", 16) << "WHY\n";
+      << Pad("TARGET", 17) << Pad("EXPECTED", 16) << Pad("VERDICT", 16) << Pad("CAUSE", 17)
+      << Pad("LB VIEW", 11) << Pad("API (window)", 16) << "WHY\n";
   for (const auto& target : snapshot.targets) {
     const auto mode = demo::ParseDemoMode(target.name);
     const std::string_view expected =
         mode ? demo::ExpectationFor(*mode).expected_verdict : std::string_view("?");
+    const std::string_view expected_cause =
+        mode ? demo::ExpectationFor(*mode).expected_cause : std::string_view("?");
     const std::string_view verdict = eval::ToString(target.decision.verdict);
-    const bool as_expected = verdict == expected;
+    const std::string_view cause = eval::ToString(target.decision.cause);
+    const bool as_expected = verdict == expected && cause == expected_cause;
     settled = settled && as_expected;
     std::ostringstream api;
     api << target.api_window.total - target.api_window.failures << "/" << target.api_window.total
         << " ok";
     out << Pad(target.name, 17) << Pad(expected, 16)
-        << Pad(std::string(verdict) + (as_expected ? "" : " *"), 16)
+        << Pad(std::string(verdict) + (as_expected ? "" : " *"), 16) << Pad(cause, 17)
         << Pad(eval::ToString(target.lb.state), 11) << Pad(api.str(), 16) << target.decision.reason
         << "\n";
   }
-  out << (settled ? "All verdicts as expected.\n"
-                  : "(* not yet the expected verdict: still collecting samples)\n");
+  out << (settled ? "All verdicts and causes as expected.\n"
+                  : "(* not yet the expected verdict and cause: still collecting samples)\n");
   out.flush();
   return settled;
 }

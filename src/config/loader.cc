@@ -450,8 +450,8 @@ class Loader {
     check.role = ValueOr(Pick(own.role, dh.role), builtin.role);
     check.path = ValueOr(Pick(own.path, dh.path), builtin.path);
     check.method = ValueOr(Pick(own.method, dh.method), builtin.method);
-    check.expected_status = ValueOr(pick(own.expected_status, dh.expected_status),
-                                    builtin.expected_status);
+    check.expected_status =
+        ValueOr(pick(own.expected_status, dh.expected_status), builtin.expected_status);
     const Maybe<Millis> preset_interval = from_preset(lb, builtin.interval);
     const Maybe<Millis> preset_timeout = from_preset(lb, builtin.timeout);
     const Setting<Millis>* interval = pick(own.interval, dh.interval);
@@ -490,7 +490,9 @@ class Loader {
       return {ResolveHealth(own, lb, defaults, field + ".health", line)};
     }
     if (!list->value.IsSequence()) ExpectedGot(*list, "a list of health checks");
-    if (list->value.size() == 0) Fail(list->line, list->field, "must list at least one health check");
+    if (list->value.size() == 0) {
+      Fail(list->line, list->field, "must list at least one health check");
+    }
     std::vector<HealthCheck> checks;
     std::map<HealthRole, int> first_line_by_role;
     for (std::size_t i = 0; i < list->value.size(); ++i) {
@@ -541,9 +543,9 @@ class Loader {
   }
 
   DefaultsLayer ReadDefaults(const Entry& entry) const {
-    const Fields fields = OpenMap(entry.value, entry.field, entry.line,
-                                  {"health", "sample", "evaluation", "max_body_bytes", "auth",
-                                   "lb"});
+    const Fields fields =
+        OpenMap(entry.value, entry.field, entry.line,
+                {"health", "sample", "evaluation", "max_body_bytes", "auth", "lb"});
     DefaultsLayer defaults;
     for (const Entry& e : fields.entries) {
       if (e.key == "health") defaults.health = ReadHealth(e, kDefaults);
@@ -795,10 +797,9 @@ class Loader {
   }
 
   Module ReadModule(const Entry& entry, const DefaultsLayer& defaults) const {
-    const Fields fields =
-        OpenMap(entry.value, entry.field, entry.line,
-                {"health", "health_checks", "lb", "samples", "evaluation", "max_body_bytes", "auth",
-                 "rounds"});
+    const Fields fields = OpenMap(entry.value, entry.field, entry.line,
+                                  {"health", "health_checks", "lb", "samples", "evaluation",
+                                   "max_body_bytes", "auth", "rounds"});
     Target probing;
     ReadProbing(fields, entry.field, entry.line, defaults, &probing);
     Module module;

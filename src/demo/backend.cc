@@ -10,7 +10,9 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <latch>
@@ -40,6 +42,12 @@ constexpr std::size_t kServerThreadsDeadlock = 128;
 constexpr std::size_t kServerThreads = 32;
 constexpr std::chrono::seconds kListenDeadline{10};
 constexpr int kCachedHealthMaxAgeSeconds = 3600;
+// flaky: every kFlakyEvery-th API request fails, deterministically (1 %).
+constexpr std::uint64_t kFlakyEvery = 100;
+// slow: correct answers after this long, well within any sensible latency budget.
+constexpr milliseconds kSlowApiDelay{50};
+// detached: overloaded handlers take this long, more than the demo's 3 s sample timeout.
+constexpr milliseconds kDetachedApiDelay{4000};
 
 std::string FormatUtc(std::chrono::system_clock::time_point time, const char* format) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
@@ -183,9 +191,21 @@ struct DemoBackend::Impl {
   // The simulated application.
   SimulatedDependency database{"database", "db.internal:5432", true};
   SimulatedDependency recommendations{"recommendations", "recommendations.internal:8080", true};
+  SimulatedDependency redis{"redis", "redis.internal:6379", true};
   ConnectionPool pool{kPoolSize};
   DeadlockedWorkers deadlock;
   CachedResponse cached_health;
+  std::atomic<std::uint64_t> api_requests{0};
+  // Interruptible waits of the slow and detached handlers: Stop must not wait for them.
+  std::mutex delay_mu;
+  std::condition_variable delay_cv;
+  bool stopping = false;  // guarded by delay_mu
+
+  // Waits `delay` unless the backend stops first; false when it stops.
+  bool Delay(milliseconds delay) {
+    std::unique_lock lock(delay_mu);
+    return !delay_cv.wait_for(lock, delay, [this] { return stopping; });
+  }
 };
 
 void DemoBackend::Impl::PrepareApplication() {
@@ -216,18 +236,32 @@ void DemoBackend::Impl::PrepareApplication() {
     case DemoMode::kFalseNegative:
       recommendations.SetUp(false);
       break;
+    case DemoMode::kDegraded:
+      redis.SetUp(false);
+      break;
+    case DemoMode::kFlaky:
+    case DemoMode::kSlow:
+    case DemoMode::kDetached:
+      break;
   }
 }
 
 void DemoBackend::Impl::ShutdownApplication() {
   pool.Close();
   deadlock.Release();
+  {
+    std::lock_guard lock(delay_mu);
+    stopping = true;
+  }
+  delay_cv.notify_all();
 }
 
 void DemoBackend::Impl::HandleHealth(httplib::Response& res) {
   bool healthy = true;
   switch (mode) {
-    case DemoMode::kHonest: {
+    case DemoMode::kHonest:
+    case DemoMode::kFlaky:
+    case DemoMode::kSlow: {
       const std::string pool_check =
           pool.in_use() < pool.size() ? std::string("ok") : "error: pool exhausted";
       Json body = DeepHealthBody({{"database", database.Check()}, {"connection_pool", pool_check}},
@@ -239,8 +273,16 @@ void DemoBackend::Impl::HandleHealth(httplib::Response& res) {
       // The bug: nothing is checked.
       SetJson(res, 200, Json{{"status", "ok"}});
       return;
+    case DemoMode::kDegraded: {
+      // The bug: every dependency is checked, but the status code ignores the result.
+      Json body{
+          {"database", database.Check()}, {"redis", redis.Check()}, {"disk", "ok: 41.2% free"}};
+      SetJson(res, 200, body);
+      return;
+    }
     case DemoMode::kPoolExhaustion:
-    case DemoMode::kDeadlock: {
+    case DemoMode::kDeadlock:
+    case DemoMode::kDetached: {
       // A direct connection, apart from the pool and the handler locks: blind to both.
       Json body = DeepHealthBody({{"database", database.Check()}}, &healthy);
       SetJson(res, healthy ? 200 : 503, body);
@@ -288,6 +330,20 @@ void DemoBackend::Impl::HandleApi(std::string_view endpoint, httplib::Response& 
         SetJson(res, 503, ErrorBody("shutting down"));
         return;
     }
+  }
+
+  const std::uint64_t request_number = ++api_requests;
+  if (mode == DemoMode::kDetached && !Delay(kDetachedApiDelay)) {
+    SetJson(res, 503, ErrorBody("shutting down"));
+    return;
+  }
+  if (mode == DemoMode::kSlow && !Delay(kSlowApiDelay)) {
+    SetJson(res, 503, ErrorBody("shutting down"));
+    return;
+  }
+  if (mode == DemoMode::kFlaky && request_number % kFlakyEvery == 0) {
+    SetJson(res, 500, Json{{"error", "Internal Server Error"}, {"detail", "transient failure"}});
+    return;
   }
 
   ConnectionPool::AcquireResult connection = pool.Acquire(kPoolWait);
@@ -343,7 +399,9 @@ void DemoBackend::Impl::Route() {
         return httplib::Server::HandlerResponse::Handled;
       }));
 
-  const std::size_t threads = mode == DemoMode::kDeadlock ? kServerThreadsDeadlock : kServerThreads;
+  const std::size_t threads = mode == DemoMode::kDeadlock || mode == DemoMode::kDetached
+                                  ? kServerThreadsDeadlock
+                                  : kServerThreads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // httplib sets SO_REUSEPORT by default, which would let a second backend share a busy port.
   server.set_socket_options([](socket_t sock) {

@@ -5,9 +5,11 @@
 namespace healthgap::demo {
 namespace {
 
-constexpr std::array<DemoMode, 6> kAllModes = {
+constexpr std::array<DemoMode, 10> kAllModes = {
     DemoMode::kHonest,       DemoMode::kShallowHealth, DemoMode::kPoolExhaustion,
     DemoMode::kCachedHealth, DemoMode::kDeadlock,      DemoMode::kFalseNegative,
+    DemoMode::kDegraded,     DemoMode::kFlaky,         DemoMode::kSlow,
+    DemoMode::kDetached,
 };
 
 }  // namespace
@@ -26,6 +28,14 @@ std::string_view ToString(DemoMode mode) {
       return "deadlock";
     case DemoMode::kFalseNegative:
       return "false-negative";
+    case DemoMode::kDegraded:
+      return "degraded";
+    case DemoMode::kFlaky:
+      return "flaky";
+    case DemoMode::kSlow:
+      return "slow";
+    case DemoMode::kDetached:
+      return "detached";
   }
   return "unknown";
 }
@@ -51,28 +61,78 @@ std::string DemoModeNames() {
 DemoExpectation ExpectationFor(DemoMode mode) {
   switch (mode) {
     case DemoMode::kHonest:
-      return {true, true, "healthy", "database up: /health and the API both answer 200"};
+      return {true,      true,   false,
+              "healthy", "none", "database up: /health and the API both answer 200"};
     case DemoMode::kShallowHealth:
-      return {true, false, "mismatch",
+      return {true,
+              false,
+              false,
+              "mismatch",
+              "shallow_check",
               "database down, but /health does not check it: 200 while the API answers 500"};
     case DemoMode::kPoolExhaustion:
-      return {true, false, "mismatch",
+      return {true,
+              false,
+              false,
+              "mismatch",
+              "pool_exhaustion",
               "connection pool leaked: the API waits for a connection then answers 503, while "
               "/health uses a direct connection and answers 200"};
     case DemoMode::kCachedHealth:
-      return {true, false, "mismatch",
+      return {true,
+              false,
+              false,
+              "mismatch",
+              "cached_health",
               "/health replays a response cached at startup (database up then); the database "
               "has since died and the API answers 500"};
     case DemoMode::kDeadlock:
-      return {true, false, "mismatch",
+      return {true,
+              false,
+              false,
+              "mismatch",
+              "detached_health",
               "request handlers are deadlocked and API calls time out, while /health is served "
               "apart and answers 200"};
     case DemoMode::kFalseNegative:
-      return {false, true, "false-negative",
+      return {false,
+              true,
+              false,
+              "false-negative",
+              "health_failing",
               "/health fails on the optional recommendations service (503) while the API, "
               "which does not need it, answers 200"};
+    case DemoMode::kDegraded:
+      return {true,
+              true,
+              true,
+              "degraded",
+              "degraded_body",
+              "/health answers 200 while its body reports redis failing; the API still works "
+              "without the cache"};
+    case DemoMode::kFlaky:
+      return {
+          true,   true,
+          false,  "healthy",
+          "none", "1 API request in 100 fails (500): within the error budget, not a lying check"};
+    case DemoMode::kSlow:
+      return {true,
+              true,
+              false,
+              "healthy",
+              "none",
+              "the API answers correctly in about 50 ms while /health takes under 1 ms: slow "
+              "but within budget"};
+    case DemoMode::kDetached:
+      return {true,
+              false,
+              false,
+              "mismatch",
+              "detached_health",
+              "/health runs on its own fast path while overloaded API handlers take 4 s and "
+              "time out"};
   }
-  return {false, false, "unknown", "unknown demo mode"};
+  return {false, false, false, "unknown", "waiting", "unknown demo mode"};
 }
 
 }  // namespace healthgap::demo

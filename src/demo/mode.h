@@ -15,10 +15,14 @@ enum class DemoMode {
   kCachedHealth,    // /health replays a response cached while the database was still up
   kDeadlock,        // API handlers stuck behind a deadlocked lock; /health served apart
   kFalseNegative,   // /health fails on an optional dependency the API does not need
+  kDegraded,        // /health answers 200 while its own body reports a failing dependency
+  kFlaky,           // honest, but 1 API request in 100 fails: healthy within the error budget
+  kSlow,            // honest and correct, API answers in ~50 ms: slow but within budget
+  kDetached,        // /health served on its own fast path while overloaded API handlers crawl
 };
 
 // The CLI name: "honest", "shallow-health", "pool-exhaustion", "cached-health", "deadlock",
-// "false-negative".
+// "false-negative", "degraded", "flaky", "slow", "detached".
 std::string_view ToString(DemoMode mode);
 
 // Inverse of ToString; nullopt for anything else (exact, case-sensitive match).
@@ -35,7 +39,10 @@ std::string DemoModeNames();
 struct DemoExpectation {
   bool health_passes;                 // GET /health answers 2xx in time
   bool api_passes;                    // GET /api/data and /api/orders answer 2xx in time
+                                      // (at least 99 requests in 100)
+  bool body_reports_failure;          // the /health body names a failing dependency
   std::string_view expected_verdict;  // as eval::ToString(Verdict)
+  std::string_view expected_cause;    // as eval::ToString(Cause)
   std::string_view explanation;       // one line for humans
 };
 

@@ -35,8 +35,13 @@ void Engine::Apply(const config::Config& config) {
       }
       targets.push_back(kept ? std::move(kept) : std::make_shared<TargetState>(target));
       const auto index = static_cast<std::uint32_t>(targets.size() - 1);
-      scheduler.Add(JobKey{index, JobKey::kHealthJob}, target.health.interval,
+      scheduler.Add(JobKey{index, JobKey::kHealthJob, 0}, target.health.interval,
                     target.name + "/health", now);
+      for (std::size_t c = 0; c < target.other_health_checks.size(); ++c) {
+        const config::HealthCheck& check = target.other_health_checks[c];
+        scheduler.Add(JobKey{index, JobKey::kHealthJob, static_cast<int>(c + 1)}, check.interval,
+                      target.name + "/health/" + check.path, now);
+      }
       for (std::size_t i = 0; i < target.samples.size(); ++i) {
         scheduler.Add(JobKey{index, static_cast<int>(i)}, target.samples[i].interval,
                       target.name + "/" + target.samples[i].name, now);
@@ -99,21 +104,24 @@ std::size_t Engine::DispatchDue() {
       request.max_body_bytes = cfg.max_body_bytes;
       std::weak_ptr<State> weak_state = state_;
       if (job.key.sample == JobKey::kHealthJob) {
-        request.method = cfg.health.method;
-        request.url = cfg.base_url + cfg.health.path;
-        request.timeout = cfg.health.timeout;
+        const auto check_index = static_cast<std::size_t>(job.key.check);
+        const config::HealthCheck& check = target->health_check(check_index);
+        request.method = check.method;
+        request.url = cfg.base_url + check.path;
+        request.timeout = check.timeout;
         request.reuse_connection = false;  // load balancers probe on a fresh connection
         request.max_redirects = 0;         // and judge a 3xx by its status code
         ++state_->stats.health_probes_sent;
         const Clock* clock = &clock_;
-        pending.push_back(
-            {std::move(request), [weak_state, target, clock](probe::HttpResult result) {
-               auto state = weak_state.lock();
-               if (!state) return;
-               std::lock_guard lock(state->mu);
-               --state->stats.in_flight;
-               target->RecordHealth(result, clock->WallNow());
-             }});
+        pending.push_back({std::move(request),
+                           [weak_state, target, check_index, clock](probe::HttpResult result) {
+                             auto state = weak_state.lock();
+                             if (!state) return;
+                             std::lock_guard lock(state->mu);
+                             --state->stats.in_flight;
+                             target->RecordHealth(check_index, result, clock->Now(),
+                                                  clock->WallNow());
+                           }});
       } else {
         const auto index = static_cast<std::size_t>(job.key.sample);
         const config::ApiSample& sample = cfg.samples[index];

@@ -48,9 +48,14 @@ config::Target OneShotTarget(const config::Target& target, int rounds) {
 std::vector<PairedRound> RunPairedRounds(TargetState& state, const PairedProbeOptions& options,
                                          probe::HttpClient& client, const Clock& clock) {
   const config::Target& target = state.config();
-  const std::vector<config::HealthCheck> health_checks =
-      options.health_checks.empty() ? std::vector<config::HealthCheck>{target.health}
-                                    : options.health_checks;
+  // Without explicit checks: each of the target's checks, recorded into its own LB view.
+  const bool own_checks = options.health_checks.empty();
+  std::vector<config::HealthCheck> health_checks = options.health_checks;
+  if (own_checks) {
+    for (std::size_t i = 0; i < state.health_check_count(); ++i) {
+      health_checks.push_back(state.health_check(i));
+    }
+  }
   std::vector<PairedRound> rounds;
   const TimePoint started = clock.Now();
   for (int round = 0; round < std::max(1, options.rounds); ++round) {
@@ -84,7 +89,13 @@ std::vector<PairedRound> RunPairedRounds(TargetState& state, const PairedProbeOp
         quoted = i;
       }
     }
-    state.RecordHealth(out.health[quoted], out.health_outcomes[quoted], wall);
+    if (own_checks) {
+      for (std::size_t i = 0; i < health_checks.size(); ++i) {
+        state.RecordHealth(i, out.health[i], out.health_outcomes[i], now, wall);
+      }
+    } else {
+      state.RecordHealth(0, out.health[quoted], out.health_outcomes[quoted], now, wall);
+    }
     out.lb_after = state.lb_state();
     for (std::size_t i = 0; i < out.samples.size(); ++i) {
       out.sample_outcomes.push_back(state.RecordSample(i, out.samples[i], now, wall));

@@ -16,6 +16,7 @@ struct JobKey {
   static constexpr int kHealthJob = -1;
   std::uint32_t target = 0;  // index into the engine's target table
   int sample = kHealthJob;
+  int check = 0;  // for a health job: which of the target's health checks (0: the primary)
   bool operator==(const JobKey&) const = default;
 };
 

@@ -5,10 +5,16 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/histogram.h"
+#include "config/config.h"
+#include "eval/cache_evidence.h"
+#include "eval/detachment.h"
+#include "eval/health_body.h"
+#include "eval/lb_view.h"
 #include "eval/outcome.h"
 #include "eval/verdict.h"
 #include "probe/http_client.h"
@@ -26,6 +32,38 @@ struct HealthProbeSnapshot {
   Duration duration{0};
   std::chrono::system_clock::time_point at{};  // wall time the probe completed
 };
+
+// One component a health body reported (database, redis, ...).
+struct ComponentSnapshot {
+  std::string name;  // sanitised, safe as a label value
+  eval::ComponentStatus status = eval::ComponentStatus::kPass;
+  std::string detail;  // human, never a label
+};
+
+// One health check of a target (readiness or liveness) with its own LB view.
+struct HealthCheckSnapshot {
+  config::HealthRole role = config::HealthRole::kReadiness;
+  std::string path;
+  std::string lb;        // preset name ("custom" when none)
+  bool primary = false;  // the check the load balancer uses and the verdict follows
+  HealthProbeSnapshot last;
+  std::uint64_t probes_total = 0;
+  std::array<std::uint64_t, eval::kFailureReasonCount> failures_total{};
+  LatencyHistogram latency;
+  eval::LbState lb_state = eval::LbState::kUnknown;
+  // The last body: its format, parse error ("" when none), components (at most
+  // TargetState::kMaxComponents) and how many more were dropped.
+  eval::BodyFormat body_format = eval::BodyFormat::kNone;
+  std::string body_error;
+  std::vector<ComponentSnapshot> components;
+  std::size_t components_dropped = 0;
+  eval::CacheEvidence cache;
+};
+
+// "readiness", "liveness": the `check` label.
+inline std::string_view ToString(config::HealthRole role) {
+  return role == config::HealthRole::kLiveness ? "liveness" : "readiness";
+}
 
 struct SampleSnapshot {
   std::string name;  // the `sample` label
@@ -49,6 +87,8 @@ struct TargetSnapshot {
   std::string name;
   std::string base_url;
   std::map<std::string, std::string> labels;
+  // last_health .. lb describe the primary check (checks[0]): the LB's view, what probe_* and
+  // healthgap_lb_* export.
   HealthProbeSnapshot last_health;
   std::uint64_t health_probes_total = 0;
   std::array<std::uint64_t, eval::kFailureReasonCount> health_failures_total{};
@@ -56,6 +96,8 @@ struct TargetSnapshot {
   eval::HealthSummary lb;
   eval::WindowSummary api_window;
   eval::Decision decision;
+  std::vector<HealthCheckSnapshot> checks;  // [0] is the primary check
+  eval::DetachmentSignal detachment;        // primary health vs API latency
   std::vector<SampleSnapshot> samples;
   std::vector<RecentProbe> recent;  // newest last, at most TargetState::kRecentProbes
 };

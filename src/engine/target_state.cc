@@ -1,5 +1,6 @@
 #include "engine/target_state.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "eval/verdict.h"
@@ -13,43 +14,85 @@ void CountFailure(std::array<std::uint64_t, eval::kFailureReasonCount>& counters
   if (outcome.reason) ++counters[static_cast<std::size_t>(*outcome.reason)];
 }
 
+std::string_view Header(const probe::HttpResult& result, std::string_view name) {
+  for (const auto& [key, value] : result.headers) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
+eval::CacheDetectorOptions CacheOptions(const config::HealthCheck& check) {
+  eval::CacheDetectorOptions options;
+  options.probe_interval = check.interval;
+  return options;
+}
+
+// History carries over a reload only if every check keeps its role and LB thresholds.
+bool SameLbSemantics(const config::HealthCheck& a, const config::HealthCheck& b) {
+  return a.role == b.role && a.healthy_threshold == b.healthy_threshold &&
+         a.unhealthy_threshold == b.unhealthy_threshold;
+}
+
 }  // namespace
 
+TargetState::Check::Check(const config::HealthCheck& check)
+    : config(check),
+      lb(check.healthy_threshold, check.unhealthy_threshold),
+      cache(CacheOptions(check)) {}
+
 TargetState::TargetState(const config::Target& target)
-    : config_(target),
-      lb_(target.health.healthy_threshold, target.health.unhealthy_threshold),
-      window_(target.evaluation.window) {
+    : config_(target), window_(target.evaluation.window) {
+  checks_.emplace_back(target.health);
+  for (const auto& check : target.other_health_checks) checks_.emplace_back(check);
   for (const auto& sample : target.samples) {
     samples_.emplace_back().name = sample.name;
   }
 }
 
+const config::HealthCheck& TargetState::health_check(std::size_t check) const {
+  return checks_[check].config;
+}
+
 bool TargetState::Adopt(const config::Target& target) {
-  if (target.health.healthy_threshold != config_.health.healthy_threshold ||
-      target.health.unhealthy_threshold != config_.health.unhealthy_threshold ||
+  if (target.other_health_checks.size() + 1 != checks_.size() ||
+      !SameLbSemantics(target.health, config_.health) ||
       target.evaluation.window != config_.evaluation.window ||
       target.samples.size() != config_.samples.size()) {
     return false;
+  }
+  for (std::size_t i = 0; i < target.other_health_checks.size(); ++i) {
+    if (!SameLbSemantics(target.other_health_checks[i], config_.other_health_checks[i])) {
+      return false;
+    }
   }
   for (std::size_t i = 0; i < target.samples.size(); ++i) {
     if (target.samples[i].name != config_.samples[i].name) return false;
   }
   config_ = target;
+  checks_[0].config = target.health;
+  for (std::size_t i = 0; i < target.other_health_checks.size(); ++i) {
+    checks_[i + 1].config = target.other_health_checks[i];
+  }
   return true;
 }
 
-void TargetState::RecordHealth(const probe::HttpResult& result,
+void TargetState::RecordHealth(std::size_t check, const probe::HttpResult& result, TimePoint now,
                                std::chrono::system_clock::time_point at) {
-  RecordHealth(result, eval::Classify(result, config_.health.expected_status), at);
+  if (check >= checks_.size()) return;
+  RecordHealth(check, result, eval::Classify(result, checks_[check].config.expected_status), now,
+               at);
 }
 
-void TargetState::RecordHealth(const probe::HttpResult& result, const eval::Outcome& outcome,
+void TargetState::RecordHealth(std::size_t index, const probe::HttpResult& result,
+                               const eval::Outcome& outcome, TimePoint now,
                                std::chrono::system_clock::time_point at) {
-  lb_.Record(outcome.success);
-  ++health_probes_total_;
-  CountFailure(health_failures_total_, outcome);
-  health_latency_.Observe(ToSeconds(result.total));
-  last_health_ = HealthProbeSnapshot{
+  if (index >= checks_.size()) return;
+  Check& check = checks_[index];
+  check.lb.Record(outcome.success);
+  ++check.probes_total;
+  CountFailure(check.failures_total, outcome);
+  check.latency.Observe(ToSeconds(result.total));
+  check.last = HealthProbeSnapshot{
       .has_result = true,
       .success = outcome.success,
       .status_code = result.status_code,
@@ -58,7 +101,16 @@ void TargetState::RecordHealth(const probe::HttpResult& result, const eval::Outc
       .duration = result.total,
       .at = at,
   };
-  Remember("health", outcome, result, at);
+  if (outcome.success) check.fast_latencies.Add(result.total);
+  // A response without a body says nothing about components; keep no stale ones either.
+  check.body = result.error == probe::ErrorKind::kNone
+                   ? eval::ParseHealthBody(result.body, Header(result, "content-type"))
+                   : eval::BodyReport{};
+  if (result.error == probe::ErrorKind::kNone) {
+    check.cache_evidence = check.cache.Observe(eval::FactsFrom(result, now));
+  }
+  Remember(index == 0 ? "health" : "health/" + std::string(ToString(check.config.role)), outcome,
+           result, at);
 }
 
 eval::Outcome TargetState::RecordSample(std::size_t index, const probe::HttpResult& result,
@@ -91,23 +143,89 @@ void TargetState::Remember(std::string what, const eval::Outcome& outcome,
   });
 }
 
+HealthCheckSnapshot TargetState::SnapshotCheck(const Check& check) const {
+  HealthCheckSnapshot out;
+  out.role = check.config.role;
+  out.path = check.config.path;
+  out.lb = check.config.lb;
+  out.primary = &check == &checks_.front();
+  out.last = check.last;
+  out.probes_total = check.probes_total;
+  out.failures_total = check.failures_total;
+  out.latency = check.latency;
+  out.lb_state = check.lb.state();
+  out.body_format = check.body.format;
+  out.body_error = check.body.error;
+  for (const eval::ComponentReport& component : check.body.components) {
+    if (out.components.size() == kMaxComponents) {
+      ++out.components_dropped;
+      continue;
+    }
+    out.components.push_back({component.name, component.status, component.detail});
+  }
+  out.cache = check.cache_evidence;
+  return out;
+}
+
+eval::Evidence TargetState::EvidenceFor(const eval::WindowSummary& api) const {
+  const Check& primary = checks_.front();
+  eval::Evidence evidence;
+  evidence.role = primary.config.role;
+  evidence.path = primary.config.path;
+  evidence.has_other_roles = checks_.size() > 1;
+  // The body contradicts the status only when the status passed.
+  if (primary.last.success) {
+    for (const eval::ComponentReport& component : primary.body.components) {
+      if (component.status != eval::ComponentStatus::kFail) continue;
+      evidence.failing_components.push_back(component.detail.empty()
+                                                ? component.name
+                                                : component.name + " (" + component.detail + ")");
+    }
+    if (evidence.failing_components.empty() &&
+        primary.body.overall == eval::ComponentStatus::kFail) {
+      evidence.failing_components.emplace_back("overall status");
+    }
+  }
+  evidence.cached = primary.cache_evidence.cached;
+  evidence.cache_evidence = primary.cache_evidence.evidence;
+
+  eval::DetachmentInput input;
+  input.health_samples = primary.fast_latencies.size();
+  input.health_p50 = primary.fast_latencies.P50();
+  input.health_status = primary.last.status_code;
+  input.api_total = api.total;
+  input.api_timeouts =
+      api.failures_by_reason[static_cast<std::size_t>(eval::FailureReason::kTimeout)];
+  input.api_p50 = api.latency_p50;
+  input.api_p99 = api.latency_p99;
+  for (const auto& sample : config_.samples) {
+    input.api_timeout = std::max<Duration>(input.api_timeout, sample.timeout);
+  }
+  evidence.detachment = eval::ComputeDetachment(input);
+  return evidence;
+}
+
 TargetSnapshot TargetState::Snapshot(TimePoint now) {
   TargetSnapshot out;
   out.name = config_.name;
   out.base_url = config_.base_url;
   out.labels = config_.labels;
-  out.last_health = last_health_;
-  out.health_probes_total = health_probes_total_;
-  out.health_failures_total = health_failures_total_;
-  out.health_latency = health_latency_;
+  for (const Check& check : checks_) out.checks.push_back(SnapshotCheck(check));
+  const HealthCheckSnapshot& primary = out.checks.front();
+  out.last_health = primary.last;
+  out.health_probes_total = primary.probes_total;
+  out.health_failures_total = primary.failures_total;
+  out.health_latency = primary.latency;
   out.lb = eval::HealthSummary{
-      .state = lb_.state(),
-      .last_status = last_health_.status_code,
-      .last_latency = last_health_.duration,
-      .last_error = last_health_.error,
+      .state = primary.lb_state,
+      .last_status = primary.last.status_code,
+      .last_latency = primary.last.duration,
+      .last_error = primary.last.error,
   };
   out.api_window = window_.Summarize(now);
-  out.decision = eval::Decide(out.lb, out.api_window, config_.evaluation);
+  const eval::Evidence evidence = EvidenceFor(out.api_window);
+  out.detachment = evidence.detachment;
+  out.decision = eval::Decide(out.lb, out.api_window, config_.evaluation, evidence);
   out.samples = samples_;
   out.recent.assign(recent_.begin(), recent_.end());
   return out;

@@ -44,6 +44,67 @@ std::string WaitingReason(const HealthSummary& health, const WindowSummary& api,
   return text;
 }
 
+// "health check ", "readiness check /ready (the endpoint that should have caught it) ", ...
+std::string CheckName(const Evidence& evidence) {
+  if (!evidence.has_other_roles && evidence.role == config::HealthRole::kReadiness) {
+    return "health check ";
+  }
+  std::string name =
+      evidence.role == config::HealthRole::kReadiness ? "readiness check " : "liveness check ";
+  if (!evidence.path.empty()) name += evidence.path + " ";
+  return name;
+}
+
+std::string Joined(const std::vector<std::string>& items, std::size_t limit) {
+  std::string text;
+  for (std::size_t i = 0; i < items.size() && i < limit; ++i) {
+    if (i > 0) text += ", ";
+    text += items[i];
+  }
+  if (items.size() > limit) text += " and " + std::to_string(items.size() - limit) + " more";
+  return text;
+}
+
+int Count(const WindowSummary& api, FailureReason reason) {
+  return api.failures_by_reason[static_cast<std::size_t>(reason)];
+}
+
+// Strongest evidence first: a cache or the body's own words are proof; latency is inference.
+Cause MismatchCause(const WindowSummary& api, const Evidence& evidence) {
+  if (evidence.cached) return Cause::kCachedHealth;
+  if (!evidence.failing_components.empty()) return Cause::kDegradedBody;
+  const int stalled = Count(api, FailureReason::kTimeout) + Count(api, FailureReason::kSlow);
+  if (stalled * 2 >= api.failures) return Cause::kDetachedHealth;
+  if (evidence.detachment.detached) return Cause::kPoolExhaustion;
+  return Cause::kShallowCheck;
+}
+
+std::string ExplainMismatch(Cause cause, const HealthSummary& health, const WindowSummary& api,
+                            const Evidence& evidence) {
+  switch (cause) {
+    case Cause::kCachedHealth:
+      return "health answers come from a cache (" + Joined(evidence.cache_evidence, 2) + ")";
+    case Cause::kDegradedBody:
+      return "its own body reports failing: " + Joined(evidence.failing_components, 3) +
+             ", yet the status code says healthy";
+    case Cause::kDetachedHealth: {
+      std::string text = "API requests stall";
+      if (evidence.detachment.detached) {
+        text += Format(" (latency %.0fx the health check's)", evidence.detachment.latency_ratio);
+      }
+      return text + " while health answers in " + FormatDuration(health.last_latency) +
+             ": health check likely runs apart from request handlers (separate thread, "
+             "deadlock)";
+    }
+    case Cause::kPoolExhaustion:
+      return "API requests wait " + FormatDuration(api.latency_p50) +
+             " then fail while health answers in " + FormatDuration(health.last_latency) +
+             ": likely an exhausted connection pool the health check does not use";
+    default:
+      return "the health check does not exercise what the API needs (shallow check)";
+  }
+}
+
 }  // namespace
 
 std::string_view ToString(Verdict verdict) {
@@ -58,8 +119,34 @@ std::string_view ToString(Verdict verdict) {
       return "down";
     case Verdict::kFalseNegative:
       return "false-negative";
+    case Verdict::kDegraded:
+      return "degraded";
   }
   return "unknown";
+}
+
+std::string_view ToString(Cause cause) {
+  switch (cause) {
+    case Cause::kNone:
+      return "none";
+    case Cause::kWaiting:
+      return "waiting";
+    case Cause::kShallowCheck:
+      return "shallow_check";
+    case Cause::kDetachedHealth:
+      return "detached_health";
+    case Cause::kPoolExhaustion:
+      return "pool_exhaustion";
+    case Cause::kCachedHealth:
+      return "cached_health";
+    case Cause::kDegradedBody:
+      return "degraded_body";
+    case Cause::kHealthFailing:
+      return "health_failing";
+    case Cause::kBothFailing:
+      return "both_failing";
+  }
+  return "none";
 }
 
 std::string FormatDuration(Duration d) {
@@ -100,21 +187,40 @@ std::string DescribeLastHealthCheck(const HealthSummary& health) {
 }
 
 Decision Decide(const HealthSummary& health, const WindowSummary& api,
-                const config::Evaluation& thresholds) {
+                const config::Evaluation& thresholds, const Evidence& evidence) {
   if (health.state == LbState::kUnknown || api.total < thresholds.min_samples) {
-    return {Verdict::kUnknown, WaitingReason(health, api, thresholds)};
+    return {Verdict::kUnknown, WaitingReason(health, api, thresholds), Cause::kWaiting};
   }
   const bool api_failing = api.error_ratio > thresholds.max_error_ratio;
   const std::string last_check = DescribeLastHealthCheck(health);
   if (health.state == LbState::kHealthy) {
-    if (!api_failing) return {Verdict::kHealthy, ""};
-    return {Verdict::kMismatch, "health check " + last_check + " while " + FailedSamples(api)};
+    if (!api_failing) {
+      if (evidence.failing_components.empty()) return {Verdict::kHealthy, "", Cause::kNone};
+      return {Verdict::kDegraded,
+              CheckName(evidence) + last_check +
+                  " but its body reports failing: " + Joined(evidence.failing_components, 3) +
+                  "; " + Samples(api, api.total - api.failures) + " succeeded",
+              Cause::kDegradedBody};
+    }
+    const Cause cause = MismatchCause(api, evidence);
+    std::string reason = CheckName(evidence) + last_check + " while " + FailedSamples(api) + ": " +
+                         ExplainMismatch(cause, health, api, evidence);
+    if (evidence.role == config::HealthRole::kLiveness) {
+      reason +=
+          "; only a liveness check is configured, which says the process is up, not that it can "
+          "serve: add a readiness check";
+    }
+    return {Verdict::kMismatch, reason, cause};
   }
   if (api_failing) {
-    return {Verdict::kDown, "health check failing (" + last_check + ") and " + FailedSamples(api)};
+    return {Verdict::kDown,
+            CheckName(evidence) + "failing (" + last_check + ") and " + FailedSamples(api),
+            Cause::kBothFailing};
   }
-  return {Verdict::kFalseNegative, "health check failing (" + last_check + ") while " +
-                                       Samples(api, api.total - api.failures) + " succeeded"};
+  return {Verdict::kFalseNegative,
+          CheckName(evidence) + "failing (" + last_check + ") while " +
+              Samples(api, api.total - api.failures) + " succeeded",
+          Cause::kHealthFailing};
 }
 
 }  // namespace healthgap::eval

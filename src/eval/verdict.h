@@ -3,9 +3,11 @@
 #include <array>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "eval/detachment.h"
 #include "eval/lb_view.h"
 #include "eval/sample_window.h"
 #include "probe/http_client.h"
@@ -18,13 +20,40 @@ enum class Verdict {
   kMismatch,       // LB keeps it in rotation while the API fails: the health check lies
   kDown,           // LB took it out and the API fails: the LB is right
   kFalseNegative,  // LB took it out while the API works: capacity wrongly removed
+  kDegraded,       // LB keeps it in rotation, the API works, but the health body reports a
+                   // failing dependency: the check knows and the LB does not look
 };
-inline constexpr std::array<Verdict, 5> kAllVerdicts = {Verdict::kUnknown, Verdict::kHealthy,
-                                                        Verdict::kMismatch, Verdict::kDown,
-                                                        Verdict::kFalseNegative};
+inline constexpr std::array<Verdict, 6> kAllVerdicts = {
+    Verdict::kUnknown, Verdict::kHealthy,       Verdict::kMismatch,
+    Verdict::kDown,    Verdict::kFalseNegative, Verdict::kDegraded};
 
-// "unknown", "healthy", "mismatch", "down", "false-negative".
+// "unknown", "healthy", "mismatch", "down", "false-negative", "degraded".
 std::string_view ToString(Verdict verdict);
+
+// Why the verdict is what it is, in one bounded word: the `cause` label of healthgap_verdict_info
+// and the thing an alert description can quote.
+enum class Cause {
+  kNone,            // healthy
+  kWaiting,         // unknown: not enough data yet
+  kShallowCheck,    // mismatch: health passes fast while the API fails by status: the check does
+                    // not exercise what the API needs (database, cache, queue)
+  kDetachedHealth,  // mismatch: API requests time out or crawl while health answers fast:
+                    // separate thread or process, deadlocked handlers
+  kPoolExhaustion,  // mismatch: API requests wait long, then fail with a status, while health
+                    // answers fast: the handlers' pool is exhausted, health has its own connection
+  kCachedHealth,    // mismatch: the health answers come from a cache
+  kDegradedBody,    // degraded, or a mismatch whose health body named the failing dependency
+  kHealthFailing,   // false-negative: health fails while the API works
+  kBothFailing,     // down: health and API fail
+};
+inline constexpr std::array<Cause, 9> kAllCauses = {
+    Cause::kNone,           Cause::kWaiting,        Cause::kShallowCheck,
+    Cause::kDetachedHealth, Cause::kPoolExhaustion, Cause::kCachedHealth,
+    Cause::kDegradedBody,   Cause::kHealthFailing,  Cause::kBothFailing};
+
+// "none", "waiting", "shallow_check", "detached_health", "pool_exhaustion", "cached_health",
+// "degraded_body", "health_failing", "both_failing".
+std::string_view ToString(Cause cause);
 
 // The LB side as the verdict needs it: state plus the last health probe, for the explanation.
 struct HealthSummary {
@@ -34,18 +63,34 @@ struct HealthSummary {
   probe::ErrorKind last_error = probe::ErrorKind::kNone;
 };
 
+// What the health responses themselves give away, beyond pass/fail: the evidence behind the
+// cause. Everything optional; an empty Evidence gives the plain verdicts.
+struct Evidence {
+  // Components the primary check's last body reports as failing, "name (detail)" or "name".
+  std::vector<std::string> failing_components;
+  bool cached = false;                      // CacheDetector's verdict on the primary check
+  std::vector<std::string> cache_evidence;  // its lines, most telling first
+  DetachmentSignal detachment;              // health vs API latency
+  config::HealthRole role = config::HealthRole::kReadiness;  // of the primary check
+  std::string path;              // of the primary check, for the explanation ("" unknown)
+  bool has_other_roles = false;  // a liveness check next to the readiness one
+};
+
 struct Decision {
   Verdict verdict = Verdict::kUnknown;
   // One line for humans, e.g. "health 200 in 2 ms while 38/40 API samples failed
   // (timeout: 38)". Empty for healthy. Never used as a label.
   std::string reason;
+  Cause cause = Cause::kWaiting;  // bounded: the `cause` label of healthgap_verdict_info
 };
 
 // Pure: the verdict from both views and the configured thresholds. Unknown while the LB state is
 // unknown or the window holds fewer than min_samples; otherwise the API is failing iff
 // api.error_ratio > max_error_ratio (a ratio exactly at the threshold is not failing).
+// With evidence: `degraded` when the LB keeps the target and the API works but the body reports
+// a failing component; every non-healthy verdict gets a cause (see Cause) and a reason naming it.
 Decision Decide(const HealthSummary& health, const WindowSummary& api,
-                const config::Evaluation& thresholds);
+                const config::Evaluation& thresholds, const Evidence& evidence = {});
 
 // Building blocks of Decision::reason, exposed for tests.
 

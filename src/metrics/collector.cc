@@ -27,8 +27,9 @@ using prometheus::MetricType;
 using Labels = std::vector<ClientMetric::Label>;
 
 // Labels healthgap sets itself; a configured label of the same name would make duplicates.
-constexpr std::array<std::string_view, 9> kOwnLabels = {
-    "target", "sample", "reason", "phase", "state", "verdict", "kind", "version", "le"};
+constexpr std::array<std::string_view, 15> kOwnLabels = {
+    "target", "sample", "reason",    "phase",  "state", "verdict", "kind",   "version",
+    "le",     "check",  "component", "status", "cause", "lb",      "primary"};
 
 bool IsOwnLabel(const std::string& name) {
   return std::find(kOwnLabels.begin(), kOwnLabels.end(), name) != kOwnLabels.end();
@@ -126,6 +127,34 @@ prometheus::ClientMetric::Histogram ToCumulativeHistogram(const LatencyHistogram
 
 namespace {
 
+// The bounded kinds behind CacheDetector's evidence lines.
+std::vector<std::string_view> Kinds(const eval::CacheEvidence& cache) {
+  std::vector<std::string_view> kinds;
+  for (const std::string& line : cache.evidence) {
+    if (line.starts_with("Age:")) kinds.push_back("age_header");
+    if (line.starts_with("Cache-Control") && line.find("not proof") == std::string::npos) {
+      kinds.push_back("cache_control");
+    }
+    if (line.starts_with("Date header stuck")) kinds.push_back("date_stuck");
+    if (line.starts_with("body byte-identical") && line.find("timestamp") != std::string::npos) {
+      kinds.push_back("body_frozen");
+    }
+  }
+  return kinds;
+}
+
+std::vector<engine::HealthCheckSnapshot> ChecksOf(const engine::TargetSnapshot& target) {
+  if (!target.checks.empty()) return target.checks;
+  engine::HealthCheckSnapshot primary;
+  primary.primary = true;
+  primary.last = target.last_health;
+  primary.probes_total = target.health_probes_total;
+  primary.failures_total = target.health_failures_total;
+  primary.latency = target.health_latency;
+  primary.lb_state = target.lb.state;
+  return {primary};
+}
+
 // Every per-target family, into `families`.
 void AddTargetFamilies(std::span<const engine::TargetSnapshot> targets, Families& families) {
   auto& probe_success =
@@ -169,7 +198,40 @@ void AddTargetFamilies(std::span<const engine::TargetSnapshot> targets, Families
   auto& verdict = families.Add(
       names::kVerdict,
       "Verdict, one-hot over unknown, healthy, mismatch (health passes while the API fails), "
-      "down and false-negative.",
+      "down, false-negative and degraded (health passes, its body reports a failing dependency).",
+      MetricType::Gauge);
+  auto& verdict_info =
+      families.Add(names::kVerdictInfo, "Always 1: the current verdict and its bounded cause.",
+                   MetricType::Gauge);
+  auto& check_info = families.Add(
+      names::kHealthCheckInfo,
+      "Always 1 per health check: its role (check), LB preset (lb) and whether it is the primary "
+      "check the LB view and verdict follow.",
+      MetricType::Gauge);
+  auto& check_success = families.Add(names::kHealthCheckSuccess,
+                                     "1 if the last probe of this health check succeeded, else 0.",
+                                     MetricType::Gauge);
+  auto& check_lb_healthy = families.Add(
+      names::kHealthCheckLbHealthy,
+      "1 while this health check's own emulated LB view keeps the target in rotation, else 0.",
+      MetricType::Gauge);
+  auto& component_status = families.Add(
+      names::kHealthComponentStatus,
+      "Component status reported by the last health body, one-hot over pass, warn and fail.",
+      MetricType::Gauge);
+  auto& components_dropped = families.Add(
+      names::kHealthComponentsDropped,
+      "Components of the last health body not exported (beyond 32 per check).", MetricType::Gauge);
+  auto& cached = families.Add(names::kHealthCached,
+                              "1 if this health check's answers come from a cache, else 0.",
+                              MetricType::Gauge);
+  auto& cache_evidence = families.Add(
+      names::kHealthCacheEvidence,
+      "1 per kind of cache evidence present: age_header, cache_control, date_stuck, body_frozen.",
+      MetricType::Gauge);
+  auto& latency_ratio = families.Add(
+      names::kHealthApiLatencyRatio,
+      "API p50 latency over the primary health check's p50 latency; 0 without data on a side.",
       MetricType::Gauge);
 
   for (const engine::TargetSnapshot& target : targets) {
@@ -190,10 +252,14 @@ void AddTargetFamilies(std::span<const engine::TargetSnapshot> targets, Families
         probe_phases.metric.push_back(Gauge(With(base, {{"phase", phase}}), seconds));
       }
     }
-    health_total.metric.push_back(
-        Counter(With(base), static_cast<double>(target.health_probes_total)));
-    AddFailureCounters(health_failures, base, target.health_failures_total);
-    health_latency.metric.push_back(Histogram(With(base), target.health_latency));
+    // Health check history, per check (label `check`). A snapshot built without checks (from
+    // the primary's fields alone) counts as one readiness check.
+    for (const engine::HealthCheckSnapshot& check : ChecksOf(target)) {
+      const Labels check_base = With(base, {{"check", engine::ToString(check.role)}});
+      health_total.metric.push_back(Counter(check_base, static_cast<double>(check.probes_total)));
+      AddFailureCounters(health_failures, check_base, check.failures_total);
+      health_latency.metric.push_back(Histogram(check_base, check.latency));
+    }
 
     lb_healthy.metric.push_back(Gauge(With(base), target.lb.state == eval::LbState::kHealthy));
     for (eval::LbState state :
@@ -214,6 +280,40 @@ void AddTargetFamilies(std::span<const engine::TargetSnapshot> targets, Families
     for (eval::Verdict v : eval::kAllVerdicts) {
       verdict.metric.push_back(
           Gauge(With(base, {{"verdict", eval::ToString(v)}}), target.decision.verdict == v));
+    }
+    verdict_info.metric.push_back(
+        Gauge(With(base, {{"verdict", eval::ToString(target.decision.verdict)},
+                          {"cause", eval::ToString(target.decision.cause)}}),
+              1));
+    latency_ratio.metric.push_back(Gauge(With(base), target.detachment.latency_ratio));
+
+    for (const engine::HealthCheckSnapshot& check : ChecksOf(target)) {
+      const Labels check_base = With(base, {{"check", engine::ToString(check.role)}});
+      check_info.metric.push_back(Gauge(
+          With(check_base, {{"lb", check.lb}, {"primary", check.primary ? "true" : "false"}}), 1));
+      if (check.last.has_result) {
+        check_success.metric.push_back(Gauge(check_base, check.last.success ? 1 : 0));
+      }
+      check_lb_healthy.metric.push_back(
+          Gauge(check_base, check.lb_state == eval::LbState::kHealthy));
+      for (const engine::ComponentSnapshot& component : check.components) {
+        for (eval::ComponentStatus status :
+             {eval::ComponentStatus::kPass, eval::ComponentStatus::kWarn,
+              eval::ComponentStatus::kFail}) {
+          component_status.metric.push_back(Gauge(
+              With(check_base, {{"component", component.name}, {"status", eval::ToString(status)}}),
+              component.status == status));
+        }
+      }
+      components_dropped.metric.push_back(
+          Gauge(check_base, static_cast<double>(check.components_dropped)));
+      cached.metric.push_back(Gauge(check_base, check.cache.cached ? 1 : 0));
+      const std::vector<std::string_view> kinds = Kinds(check.cache);
+      for (std::string_view kind : {"age_header", "cache_control", "date_stuck", "body_frozen"}) {
+        cache_evidence.metric.push_back(
+            Gauge(With(check_base, {{"kind", kind}}),
+                  std::find(kinds.begin(), kinds.end(), kind) != kinds.end()));
+      }
     }
   }
 }
@@ -243,10 +343,10 @@ std::vector<MetricFamily> BuildFamilies(const engine::EngineSnapshot& snapshot,
       .Add(names::kSchedulingLagSeconds,
            "How late probes started against their schedule, in seconds.", MetricType::Histogram)
       .metric.push_back(Histogram({}, stats.scheduling_lag));
-  auto& probe_requests = families.Add(
-      names::kProbeRequestsTotal,
-      "/probe requests by result: ok, refused (target not in probe.allow), invalid.",
-      MetricType::Counter);
+  auto& probe_requests =
+      families.Add(names::kProbeRequestsTotal,
+                   "/probe requests by result: ok, refused (target not in probe.allow), invalid.",
+                   MetricType::Counter);
   for (const auto& [result, count] :
        {std::pair<const char*, std::uint64_t>{"ok", status.probe_requests_ok},
         {"refused", status.probe_requests_refused},

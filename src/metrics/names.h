@@ -32,12 +32,29 @@ inline constexpr char kApiWindowSamples[] = "healthgap_api_window_samples";
 
 // The verdict: one-hot over all verdict values.
 inline constexpr char kVerdict[] = "healthgap_verdict";  // {verdict}
+// Always 1, on the current verdict and its bounded cause: for alert descriptions.
+inline constexpr char kVerdictInfo[] = "healthgap_verdict_info";  // {verdict,cause}
+
+// Per health check; `check` is its role (readiness|liveness).
+inline constexpr char kHealthCheckInfo[] = "healthgap_health_check_info";  // {check,lb,primary}
+inline constexpr char kHealthCheckSuccess[] = "healthgap_health_check_success";       // {check}
+inline constexpr char kHealthCheckLbHealthy[] = "healthgap_health_check_lb_healthy";  // {check}
+// Deep health bodies: one-hot over pass|warn|fail per reported component (at most 32 per check).
+// {check,component,status}
+inline constexpr char kHealthComponentStatus[] = "healthgap_health_component_status";
+inline constexpr char kHealthComponentsDropped[] = "healthgap_health_components_dropped";
+// Cached health: 0/1 per check, and which evidence kinds are present.
+inline constexpr char kHealthCached[] = "healthgap_health_cached";  // {check}
+// {check,kind="age_header|cache_control|date_stuck|body_frozen"}
+inline constexpr char kHealthCacheEvidence[] = "healthgap_health_cache_evidence";
+// Detached health: API p50 latency / primary health p50 latency.
+inline constexpr char kHealthApiLatencyRatio[] = "healthgap_health_api_latency_ratio";
 
 // Exporter self-metrics.
 inline constexpr char kProbesSentTotal[] = "healthgap_probes_sent_total";  // {kind="health|api"}
 inline constexpr char kProbesInFlight[] = "healthgap_probes_in_flight";
 inline constexpr char kSchedulingLagSeconds[] = "healthgap_scheduling_lag_seconds";  // histogram
-inline constexpr char kProbeRequestsTotal[] = "healthgap_probe_requests_total";  // {result}
+inline constexpr char kProbeRequestsTotal[] = "healthgap_probe_requests_total";      // {result}
 inline constexpr char kTargets[] = "healthgap_targets";
 inline constexpr char kBuildInfo[] = "healthgap_build_info";  // {version}
 inline constexpr char kConfigLastReloadSuccessful[] = "healthgap_config_last_reload_successful";
