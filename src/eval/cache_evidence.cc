@@ -1,12 +1,12 @@
 #include "eval/cache_evidence.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <array>
 #include <limits>
 #include <utility>
 
 #include "common/hash.h"
-#include "eval/verdict.h"
 
 namespace healthgap::eval {
 namespace {
@@ -185,8 +185,19 @@ void ParseCacheControl(std::string_view value, HealthResponseFacts& facts) {
   }
 }
 
+// "20 s", "1.5 s": probe spans are seconds to minutes. Local rather than verdict.h's
+// FormatDuration so that the fuzz target builds from the parsers' sources alone.
+std::string Seconds(Duration d) {
+  const double seconds = ToSeconds(d);
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, seconds < 10 ? "%.1f s" : "%.0f s", seconds);
+  std::string text = buffer;
+  if (text.ends_with(".0 s")) text.erase(text.size() - 4, 2);
+  return text;
+}
+
 std::string Probes(std::size_t count, Duration span) {
-  return std::to_string(count) + " probes over " + FormatDuration(span);
+  return std::to_string(count) + " probes over " + Seconds(span);
 }
 
 // The newest facts and how many before them share `key`, with the time they span.
@@ -335,7 +346,7 @@ CacheEvidence CacheDetector::Evaluate() const {
       result.evidence.push_back(std::move(line));
     } else {
       result.evidence.push_back(line + " (shorter than the " +
-                                FormatDuration(options_.probe_interval) +
+                                Seconds(options_.probe_interval) +
                                 " probe interval: not proof on its own)");
     }
   }

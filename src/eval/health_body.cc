@@ -310,7 +310,9 @@ bool HasIetfChecks(const json& root) {
 void CollectIetfChecks(const json& root, Collector& out) {
   const json* checks = Member(root, "checks");
   if (!checks || !checks->is_object()) return;
-  for (const auto& [name, value] : checks->items()) {
+  for (auto it = checks->begin(); it != checks->end(); ++it) {
+    const json& value = it.value();  // not a structured binding: lambdas capture it
+    const bool several = value.is_array() && value.size() > 1;
     std::optional<ComponentStatus> worst;
     std::string detail;
     const auto consider = [&](const json& entry) {
@@ -322,7 +324,7 @@ void CollectIetfChecks(const json& root, Collector& out) {
         worst = parsed;
         detail = DetailOf(entry);
         const std::string_view id = StringMember(entry, "componentId");
-        if (!id.empty() && value.is_array() && value.size() > 1) {
+        if (!id.empty() && several) {
           detail += std::string(" (").append(id) + ")";
         }
       }
@@ -333,7 +335,7 @@ void CollectIetfChecks(const json& root, Collector& out) {
       consider(value);
     }
     if (!worst) continue;
-    out.Add(name, *worst, detail);
+    out.Add(it.key(), *worst, detail);
   }
 }
 
