@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake ninja-build pkg-config clang-format
+  # libFuzzer for tests/fuzz (clang's -fsanitize=fuzzer runtime)
+  clang-14 libclang-rt-14-dev
   # libraries (Debian packages only: no vendored copies, no downloads)
   prometheus-cpp-dev libcpp-httplib-dev libssl-dev libcli11-dev nlohmann-json3-dev
   libyaml-cpp-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
