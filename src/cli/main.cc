@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
       ->add_option("--web.listen-address", serve.listen_address,
                    "Address for /metrics, HOST:PORT or :PORT")
       ->capture_default_str();
+  serve_cmd->add_option("--shard", serve.shard,
+                        "I/N: probe only the targets with StableHash(name) % N == I (N replicas)");
   serve_cmd->add_option("--web.config.file", serve.web_config_file,
                         "TLS and basic auth config, exporter-toolkit format (docs/security.md)");
 

@@ -8,6 +8,7 @@ struct ServeOptions {
   std::string config_file;
   std::string listen_address = ":9310";
   std::string web_config_file;  // --web.config.file (exporter-toolkit format); empty: none
+  std::string shard;            // --shard I/N: probe only this replica's share; empty: all
 };
 
 // `healthgap serve`: probes the configured targets and serves /metrics until SIGINT or
