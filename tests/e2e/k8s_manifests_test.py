@@ -14,7 +14,8 @@ Checks:
   5. prometheusrule.yaml is what deploy/kubernetes/generate.py writes, byte for byte (and the
      generator does flag a stale file), its spec.groups equal the groups of rules/*.rules.yml
      after parsing, and `promtool check rules` accepts them;
-  6. every ```yaml block of docs/kubernetes.md parses.
+  6. every ```yaml block of docs/kubernetes.md parses; its StatefulSet (sharding) example uses
+     real flags and --shard I/N with N equal to its replicas.
 Needs python3-yaml (PyYAML) and promtool; a missing one is a FAILURE, never a skip.
 """
 import argparse
@@ -246,7 +247,13 @@ def check_prometheusrule(repo, docs, tmp, fails):
                                     f"{r.returncode}: {r.stdout}{r.stderr}")
 
 
-def check_docs(repo, fails):
+def serve_flags(healthgap, fails):
+    r = subprocess.run([healthgap, "serve", "--help"], capture_output=True, text=True, timeout=30)
+    fails.expect(r.returncode == 0, f"healthgap serve --help exited {r.returncode}")
+    return set(re.findall(r"(--[A-Za-z0-9][A-Za-z0-9._-]*)", r.stdout))
+
+
+def check_docs(repo, healthgap, fails):
     path = os.path.join(repo, "docs", "kubernetes.md")
     try:
         with open(path, encoding="utf-8") as f:
@@ -256,12 +263,30 @@ def check_docs(repo, fails):
         return
     blocks = re.findall(r"^```yaml\n(.*?)^```", text, re.M | re.S)
     fails.expect(blocks, "docs/kubernetes.md has no ```yaml blocks")
+    statefulsets = []
     for i, block in enumerate(blocks):
         try:
-            list(yaml.safe_load_all(block))
+            docs = [d for d in yaml.safe_load_all(block) if isinstance(d, dict)]
         except yaml.YAMLError as ex:
             fails.add(f"docs/kubernetes.md yaml block {i + 1}: {ex}")
+            continue
+        statefulsets += [d for d in docs if d.get("kind") == "StatefulSet"]
     print(f"docs/kubernetes.md: {len(blocks)} yaml blocks parse")
+    # The sharding example: real flags, and N in --shard I/N equal to the replicas.
+    if not fails.expect(len(statefulsets) == 1, "docs/kubernetes.md: no StatefulSet example"):
+        return
+    sts = statefulsets[0]
+    args = sts["spec"]["template"]["spec"]["containers"][0]["args"]
+    known = serve_flags(healthgap, fails)
+    unknown = [a.split("=", 1)[0] for a in args[1:]
+               if a.startswith("--") and a.split("=", 1)[0] not in known]
+    fails.expect(args[0] == "serve" and not unknown,
+                 f"docs StatefulSet: args {unknown} are not flags of `healthgap serve`")
+    shard = [a for a in args if a.startswith("--shard=")]
+    m = re.fullmatch(r"--shard=\$\(SHARD_INDEX\)/(\d+)", shard[0]) if shard else None
+    fails.expect(m and int(m.group(1)) == sts["spec"]["replicas"],
+                 f"docs StatefulSet: --shard {shard} does not split into `replicas` shards")
+    print(f"docs StatefulSet: args {args[1:]} are real flags, {sts['spec']['replicas']} shards")
 
 
 def main():
@@ -290,7 +315,7 @@ def main():
                     check()
                 except (KeyError, TypeError, ValueError, AttributeError) as ex:
                     fails.add(f"manifest shape: {type(ex).__name__}: {ex}")
-        check_docs(args.repo, fails)
+        check_docs(args.repo, args.healthgap, fails)
     if fails:
         print(f"\n{len(fails)} failure(s)")
         return 1
