@@ -182,5 +182,21 @@ TEST_F(FileSdWatcherTest, WatchesComparesConfigsAndModules) {
   EXPECT_FALSE(watcher.Watches({same}, {{"default", BuiltinDefaultModule()}}));
 }
 
+// examples/file_sd is documentation people copy: it must load and discover what it says.
+TEST(FileSdExampleTest, LoadsAndDiscoversEveryTarget) {
+  const LoadResult loaded =
+      LoadFile(std::string(HEALTHGAP_SOURCE_DIR) + "/examples/file_sd/healthgap.yml");
+  ASSERT_TRUE(loaded.config) << loaded.error->Format();
+  FakeClock clock;
+  FileSdWatcher watcher(loaded.config->file_sd_configs, loaded.config->modules, clock);
+  EXPECT_TRUE(watcher.Poll());
+  EXPECT_TRUE(watcher.Errors().empty());
+  const MergedTargets merged = MergeTargets(loaded.config->targets, watcher.Targets());
+  EXPECT_EQ(Names(merged.targets),
+            (std::vector<std::string>{"checkout", "10.0.2.1:9000", "10.0.2.2:9000", "payments-eu",
+                                      "10.0.1.7:8080", "10.0.1.8:8080", "web-canary"}));
+  EXPECT_TRUE(merged.dropped.empty());
+}
+
 }  // namespace
 }  // namespace healthgap::config
