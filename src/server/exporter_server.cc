@@ -61,6 +61,9 @@ void ExporterServer::RegisterRoutes() {
     int yes = 1;
     setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
+  // httplib writes headers and body separately; with Nagle on, a keep-alive client (Prometheus,
+  // wrk) then waits for its own delayed ACK: 40 ms on every scrape (bench/, docs/benchmarks.md).
+  server_->set_tcp_nodelay(true);
   // Scrapes and reloads are small: refuse large request bodies outright.
   server_->set_payload_max_length(64 * 1024);
 }
