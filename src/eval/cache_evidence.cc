@@ -1,8 +1,8 @@
 #include "eval/cache_evidence.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <array>
+#include <cstdio>
 #include <limits>
 #include <utility>
 
@@ -213,6 +213,20 @@ std::pair<std::size_t, Duration> TrailingRun(const std::deque<HealthResponseFact
 
 }  // namespace
 
+std::string_view ToString(CacheSignal signal) {
+  switch (signal) {
+    case CacheSignal::kAgeHeader:
+      return "age_header";
+    case CacheSignal::kCacheControl:
+      return "cache_control";
+    case CacheSignal::kDateStuck:
+      return "date_stuck";
+    case CacheSignal::kBodyFrozen:
+      return "body_frozen";
+  }
+  return "age_header";
+}
+
 std::optional<sys_seconds> ParseHttpDate(std::string_view text) {
   text = Trim(text);
   // IMF-fixdate only ("Sun, 06 Nov 1994 08:49:37 GMT"): RFC 7231 makes it the one form senders
@@ -328,6 +342,7 @@ CacheEvidence CacheDetector::Evaluate() const {
   // Only a cache sends Age (RFC 9111 5.1); Age 0 is a cache that just fetched from the origin.
   if (newest.age_seconds && *newest.age_seconds > 0) {
     result.cached = true;
+    result.signals.push_back(CacheSignal::kAgeHeader);
     result.evidence.push_back("Age: " + std::to_string(*newest.age_seconds) + " s");
   }
 
@@ -343,10 +358,10 @@ CacheEvidence CacheDetector::Evaluate() const {
     if (newest.cache_control_public) line += ", public";
     if (std::chrono::seconds(*shared_max_age) >= options_.probe_interval) {
       result.cached = true;
+      result.signals.push_back(CacheSignal::kCacheControl);
       result.evidence.push_back(std::move(line));
     } else {
-      result.evidence.push_back(line + " (shorter than the " +
-                                Seconds(options_.probe_interval) +
+      result.evidence.push_back(line + " (shorter than the " + Seconds(options_.probe_interval) +
                                 " probe interval: not proof on its own)");
     }
   }
@@ -358,6 +373,7 @@ CacheEvidence CacheDetector::Evaluate() const {
   });
   if (long_enough(date_run)) {
     result.cached = true;
+    result.signals.push_back(CacheSignal::kDateStuck);
     result.evidence.push_back("Date header stuck at " + newest.date_header + " across " +
                               Probes(date_run.first, date_run.second));
   }
@@ -369,6 +385,7 @@ CacheEvidence CacheDetector::Evaluate() const {
   });
   if (long_enough(body_run) && !newest.body_timestamp_text.empty()) {
     result.cached = true;
+    result.signals.push_back(CacheSignal::kBodyFrozen);
     result.evidence.push_back(
         "body byte-identical across " + Probes(body_run.first, body_run.second) +
         " with embedded timestamp " + newest.body_timestamp_text + " not advancing");

@@ -6,6 +6,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.h"
@@ -45,12 +46,25 @@ std::optional<std::chrono::sys_seconds> ParseHttpDate(std::string_view text);
 // nullopt otherwise.
 std::optional<std::chrono::sys_seconds> ParseIso8601(std::string_view text);
 
+// The decisive cache signals, bounded: usable as a label value.
+enum class CacheSignal {
+  kAgeHeader,     // Age > 0 on the newest response
+  kCacheControl,  // shared max-age / s-maxage at least the probe interval
+  kDateStuck,     // Date header frozen across probes
+  kBodyFrozen,    // byte-identical body whose embedded timestamp does not move
+};
+
+// "age_header", "cache_control", "date_stuck", "body_frozen".
+std::string_view ToString(CacheSignal signal);
+
 struct CacheEvidence {
   bool cached = false;
   // Human lines, most telling first, e.g. "Age: 3500 s", "Cache-Control max-age=3600",
   // "Date header stuck at Tue, 24 Nov 2026 01:00:00 GMT across 4 probes over 30 s". May be
   // non-empty while !cached (hints that are not proof on their own). Never labels.
   std::vector<std::string> evidence;
+  // What made `cached` true, in the order of `evidence`; empty iff !cached.
+  std::vector<CacheSignal> signals;
 };
 
 struct CacheDetectorOptions {

@@ -311,6 +311,16 @@ TEST_F(CacheDetectorTest, EverySignalAtOnce) {
   const CacheEvidence evidence = Probe(headers, body);
   EXPECT_TRUE(evidence.cached);
   EXPECT_EQ(evidence.evidence.size(), 4u);
+  std::vector<std::string_view> signals;
+  for (CacheSignal signal : evidence.signals) signals.push_back(ToString(signal));
+  EXPECT_THAT(signals, ElementsAre("age_header", "cache_control", "date_stuck", "body_frozen"));
+}
+
+TEST_F(CacheDetectorTest, HintsCarryNoSignal) {
+  const CacheEvidence evidence = Probe({{"cache-control", "max-age=5"}});
+  EXPECT_FALSE(evidence.cached);
+  EXPECT_EQ(evidence.evidence.size(), 1u);
+  EXPECT_THAT(evidence.signals, IsEmpty());
 }
 
 TEST_F(CacheDetectorTest, HistoryIsBoundedAndResettable) {
