@@ -17,6 +17,8 @@ packages=(
   prometheus prometheus-alertmanager python3 nginx-light curl docker-compose
   # Kubernetes manifest checks (PyYAML); the status page in real headless Chromium
   python3-yaml chromium fonts-dejavu-core
+  # bench/: the comparison exporter, the load generator and the plot
+  prometheus-blackbox-exporter wrk gnuplot-nox
 )
 
 missing=()
