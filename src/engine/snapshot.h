@@ -44,8 +44,8 @@ struct ComponentSnapshot {
 struct HealthCheckSnapshot {
   config::HealthRole role = config::HealthRole::kReadiness;
   std::string path;
-  std::string lb;        // preset name ("custom" when none)
-  bool primary = false;  // the check the load balancer uses and the verdict follows
+  std::string lb = "custom";  // preset name
+  bool primary = false;       // the check the load balancer uses and the verdict follows
   HealthProbeSnapshot last;
   std::uint64_t probes_total = 0;
   std::array<std::uint64_t, eval::kFailureReasonCount> failures_total{};

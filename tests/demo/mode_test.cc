@@ -9,14 +9,15 @@ namespace healthgap::demo {
 namespace {
 
 TEST(DemoModeTest, EveryModeRoundTripsThroughItsCliName) {
-  ASSERT_EQ(AllDemoModes().size(), 6u);
+  ASSERT_EQ(AllDemoModes().size(), 10u);
   std::set<std::string> names;
   for (DemoMode mode : AllDemoModes()) {
     names.insert(std::string(ToString(mode)));
     EXPECT_EQ(ParseDemoMode(ToString(mode)), mode) << ToString(mode);
   }
   EXPECT_EQ(names, (std::set<std::string>{"honest", "shallow-health", "pool-exhaustion",
-                                          "cached-health", "deadlock", "false-negative"}));
+                                          "cached-health", "deadlock", "false-negative", "degraded",
+                                          "flaky", "slow", "detached"}));
 }
 
 TEST(DemoModeTest, ParseRejectsUnknownNames) {
@@ -29,7 +30,8 @@ TEST(DemoModeTest, ParseRejectsUnknownNames) {
 
 TEST(DemoModeTest, NamesListsEveryMode) {
   EXPECT_EQ(DemoModeNames(),
-            "honest, shallow-health, pool-exhaustion, cached-health, deadlock, false-negative");
+            "honest, shallow-health, pool-exhaustion, cached-health, deadlock, false-negative, "
+            "degraded, flaky, slow, detached");
 }
 
 TEST(DemoModeTest, ExpectedVerdicts) {
@@ -39,6 +41,23 @@ TEST(DemoModeTest, ExpectedVerdicts) {
   EXPECT_EQ(ExpectationFor(DemoMode::kCachedHealth).expected_verdict, "mismatch");
   EXPECT_EQ(ExpectationFor(DemoMode::kDeadlock).expected_verdict, "mismatch");
   EXPECT_EQ(ExpectationFor(DemoMode::kFalseNegative).expected_verdict, "false-negative");
+  EXPECT_EQ(ExpectationFor(DemoMode::kDegraded).expected_verdict, "degraded");
+  EXPECT_EQ(ExpectationFor(DemoMode::kFlaky).expected_verdict, "healthy");
+  EXPECT_EQ(ExpectationFor(DemoMode::kSlow).expected_verdict, "healthy");
+  EXPECT_EQ(ExpectationFor(DemoMode::kDetached).expected_verdict, "mismatch");
+}
+
+TEST(DemoModeTest, ExpectedCauses) {
+  EXPECT_EQ(ExpectationFor(DemoMode::kHonest).expected_cause, "none");
+  EXPECT_EQ(ExpectationFor(DemoMode::kShallowHealth).expected_cause, "shallow_check");
+  EXPECT_EQ(ExpectationFor(DemoMode::kPoolExhaustion).expected_cause, "pool_exhaustion");
+  EXPECT_EQ(ExpectationFor(DemoMode::kCachedHealth).expected_cause, "cached_health");
+  EXPECT_EQ(ExpectationFor(DemoMode::kDeadlock).expected_cause, "detached_health");
+  EXPECT_EQ(ExpectationFor(DemoMode::kFalseNegative).expected_cause, "health_failing");
+  EXPECT_EQ(ExpectationFor(DemoMode::kDegraded).expected_cause, "degraded_body");
+  EXPECT_EQ(ExpectationFor(DemoMode::kFlaky).expected_cause, "none");
+  EXPECT_EQ(ExpectationFor(DemoMode::kSlow).expected_cause, "none");
+  EXPECT_EQ(ExpectationFor(DemoMode::kDetached).expected_cause, "detached_health");
 }
 
 // The verdict follows from the two observations the same way eval does; a mode whose flags
@@ -48,7 +67,9 @@ TEST(DemoModeTest, VerdictAgreesWithObservations) {
     const DemoExpectation expectation = ExpectationFor(mode);
     std::string_view implied;
     if (expectation.health_passes) {
-      implied = expectation.api_passes ? "healthy" : "mismatch";
+      implied = !expectation.api_passes            ? "mismatch"
+                : expectation.body_reports_failure ? "degraded"
+                                                   : "healthy";
     } else {
       implied = expectation.api_passes ? "false-negative" : "down";
     }

@@ -105,7 +105,8 @@ TEST(Collector, VerdictOneHotWithTargetLabels) {
               Contains(R"(healthgap_verdict{target="a",team="x",verdict="false-negative"} 0)"));
   int verdict_series = 0;
   for (const auto& line : lines) verdict_series += line.starts_with("healthgap_verdict{");
-  EXPECT_EQ(verdict_series, 10);  // 5 verdicts x 2 targets
+  EXPECT_THAT(lines, Contains(R"(healthgap_verdict{target="a",team="x",verdict="degraded"} 0)"));
+  EXPECT_EQ(verdict_series, 12);  // 6 verdicts x 2 targets
 }
 
 TEST(Collector, LbViewSeries) {
@@ -139,7 +140,9 @@ TEST(Collector, CountersKeepTotalSuffix) {
   EXPECT_THAT(lines, Contains("# TYPE healthgap_api_requests_total counter"));
   EXPECT_THAT(lines,
               Contains(R"(healthgap_api_requests_total{sample="orders",target="a",team="x"} 40)"));
-  EXPECT_THAT(lines, Contains(R"(healthgap_health_probes_total{target="a",team="x"} 12)"));
+  EXPECT_THAT(
+      lines,
+      Contains(R"(healthgap_health_probes_total{check="readiness",target="a",team="x"} 12)"));
   EXPECT_THAT(lines, Contains(R"(healthgap_probes_sent_total{kind="health"} 13)"));
   EXPECT_THAT(lines, Contains(R"(healthgap_probes_sent_total{kind="api"} 44)"));
 }
@@ -156,7 +159,8 @@ TEST(Collector, FailureCountersCarryEveryReasonIncludingZeros) {
           R"(healthgap_api_request_failures_total{reason="status",sample="orders",target="a",team="x"} 0)"));
   EXPECT_THAT(
       lines,
-      Contains(R"(healthgap_health_probe_failures_total{reason="status",target="a",team="x"} 1)"));
+      Contains(
+          R"(healthgap_health_probe_failures_total{check="readiness",reason="status",target="a",team="x"} 1)"));
   int orders_series = 0;
   for (const auto& line : lines) {
     orders_series += line.starts_with("healthgap_api_request_failures_total{") &&
@@ -347,17 +351,151 @@ TEST(Promtool, FullSnapshotPassesLint) {
 }
 
 TEST(Promtool, EmptySnapshotPassesLint) {
-  const auto [code, output] = testing::PromtoolCheckMetrics(SerializeText(BuildFamilies({}, Status())));
+  const auto [code, output] =
+      testing::PromtoolCheckMetrics(SerializeText(BuildFamilies({}, Status())));
   EXPECT_EQ(code, 0) << output;
   EXPECT_EQ(output, "");
 }
 
 TEST(Promtool, CatchesBrokenExposition) {
   // Shows the check above can fail: a counter without the _total suffix is a lint finding.
-  const auto [code, output] =
-      testing::PromtoolCheckMetrics("# HELP bad_requests x\n# TYPE bad_requests counter\nbad_requests 1\n");
+  const auto [code, output] = testing::PromtoolCheckMetrics(
+      "# HELP bad_requests x\n# TYPE bad_requests counter\nbad_requests 1\n");
   EXPECT_NE(code, 0);
   EXPECT_NE(output, "");
+}
+
+}  // namespace
+}  // namespace healthgap::metrics
+
+namespace healthgap::metrics {
+namespace {
+
+// Target "d": readiness (primary) and liveness checks, a body with a failing component and more
+// components than exported, cache evidence, and the verdict's cause.
+engine::TargetSnapshot DeepTarget() {
+  engine::TargetSnapshot t = MismatchTarget();
+  t.name = "d";
+  t.labels = {};
+  t.decision = {eval::Verdict::kMismatch, "...", eval::Cause::kCachedHealth};
+  t.detachment.latency_ratio = 1500;
+  engine::HealthCheckSnapshot readiness;
+  readiness.role = config::HealthRole::kReadiness;
+  readiness.lb = "aws-alb";
+  readiness.primary = true;
+  readiness.last.has_result = true;
+  readiness.last.success = true;
+  readiness.probes_total = 7;
+  readiness.lb_state = eval::LbState::kHealthy;
+  readiness.components = {{"database", eval::ComponentStatus::kPass, ""},
+                          {"redis", eval::ComponentStatus::kFail, "error: refused"}};
+  readiness.components_dropped = 5;
+  readiness.cache.cached = true;
+  readiness.cache.evidence = {"Age: 35 s", "Cache-Control max-age=3600",
+                              "Date header stuck at Tue, 24 Nov 2026 01:00:00 GMT across 4 probes "
+                              "over 30 s"};
+  engine::HealthCheckSnapshot liveness;
+  liveness.role = config::HealthRole::kLiveness;
+  liveness.probes_total = 3;
+  liveness.lb_state = eval::LbState::kUnhealthy;
+  liveness.cache.evidence = {
+      "Cache-Control max-age=1 (shorter than the 10 s probe interval: not "
+      "proof on its own)"};
+  t.checks = {readiness, liveness};
+  return t;
+}
+
+std::vector<std::string> DeepLines() {
+  const engine::TargetSnapshot target = DeepTarget();
+  return Lines(SerializeText(BuildTargetFamilies(std::span(&target, 1))));
+}
+
+TEST(Collector, PerCheckSeriesCarryTheRole) {
+  const auto lines = DeepLines();
+  EXPECT_THAT(lines, Contains(R"(healthgap_health_probes_total{check="readiness",target="d"} 7)"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_health_probes_total{check="liveness",target="d"} 3)"));
+  EXPECT_THAT(lines,
+              Contains(R"(healthgap_health_check_lb_healthy{check="readiness",target="d"} 1)"));
+  EXPECT_THAT(lines,
+              Contains(R"(healthgap_health_check_lb_healthy{check="liveness",target="d"} 0)"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_health_check_success{check="readiness",target="d"} 1)"));
+  EXPECT_THAT(
+      lines,
+      Contains(
+          R"(healthgap_health_check_info{check="readiness",lb="aws-alb",primary="true",target="d"} 1)"));
+  EXPECT_THAT(
+      lines,
+      Contains(
+          R"(healthgap_health_check_info{check="liveness",lb="custom",primary="false",target="d"} 1)"));
+  // The liveness check has no result yet: no success series for it.
+  EXPECT_THAT(
+      lines,
+      Not(Contains(::testing::StartsWith(R"(healthgap_health_check_success{check="liveness")"))));
+  // blackbox-compatible series stay unlabelled: the primary check only.
+  EXPECT_THAT(lines, Contains(R"(probe_success{target="d"} 1)"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_lb_healthy{target="d"} 1)"));
+}
+
+TEST(Collector, ComponentsOneHotAndDroppedCount) {
+  const auto lines = DeepLines();
+  EXPECT_THAT(
+      lines,
+      Contains(
+          R"(healthgap_health_component_status{check="readiness",component="redis",status="fail",target="d"} 1)"));
+  EXPECT_THAT(
+      lines,
+      Contains(
+          R"(healthgap_health_component_status{check="readiness",component="redis",status="pass",target="d"} 0)"));
+  EXPECT_THAT(
+      lines,
+      Contains(
+          R"(healthgap_health_component_status{check="readiness",component="database",status="pass",target="d"} 1)"));
+  EXPECT_THAT(lines,
+              Contains(R"(healthgap_health_components_dropped{check="readiness",target="d"} 5)"));
+  int component_series = 0;
+  for (const auto& line : lines) {
+    component_series += line.starts_with("healthgap_health_component_status{");
+  }
+  EXPECT_EQ(component_series, 6);  // 2 components x 3 statuses
+}
+
+TEST(Collector, CacheEvidenceKinds) {
+  const auto lines = DeepLines();
+  EXPECT_THAT(lines, Contains(R"(healthgap_health_cached{check="readiness",target="d"} 1)"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_health_cached{check="liveness",target="d"} 0)"));
+  for (const char* kind : {"age_header", "cache_control", "date_stuck"}) {
+    EXPECT_THAT(
+        lines, Contains(std::string(R"(healthgap_health_cache_evidence{check="readiness",kind=")") +
+                        kind + R"(",target="d"} 1)"));
+  }
+  EXPECT_THAT(
+      lines,
+      Contains(
+          R"(healthgap_health_cache_evidence{check="readiness",kind="body_frozen",target="d"} 0)"));
+  // A hint that is not proof is not evidence.
+  EXPECT_THAT(
+      lines,
+      Contains(
+          R"(healthgap_health_cache_evidence{check="liveness",kind="cache_control",target="d"} 0)"));
+}
+
+TEST(Collector, VerdictInfoAndLatencyRatio) {
+  const auto lines = DeepLines();
+  EXPECT_THAT(
+      lines,
+      Contains(R"(healthgap_verdict_info{cause="cached_health",target="d",verdict="mismatch"} 1)"));
+  EXPECT_THAT(lines, Contains(R"(healthgap_health_api_latency_ratio{target="d"} 1500)"));
+  int info_series = 0;
+  for (const auto& line : lines) info_series += line.starts_with("healthgap_verdict_info{");
+  EXPECT_EQ(info_series, 1);
+}
+
+TEST(Collector, DeepSeriesPassPromtool) {
+  const engine::TargetSnapshot target = DeepTarget();
+  const std::string text = SerializeText(BuildTargetFamilies(std::span(&target, 1)));
+  const auto [code, output] = healthgap::testing::PromtoolCheckMetrics(text);
+  EXPECT_EQ(code, 0) << output << "\n--- exposition ---\n" << text;
+  EXPECT_EQ(output, "") << text;
 }
 
 }  // namespace
