@@ -46,6 +46,7 @@ TEST(VerdictNames, AreStable) {
   EXPECT_EQ(ToString(Verdict::kMismatch), "mismatch");
   EXPECT_EQ(ToString(Verdict::kDown), "down");
   EXPECT_EQ(ToString(Verdict::kFalseNegative), "false-negative");
+  EXPECT_EQ(ToString(Verdict::kDegraded), "degraded");
   std::set<std::string_view> names;
   for (Verdict v : kAllVerdicts) names.insert(ToString(v));
   EXPECT_EQ(names.size(), kAllVerdicts.size());
@@ -61,7 +62,11 @@ TEST(Decide, MismatchWhenHealthyLbAndFailingApi) {
   const Decision d = Decide(Health(LbState::kHealthy, 200, milliseconds(2)),
                             Api(40, {{FailureReason::kTimeout, 38}}), Thresholds());
   EXPECT_EQ(d.verdict, Verdict::kMismatch);
-  EXPECT_EQ(d.reason, "health check 200 in 2 ms while 38/40 API samples failed (timeout: 38)");
+  EXPECT_EQ(d.cause, Cause::kDetachedHealth);
+  EXPECT_EQ(d.reason,
+            "health check 200 in 2 ms while 38/40 API samples failed (timeout: 38): API requests "
+            "stall while health answers in 2 ms: health check likely runs apart from request "
+            "handlers (separate thread, deadlock)");
 }
 
 TEST(Decide, MismatchListsTopThreeReasonsByCount) {
@@ -74,7 +79,9 @@ TEST(Decide, MismatchListsTopThreeReasonsByCount) {
   EXPECT_EQ(d.verdict, Verdict::kMismatch);
   EXPECT_EQ(d.reason,
             "health check 204 in 0.4 ms while 27/40 API samples failed "
-            "(timeout: 20, status: 3, slow: 3)");
+            "(timeout: 20, status: 3, slow: 3): API requests stall while health answers in 0.4 "
+            "ms: health check likely runs apart from request handlers (separate thread, "
+            "deadlock)");
 }
 
 TEST(Decide, DownWhenUnhealthyLbAndFailingApi) {
@@ -186,6 +193,134 @@ TEST(DescribeLastHealthCheck, StatusErrorOrNothing) {
       DescribeLastHealthCheck(HealthError(LbState::kUnhealthy, probe::ErrorKind::kDnsFailure)),
       "dns");
   EXPECT_EQ(DescribeLastHealthCheck(HealthSummary{}), "no result yet");
+}
+
+// Causes: the bounded word behind each non-healthy verdict, strongest evidence first.
+
+TEST(CauseNames, AreStableAndDistinct) {
+  std::set<std::string_view> names;
+  for (Cause c : kAllCauses) names.insert(ToString(c));
+  EXPECT_EQ(names, (std::set<std::string_view>{
+                       "none", "waiting", "shallow_check", "detached_health", "pool_exhaustion",
+                       "cached_health", "degraded_body", "health_failing", "both_failing"}));
+}
+
+TEST(Decide, PlainVerdictsHaveTheirCauses) {
+  EXPECT_EQ(Decide(Health(LbState::kHealthy), Api(40), Thresholds()).cause, Cause::kNone);
+  EXPECT_EQ(Decide(Health(LbState::kUnknown), Api(40), Thresholds()).cause, Cause::kWaiting);
+  EXPECT_EQ(Decide(Health(LbState::kUnhealthy, 503), Api(40), Thresholds()).cause,
+            Cause::kHealthFailing);
+  EXPECT_EQ(Decide(Health(LbState::kUnhealthy, 503), Api(40, {{FailureReason::kStatus, 40}}),
+                   Thresholds())
+                .cause,
+            Cause::kBothFailing);
+}
+
+TEST(Decide, StatusFailuresWithFastApiAreAShallowCheck) {
+  const Decision d = Decide(Health(LbState::kHealthy, 200, microseconds(400)),
+                            Api(8, {{FailureReason::kStatus, 8}}), Thresholds());
+  EXPECT_EQ(d.verdict, Verdict::kMismatch);
+  EXPECT_EQ(d.cause, Cause::kShallowCheck);
+  EXPECT_EQ(d.reason,
+            "health check 200 in 0.4 ms while 8/8 API samples failed (status: 8): the health "
+            "check does not exercise what the API needs (shallow check)");
+}
+
+TEST(Decide, StatusFailuresAfterALongWaitArePoolExhaustion) {
+  Evidence evidence;
+  evidence.detachment.detached = true;
+  evidence.detachment.latency_ratio = 5000;
+  WindowSummary api = Api(12, {{FailureReason::kStatus, 12}});
+  api.latency_p50 = seconds(2);
+  const Decision d =
+      Decide(Health(LbState::kHealthy, 200, microseconds(400)), api, Thresholds(), evidence);
+  EXPECT_EQ(d.cause, Cause::kPoolExhaustion);
+  EXPECT_EQ(d.reason,
+            "health check 200 in 0.4 ms while 12/12 API samples failed (status: 12): API "
+            "requests wait 2 s then fail while health answers in 0.4 ms: likely an exhausted "
+            "connection pool the health check does not use");
+}
+
+TEST(Decide, DetachedSignalQuotesTheLatencyRatio) {
+  Evidence evidence;
+  evidence.detachment.detached = true;
+  evidence.detachment.latency_ratio = 6000;
+  const Decision d = Decide(Health(LbState::kHealthy, 200, microseconds(500)),
+                            Api(10, {{FailureReason::kTimeout, 10}}), Thresholds(), evidence);
+  EXPECT_EQ(d.cause, Cause::kDetachedHealth);
+  EXPECT_NE(d.reason.find("API requests stall (latency 6000x the health check's)"),
+            std::string::npos)
+      << d.reason;
+}
+
+TEST(Decide, CacheEvidenceBeatsEverythingElse) {
+  Evidence evidence;
+  evidence.cached = true;
+  evidence.cache_evidence = {"Age: 35 s", "Cache-Control max-age=3600", "Date header stuck"};
+  evidence.failing_components = {"redis"};
+  const Decision d = Decide(Health(LbState::kHealthy), Api(8, {{FailureReason::kStatus, 8}}),
+                            Thresholds(), evidence);
+  EXPECT_EQ(d.cause, Cause::kCachedHealth);
+  EXPECT_NE(d.reason.find("health answers come from a cache (Age: 35 s, Cache-Control "
+                          "max-age=3600 and 1 more)"),
+            std::string::npos)
+      << d.reason;
+}
+
+TEST(Decide, FailingComponentWithWorkingApiIsDegraded) {
+  Evidence evidence;
+  evidence.failing_components = {"redis (error: connection refused)"};
+  const Decision d =
+      Decide(Health(LbState::kHealthy, 200, milliseconds(1)), Api(12), Thresholds(), evidence);
+  EXPECT_EQ(d.verdict, Verdict::kDegraded);
+  EXPECT_EQ(d.cause, Cause::kDegradedBody);
+  EXPECT_EQ(d.reason,
+            "health check 200 in 1 ms but its body reports failing: redis (error: connection "
+            "refused); 12/12 API samples succeeded");
+}
+
+TEST(Decide, FailingComponentWithFailingApiIsAMismatchNamingIt) {
+  Evidence evidence;
+  evidence.failing_components = {"database (error: timeout)"};
+  const Decision d = Decide(Health(LbState::kHealthy), Api(8, {{FailureReason::kStatus, 8}}),
+                            Thresholds(), evidence);
+  EXPECT_EQ(d.verdict, Verdict::kMismatch);
+  EXPECT_EQ(d.cause, Cause::kDegradedBody);
+  EXPECT_NE(d.reason.find("its own body reports failing: database (error: timeout)"),
+            std::string::npos)
+      << d.reason;
+}
+
+TEST(Decide, DegradedNeedsTheLbViewAndEnoughSamples) {
+  Evidence evidence;
+  evidence.failing_components = {"redis"};
+  EXPECT_EQ(Decide(Health(LbState::kHealthy), Api(3), Thresholds(), evidence).verdict,
+            Verdict::kUnknown);
+  EXPECT_EQ(Decide(Health(LbState::kUnhealthy, 503), Api(12), Thresholds(), evidence).verdict,
+            Verdict::kFalseNegative);
+}
+
+TEST(Decide, ReadinessNextToLivenessIsNamedAsTheEndpointThatShouldHaveCaughtIt) {
+  Evidence evidence;
+  evidence.role = config::HealthRole::kReadiness;
+  evidence.path = "/ready";
+  evidence.has_other_roles = true;
+  const Decision d = Decide(Health(LbState::kHealthy), Api(8, {{FailureReason::kStatus, 8}}),
+                            Thresholds(), evidence);
+  EXPECT_TRUE(d.reason.starts_with("readiness check /ready 200 in 2 ms while")) << d.reason;
+}
+
+TEST(Decide, LivenessOnlySaysSo) {
+  Evidence evidence;
+  evidence.role = config::HealthRole::kLiveness;
+  evidence.path = "/healthz";
+  const Decision d = Decide(Health(LbState::kHealthy), Api(8, {{FailureReason::kStatus, 8}}),
+                            Thresholds(), evidence);
+  EXPECT_TRUE(d.reason.starts_with("liveness check /healthz 200 in 2 ms while")) << d.reason;
+  EXPECT_TRUE(d.reason.ends_with(
+      "; only a liveness check is configured, which says the process is up, not that it can "
+      "serve: add a readiness check"))
+      << d.reason;
 }
 
 }  // namespace
