@@ -15,9 +15,11 @@ namespace healthgap::server {
 namespace {
 
 // Most urgent first: the summary and the legend read in this order.
-constexpr std::array<eval::Verdict, 5> kVerdictDisplayOrder = {
-    eval::Verdict::kMismatch, eval::Verdict::kDown, eval::Verdict::kFalseNegative,
-    eval::Verdict::kUnknown, eval::Verdict::kHealthy};
+constexpr std::array kVerdictDisplayOrder = {
+    eval::Verdict::kMismatch, eval::Verdict::kDown,    eval::Verdict::kFalseNegative,
+    eval::Verdict::kDegraded, eval::Verdict::kUnknown, eval::Verdict::kHealthy};
+static_assert(kVerdictDisplayOrder.size() == eval::kAllVerdicts.size(),
+              "a new verdict needs a place in the summary (and a colour in kStyle)");
 
 // Self-contained (no external assets, no JS). Every colour comes with a text label, so the
 // page reads the same in greyscale and to screen readers.
@@ -35,13 +37,16 @@ th{background:#f6f8fa}td.num{text-align:right;white-space:nowrap}
 .summary .n{display:block;font-size:1.6em;font-weight:bold}
 .verdict-healthy{background:#dafbe1}.verdict-mismatch{background:#ffebe9}
 .verdict-down{background:#eaeef2}.verdict-false-negative{background:#fff8c5}
-.verdict-unknown{background:#ddf4ff}
-tr[class^=verdict-]>td:nth-child(2),tr[class^=verdict-]>td:nth-child(3){white-space:nowrap}
+.verdict-unknown{background:#ddf4ff}.verdict-degraded{background:#fff1e5}
+tr[class^=verdict-]>td:nth-child(-n+4){white-space:nowrap}
 tr.verdict-healthy>td:nth-child(2){color:#116329;font-weight:bold}
 tr.verdict-mismatch>td:nth-child(2){color:#a40e26;font-weight:bold}
 tr.verdict-down>td:nth-child(2){color:#24292f;font-weight:bold}
 tr.verdict-false-negative>td:nth-child(2){color:#7d4e00;font-weight:bold}
 tr.verdict-unknown>td:nth-child(2){color:#0550ae;font-weight:bold}
+tr.verdict-degraded>td:nth-child(2){color:#953800;font-weight:bold}
+code.cause{font-size:.85em;background:#fff;border:1px solid #d0d7de;border-radius:4px;
+padding:0 .3em}
 .recent-grid{display:flex;flex-wrap:wrap;gap:0 2em;align-items:flex-start}
 .recent td{background:#fff;white-space:nowrap}
 .recent .ok{color:#116329}.recent .failed{color:#a40e26;font-weight:bold}
@@ -196,7 +201,11 @@ void RenderTargetTable(const engine::EngineSnapshot& snapshot, std::ostringstrea
     } else {
       html << "<td class=\"num none\">n/a</td><td class=\"num none\">n/a</td>";
     }
-    html << "<td>" << EscapeHtml(target.decision.reason) << "</td></tr>\n";
+    html << "<td>";
+    if (target.decision.cause != eval::Cause::kNone) {
+      html << "<code class=\"cause\">" << eval::ToString(target.decision.cause) << "</code> ";
+    }
+    html << EscapeHtml(target.decision.reason) << "</td></tr>\n";
   }
   html << "</tbody>\n</table>\n</section>\n";
 }
@@ -261,6 +270,7 @@ std::string RenderStatusJson(const engine::EngineSnapshot& snapshot) {
         {"labels", target.labels},
         {"verdict", eval::ToString(target.decision.verdict)},
         {"reason", target.decision.reason},
+        {"cause", eval::ToString(target.decision.cause)},
         {"lb_view", eval::ToString(target.lb.state)},
         {"last_health", HealthText(target.last_health)},
         {"api_window",
@@ -294,7 +304,9 @@ std::string RenderStatusHtml(const engine::EngineSnapshot& snapshot) {
   html << "<footer>Verdicts: <b>healthy</b> in rotation and the API works; <b>mismatch</b> in "
           "rotation while the API fails (the health check lies); <b>down</b> out of rotation "
           "and the API fails; <b>false-negative</b> out of rotation while the API works; "
-          "<b>unknown</b> not enough data yet.</footer>\n</body></html>\n";
+          "<b>degraded</b> in rotation and the API works, but the health check's own body "
+          "reports a failing dependency; <b>unknown</b> not enough data "
+          "yet.</footer>\n</body></html>\n";
   return html.str();
 }
 

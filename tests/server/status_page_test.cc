@@ -51,6 +51,7 @@ engine::TargetSnapshot Target(std::string name, eval::Verdict verdict) {
 engine::TargetSnapshot LyingTarget() {
   engine::TargetSnapshot target = Target("shallow-health", eval::Verdict::kMismatch);
   target.decision.reason = "health check 200 in 0.4 ms while 8/8 API samples failed (status: 8)";
+  target.decision.cause = eval::Cause::kShallowCheck;
   target.lb.state = eval::LbState::kHealthy;
   target.last_health.has_result = true;
   target.last_health.success = true;
@@ -107,7 +108,8 @@ TEST(StatusPageHtmlTest, SummaryCountsEveryVerdict) {
   engine::EngineSnapshot snapshot;
   snapshot.targets = {LyingTarget(), Target("cached", eval::Verdict::kMismatch),
                       Target("honest", eval::Verdict::kHealthy),
-                      Target("fresh", eval::Verdict::kUnknown)};
+                      Target("fresh", eval::Verdict::kUnknown),
+                      Target("redis-down", eval::Verdict::kDegraded)};
   const std::string html = RenderStatusHtml(snapshot);
   EXPECT_NE(html.find(R"(id="count-mismatch"><span class="n">2</span> mismatch</li>)"),
             std::string::npos)
@@ -119,7 +121,9 @@ TEST(StatusPageHtmlTest, SummaryCountsEveryVerdict) {
   EXPECT_NE(html.find(R"(id="count-down"><span class="n">0</span> down</li>)"), std::string::npos);
   EXPECT_NE(html.find(R"(id="count-false-negative"><span class="n">0</span> false-negative</li>)"),
             std::string::npos);
-  EXPECT_NE(html.find(R"(id="count-total"><span class="n">4</span> targets</li>)"),
+  EXPECT_NE(html.find(R"(id="count-degraded"><span class="n">1</span> degraded</li>)"),
+            std::string::npos);
+  EXPECT_NE(html.find(R"(id="count-total"><span class="n">5</span> targets</li>)"),
             std::string::npos);
 }
 
@@ -135,7 +139,18 @@ TEST(StatusPageHtmlTest, TargetRowShowsBothViewsWithTextLabels) {
   EXPECT_NE(html.find("0 ok / 8 failed"), std::string::npos);
   EXPECT_NE(html.find(">100.0 %<"), std::string::npos);
   EXPECT_NE(html.find(">12 ms / 250 ms<"), std::string::npos);
-  EXPECT_NE(html.find("while 8/8 API samples failed (status: 8)"), std::string::npos);
+  EXPECT_NE(html.find("<td><code class=\"cause\">shallow_check</code> health check 200 in 0.4 ms "
+                      "while 8/8 API samples failed (status: 8)</td>"),
+            std::string::npos);
+}
+
+TEST(StatusPageHtmlTest, NoCauseShownForAHealthyTarget) {
+  engine::EngineSnapshot snapshot;
+  snapshot.targets = {Target("honest", eval::Verdict::kHealthy)};
+  snapshot.targets[0].decision.cause = eval::Cause::kNone;
+  const std::string html = RenderStatusHtml(snapshot);
+  EXPECT_NE(html.find("<td>healthy</td>"), std::string::npos) << html;
+  EXPECT_EQ(html.find("<code class=\"cause\">"), std::string::npos) << html;
 }
 
 TEST(StatusPageHtmlTest, EmptyWindowShowsNotApplicableRatherThanZero) {
@@ -204,11 +219,13 @@ TEST(StatusPageJsonTest, CarriesSummaryBothViewsAndRecentProbes) {
   EXPECT_EQ(json["summary"]["down"], 0);
   EXPECT_EQ(json["summary"]["false-negative"], 0);
   EXPECT_EQ(json["summary"]["unknown"], 0);
+  EXPECT_EQ(json["summary"]["degraded"], 0);
 
   const auto& lying = json["targets"][0];
   EXPECT_EQ(lying["target"], "shallow-health");
   EXPECT_EQ(lying["verdict"], "mismatch");
   EXPECT_EQ(lying["lb_view"], "healthy");
+  EXPECT_EQ(lying["cause"], "shallow_check");
   EXPECT_EQ(lying["last_health"], "200 in 0.4 ms");
   EXPECT_EQ(lying["api_window"]["samples"], 8);
   EXPECT_EQ(lying["api_window"]["failures"], 8);
