@@ -17,15 +17,20 @@ double UnixSeconds(std::chrono::system_clock::time_point at) {
 ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResult()> reload_source)
     : client_(clock_),
       engine_(clock_, client_),
+      probe_endpoint_(clock_, client_),
       reload_source_(std::move(reload_source)),
       collector_(std::make_shared<metrics::SnapshotCollector>(
           [this] { return engine_.Snapshot(); },
           [this] {
+            const ProbeEndpoint::Counters probes = probe_endpoint_.counters();
             std::lock_guard lock(reload_mu_);
             return metrics::ExporterStatus{
                 .version = HEALTHGAP_VERSION,
                 .last_reload_successful = last_reload_successful_,
                 .last_reload_success_timestamp_seconds = last_reload_success_seconds_,
+                .probe_requests_ok = probes.ok,
+                .probe_requests_refused = probes.refused,
+                .probe_requests_invalid = probes.invalid,
             };
           })),
       server_(server::Endpoints{
@@ -33,8 +38,12 @@ ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResul
           .status_html = [this] { return server::RenderStatusHtml(engine_.Snapshot()); },
           .status_json = [this] { return server::RenderStatusJson(engine_.Snapshot()); },
           .reload = [this] { return Reload(); },
+          .probe = [this](const server::ProbeRequest& request) {
+            return probe_endpoint_.Handle(request);
+          },
       }) {
   engine_.Apply(initial);
+  probe_endpoint_.Configure(initial);
   last_reload_success_seconds_ = UnixSeconds(clock_.WallNow());
 }
 
@@ -69,6 +78,7 @@ std::optional<std::string> ExporterApp::Reload() {
     return error;
   }
   engine_.Apply(*loaded.config);
+  probe_endpoint_.Configure(*loaded.config);
   last_reload_successful_ = true;
   last_reload_success_seconds_ = UnixSeconds(clock_.WallNow());
   log::Info("config reloaded", {{"targets", std::to_string(loaded.config->targets.size())}});

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/probe_endpoint.h"
 #include "common/clock.h"
 #include "config/loader.h"
 #include "engine/engine.h"
@@ -44,6 +45,7 @@ class ExporterApp {
   RealClock clock_;
   probe::CurlMultiClient client_;
   engine::Engine engine_;
+  ProbeEndpoint probe_endpoint_;
   std::function<config::LoadResult()> reload_source_;
   std::shared_ptr<metrics::SnapshotCollector> collector_;
   server::ExporterServer server_;
