@@ -46,6 +46,7 @@ TEST(ExporterServerTest, ServesEndpointsOnAnEphemeralPort) {
       .reload = [&reloads]() -> std::optional<std::string> {
         return ++reloads == 1 ? std::optional<std::string>("bad.yml:3: x: broken") : std::nullopt;
       },
+      .probe = nullptr,
   });
   std::string error;
   ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}, &error)) << error;
@@ -62,6 +63,9 @@ TEST(ExporterServerTest, ServesEndpointsOnAnEphemeralPort) {
   res = client.Post("/-/reload");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
+  res = client.Get("/probe?target=127.0.0.1:1");  // no probe handler: /probe is off
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
   res = client.Get("/-/reload");  // reload is POST only, as in Prometheus
   ASSERT_TRUE(res);
   EXPECT_NE(res->status, 200);
