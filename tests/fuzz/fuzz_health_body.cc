@@ -46,9 +46,14 @@ void CheckInvariants(const BodyReport& report, const BodyLimits& limits) {
     }
     if (component.detail.size() > limits.max_detail_bytes) std::abort();
   }
-  static constexpr std::string_view kErrors[] = {
-      "", "empty", "too_large", "too_deep", "invalid_json", "invalid_utf8", "too_many_components",
-      "unrecognised"};
+  static constexpr std::string_view kErrors[] = {"",
+                                                 "empty",
+                                                 "too_large",
+                                                 "too_deep",
+                                                 "invalid_json",
+                                                 "invalid_utf8",
+                                                 "too_many_components",
+                                                 "unrecognised"};
   bool known = false;
   for (std::string_view error : kErrors) known = known || report.error == error;
   if (!known) std::abort();
