@@ -19,7 +19,9 @@ DS = {"type": "prometheus", "uid": "${datasource}"}
 
 # Verdicts and LB states encoded as numbers so one stat/state-timeline panel can colour them.
 VERDICT_CODES = [("unknown", 0, "text"), ("healthy", 1, "green"), ("mismatch", 2, "red"),
-                 ("down", 3, "orange"), ("false-negative", 4, "yellow")]
+                 ("down", 3, "orange"), ("false-negative", 4, "yellow"), ("degraded", 5, "purple")]
+# Component status from deep health bodies (healthgap_health_component_status).
+COMPONENT_CODES = [("pass", 0, "green"), ("warn", 1, "yellow"), ("fail", 2, "red")]
 LB_CODES = [("unknown", 0, "text"), ("healthy", 1, "green"), ("unhealthy", 2, "orange")]
 
 
@@ -288,6 +290,30 @@ def target():
             options={"showValue": "never", "mergeValues": True, "rowHeight": 0.8,
                      "legend": {"showLegend": True, "displayMode": "list",
                                 "placement": "bottom"}})
+    b.row("What the health check gives away")
+    b.panel("stat", "Verdict cause",
+            "The bounded cause behind the verdict (healthgap_verdict_info): shallow_check, "
+            "detached_health, pool_exhaustion, cached_health, degraded_body, health_failing, "
+            "both_failing, waiting or none. See docs/detection.md.",
+            "none", [(f"max by (cause) (healthgap_verdict_info{{{sel}}})", "{{cause}}")],
+            0, 6, 6, options=dict(STAT_OPTS, textMode="name"))
+    b.panel("state-timeline", "Health body components",
+            "Status of each component the health body reports, per component: pass, warn, "
+            "fail. A fail while the health check passes is the degraded verdict.",
+            "none", [("max by (component) (healthgap_health_component_status"
+                      f"{{{sel}, status=\"warn\"}})\n+ 2 * max by (component) "
+                      "(healthgap_health_component_status"
+                      f"{{{sel}, status=\"fail\"}})", "{{component}}")],
+            6, 12, 6, mappings_=mappings(COMPONENT_CODES),
+            options={"showValue": "never", "mergeValues": True, "rowHeight": 0.8,
+                     "legend": {"showLegend": True, "displayMode": "list",
+                                "placement": "bottom"}})
+    b.panel("timeseries", "Cached health and API/health latency ratio",
+            "healthgap_health_cached per check (1: answers come from a cache) and the API p50 "
+            "over health p50 latency ratio (high with a failing API: detached health check).",
+            "none", [(f"max by (check) (healthgap_health_cached{{{sel}}})", "cached {{check}}"),
+                     (f"max(healthgap_health_api_latency_ratio{{{sel}}})", "latency ratio")],
+            18, 6, 6, newline=True, options=TS_OPTS, custom=LINE)
     b.row("Why it fails")
     bars = dict(LINE, drawStyle="bars", fillOpacity=80, stacking={"mode": "normal", "group": "A"})
     b.panel("timeseries", "API failures by reason",
