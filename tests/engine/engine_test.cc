@@ -229,3 +229,106 @@ TEST_F(EngineTest, LagIsMeasuredAgainstTheSchedule) {
 
 }  // namespace
 }  // namespace healthgap::engine
+
+namespace healthgap::engine {
+namespace {
+
+// Readiness on /ready (primary), liveness on /healthz: each on its own schedule and LB view.
+class EngineRolesTest : public ::testing::Test {
+ protected:
+  void Run(Duration span, const probe::HttpResult& ready, const probe::HttpResult& live,
+           const probe::HttpResult& api) {
+    for (Duration elapsed{0}; elapsed < span; elapsed += seconds(1)) {
+      clock_.Advance(seconds(1));
+      engine_.DispatchDue();
+      client_.CompleteMatching("/ready", ready);
+      client_.CompleteMatching("/healthz", live);
+      client_.CompleteMatching("/api/data", api);
+    }
+  }
+
+  FakeClock clock_;
+  FakeHttpClient client_;
+  Engine engine_{clock_, client_};
+};
+
+config::Target WithRoles() {
+  config::Target target = MakeTarget("roles");
+  target.health.path = "/ready";
+  config::HealthCheck liveness = target.health;
+  liveness.role = config::HealthRole::kLiveness;
+  liveness.path = "/healthz";
+  target.other_health_checks.push_back(liveness);
+  return target;
+}
+
+TEST_F(EngineRolesTest, ReadinessPassingWhileApiFailsIsNamedAndLivenessKeepsItsOwnView) {
+  engine_.Apply(MakeConfig({WithRoles()}));
+  Run(seconds(40), Response(200), Response(503), Response(500));
+  const EngineSnapshot snapshot = engine_.Snapshot();
+  ASSERT_EQ(snapshot.targets.size(), 1u);
+  const TargetSnapshot& target = snapshot.targets.front();
+  ASSERT_EQ(target.checks.size(), 2u);
+  EXPECT_TRUE(target.checks[0].primary);
+  EXPECT_EQ(target.checks[0].role, config::HealthRole::kReadiness);
+  EXPECT_EQ(target.checks[0].lb_state, eval::LbState::kHealthy);
+  EXPECT_EQ(target.checks[1].role, config::HealthRole::kLiveness);
+  EXPECT_EQ(target.checks[1].lb_state, eval::LbState::kUnhealthy);
+  EXPECT_EQ(target.checks[0].probes_total, target.checks[1].probes_total);
+  // The LB view and the verdict follow readiness alone.
+  EXPECT_EQ(target.lb.state, eval::LbState::kHealthy);
+  EXPECT_EQ(target.decision.verdict, eval::Verdict::kMismatch);
+  EXPECT_TRUE(target.decision.reason.starts_with("readiness check /ready 200 in 2 ms while"))
+      << target.decision.reason;
+}
+
+TEST_F(EngineRolesTest, FailingBodyComponentMakesItDegraded) {
+  config::Target target = MakeTarget("body");
+  target.health.path = "/ready";
+  engine_.Apply(MakeConfig({target}));
+  probe::HttpResult health = Response(200);
+  health.body = R"({"database": "ok", "redis": "error: connection refused"})";
+  health.headers = {{"content-type", "application/json"}};
+  Run(seconds(40), health, health, Response(200));
+  const TargetSnapshot snapshot = engine_.Snapshot().targets.front();
+  EXPECT_EQ(snapshot.decision.verdict, eval::Verdict::kDegraded) << snapshot.decision.reason;
+  EXPECT_EQ(snapshot.decision.cause, eval::Cause::kDegradedBody);
+  ASSERT_EQ(snapshot.checks.size(), 1u);
+  ASSERT_EQ(snapshot.checks[0].components.size(), 2u);
+  EXPECT_EQ(snapshot.checks[0].components[1].name, "redis");
+  EXPECT_EQ(snapshot.checks[0].components[1].status, eval::ComponentStatus::kFail);
+}
+
+TEST_F(EngineRolesTest, ComponentsBeyondTheCapAreDroppedAndCounted) {
+  config::Target target = MakeTarget("many");
+  target.health.path = "/ready";
+  engine_.Apply(MakeConfig({target}));
+  std::string body = "{";
+  for (int i = 0; i < 40; ++i) body += (i ? "," : "") + ("\"c" + std::to_string(i) + "\": \"ok\"");
+  body += "}";
+  probe::HttpResult health = Response(200);
+  health.body = body;
+  health.headers = {{"content-type", "application/json"}};
+  Run(seconds(15), health, health, Response(200));
+  const TargetSnapshot snapshot = engine_.Snapshot().targets.front();
+  EXPECT_EQ(snapshot.checks[0].components.size(), TargetState::kMaxComponents);
+  EXPECT_EQ(snapshot.checks[0].components_dropped, 40 - TargetState::kMaxComponents);
+}
+
+TEST_F(EngineRolesTest, CachedHealthIsTheCause) {
+  config::Target target = MakeTarget("cached");
+  target.health.path = "/ready";
+  engine_.Apply(MakeConfig({target}));
+  probe::HttpResult health = Response(200);
+  health.body = R"({"status": "ok"})";
+  health.headers = {
+      {"content-type", "application/json"}, {"age", "120"}, {"cache-control", "max-age=3600"}};
+  Run(seconds(40), health, health, Response(500));
+  const TargetSnapshot snapshot = engine_.Snapshot().targets.front();
+  EXPECT_EQ(snapshot.decision.verdict, eval::Verdict::kMismatch);
+  EXPECT_EQ(snapshot.decision.cause, eval::Cause::kCachedHealth) << snapshot.decision.reason;
+  EXPECT_TRUE(snapshot.checks[0].cache.cached);
+}
+
+}  // namespace
+}  // namespace healthgap::engine
