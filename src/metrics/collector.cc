@@ -17,6 +17,7 @@
 #include "eval/outcome.h"
 #include "eval/verdict.h"
 #include "metrics/names.h"
+#include "metrics/text_format.h"
 
 namespace healthgap::metrics {
 namespace {
@@ -379,9 +380,9 @@ std::vector<MetricFamily> SnapshotCollector::Collect() const {
 }
 
 std::string SerializeText(const std::vector<MetricFamily>& families) {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, families);
-  return out.str();
+  std::string out;
+  AppendText(families, out);
+  return out;
 }
 
 }  // namespace healthgap::metrics

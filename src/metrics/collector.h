@@ -48,7 +48,7 @@ class SnapshotCollector final : public prometheus::Collectable {
 std::vector<prometheus::MetricFamily> BuildFamilies(const engine::EngineSnapshot& snapshot,
                                                     const ExporterStatus& status);
 
-// Prometheus text format 0.0.4, via prometheus::TextSerializer.
+// Prometheus text format 0.0.4, as prometheus::TextSerializer writes it (metrics/text_format.h).
 std::string SerializeText(const std::vector<prometheus::MetricFamily>& families);
 
 // Only the per-target families: what /probe returns for its one target, in a fresh registry,
