@@ -71,8 +71,8 @@ bool PrintVerdicts(const engine::EngineSnapshot& snapshot, std::ostream& out) {
         << Pad(eval::ToString(target.lb.state), 11) << Pad(api.str(), 16) << target.decision.reason
         << "\n";
   }
-  out << (settled ? "All verdicts and causes as expected.\n"
-                  : "(* not yet the expected verdict and cause: still collecting samples)\n");
+  out << (settled ? "All verdicts as expected.\n"
+                  : "(* not yet the expected verdict or cause: still collecting samples)\n");
   out.flush();
   return settled;
 }
