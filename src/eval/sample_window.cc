@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 
 namespace healthgap::eval {
 
@@ -43,10 +44,21 @@ WindowSummary SampleWindow::Summarize(TimePoint now) {
   }
   if (summary.total > 0) {
     summary.error_ratio = static_cast<double>(summary.failures) / summary.total;
-    std::sort(latencies.begin(), latencies.end());
-    summary.latency_p50 = NearestRankPercentile(latencies, 50);
-    summary.latency_p99 = NearestRankPercentile(latencies, 99);
-    summary.latency_max = latencies.back();
+    // Nearest-rank p99, then p50 below it and the max above it: linear selection instead of a
+    // sort, since every scrape summarizes every target's window (up to max_records each).
+    const auto nth = [&](double p) {
+      const double n = static_cast<double>(latencies.size());
+      const auto rank = std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(p / 100.0 * n)),
+                                                1, latencies.size());
+      return latencies.begin() + static_cast<std::ptrdiff_t>(rank - 1);
+    };
+    const auto p99 = nth(99);
+    std::nth_element(latencies.begin(), p99, latencies.end());
+    summary.latency_p99 = *p99;
+    summary.latency_max = *std::max_element(p99, latencies.end());
+    const auto p50 = nth(50);
+    std::nth_element(latencies.begin(), p50, p99);
+    summary.latency_p50 = *p50;
   }
   return summary;
 }
