@@ -11,8 +11,9 @@ Everything runs on 127.0.0.1 on free ports picked at run time, inside a temp dir
        - nginx directly, a new connection each   (the limit for fresh-connection probes)
        - prometheus-blackbox-exporter /probe     (http module: GET /health, 1 request/probe)
        - healthgap /probe, the paired module     (GET /health + GET /api/data, 2 requests/probe)
-     Each /probe row rotates over 64 distinct targets (paths /t0 .. /t63 on the same nginx), as
-     Prometheus scraping many targets would. Figures: probes/s, requests/s to the target, p50/p99
+     Each /probe row rotates over 1,000 distinct targets (paths /t0 .. /t999 on the same nginx),
+     as Prometheus scraping many targets would (healthgap keeps per-(module, target) state, so
+     hammering a handful of targets would grow each one's window far beyond real use). Figures: probes/s, requests/s to the target, p50/p99
      latency (wrk's own histogram), exporter CPU seconds per 1,000 probes and per 1,000 target
      requests (utime+stime from /proc/PID/stat around the measured run).
   b. Background engine scale: `healthgap serve` with N generated targets (each a 10 s health
@@ -21,7 +22,7 @@ Everything runs on 127.0.0.1 on free ports picked at run time, inside a temp dir
      RSS (and per target over an idle exporter), scheduling-lag p50/p99 from the deltas of
      healthgap_scheduling_lag_seconds over the window, /metrics scrape time and size.
   c. Measurement accuracy: while the engine at N targets runs, sequential /probe requests to a
-     server that holds every request 100 ms. Each probe names a fresh target path, so the
+     server that holds every request 100 ms (bench/delay_server.cc). Each probe names a fresh target path, so the
      server's own record of how long it held that path is matched with the duration healthgap
      reported for it: error = reported - held (and reported - 100 ms).
 
@@ -55,7 +56,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 HEALTH_INTERVAL_S = 10
 SAMPLE_INTERVAL_S = 5
 TARGET_PORTS = 8
-PROBE_TARGETS = 64
+PROBE_TARGETS = 1000
 
 
 class BenchError(Exception):
@@ -101,6 +102,11 @@ def cpu_seconds(pid):
 def rss_bytes(pid):
     with open(f"/proc/{pid}/statm") as f:
         return int(f.read().split()[1]) * PAGE
+
+
+def peak_rss_bytes(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1)) * 1024
 
 
 def load_average():
@@ -185,10 +191,10 @@ def start_nginx(children, tmp, nginx):
     return proc, ports
 
 
-def start_delay_server(children, tmp, delay_ms):
+def start_delay_server(children, tmp, delay_server, delay_ms):
     port_file = os.path.join(tmp, "delay.port")
-    proc = children.start("delay-server", [sys.executable, os.path.join(HERE, "delay_server.py"),
-                                           "--port-file", port_file, "--delay-ms", str(delay_ms)])
+    proc = children.start("delay-server", [delay_server, "--port-file", port_file,
+                                           "--delay-ms", str(delay_ms)])
     wait_for("delay server port", lambda: os.path.exists(port_file))
     with open(port_file) as f:
         port = int(f.read())
@@ -420,10 +426,14 @@ def engine_scale(args, children, tmp, nginx_ports, delay_port, n, idle_rss, accu
     try:
         time.sleep(args.warmup)
         children.alive_or_fail(proc)
+        # Counters come from the scrapes (read as a scrape starts), CPU from /proc between them,
+        # so the CPU of serving the two scrapes is not charged to the probes.
+        s0 = time.monotonic()
         text0, _, _ = scrape(base)
         cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
         time.sleep(args.window)
         cpu1, t1 = cpu_seconds(proc.pid), time.monotonic()
+        s1 = time.monotonic()
         text1, _, _ = scrape(base)
         rss = rss_bytes(proc.pid)
         m0, m1 = parse_metrics(text0, SELF_METRICS), parse_metrics(text1, SELF_METRICS)
@@ -432,17 +442,20 @@ def engine_scale(args, children, tmp, nginx_ports, delay_port, n, idle_rss, accu
         b0, b1 = dict(lag_buckets(m0)), lag_buckets(m1)
         delta = [(le, count - b0.get(le, 0)) for le, count in b1]
         elapsed = t1 - t0
+        rate = sent / (s1 - s0)
         timings, size = [], 0
         for _ in range(args.scrapes):
             _, seconds, size = scrape(base)
             timings.append(seconds)
+        peak_rss = peak_rss_bytes(proc.pid)  # the scrapes above included
         row = {
             "targets": n,
             "scheduled_per_s": expected,
-            "probes_per_s": sent / elapsed,
+            "probes_per_s": rate,
             "cpu_cores": (cpu1 - cpu0) / elapsed,
-            "cpu_s_per_1k_probes": (cpu1 - cpu0) / sent * 1000 if sent else float("nan"),
+            "cpu_s_per_1k_probes": (cpu1 - cpu0) / elapsed / rate * 1000 if rate else float("nan"),
             "rss_mb": rss / 2**20,
+            "peak_rss_mb": peak_rss / 2**20,
             "rss_kb_per_target": (rss - idle_rss) / n / 1024,
             "lag_p50_ms": histogram_quantile(0.5, delta) * 1000,
             "lag_p99_ms": histogram_quantile(0.99, delta) * 1000,
@@ -455,7 +468,8 @@ def engine_scale(args, children, tmp, nginx_ports, delay_port, n, idle_rss, accu
         }
         log(f"  {row['probes_per_s']:.0f} probes/s of {expected:.0f} scheduled, "
             f"cpu {row['cpu_cores']:.3f} cores = {row['cpu_s_per_1k_probes']:.3f} s/1k probes, "
-            f"RSS {row['rss_mb']:.1f} MB ({row['rss_kb_per_target']:.1f} KiB/target), "
+            f"RSS {row['rss_mb']:.1f} MB ({row['rss_kb_per_target']:.1f} KiB/target, peak "
+            f"{row['peak_rss_mb']:.0f} MB), "
             f"lag p50 {row['lag_p50_ms']:.2f} ms p99 {row['lag_p99_ms']:.2f} ms "
             f"(bucket <= {row['lag_p99_bucket_ms']:g} ms), /metrics {row['scrape_s']*1000:.0f} ms "
             f"{row['metrics_bytes']/2**20:.1f} MiB, load {row['load'][0]:.2f}")
@@ -592,15 +606,16 @@ def probe_table(rows):
 def scale_table(rows):
     lines = [
         "| targets | scheduled req/s | sent probes/s | exporter CPU cores | CPU s / 1k probes "
-        "| RSS MB | RSS KiB / target | lag p50 ms | lag p99 ms | lag p99 bucket | /metrics s "
+        "| RSS MB | RSS KiB / target | peak RSS MB | lag p50 ms | lag p99 ms | lag p99 bucket | /metrics s "
         "| /metrics MiB | load 1m |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['targets']:,} | {fmt(r['scheduled_per_s'], 0)} | {fmt(r['probes_per_s'], 0)} "
             f"| {fmt(r['cpu_cores'], 3)} | {fmt(r['cpu_s_per_1k_probes'], 3)} "
             f"| {fmt(r['rss_mb'], 1)} | {fmt(r['rss_kb_per_target'], 1)} "
+            f"| {fmt(r['peak_rss_mb'], 0)} "
             f"| {fmt(r['lag_p50_ms'])} | {fmt(r['lag_p99_ms'])} | <= {r['lag_p99_bucket_ms']:g} ms "
             f"| {fmt(r['scrape_s'], 3)} | {fmt(r['metrics_bytes'] / 2**20, 1)} "
             f"| {fmt(r['load'][0])} |")
@@ -708,7 +723,7 @@ response read by the client).
 ## c. Measurement accuracy under load
 
 While the engine ran N targets, {results['accuracy_probes']} sequential `/probe` requests
-to a server that holds every request 100 ms (`bench/delay_server.py`). `/probe` goes through
+to a server that holds every request 100 ms (`bench/delay_server.cc`). `/probe` goes through
 the same HTTP client and I/O thread as the background probes. Each probe names a fresh target
 path, and the server records how long it held each path (request head read to response written),
 so every reported duration (`probe_duration_seconds` for the health request,
@@ -775,6 +790,8 @@ def verdicts(results):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--healthgap", required=True)
+    ap.add_argument("--delay-server", help="bench/delay_server.cc built (default: next to "
+                    "--healthgap in the same build tree, bench/delay_server)")
     ap.add_argument("--blackbox", default="prometheus-blackbox-exporter")
     ap.add_argument("--wrk", default="wrk")
     ap.add_argument("--nginx", default="nginx")
@@ -789,6 +806,8 @@ def main():
     ap.add_argument("--warmup", type=float, default=HEALTH_INTERVAL_S + 2)
     ap.add_argument("--window", type=float, default=30)
     ap.add_argument("--scrapes", type=int, default=5)
+    ap.add_argument("--parts", default="ab", help="a: /probe throughput, b: engine scale "
+                    "(with c, accuracy); a partial run prints its tables but writes no docs")
     ap.add_argument("--out", help="directory for results.json and logs (default: a temp dir)")
     ap.add_argument("--docs", help="write benchmarks.md and benchmarks-scale.png here")
     args = ap.parse_args()
@@ -796,8 +815,12 @@ def main():
         args.seconds, args.scales, args.accuracy_at = 1, "200,500", "500"
         args.accuracy_probes, args.warmup, args.window, args.scrapes = 5, 2, 2, 1
 
-    tools = {"healthgap": args.healthgap, "blackbox": args.blackbox, "wrk": args.wrk,
-             "nginx": args.nginx}
+    if not args.delay_server:
+        build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+            shutil.which(args.healthgap) or args.healthgap))))
+        args.delay_server = os.path.join(build, "bench", "delay_server")
+    tools = {"healthgap": args.healthgap, "delay_server": args.delay_server,
+             "blackbox": args.blackbox, "wrk": args.wrk, "nginx": args.nginx}
     if args.docs:
         tools["gnuplot"] = args.gnuplot
     missing = [f"{k} ({v})" for k, v in tools.items() if not shutil.which(v)]
@@ -823,7 +846,7 @@ def main():
         results["blackbox_version"] = (bb_version.stdout + bb_version.stderr).split("\n")[0]
         log(f"machine: {results['machine']}, load {results['load_start']}, tmp {tmp}")
         _, nginx_ports = start_nginx(children, tmp, args.nginx)
-        _, delay_port = start_delay_server(children, tmp, 100)
+        _, delay_port = start_delay_server(children, tmp, args.delay_server, 100)
 
         hg, hg_base = start_healthgap(children, tmp, args.healthgap, "healthgap-probe",
                                       PROBE_MODULES)
@@ -831,8 +854,9 @@ def main():
         idle_rss = rss_bytes(hg.pid)
         results["idle_rss_mb"] = idle_rss / 2**20
         bb, bb_base = start_blackbox(children, tmp, args.blackbox)
-        results["probe"] = probe_throughput(args, children, tmp, nginx_ports, hg.pid, hg_base,
-                                            bb.pid, bb_base)
+        if "a" in args.parts:
+            results["probe"] = probe_throughput(args, children, tmp, nginx_ports, hg.pid,
+                                                hg_base, bb.pid, bb_base)
         children.alive_or_fail(hg)
         children.alive_or_fail(bb)
         children.stop(bb)
@@ -840,20 +864,24 @@ def main():
 
         accuracy_at = {int(x) for x in args.accuracy_at.split(",") if x}
         results["scale"] = []
-        for n in (int(x) for x in args.scales.split(",") if x):
+        for n in (int(x) for x in args.scales.split(",") if x and "b" in args.parts):
             results["scale"].append(engine_scale(
                 args, children, tmp, nginx_ports, delay_port, n, idle_rss,
                 args.accuracy_probes if n in accuracy_at else 0))
 
         results["load_end"] = load_average()
-        results["verdicts"] = verdicts(results)
-        probe, ratios = probe_table(results["probe"])
         log("\n== results\n")
-        log(probe + "\n\n" + ratios + "\n\n" + scale_table(results["scale"]) + "\n\n"
-            + accuracy_table(results["scale"]) + "\n\n" + results["verdicts"])
+        if "probe" in results:
+            log("\n\n".join(probe_table(results["probe"])) + "\n")
+        if results["scale"]:
+            log(scale_table(results["scale"]) + "\n\n" + accuracy_table(results["scale"]) + "\n")
+        complete = "probe" in results and results["scale"]
+        if complete:
+            results["verdicts"] = verdicts(results)
+            log(results["verdicts"])
         with open(os.path.join(out, "results.json"), "w") as f:
             json.dump(results, f, indent=1)
-        if args.docs:
+        if args.docs and complete:
             os.makedirs(args.docs, exist_ok=True)
             plot(results["scale"], os.path.join(os.path.abspath(args.docs),
                                                 "benchmarks-scale.png"), tmp, args.gnuplot)
