@@ -218,6 +218,7 @@ void CurlMultiClient::Send(HttpRequest request, Callback done) {
   in_flight_.fetch_add(1, std::memory_order_relaxed);
 
   std::string_view refusal;
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     if (!multi_) {
@@ -225,6 +226,9 @@ void CurlMultiClient::Send(HttpRequest request, Callback done) {
     } else if (stopping_) {
       refusal = kShutDownMessage;
     } else {
+      // A non-empty queue already has a wakeup pending (its first request sent it) and the I/O
+      // thread takes the whole queue at once: one wakeup per batch, not per request.
+      wake = queued_.empty();
       queued_.push_back(std::move(transfer));
     }
   }
@@ -235,7 +239,7 @@ void CurlMultiClient::Send(HttpRequest request, Callback done) {
     Deliver(*transfer, std::move(result));
     return;
   }
-  curl_multi_wakeup(multi_.get());
+  if (wake) curl_multi_wakeup(multi_.get());
 }
 
 std::size_t CurlMultiClient::InFlight() const { return in_flight_.load(std::memory_order_relaxed); }
