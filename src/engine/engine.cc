@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "engine/requests.h"
 #include "engine/target_state.h"
 
 namespace healthgap::engine {
@@ -100,17 +101,10 @@ std::size_t Engine::DispatchDue() {
       state_->stats.scheduling_lag.Observe(ToSeconds(now - job.due));
       std::shared_ptr<TargetState> target = state_->targets[job.key.target];
       const config::Target& cfg = target->config();
-      probe::HttpRequest request;
-      request.max_body_bytes = cfg.max_body_bytes;
       std::weak_ptr<State> weak_state = state_;
       if (job.key.sample == JobKey::kHealthJob) {
         const auto check_index = static_cast<std::size_t>(job.key.check);
-        const config::HealthCheck& check = target->health_check(check_index);
-        request.method = check.method;
-        request.url = cfg.base_url + check.path;
-        request.timeout = check.timeout;
-        request.reuse_connection = false;  // load balancers probe on a fresh connection
-        request.max_redirects = 0;         // and judge a 3xx by its status code
+        probe::HttpRequest request = HealthRequest(cfg, target->health_check(check_index));
         ++state_->stats.health_probes_sent;
         const Clock* clock = &clock_;
         pending.push_back({std::move(request),
@@ -124,13 +118,7 @@ std::size_t Engine::DispatchDue() {
                            }});
       } else {
         const auto index = static_cast<std::size_t>(job.key.sample);
-        const config::ApiSample& sample = cfg.samples[index];
-        request.method = sample.method;
-        request.url = cfg.base_url + sample.path;
-        request.headers = sample.headers;
-        request.body = sample.body;
-        request.timeout = sample.timeout;
-        request.reuse_connection = true;  // as users' clients and browsers do
+        probe::HttpRequest request = SampleRequest(cfg, cfg.samples[index]);
         ++state_->stats.api_samples_sent;
         const Clock* clock = &clock_;
         pending.push_back(

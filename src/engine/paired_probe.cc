@@ -3,35 +3,13 @@
 #include <algorithm>
 #include <thread>
 
+#include "engine/requests.h"
 #include "engine/target_state.h"
 #include "probe/blocking.h"
 
 namespace healthgap::engine {
 
 namespace {
-
-probe::HttpRequest HealthRequest(const config::Target& target, const config::HealthCheck& check) {
-  probe::HttpRequest request;
-  request.method = check.method;
-  request.url = target.base_url + check.path;
-  request.timeout = check.timeout;
-  request.max_body_bytes = target.max_body_bytes;
-  request.reuse_connection = false;  // load balancers probe on a fresh connection
-  request.max_redirects = 0;         // and judge a 3xx by its status code
-  return request;
-}
-
-probe::HttpRequest SampleRequest(const config::Target& target, const config::ApiSample& sample) {
-  probe::HttpRequest request;
-  request.method = sample.method;
-  request.url = target.base_url + sample.path;
-  request.headers = sample.headers;
-  request.body = sample.body;
-  request.timeout = sample.timeout;
-  request.max_body_bytes = target.max_body_bytes;
-  request.reuse_connection = true;  // as users' clients do
-  return request;
-}
 
 // The run's own view of the target: thresholds a one-shot can reach, a window spanning the run.
 config::Target OneShotTarget(const config::Target& target, int rounds) {

@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "engine/fake_http_client.h"
@@ -112,6 +113,23 @@ TEST_F(EngineTest, HealthRequestsUseFreshConnectionsAndNoRedirects) {
   }
   EXPECT_TRUE(saw_health);
   EXPECT_TRUE(saw_api);
+}
+
+TEST_F(EngineTest, TargetAuthGoesWithEveryHealthProbeAndSample) {
+  config::Target target = MakeTarget("a");
+  target.auth.bearer_token = config::Secret("s3cret");
+  target.samples[0].headers = {{"Accept", "application/json"}};
+  engine_.Apply(MakeConfig({target}));
+  clock_.Advance(seconds(10));
+  engine_.DispatchDue();
+  const auto calls = client_.TakeAll();
+  ASSERT_EQ(calls.size(), 2u);
+  for (const auto& call : calls) {
+    EXPECT_THAT(call.request.headers,
+                ::testing::Contains(std::pair<std::string, std::string>("Authorization",
+                                                                        "Bearer s3cret")))
+        << call.request.url;
+  }
 }
 
 TEST_F(EngineTest, HealthyWhenBothSidesWork) {
