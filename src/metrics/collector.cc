@@ -128,22 +128,6 @@ prometheus::ClientMetric::Histogram ToCumulativeHistogram(const LatencyHistogram
 
 namespace {
 
-// The bounded kinds behind CacheDetector's evidence lines.
-std::vector<std::string_view> Kinds(const eval::CacheEvidence& cache) {
-  std::vector<std::string_view> kinds;
-  for (const std::string& line : cache.evidence) {
-    if (line.starts_with("Age:")) kinds.push_back("age_header");
-    if (line.starts_with("Cache-Control") && line.find("not proof") == std::string::npos) {
-      kinds.push_back("cache_control");
-    }
-    if (line.starts_with("Date header stuck")) kinds.push_back("date_stuck");
-    if (line.starts_with("body byte-identical") && line.find("timestamp") != std::string::npos) {
-      kinds.push_back("body_frozen");
-    }
-  }
-  return kinds;
-}
-
 std::vector<engine::HealthCheckSnapshot> ChecksOf(const engine::TargetSnapshot& target) {
   if (!target.checks.empty()) return target.checks;
   engine::HealthCheckSnapshot primary;
@@ -309,11 +293,13 @@ void AddTargetFamilies(std::span<const engine::TargetSnapshot> targets, Families
       components_dropped.metric.push_back(
           Gauge(check_base, static_cast<double>(check.components_dropped)));
       cached.metric.push_back(Gauge(check_base, check.cache.cached ? 1 : 0));
-      const std::vector<std::string_view> kinds = Kinds(check.cache);
-      for (std::string_view kind : {"age_header", "cache_control", "date_stuck", "body_frozen"}) {
+      const auto& signals = check.cache.signals;
+      for (eval::CacheSignal signal :
+           {eval::CacheSignal::kAgeHeader, eval::CacheSignal::kCacheControl,
+            eval::CacheSignal::kDateStuck, eval::CacheSignal::kBodyFrozen}) {
         cache_evidence.metric.push_back(
-            Gauge(With(check_base, {{"kind", kind}}),
-                  std::find(kinds.begin(), kinds.end(), kind) != kinds.end()));
+            Gauge(With(check_base, {{"kind", eval::ToString(signal)}}),
+                  std::find(signals.begin(), signals.end(), signal) != signals.end()));
       }
     }
   }

@@ -394,6 +394,8 @@ engine::TargetSnapshot DeepTarget() {
   readiness.cache.evidence = {"Age: 35 s", "Cache-Control max-age=3600",
                               "Date header stuck at Tue, 24 Nov 2026 01:00:00 GMT across 4 probes "
                               "over 30 s"};
+  readiness.cache.signals = {eval::CacheSignal::kAgeHeader, eval::CacheSignal::kCacheControl,
+                             eval::CacheSignal::kDateStuck};
   engine::HealthCheckSnapshot liveness;
   liveness.role = config::HealthRole::kLiveness;
   liveness.probes_total = 3;
