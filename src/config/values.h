@@ -56,8 +56,11 @@ inline constexpr std::string_view kAllowedMethods[] = {"GET",   "HEAD",   "POST"
 std::string CheckMethod(std::string_view method);
 
 // Label names healthgap puts on its own series; user labels may not reuse them.
+// (The metrics collector drops any that slip through, so the list is the one place to add a
+// label healthgap starts setting.)
 inline constexpr std::string_view kReservedLabelNames[] = {
-    "target", "sample", "reason", "verdict", "state", "phase", "kind", "le", "instance", "job"};
+    "target", "sample",  "reason", "verdict",   "state",  "phase", "kind", "le",      "instance",
+    "job",    "version", "check",  "component", "status", "cause", "lb",   "primary", "result"};
 // Prometheus label name rules plus the reserved list above.
 std::string CheckLabelName(std::string_view name);
 

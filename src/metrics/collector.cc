@@ -13,6 +13,7 @@
 #include <string_view>
 #include <utility>
 
+#include "config/values.h"
 #include "eval/lb_view.h"
 #include "eval/outcome.h"
 #include "eval/verdict.h"
@@ -27,13 +28,11 @@ using prometheus::MetricFamily;
 using prometheus::MetricType;
 using Labels = std::vector<ClientMetric::Label>;
 
-// Labels healthgap sets itself; a configured label of the same name would make duplicates.
-constexpr std::array<std::string_view, 15> kOwnLabels = {
-    "target", "sample", "reason",    "phase",  "state", "verdict", "kind",   "version",
-    "le",     "check",  "component", "status", "cause", "lb",      "primary"};
-
+// Labels healthgap sets itself; a configured label of the same name would make duplicates. The
+// loader rejects them already; this keeps a scrape valid whatever the snapshot holds.
 bool IsOwnLabel(const std::string& name) {
-  return std::find(kOwnLabels.begin(), kOwnLabels.end(), name) != kOwnLabels.end();
+  return std::ranges::find(config::kReservedLabelNames, name) !=
+         std::end(config::kReservedLabelNames);
 }
 
 // Sorted by name so the exposition is deterministic and matches Prometheus' own ordering.
