@@ -124,6 +124,8 @@ INSTANTIATE_TEST_SUITE_P(
                                "/api/data  4   0       -  ", "health check failing (503 in"},
                       ModeCase{"both-5xx", "verdict: down", kCheckDown,
                                "/api/data  0   4       status: 4", "health check failing (503 in"},
+                      ModeCase{"degraded", "verdict: degraded", kCheckDegraded,
+                               "/api/data  4   0       -  ", "health check 200 in"},
                       ModeCase{"flapping", "verdict: unknown", kCheckUnknown,
                                "/api/data  4   0       -  ",
                                "health check passed 2 of 4 rounds but never 2 in a row"}),

@@ -11,6 +11,7 @@ Each --mode reproduces one way a health endpoint and the real API can disagree (
   false-negative  health 503 (a dependency the API does not need), API 200
   both-5xx        health 503, API 500: really down
   flapping        health alternates 200 / 503, API 200
+  degraded        health 200 but its body reports redis failing, API 200
 
 Health answers on /health, /healthz and /ready; the API on every path under /api/.
 Anything else is 404.
@@ -38,6 +39,7 @@ MODES = (
     "false-negative",
     "both-5xx",
     "flapping",
+    "degraded",
 )
 HEALTH_PATHS = ("/health", "/healthz", "/ready")
 
@@ -69,11 +71,14 @@ class Backend:
             # The answer a cache computed an hour ago, served as if it were fresh.
             headers = {"Age": "3600", "Cache-Control": "public, max-age=86400"}
             return 200, headers, {"status": "ok", "checked_at": self.started - 3600}
+        if self.mode == "degraded":
+            # The reference text's deep check, answering 200 whatever it found.
+            return 200, {}, {"database": "ok", "redis": "error: Connection refused"}
         return 200, {}, {"status": "ok"}
 
     def api(self):
         """Returns (status, headers, body) for an API request, or None after hanging."""
-        if self.mode in ("honest", "false-negative", "flapping"):
+        if self.mode in ("honest", "false-negative", "flapping", "degraded"):
             return 200, {}, {"items": [1, 2, 3]}
         if self.mode == "pool":
             # Waiting for a database connection that never frees up, then giving up.
