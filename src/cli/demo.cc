@@ -100,15 +100,8 @@ int RunDemo(const DemoOptions& options) {
     std::cerr << "invalid --web.listen-address: " << address_error << "\n";
     return 2;
   }
-  server::WebConfig web;
-  if (!options.web_config_file.empty()) {
-    server::WebConfigResult web_loaded = server::LoadWebConfigFile(options.web_config_file);
-    if (!web_loaded.config) {
-      std::cerr << "invalid --web.config.file: " << web_loaded.error->Format() << "\n";
-      return 2;
-    }
-    web = std::move(*web_loaded.config);
-  }
+  const std::optional<server::WebConfig> web = LoadWebConfigFlag(options.web_config_file);
+  if (!web) return 2;
   BlockTerminationSignals();
 
   std::vector<std::unique_ptr<demo::DemoBackend>> backends;
@@ -136,13 +129,13 @@ int RunDemo(const DemoOptions& options) {
   }
   ExporterApp app(std::move(*loaded.config), nullptr);
   std::string error;
-  if (!app.Start(*address, &error, web)) {
+  if (!app.Start(*address, &error, *web)) {
     std::cerr << error << "\n";
     return 1;
   }
 
   const std::string exporter_url =
-      (web.tls ? "https://" : "http://") +
+      (web->tls ? "https://" : "http://") +
       (address->host == "0.0.0.0" ? std::string("127.0.0.1") : address->host) + ":" +
       std::to_string(app.port());
   std::cout << "healthgap demo: one backend per failure mode, probed as a load balancer and as "

@@ -1,5 +1,7 @@
 #include "cli/exporter_app.h"
 
+#include <iostream>
+
 #include "common/log.h"
 #include "metrics/collector.h"
 #include "server/status_page.h"
@@ -13,6 +15,16 @@ double UnixSeconds(std::chrono::system_clock::time_point at) {
 }
 
 }  // namespace
+
+std::optional<server::WebConfig> LoadWebConfigFlag(const std::string& file) {
+  if (file.empty()) return server::WebConfig{};
+  server::WebConfigResult loaded = server::LoadWebConfigFile(file);
+  if (!loaded.config) {
+    std::cerr << "invalid --web.config.file: " << loaded.error->Format() << "\n";
+    return std::nullopt;
+  }
+  return std::move(*loaded.config);
+}
 
 ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResult()> reload_source)
     : client_(clock_),
@@ -38,9 +50,10 @@ ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResul
           .status_html = [this] { return server::RenderStatusHtml(engine_.Snapshot()); },
           .status_json = [this] { return server::RenderStatusJson(engine_.Snapshot()); },
           .reload = [this] { return Reload(); },
-          .probe = [this](const server::ProbeRequest& request) {
-            return probe_endpoint_.Handle(request);
-          },
+          .probe =
+              [this](const server::ProbeRequest& request) {
+                return probe_endpoint_.Handle(request);
+              },
       }) {
   engine_.Apply(initial);
   probe_endpoint_.Configure(initial);

@@ -19,6 +19,10 @@ class SnapshotCollector;
 
 namespace healthgap::cli {
 
+// The --web.config.file flag: the default (plain HTTP) when `file` is empty, the loaded config,
+// or nullopt after printing the error (file:line: field: message) to stderr.
+std::optional<server::WebConfig> LoadWebConfigFlag(const std::string& file);
+
 // The running exporter: probe engine, /metrics collector and HTTP server around one config,
 // with reload. Shared by `serve` and `demo`. Thread-safe.
 class ExporterApp {

@@ -101,20 +101,13 @@ int RunServe(const ServeOptions& options) {
     std::cerr << loaded.error->Format() << "\n";
     return 2;
   }
-  server::WebConfig web;
-  if (!options.web_config_file.empty()) {
-    server::WebConfigResult web_loaded = server::LoadWebConfigFile(options.web_config_file);
-    if (!web_loaded.config) {
-      std::cerr << "invalid --web.config.file: " << web_loaded.error->Format() << "\n";
-      return 2;
-    }
-    web = std::move(*web_loaded.config);
-  }
+  const std::optional<server::WebConfig> web = LoadWebConfigFlag(options.web_config_file);
+  if (!web) return 2;
   BlockTerminationSignals();
   const std::size_t targets = loaded.config->targets.size();
   ExporterApp app(std::move(*loaded.config), [source] { return source->Load(); });
   std::string error;
-  if (!app.Start(*address, &error, web)) {
+  if (!app.Start(*address, &error, *web)) {
     log::Error("cannot start", {{"err", error}});
     return 1;
   }
