@@ -159,7 +159,8 @@ TEST_F(EngineTest, MismatchWhenHealthPassesAndApiFails) {
 TEST_F(EngineTest, RecentProbesAreBoundedNewestLast) {
   engine_.Apply(MakeConfig({MakeTarget("a")}));
   Run(seconds(120), Response(200), Response(500));
-  const TargetSnapshot& target = Only(engine_.Snapshot());
+  const EngineSnapshot snapshot = engine_.Snapshot();
+  const TargetSnapshot& target = Only(snapshot);
   ASSERT_EQ(target.recent.size(), TargetState::kRecentProbes);
   const RecentProbe& newest = target.recent.back();
   EXPECT_GE(newest.at, target.recent.front().at);
