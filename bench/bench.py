@@ -618,7 +618,8 @@ def probe_table(rows):
 def scale_table(rows):
     lines = [
         "| targets | scheduled req/s | sent probes/s | exporter CPU cores | CPU s / 1k probes "
-        "| failed / in flight at end | RSS MB | RSS KiB / target | RSS after scrapes MB | peak RSS MB | lag p50 ms "
+        "| failed / in flight at end | RSS MB | RSS KiB / target | RSS after scrapes MB "
+        "| peak RSS MB | lag p50 ms "
         "| lag p99 ms | lag p99 bucket | /metrics s | /metrics MiB | load 1m |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -745,7 +746,8 @@ scheduling lag (how late a probe starts
 against its schedule, from the deltas of `healthgap_scheduling_lag_seconds`; p50/p99
 interpolated inside the histogram's buckets as `histogram_quantile` does, and the bucket that
 holds p99, which is exact; the lowest bucket is 1 ms, so a row whose lag is all in it shows the
-interpolated 0.50 / 0.99 ms, which only says "under 1 ms"), and `/metrics` (median of {results['scrapes']} scrapes, full
+interpolated 0.50 / 0.99 ms, which only says "under 1 ms"), and `/metrics` (median of
+{results['scrapes']} scrapes, full
 response read by the client).
 
 {scale_table(results['scale'])}
