@@ -49,6 +49,8 @@ void Engine::Apply(const config::Config& config) {
       }
     }
     state_->targets = std::move(targets);
+    // The counter outlives the schedule it counted.
+    state_->stats.skipped_late += state_->scheduler.skipped();
     state_->scheduler = std::move(scheduler);
   }
   wake_.notify_all();
@@ -102,33 +104,43 @@ std::size_t Engine::DispatchDue() {
       std::shared_ptr<TargetState> target = state_->targets[job.key.target];
       const config::Target& cfg = target->config();
       std::weak_ptr<State> weak_state = state_;
+      const std::size_t slot =
+          job.key.sample == JobKey::kHealthJob
+              ? static_cast<std::size_t>(job.key.check)
+              : target->health_check_count() + static_cast<std::size_t>(job.key.sample);
+      if (!target->TryStartJob(slot)) {
+        ++state_->stats.skipped_in_flight;
+        continue;
+      }
       if (job.key.sample == JobKey::kHealthJob) {
         const auto check_index = static_cast<std::size_t>(job.key.check);
         probe::HttpRequest request = HealthRequest(cfg, target->health_check(check_index));
         ++state_->stats.health_probes_sent;
         const Clock* clock = &clock_;
-        pending.push_back({std::move(request),
-                           [weak_state, target, check_index, clock](probe::HttpResult result) {
-                             auto state = weak_state.lock();
-                             if (!state) return;
-                             std::lock_guard lock(state->mu);
-                             --state->stats.in_flight;
-                             target->RecordHealth(check_index, result, clock->Now(),
-                                                  clock->WallNow());
-                           }});
+        pending.push_back(
+            {std::move(request),
+             [weak_state, target, check_index, slot, clock](probe::HttpResult result) {
+               auto state = weak_state.lock();
+               if (!state) return;
+               std::lock_guard lock(state->mu);
+               --state->stats.in_flight;
+               target->FinishJob(slot);
+               target->RecordHealth(check_index, result, clock->Now(), clock->WallNow());
+             }});
       } else {
         const auto index = static_cast<std::size_t>(job.key.sample);
         probe::HttpRequest request = SampleRequest(cfg, cfg.samples[index]);
         ++state_->stats.api_samples_sent;
         const Clock* clock = &clock_;
-        pending.push_back(
-            {std::move(request), [weak_state, target, index, clock](probe::HttpResult result) {
-               auto state = weak_state.lock();
-               if (!state) return;
-               std::lock_guard lock(state->mu);
-               --state->stats.in_flight;
-               target->RecordSample(index, result, clock->Now(), clock->WallNow());
-             }});
+        pending.push_back({std::move(request),
+                           [weak_state, target, index, slot, clock](probe::HttpResult result) {
+                             auto state = weak_state.lock();
+                             if (!state) return;
+                             std::lock_guard lock(state->mu);
+                             --state->stats.in_flight;
+                             target->FinishJob(slot);
+                             target->RecordSample(index, result, clock->Now(), clock->WallNow());
+                           }});
       }
       ++state_->stats.in_flight;
     }
@@ -142,6 +154,7 @@ EngineSnapshot Engine::Snapshot() const {
   std::lock_guard lock(state_->mu);
   const TimePoint now = clock_.Now();
   snapshot.stats = state_->stats;
+  snapshot.stats.skipped_late += state_->scheduler.skipped();
   snapshot.targets.reserve(state_->targets.size());
   for (const auto& target : state_->targets) {
     snapshot.targets.push_back(target->Snapshot(now));

@@ -107,6 +107,11 @@ struct EngineStats {
   std::uint64_t health_probes_sent = 0;
   std::uint64_t api_samples_sent = 0;
   std::uint64_t in_flight = 0;
+  // Runs not sent because the job's previous run was still in flight (overload or a target
+  // slower than its interval), and runs skipped because the loop fell more than an interval
+  // behind.
+  std::uint64_t skipped_in_flight = 0;
+  std::uint64_t skipped_late = 0;
   LatencyHistogram scheduling_lag;  // how late probes started against their schedule
 };
 

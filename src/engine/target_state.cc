@@ -47,6 +47,17 @@ TargetState::TargetState(const config::Target& target)
   for (const auto& sample : target.samples) {
     samples_.emplace_back().name = sample.name;
   }
+  job_running_.assign(checks_.size() + samples_.size(), 0);
+}
+
+bool TargetState::TryStartJob(std::size_t job) {
+  if (job >= job_running_.size() || job_running_[job]) return false;
+  job_running_[job] = 1;
+  return true;
+}
+
+void TargetState::FinishJob(std::size_t job) {
+  if (job < job_running_.size()) job_running_[job] = 0;
 }
 
 const config::HealthCheck& TargetState::health_check(std::size_t check) const {

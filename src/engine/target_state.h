@@ -55,12 +55,21 @@ class TargetState {
                              std::chrono::system_clock::time_point at);
 
   // The primary check's LB state: what the load balancer does with the target.
+  // One run per job at a time: a load balancer never has two health checks to the same target
+  // in flight, and an exporter that falls behind must shed load rather than queue it without
+  // bound. A job is a health check (its index) or an API sample (health_check_count() + its
+  // index). False when the job's previous run has not completed yet: skip this run.
+  bool TryStartJob(std::size_t job);
+  void FinishJob(std::size_t job);
+
   eval::LbState lb_state() const { return checks_.front().lb.state(); }
 
   // The state as /metrics and the status page show it, with the window evaluated at `now`.
   TargetSnapshot Snapshot(TimePoint now);
 
  private:
+  std::vector<char> job_running_;  // by job; char, not bool: addressable, no bit packing
+
   void Remember(std::string what, const eval::Outcome& outcome, const probe::HttpResult& result,
                 std::chrono::system_clock::time_point at);
 

@@ -323,6 +323,14 @@ std::vector<MetricFamily> BuildFamilies(const engine::EngineSnapshot& snapshot,
   sent.metric.push_back(
       Counter({{"kind", "health"}}, static_cast<double>(stats.health_probes_sent)));
   sent.metric.push_back(Counter({{"kind", "api"}}, static_cast<double>(stats.api_samples_sent)));
+  auto& skipped =
+      families.Add(names::kProbesSkippedTotal,
+                   "Scheduled runs not sent, by reason: in_flight (the job's previous run had not "
+                   "completed) or late (the scheduler fell more than an interval behind).",
+                   MetricType::Counter);
+  skipped.metric.push_back(
+      Counter({{"reason", "in_flight"}}, static_cast<double>(stats.skipped_in_flight)));
+  skipped.metric.push_back(Counter({{"reason", "late"}}, static_cast<double>(stats.skipped_late)));
   families.Add(names::kProbesInFlight, "Requests sent and not yet completed.", MetricType::Gauge)
       .metric.push_back(Gauge({}, static_cast<double>(stats.in_flight)));
   families

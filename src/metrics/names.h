@@ -52,6 +52,7 @@ inline constexpr char kHealthApiLatencyRatio[] = "healthgap_health_api_latency_r
 
 // Exporter self-metrics.
 inline constexpr char kProbesSentTotal[] = "healthgap_probes_sent_total";  // {kind="health|api"}
+inline constexpr char kProbesSkippedTotal[] = "healthgap_probes_skipped_total";  // {reason}
 inline constexpr char kProbesInFlight[] = "healthgap_probes_in_flight";
 inline constexpr char kSchedulingLagSeconds[] = "healthgap_scheduling_lag_seconds";  // histogram
 inline constexpr char kProbeRequestsTotal[] = "healthgap_probe_requests_total";      // {result}

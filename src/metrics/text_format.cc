@@ -1,8 +1,8 @@
 #include "metrics/text_format.h"
 
 #include <charconv>
-#include <cstddef>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string_view>
@@ -23,9 +23,9 @@ void AppendDouble(double value, std::string& out) {
     out += value < 0 ? "-Inf" : "+Inf";
   } else {
     char buffer[64];
-    const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value,
-                                      std::chars_format::general,
-                                      std::numeric_limits<double>::max_digits10 - 1);
+    const auto result =
+        std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::general,
+                      std::numeric_limits<double>::max_digits10 - 1);
     out.append(buffer, result.ptr);
   }
 }
@@ -90,7 +90,8 @@ void AppendHead(const MetricFamily& family, const ClientMetric& metric, std::str
 
 void AppendHead(const MetricFamily& family, const ClientMetric& metric, std::string_view suffix,
                 std::string& out) {
-  AppendHead(family, metric, suffix, {}, [] {}, out);
+  AppendHead(
+      family, metric, suffix, {}, [] {}, out);
 }
 
 void AppendTail(const ClientMetric& metric, std::string& out) {
@@ -111,14 +112,15 @@ void AppendHistogram(const MetricFamily& family, const ClientMetric& metric, std
   AppendTail(metric, out);
   double last = -std::numeric_limits<double>::infinity();
   for (const auto& bucket : histogram.bucket) {
-    AppendHead(family, metric, "_bucket", "le", [&] { AppendDouble(bucket.upper_bound, out); },
-               out);
+    AppendHead(
+        family, metric, "_bucket", "le", [&] { AppendDouble(bucket.upper_bound, out); }, out);
     last = bucket.upper_bound;
     AppendInteger(static_cast<std::uint64_t>(bucket.cumulative_count), out);
     AppendTail(metric, out);
   }
   if (last != std::numeric_limits<double>::infinity()) {
-    AppendHead(family, metric, "_bucket", "le", [&] { out += "+Inf"; }, out);
+    AppendHead(
+        family, metric, "_bucket", "le", [&] { out += "+Inf"; }, out);
     AppendInteger(static_cast<std::uint64_t>(histogram.sample_count), out);
     AppendTail(metric, out);
   }
@@ -133,8 +135,8 @@ void AppendSummary(const MetricFamily& family, const ClientMetric& metric, std::
   AppendDouble(summary.sample_sum, out);
   AppendTail(metric, out);
   for (const auto& quantile : summary.quantile) {
-    AppendHead(family, metric, "", "quantile", [&] { AppendDouble(quantile.quantile, out); },
-               out);
+    AppendHead(
+        family, metric, "", "quantile", [&] { AppendDouble(quantile.quantile, out); }, out);
     AppendDouble(quantile.value, out);
     AppendTail(metric, out);
   }

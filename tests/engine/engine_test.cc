@@ -132,6 +132,25 @@ TEST_F(EngineTest, TargetAuthGoesWithEveryHealthProbeAndSample) {
   }
 }
 
+TEST_F(EngineTest, AJobStillInFlightIsSkippedNotQueued) {
+  engine_.Apply(MakeConfig({MakeTarget("a")}));
+  clock_.Advance(seconds(10));
+  EXPECT_EQ(engine_.DispatchDue(), 2u);  // health and sample, left unanswered
+  clock_.Advance(seconds(10));
+  EXPECT_EQ(engine_.DispatchDue(), 0u);  // both due again, both still in flight
+  EngineSnapshot snapshot = engine_.Snapshot();
+  EXPECT_EQ(snapshot.stats.skipped_in_flight, 2u);
+  EXPECT_EQ(snapshot.stats.in_flight, 2u);
+  EXPECT_EQ(client_.InFlight(), 2u);
+
+  EXPECT_EQ(client_.CompleteMatching("/health", Response(200)), 1);
+  EXPECT_EQ(client_.CompleteMatching("/api/data", Response(200)), 1);
+  clock_.Advance(seconds(10));
+  EXPECT_EQ(engine_.DispatchDue(), 2u);  // answered: they run again
+  snapshot = engine_.Snapshot();
+  EXPECT_EQ(snapshot.stats.skipped_in_flight, 2u);
+}
+
 TEST_F(EngineTest, HealthyWhenBothSidesWork) {
   engine_.Apply(MakeConfig({MakeTarget("a")}));
   Run(seconds(40), Response(200), Response(200));
