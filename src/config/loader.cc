@@ -18,6 +18,7 @@
 #include "config/allowlist.h"
 #include "config/file_sd.h"
 #include "config/lb_presets.h"
+#include "config/yaml_nodes.h"
 
 namespace healthgap::config {
 namespace {
@@ -92,27 +93,9 @@ struct LoadFailure {
   ConfigError error;
 };
 
-int LineOf(const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  return mark.line >= 0 ? mark.line + 1 : 0;
-}
-
-std::string Quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
-
-std::string Describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return "nothing";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a map";
-    case YAML::NodeType::Scalar:
-      return node.Tag() == "!" ? "the quoted string " + Quote(node.Scalar()) : Quote(node.Scalar());
-  }
-  return "an unknown node";
-}
+using yaml_nodes::Describe;
+using yaml_nodes::LineOf;
+using yaml_nodes::Quote;
 
 // "a.b" -> "a"; "targets[0].health.timeout" -> "targets[0].health".
 std::string_view Parent(std::string_view field) {
@@ -585,7 +568,8 @@ class Loader {
     const std::string path = ResolvePath(ReadString(entry));
     std::string error;
     std::optional<std::string> text = ReadTextFile(path, &error);
-    if (!text) Fail(entry.line, entry.field, "cannot read secret file " + Quote(path) + ": " + error);
+    if (!text)
+      Fail(entry.line, entry.field, "cannot read secret file " + Quote(path) + ": " + error);
     if (text->ends_with('\n')) text->pop_back();
     if (text->ends_with('\r')) text->pop_back();
     return CheckSecret(entry, std::move(*text), "secret file " + Quote(path) + " ");
@@ -873,8 +857,9 @@ class Loader {
     const std::string directory = std::filesystem::path(path).parent_path().string();
     if (directory.find_first_of("*?[") != std::string::npos) {
       Fail(line, field,
-           "path " + Quote(path) + " has a glob in a directory; globs are allowed in the file "
-                                   "name only");
+           "path " + Quote(path) +
+               " has a glob in a directory; globs are allowed in the file "
+               "name only");
     }
     if (!path.ends_with(".json") && !path.ends_with(".yml") && !path.ends_with(".yaml")) {
       Fail(line, field, "path " + Quote(path) + " must end in .json, .yml or .yaml");
@@ -966,7 +951,8 @@ class Loader {
         const bool has_scheme = text.find("://") != std::string::npos;
         const auto url = NormalizeBaseUrl(has_scheme ? text : scheme + "://" + text);
         if (!url.value) Fail(address.line, address.field, url.error);
-        std::string name = name_label.value_or(has_scheme ? text.substr(text.find("://") + 3) : text);
+        std::string name =
+            name_label.value_or(has_scheme ? text.substr(text.find("://") + 3) : text);
         while (!name_label && name.ends_with('/')) name.pop_back();
         if (auto error = CheckName(name, "target"); !error.empty()) {
           Fail(address.line, address.field, error + "; set a \"name\" label");
@@ -980,10 +966,9 @@ class Loader {
  private:
   Target ReadTarget(const YAML::Node& node, const std::string& field, int line,
                     const DefaultsLayer& defaults, int* name_line) const {
-    const Fields fields =
-        OpenMap(node, field, line,
-                {"name", "url", "labels", "health", "health_checks", "lb", "samples", "evaluation",
-                 "max_body_bytes", "auth"});
+    const Fields fields = OpenMap(node, field, line,
+                                  {"name", "url", "labels", "health", "health_checks", "lb",
+                                   "samples", "evaluation", "max_body_bytes", "auth"});
     Target target;
     const Entry* name = fields.Get("name");
     if (!name) Fail(line, field + ".name", "required field is missing");
@@ -1069,9 +1054,9 @@ std::optional<ConfigError> WithDocument(std::string_view yaml, const std::string
       return std::nullopt;
     }
     if (documents.size() > 1) {
-      return ConfigError{source_name, LineOf(documents[1]), "",
-                         "found " + std::to_string(documents.size()) +
-                             " YAML documents, expected exactly one"};
+      return ConfigError{
+          source_name, LineOf(documents[1]), "",
+          "found " + std::to_string(documents.size()) + " YAML documents, expected exactly one"};
     }
     load(documents[0]);
     return std::nullopt;
@@ -1131,7 +1116,8 @@ std::optional<std::string> ReadTextFile(const std::string& path, std::string* er
 LoadResult LoadFile(const std::string& path) {
   std::string error;
   const std::optional<std::string> text = ReadTextFile(path, &error);
-  if (!text) return LoadResult{std::nullopt, ConfigError{path, 0, "", "cannot read file: " + error}};
+  if (!text)
+    return LoadResult{std::nullopt, ConfigError{path, 0, "", "cannot read file: " + error}};
   return LoadString(*text, path);
 }
 

@@ -19,6 +19,8 @@
 #include <memory>
 #include <sstream>
 
+#include "config/yaml_nodes.h"
+
 namespace healthgap::server {
 namespace {
 
@@ -27,27 +29,9 @@ struct LoadFailure {
   config::ConfigError error;
 };
 
-int LineOf(const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  return mark.line >= 0 ? mark.line + 1 : 0;
-}
-
-std::string Quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
-
-std::string Describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return "nothing";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a map";
-    case YAML::NodeType::Scalar:
-      return Quote(node.Scalar());
-  }
-  return "an unknown node";
-}
+using config::yaml_nodes::Describe;
+using config::yaml_nodes::LineOf;
+using config::yaml_nodes::Quote;
 
 std::string JoinNames(std::initializer_list<std::string_view> names) {
   std::string out;
