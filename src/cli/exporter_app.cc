@@ -28,8 +28,9 @@ std::optional<server::WebConfig> LoadWebConfigFlag(const std::string& file) {
 
 ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResult()> reload_source)
     : client_(clock_),
+      probe_client_(clock_),
       engine_(clock_, client_),
-      probe_endpoint_(clock_, client_),
+      probe_endpoint_(clock_, probe_client_),
       reload_source_(std::move(reload_source)),
       collector_(std::make_shared<metrics::SnapshotCollector>(
           [this] { return engine_.Snapshot(); },

@@ -48,6 +48,8 @@ class ExporterApp {
  private:
   RealClock clock_;
   probe::CurlMultiClient client_;
+  // /probe runs on the HTTP server's thread that serves it, no hop to client_'s I/O thread.
+  probe::CurlCallerThreadClient probe_client_;
   engine::Engine engine_;
   ProbeEndpoint probe_endpoint_;
   std::function<config::LoadResult()> reload_source_;

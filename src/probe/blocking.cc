@@ -26,6 +26,11 @@ HttpResult SendAndWait(HttpClient& client, HttpRequest request) {
 }
 
 std::vector<HttpResult> SendAllAndWait(HttpClient& client, std::vector<HttpRequest> requests) {
+  return client.SendAllBlocking(std::move(requests));
+}
+
+std::vector<HttpResult> HttpClient::SendAllBlocking(std::vector<HttpRequest> requests) {
+  HttpClient& client = *this;
   auto gather = std::make_shared<Gather>();
   gather->results.resize(requests.size());
   gather->remaining = requests.size();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <string_view>
 #include <utility>
 
@@ -42,10 +43,11 @@ bool HasHeader(const HttpRequest& request, std::string_view lower_name) {
 
 }  // namespace
 
-// One request's state, from Send until its callback ran. Owned by queued_, then active_.
-struct CurlMultiClient::Transfer {
+// One request's state, from Send until its callback ran. In CurlMultiClient owned by queued_,
+// then active_; in CurlCallerThreadClient by the run that sends it.
+struct detail::CurlTransfer {
   HttpRequest request;
-  Callback done;
+  HttpClient::Callback done;
   HttpResult result;
   CurlEasy easy;
   CurlSlist header_list;
@@ -54,7 +56,7 @@ struct CurlMultiClient::Transfer {
   bool body_too_large = false;
 
   static size_t OnBody(char* data, size_t size, size_t count, void* user) {
-    auto& self = *static_cast<Transfer*>(user);
+    auto& self = *static_cast<CurlTransfer*>(user);
     const size_t received = size * count;
     const size_t room = self.request.max_body_bytes - self.result.body.size();
     if (received > room) {
@@ -69,7 +71,7 @@ struct CurlMultiClient::Transfer {
   }
 
   static size_t OnHeader(char* data, size_t size, size_t count, void* user) {
-    auto& self = *static_cast<Transfer*>(user);
+    auto& self = *static_cast<CurlTransfer*>(user);
     const size_t length = size * count;
     const std::string_view line(data, length);
     auto& headers = self.result.headers;
@@ -119,9 +121,9 @@ struct CurlMultiClient::Transfer {
       set(curl_easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE,
                            static_cast<curl_off_t>(request.max_body_bytes)));
     }
-    set(curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &Transfer::OnBody));
+    set(curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &CurlTransfer::OnBody));
     set(curl_easy_setopt(handle, CURLOPT_WRITEDATA, this));
-    set(curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader));
+    set(curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, &CurlTransfer::OnHeader));
     set(curl_easy_setopt(handle, CURLOPT_HEADERDATA, this));
 
     const std::string method = ToUpper(request.method);
@@ -339,6 +341,160 @@ void CurlMultiClient::Deliver(Transfer& transfer, HttpResult result) {
   if (transfer.done) transfer.done(std::move(result));
   // After the callback, so InFlight() == 0 means every callback has returned.
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+// ---------------------------------------------------------------------------------------------
+// CurlCallerThreadClient
+
+namespace {
+// Idle easy handles a loop keeps for reuse (a paired /probe needs a few).
+constexpr std::size_t kSpareEasyHandles = 8;
+
+bool IsPlainHttp(std::string_view url) {
+  return url.size() > 7 && ToLower(url.substr(0, 7)) == "http://";
+}
+
+}  // namespace
+
+struct CurlCallerThreadClient::Loop {
+  CurlMulti multi = CurlMulti::Create();
+  std::vector<CurlEasy> spare;  // reset, ready for a new transfer
+
+  CurlEasy TakeEasy() {
+    if (spare.empty()) return CurlEasy::Create();
+    CurlEasy easy = std::move(spare.back());
+    spare.pop_back();
+    return easy;
+  }
+
+  void GiveBack(CurlEasy easy) {
+    if (!easy || spare.size() >= kSpareEasyHandles) return;  // freed here
+    curl_easy_reset(easy.get());
+    spare.push_back(std::move(easy));
+  }
+};
+
+CurlCallerThreadClient::CurlCallerThreadClient(const Clock& clock)
+    : CurlCallerThreadClient(clock, Options{}) {}
+
+CurlCallerThreadClient::CurlCallerThreadClient(const Clock& clock, Options options)
+    : clock_(clock), options_(std::move(options)) {}
+
+CurlCallerThreadClient::~CurlCallerThreadClient() = default;
+
+std::unique_ptr<CurlCallerThreadClient::Loop> CurlCallerThreadClient::Acquire() {
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_.empty()) {
+      std::unique_ptr<Loop> loop = std::move(idle_.back());
+      idle_.pop_back();
+      return loop;
+    }
+  }
+  auto loop = std::make_unique<Loop>();
+  if (loop->multi) {
+    curl_multi_setopt(loop->multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                      static_cast<long>(options_.max_total_connections));
+    curl_multi_setopt(loop->multi.get(), CURLMOPT_MAX_HOST_CONNECTIONS,
+                      static_cast<long>(options_.max_host_connections));
+    curl_multi_setopt(loop->multi.get(), CURLMOPT_MAXCONNECTS,
+                      static_cast<long>(options_.connection_cache_size));
+  }
+  return loop;
+}
+
+void CurlCallerThreadClient::Release(std::unique_ptr<Loop> loop) {
+  if (!loop->multi) return;  // not worth keeping
+  std::lock_guard lock(mu_);
+  idle_.push_back(std::move(loop));
+}
+
+void CurlCallerThreadClient::Send(HttpRequest request, Callback done) {
+  std::vector<HttpRequest> one;
+  one.push_back(std::move(request));
+  HttpResult result = std::move(SendAllBlocking(std::move(one)).front());
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  if (done) done(std::move(result));
+  in_flight_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+std::size_t CurlCallerThreadClient::InFlight() const {
+  return in_flight_.load(std::memory_order_relaxed);
+}
+
+std::vector<HttpResult> CurlCallerThreadClient::SendAllBlocking(std::vector<HttpRequest> requests) {
+  const std::size_t count = requests.size();
+  in_flight_.fetch_add(count, std::memory_order_relaxed);
+  std::unique_ptr<Loop> loop = Acquire();
+  CURLM* multi = loop->multi.get();
+
+  // Sized once: curl holds pointers into each transfer (error buffer, callbacks' user data).
+  std::vector<detail::CurlTransfer> transfers(count);
+  std::vector<bool> added(count, false);
+  std::size_t running = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    detail::CurlTransfer& transfer = transfers[i];
+    transfer.request = std::move(requests[i]);
+    transfer.result.started = clock_.Now();
+    std::string failure;
+    if (!multi) {
+      failure = "curl_multi_init failed";
+    } else if (transfer.easy = loop->TakeEasy(); !transfer.easy) {
+      failure = "curl_easy_init failed";
+    } else if (!transfer.Configure(options_.user_agent)) {
+      failure = "unsupported request option for " + transfer.request.url;
+    } else if (const CURLMcode code = curl_multi_add_handle(multi, transfer.easy.get());
+               code != CURLM_OK) {
+      failure = curl_multi_strerror(code);
+    }
+    if (!failure.empty()) {
+      transfer.result.error = ErrorKind::kOther;
+      transfer.result.error_message = std::move(failure);
+      continue;
+    }
+    added[i] = true;
+    ++running;
+  }
+
+  while (running > 0) {
+    int still_running = 0;
+    curl_multi_perform(multi, &still_running);
+    int remaining = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi, &remaining)) {
+      if (message->msg != CURLMSG_DONE) continue;
+      // Copy out before remove_handle invalidates the message.
+      CURL* easy = message->easy_handle;
+      const CURLcode code = message->data.result;
+      char* private_data = nullptr;
+      curl_easy_getinfo(easy, CURLINFO_PRIVATE, &private_data);
+      auto* transfer = reinterpret_cast<detail::CurlTransfer*>(private_data);
+      const auto index = static_cast<std::size_t>(transfer - transfers.data());
+      if (index >= count || !added[index]) continue;
+      curl_multi_remove_handle(multi, easy);
+      added[index] = false;
+      transfer->Finish(code);
+      --running;
+    }
+    if (running == 0) break;
+    curl_multi_poll(multi, nullptr, 0, kMaxPollMs, nullptr);
+  }
+
+  std::vector<HttpResult> results;
+  results.reserve(count);
+  for (detail::CurlTransfer& transfer : transfers) {
+    results.push_back(std::move(transfer.result));
+    // An easy handle keeps its TLS session cache across curl_easy_reset, and a reused one would
+    // then resume sessions a fresh handle (CurlMultiClient) never could: only handles that saw
+    // plain HTTP alone are kept.
+    long redirects = 0;
+    if (transfer.easy) curl_easy_getinfo(transfer.easy.get(), CURLINFO_REDIRECT_COUNT, &redirects);
+    if (redirects == 0 && IsPlainHttp(transfer.request.url)) {
+      loop->GiveBack(std::move(transfer.easy));
+    }
+  }
+  Release(std::move(loop));
+  in_flight_.fetch_sub(count, std::memory_order_relaxed);
+  return results;
 }
 
 }  // namespace healthgap::probe

@@ -15,6 +15,10 @@
 
 namespace healthgap::probe {
 
+namespace detail {
+struct CurlTransfer;  // one request on one easy handle (curl_multi_client.cc)
+}  // namespace detail
+
 // HttpClient on one libcurl multi handle driven by one I/O thread: thousands of concurrent
 // requests share a single event loop, and a hung target costs only its own timeout.
 //
@@ -54,7 +58,7 @@ class CurlMultiClient final : public HttpClient {
   std::size_t InFlight() const override;
 
  private:
-  struct Transfer;
+  using Transfer = detail::CurlTransfer;
 
   void Run();
   void StartQueued();
@@ -78,6 +82,45 @@ class CurlMultiClient final : public HttpClient {
   std::unordered_map<Transfer*, std::unique_ptr<Transfer>> active_;
 
   std::thread io_thread_;  // last: starts after everything above is ready
+};
+
+// HttpClient that runs requests on the calling thread: SendAllBlocking drives a libcurl multi
+// handle of its own until every request completed, so nothing is handed to another thread and
+// back (no wakeup either way). For /probe, whose HTTP server thread waits for the result anyway.
+// Each concurrent caller takes a multi handle from a pool (created on demand, so there are at
+// most as many as concurrent callers) and returns it after the run, with its connection cache
+// (keep-alive API samples reuse connections as with CurlMultiClient) and idle easy handles.
+// Send runs synchronously too: `done` runs on the caller's thread before Send returns.
+// Requests, options, results and errors are those of CurlMultiClient (same request setup).
+//
+// Thread-safe: every method may be called from any thread.
+class CurlCallerThreadClient final : public HttpClient {
+ public:
+  using Options = CurlMultiClient::Options;
+
+  // `clock` stamps HttpResult::started and must outlive the client.
+  explicit CurlCallerThreadClient(const Clock& clock);
+  CurlCallerThreadClient(const Clock& clock, Options options);
+  ~CurlCallerThreadClient() override;
+
+  CurlCallerThreadClient(const CurlCallerThreadClient&) = delete;
+  CurlCallerThreadClient& operator=(const CurlCallerThreadClient&) = delete;
+
+  // HttpClient
+  void Send(HttpRequest request, Callback done) override;
+  std::size_t InFlight() const override;
+  std::vector<HttpResult> SendAllBlocking(std::vector<HttpRequest> requests) override;
+
+ private:
+  struct Loop;
+  std::unique_ptr<Loop> Acquire();
+  void Release(std::unique_ptr<Loop> loop);
+
+  const Clock& clock_;
+  const Options options_;
+  std::atomic<std::size_t> in_flight_{0};
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Loop>> idle_;  // guarded by mu_
 };
 
 }  // namespace healthgap::probe

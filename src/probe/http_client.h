@@ -74,6 +74,12 @@ class HttpClient {
   virtual void Send(HttpRequest request, Callback done) = 0;
   // Requests handed over and not yet completed.
   virtual std::size_t InFlight() const = 0;
+
+  // Sends all requests (they run concurrently), waits for every result and returns them in
+  // request order. The default hands them to Send and blocks until every callback has run
+  // (probe/blocking.cc); a client may run them on the calling thread instead. Never call it
+  // from one of this client's callbacks.
+  virtual std::vector<HttpResult> SendAllBlocking(std::vector<HttpRequest> requests);
 };
 
 }  // namespace healthgap::probe
