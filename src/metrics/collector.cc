@@ -36,8 +36,11 @@ bool IsOwnLabel(const std::string& name) {
 }
 
 // Sorted by name so the exposition is deterministic and matches Prometheus' own ordering.
-Labels With(Labels labels,
+Labels With(const Labels& base,
             std::initializer_list<std::pair<std::string_view, std::string_view>> extra = {}) {
+  Labels labels;
+  labels.reserve(base.size() + extra.size());  // one allocation, not a copy then a regrowth
+  labels.insert(labels.end(), base.begin(), base.end());
   for (const auto& [name, value] : extra) labels.push_back({std::string(name), std::string(value)});
   std::sort(labels.begin(), labels.end());
   return labels;

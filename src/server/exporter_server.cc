@@ -42,9 +42,11 @@ void ExporterServer::RegisterRoutes() {
         // A malformed header is treated as absent: the module's own timeouts apply.
       }
     }
-    const HttpReply reply = endpoints_.probe(probe);
+    HttpReply reply = endpoints_.probe(probe);
     res.status = reply.status;
-    res.set_content(reply.body, reply.content_type.c_str());
+    // What set_content does, without copying the body (httplib 0.11 has no overload taking it).
+    res.body = std::move(reply.body);
+    res.set_header("Content-Type", reply.content_type);
   });
   server_->Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("Healthy\n", "text/plain");
