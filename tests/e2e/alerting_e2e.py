@@ -125,6 +125,18 @@ class Children:
                 print(f"(cannot read: {ex})")
 
 
+def e2e_session(prefix):
+    """A temp dir and the Children that will live in it. SIGTERM and SIGINT become E2EFailure,
+    so the caller's `finally` still stops every child and prints their logs."""
+    def on_signal(signum, _frame):
+        raise E2EFailure(f"interrupted by signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    return tmp, Children(tmp)
+
+
 def http_get(url, timeout=5):
     with urllib.request.urlopen(url, timeout=timeout) as r:
         return r.status, r.read().decode("utf-8", errors="replace")
@@ -212,15 +224,8 @@ def main():
               "(Debian 12: scripts/install-deps.sh; build target healthgap)")
         return 1
 
-    tmp = tempfile.mkdtemp(prefix="healthgap-e2e-")
-    children = Children(tmp)
+    tmp, children = e2e_session("healthgap-e2e-")
     ok = False
-
-    def on_signal(signum, _frame):
-        raise E2EFailure(f"interrupted by signal {signum}")
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
     try:
         ports = {k: free_port() for k in ("healthgap", "prometheus", "alertmanager")}
         hg = f"http://127.0.0.1:{ports['healthgap']}"

@@ -22,13 +22,11 @@ import json
 import os
 import re
 import shutil
-import signal
 import sys
-import tempfile
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from alerting_e2e import (Children, E2EFailure, free_port, http_get,  # noqa: E402
+from alerting_e2e import (E2EFailure, e2e_session, free_port, http_get,  # noqa: E402
                           replace_once, wait_for)
 
 HEALTHGAP_CONFIG = """\
@@ -74,15 +72,8 @@ def main():
         return 1
     healthgap = os.path.abspath(shutil.which(args.healthgap))
 
-    tmp = tempfile.mkdtemp(prefix="healthgap-probe-e2e-")
-    children = Children(tmp)
+    tmp, children = e2e_session("healthgap-probe-e2e-")
     ok = False
-
-    def on_signal(signum, _frame):
-        raise E2EFailure(f"interrupted by signal {signum}")
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
     try:
         ports = {k: free_port() for k in ("lying", "honest", "healthgap", "prometheus")}
         lying = f"127.0.0.1:{ports['lying']}"

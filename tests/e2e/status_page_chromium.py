@@ -33,7 +33,7 @@ import urllib.error
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from alerting_e2e import Children, E2EFailure, free_port, http_get, wait_for  # noqa: E402
+from alerting_e2e import E2EFailure, e2e_session, free_port, http_get, wait_for  # noqa: E402
 
 # The demo's targets and the verdicts it expects of them (its EXPECTED column).
 EXPECTED_VERDICTS = {
@@ -277,15 +277,8 @@ def main():
     if os.path.exists(screenshot):
         os.remove(screenshot)  # a stale file must not pass for this run's
 
-    tmp = tempfile.mkdtemp(prefix="healthgap-chromium-")
-    children = Children(tmp)
+    tmp, children = e2e_session("healthgap-chromium-")
     ok = False
-
-    def on_signal(signum, _frame):
-        raise E2EFailure(f"interrupted by signal {signum}")
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
     try:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
