@@ -5,13 +5,12 @@
 #include <httplib.h>
 
 #include <csignal>
-#include <filesystem>
-#include <fstream>
-#include <regex>
 
 #include "support/loopback_server.h"
 #include "support/poll_until.h"
+#include "support/serving_port.h"
 #include "support/subprocess.h"
+#include "support/temp_dir.h"
 
 namespace healthgap {
 namespace {
@@ -21,6 +20,7 @@ using ::testing::HasSubstr;
 using testing::LoopbackServer;
 using testing::PollUntil;
 using testing::Subprocess;
+using testing::TempDir;
 
 constexpr char kBinary[] = HEALTHGAP_BINARY;
 constexpr char kSourceDir[] = HEALTHGAP_SOURCE_DIR;
@@ -39,24 +39,6 @@ Finished RunToCompletion(std::vector<std::string> args, seconds timeout = second
   return finished;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "healthgap-test-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::filesystem::path path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-void WriteFile(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
-
 TEST(CheckConfigCommand, ValidExampleExitsZero) {
   const Finished run =
       RunToCompletion({"check-config", std::string(kSourceDir) + "/examples/healthgap.yml"});
@@ -66,17 +48,16 @@ TEST(CheckConfigCommand, ValidExampleExitsZero) {
 
 TEST(CheckConfigCommand, InvalidFileNamesFileLineAndFieldAndExitsTwo) {
   TempDir dir;
-  const auto file = dir.path() / "bad.yml";
-  WriteFile(file,
-            "targets:\n"
-            "  - name: api\n"
-            "    url: http://127.0.0.1:8080\n"
-            "    samples:\n"
-            "      - path: /api/data\n"
-            "        interval: 10 seconds\n");
-  const Finished run = RunToCompletion({"check-config", file.string()});
+  const std::string file = dir.Write("bad.yml",
+                                     "targets:\n"
+                                     "  - name: api\n"
+                                     "    url: http://127.0.0.1:8080\n"
+                                     "    samples:\n"
+                                     "      - path: /api/data\n"
+                                     "        interval: 10 seconds\n");
+  const Finished run = RunToCompletion({"check-config", file});
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_THAT(run.output, HasSubstr(file.string() + ":6: targets[0].samples[0].interval: "));
+  EXPECT_THAT(run.output, HasSubstr(file + ":6: targets[0].samples[0].interval: "));
 }
 
 TEST(CheckConfigCommand, MissingFileExitsTwo) {
@@ -130,17 +111,14 @@ class ServeProcessTest : public ::testing::Test {
 
   // Starts `healthgap serve` on an ephemeral port and reads the port from its startup log line.
   void StartServe() {
-    WriteFile(config_, ConfigFor({"first"}));
+    dir_.Write("healthgap.yml", ConfigFor({"first"}));
     process_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{kBinary, "serve", "--config", config_.string(),
-                                 "--web.listen-address", "127.0.0.1:0"},
+        std::vector<std::string>{kBinary, "serve", "--config", config_, "--web.listen-address",
+                                 "127.0.0.1:0"},
         Subprocess::Stderr::kMergeIntoStdout);
-    const auto line = process_->ReadUntil("healthgap serving", seconds(30));
-    ASSERT_TRUE(line) << "no startup line";
-    std::smatch match;
-    ASSERT_TRUE(std::regex_search(*line, match, std::regex("address=127\\.0\\.0\\.1:(\\d+)")))
-        << *line;
-    port_ = std::stoi(match[1]);
+    const std::optional<int> port = testing::ReadServingPort(*process_, seconds(30));
+    ASSERT_TRUE(port) << "no startup line with the bound address";
+    port_ = *port;
   }
 
   std::string Metrics() {
@@ -155,7 +133,7 @@ class ServeProcessTest : public ::testing::Test {
 
   LoopbackServer backend_;
   TempDir dir_;
-  std::filesystem::path config_ = dir_.path() / "healthgap.yml";
+  std::string config_ = dir_.Path("healthgap.yml");
   std::unique_ptr<Subprocess> process_;
   int port_ = 0;
 };
@@ -165,12 +143,12 @@ TEST_F(ServeProcessTest, SighupWithBrokenConfigKeepsTheOldOneThenAFixedOneSwitch
   ASSERT_TRUE(MetricsContain(R"(healthgap_verdict{target="first",verdict="healthy"} 1)"))
       << Metrics();
 
-  WriteFile(config_, "targets: [oops\n");
+  dir_.Write("healthgap.yml", "targets: [oops\n");
   process_->Signal(SIGHUP);
   ASSERT_TRUE(MetricsContain("healthgap_config_last_reload_successful 0")) << Metrics();
   EXPECT_THAT(Metrics(), HasSubstr(R"(target="first")"));  // still probing the old config
 
-  WriteFile(config_, ConfigFor({"second"}));
+  dir_.Write("healthgap.yml", ConfigFor({"second"}));
   process_->Signal(SIGHUP);
   ASSERT_TRUE(MetricsContain("healthgap_config_last_reload_successful 1")) << Metrics();
   EXPECT_THAT(Metrics(), HasSubstr(R"(target="second")"));
@@ -182,9 +160,8 @@ TEST_F(ServeProcessTest, SighupWithBrokenConfigKeepsTheOldOneThenAFixedOneSwitch
 
 TEST_F(ServeProcessTest, SecondInstanceOnTheSamePortFailsClearly) {
   StartServe();
-  const Finished second =
-      RunToCompletion({"serve", "--config", config_.string(), "--web.listen-address",
-                       "127.0.0.1:" + std::to_string(port_)});
+  const Finished second = RunToCompletion(
+      {"serve", "--config", config_, "--web.listen-address", "127.0.0.1:" + std::to_string(port_)});
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_THAT(second.output, HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(port_)));
 }

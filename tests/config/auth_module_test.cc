@@ -6,10 +6,12 @@
 
 #include "config/auth.h"
 #include "config/loader.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace healthgap::config {
 namespace {
+
+using healthgap::testing::TempDir;
 
 constexpr char kTarget[] =
     "targets:\n"

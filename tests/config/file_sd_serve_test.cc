@@ -4,12 +4,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <regex>
 
 #include "support/loopback_server.h"
 #include "support/poll_until.h"
+#include "support/serving_port.h"
 #include "support/subprocess.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace healthgap::config {
 namespace {
@@ -18,6 +18,7 @@ using std::chrono::seconds;
 using testing::LoopbackServer;
 using testing::PollUntil;
 using testing::Subprocess;
+using testing::TempDir;
 
 class FileSdServeTest : public ::testing::Test {
  protected:
@@ -56,12 +57,9 @@ class FileSdServeTest : public ::testing::Test {
                                   "--web.listen-address", "127.0.0.1:0"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     process_ = std::make_unique<Subprocess>(args, Subprocess::Stderr::kMergeIntoStdout);
-    const auto line = process_->ReadUntil("healthgap serving", seconds(30));
-    ASSERT_TRUE(line) << "no startup line";
-    std::smatch match;
-    ASSERT_TRUE(std::regex_search(*line, match, std::regex("address=127\\.0\\.0\\.1:(\\d+)")))
-        << *line;
-    port_ = std::stoi(match[1]);
+    const std::optional<int> port = testing::ReadServingPort(*process_, seconds(30));
+    ASSERT_TRUE(port) << "no startup line with the bound address";
+    port_ = *port;
   }
 
   std::string Metrics() const {

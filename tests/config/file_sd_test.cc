@@ -4,10 +4,12 @@
 
 #include <filesystem>
 
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace healthgap::config {
 namespace {
+
+using healthgap::testing::TempDir;
 
 using std::chrono::seconds;
 
@@ -58,7 +60,7 @@ struct BadFile {
 };
 void PrintTo(const BadFile& bad, std::ostream* out) { *out << bad.error; }
 
-class LoadFileSdErrorTest : public testing::TestWithParam<BadFile> {};
+class LoadFileSdErrorTest : public ::testing::TestWithParam<BadFile> {};
 
 TEST_P(LoadFileSdErrorTest, NamesFileLineAndField) {
   const FileSdLoad loaded = LoadFileSdString(GetParam().text, "sd.yml", BuiltinDefaultModule());
@@ -69,7 +71,7 @@ TEST_P(LoadFileSdErrorTest, NamesFileLineAndField) {
 
 INSTANTIATE_TEST_SUITE_P(
     Rules, LoadFileSdErrorTest,
-    testing::Values(
+    ::testing::Values(
         BadFile{"targets: [a:1]\n",
                 "sd.yml:1: expected a list of target groups ({targets: [...], labels: {...}}), "
                 "got a map"},
@@ -103,7 +105,7 @@ TEST(MergeTargetsTest, StaticFirstThenDiscoveredFirstNameWins) {
   EXPECT_EQ(merged.dropped, (std::vector<std::string>{"api", "a:1"}));
 }
 
-class FileSdWatcherTest : public testing::Test {
+class FileSdWatcherTest : public ::testing::Test {
  protected:
   FileSdWatcher MakeWatcher(std::vector<std::string> files) {
     FileSdConfig config;

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "server/exporter_server.h"
+#include "support/serving_port.h"
 #include "support/subprocess.h"
 
 namespace healthgap::server {
@@ -612,19 +613,16 @@ TEST_F(WebConfigFilesTest, ServeWithTlsAndAuthAnswersHttpsOnly) {
       {kBinary, "serve", "--config", std::string(HEALTHGAP_SOURCE_DIR) + "/examples/healthgap.yml",
        "--web.listen-address", "127.0.0.1:0", "--web.config.file", web.string()},
       Subprocess::Stderr::kMergeIntoStdout);
-  const auto line = serve.ReadUntil("healthgap serving", seconds(30));
-  ASSERT_TRUE(line) << "no startup line";
-  std::smatch match;
-  ASSERT_TRUE(std::regex_search(*line, match, std::regex("address=127\\.0\\.0\\.1:(\\d+)")))
-      << *line;
-  const std::string url = "https://127.0.0.1:" + match[1].str() + "/metrics";
+  const std::optional<int> port = testing::ReadServingPort(serve, seconds(30));
+  ASSERT_TRUE(port) << "no startup line with the bound address";
+  const std::string url = "https://127.0.0.1:" + std::to_string(*port) + "/metrics";
   const std::string ca = (Pki::Get() / "ca.crt").string();
   EXPECT_EQ(Curl({"--cacert", ca, url}).http_status, 401);
   const CurlResult ok = Curl({"--cacert", ca, "--user", "prometheus:s3cret", url});
   EXPECT_EQ(ok.http_status, 200) << ok.headers_and_body;
   EXPECT_THAT(ok.headers_and_body, HasSubstr("healthgap_"));
-  const CurlResult plain =
-      Curl({"--user", "prometheus:s3cret", "http://127.0.0.1:" + match[1].str() + "/metrics"});
+  const CurlResult plain = Curl(
+      {"--user", "prometheus:s3cret", "http://127.0.0.1:" + std::to_string(*port) + "/metrics"});
   EXPECT_EQ(plain.http_status, 0) << plain.headers_and_body;
   serve.Terminate();
   EXPECT_EQ(serve.WaitForExitCode(seconds(20)), 0);

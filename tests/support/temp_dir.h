@@ -6,14 +6,14 @@
 #include <fstream>
 #include <string>
 
-namespace healthgap::config {
+namespace healthgap::testing {
 
 // A fresh directory under /tmp, removed with everything in it.
 class TempDir {
  public:
   TempDir() {
     std::string pattern =
-        (std::filesystem::temp_directory_path() / "healthgap-config-XXXXXX").string();
+        (std::filesystem::temp_directory_path() / "healthgap-test-XXXXXX").string();
     path_ = mkdtemp(pattern.data());
   }
   ~TempDir() { std::filesystem::remove_all(path_); }
@@ -31,4 +31,4 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-}  // namespace healthgap::config
+}  // namespace healthgap::testing
