@@ -42,6 +42,9 @@ struct Expected {
   StatusMatcher status;
 };
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const Expected& c, std::ostream* out) { *out << c.name; }
+
 class PresetTest : public ::testing::TestWithParam<Expected> {};
 
 TEST_P(PresetTest, SetsTheBalancersDocumentedValues) {

@@ -114,6 +114,9 @@ struct TimestampCase {
   std::optional<std::chrono::sys_seconds> value;
 };
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const TimestampCase& c, std::ostream* out) { *out << c.name; }
+
 class BodyTimestampTest : public ::testing::TestWithParam<TimestampCase> {};
 
 TEST_P(BodyTimestampTest, Finds) {
@@ -232,6 +235,9 @@ struct CacheControlCase {
   bool cached;
   std::vector<std::string> evidence;
 };
+
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const CacheControlCase& c, std::ostream* out) { *out << c.name; }
 
 class CacheControlTest : public ::testing::TestWithParam<CacheControlCase> {};
 

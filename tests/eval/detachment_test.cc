@@ -63,6 +63,9 @@ struct BoundaryCase {
   bool detached;
 };
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const BoundaryCase& c, std::ostream* out) { *out << c.name; }
+
 class DetachmentBoundaryTest : public ::testing::TestWithParam<BoundaryCase> {};
 
 TEST_P(DetachmentBoundaryTest, Decides) {

@@ -34,6 +34,9 @@ struct FormatCase {
   std::vector<std::string> components;
 };
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const FormatCase& c, std::ostream* out) { *out << c.name; }
+
 class ParseFormatTest : public ::testing::TestWithParam<FormatCase> {};
 
 TEST_P(ParseFormatTest, RecognisesFormatAndComponents) {
@@ -180,6 +183,9 @@ struct ErrorCase {
   std::string body;
   std::string error;
 };
+
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const ErrorCase& c, std::ostream* out) { *out << c.name; }
 
 class ParseErrorTest : public ::testing::TestWithParam<ErrorCase> {};
 

@@ -51,6 +51,9 @@ struct ErrorCase {
   FailureReason reason;
 };
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const ErrorCase& c, std::ostream* out) { *out << ToString(c.reason); }
+
 class ClassifyTransportError : public ::testing::TestWithParam<ErrorCase> {};
 
 TEST_P(ClassifyTransportError, MapsToMatchingReason) {

@@ -225,6 +225,9 @@ struct InvalidCase {
   bool prefix_only = false;
 };
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const InvalidCase& c, std::ostream* out) { *out << c.name; }
+
 const std::vector<InvalidCase>& InvalidCases() {
   static const std::vector<InvalidCase> cases = {
       {"unknown-top-key",
