@@ -3,7 +3,6 @@
 #include <iostream>
 
 #include "common/log.h"
-#include "metrics/collector.h"
 #include "server/status_page.h"
 
 namespace healthgap::cli {
@@ -32,22 +31,8 @@ ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResul
       engine_(clock_, client_),
       probe_endpoint_(clock_, probe_client_),
       reload_source_(std::move(reload_source)),
-      collector_(std::make_shared<metrics::SnapshotCollector>(
-          [this] { return engine_.Snapshot(); },
-          [this] {
-            const ProbeEndpoint::Counters probes = probe_endpoint_.counters();
-            std::lock_guard lock(reload_mu_);
-            return metrics::ExporterStatus{
-                .version = HEALTHGAP_VERSION,
-                .last_reload_successful = last_reload_successful_,
-                .last_reload_success_timestamp_seconds = last_reload_success_seconds_,
-                .probe_requests_ok = probes.ok,
-                .probe_requests_refused = probes.refused,
-                .probe_requests_invalid = probes.invalid,
-            };
-          })),
       server_(server::Endpoints{
-          .metrics = [this] { return metrics::SerializeText(collector_->Collect()); },
+          .metrics = [this] { return metrics::ExpositionText(engine_.Snapshot(), Status()); },
           .status_html = [this] { return server::RenderStatusHtml(engine_.Snapshot()); },
           .status_json = [this] { return server::RenderStatusJson(engine_.Snapshot()); },
           .reload = [this] { return Reload(); },
@@ -62,6 +47,19 @@ ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResul
 }
 
 ExporterApp::~ExporterApp() { Stop(); }
+
+metrics::ExporterStatus ExporterApp::Status() const {
+  const ProbeEndpoint::Counters probes = probe_endpoint_.counters();
+  std::lock_guard lock(reload_mu_);
+  return metrics::ExporterStatus{
+      .version = HEALTHGAP_VERSION,
+      .last_reload_successful = last_reload_successful_,
+      .last_reload_success_timestamp_seconds = last_reload_success_seconds_,
+      .probe_requests_ok = probes.ok,
+      .probe_requests_refused = probes.refused,
+      .probe_requests_invalid = probes.invalid,
+  };
+}
 
 bool ExporterApp::Start(const ListenAddress& address, std::string* error,
                         const server::WebConfig& web) {

@@ -10,12 +10,9 @@
 #include "common/clock.h"
 #include "config/loader.h"
 #include "engine/engine.h"
+#include "metrics/collector.h"
 #include "probe/curl_multi_client.h"
 #include "server/exporter_server.h"
-
-namespace healthgap::metrics {
-class SnapshotCollector;
-}
 
 namespace healthgap::cli {
 
@@ -46,6 +43,9 @@ class ExporterApp {
   int port() const { return server_.port(); }
 
  private:
+  // What /metrics reports beside the engine: build, reloads, /probe requests.
+  metrics::ExporterStatus Status() const;
+
   RealClock clock_;
   probe::CurlMultiClient client_;
   // /probe runs on the HTTP server's thread that serves it, no hop to client_'s I/O thread.
@@ -53,7 +53,6 @@ class ExporterApp {
   engine::Engine engine_;
   ProbeEndpoint probe_endpoint_;
   std::function<config::LoadResult()> reload_source_;
-  std::shared_ptr<metrics::SnapshotCollector> collector_;
   server::ExporterServer server_;
 
   mutable std::mutex reload_mu_;

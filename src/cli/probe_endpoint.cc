@@ -118,8 +118,7 @@ server::HttpReply ProbeEndpoint::Handle(const server::ProbeRequest& request) {
     snapshot = tracked->state.Snapshot(clock_.Now());
   }
   ++ok_;
-  return server::HttpReply{200,
-                           metrics::SerializeText(metrics::BuildTargetFamilies({&snapshot, 1})),
+  return server::HttpReply{200, metrics::TargetExpositionText({&snapshot, 1}),
                            "text/plain; version=0.0.4; charset=utf-8"};
 }
 

@@ -1,11 +1,9 @@
 #pragma once
 
 #include <prometheus/client_metric.h>
-#include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
 #include <cstdint>
-#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,33 +24,25 @@ struct ExporterStatus {
   std::uint64_t probe_requests_invalid = 0;
 };
 
-// Builds every metric family at scrape time from engine state: no per-observation registry work.
-// Series per target are labelled `target` plus the target's configured labels; a configured
-// label that is not a valid Prometheus name or collides with a label healthgap sets itself is
-// dropped so one bad label cannot break the scrape.
-// Thread-safe if the two supplied functions are: Collect keeps no state of its own.
-class SnapshotCollector final : public prometheus::Collectable {
- public:
-  SnapshotCollector(std::function<engine::EngineSnapshot()> snapshot,
-                    std::function<ExporterStatus()> status);
+// Every family is defined once (collector.cc) and built at scrape time from an engine snapshot:
+// no per-observation registry work. Series per target are labelled `target` plus the target's
+// configured labels; a configured label that is not a valid Prometheus name or collides with a
+// label healthgap sets itself is dropped so one bad label cannot break the scrape. Families
+// without series are left out.
 
-  // Collectable
-  std::vector<prometheus::MetricFamily> Collect() const override;
+// The text exposition (format 0.0.4) of every family: what /metrics serves. Written straight
+// from the snapshot (metrics/text_format.h).
+std::string ExpositionText(const engine::EngineSnapshot& snapshot, const ExporterStatus& status);
 
- private:
-  std::function<engine::EngineSnapshot()> snapshot_;
-  std::function<ExporterStatus()> status_;
-};
+// Only the per-target families: what /probe serves for its one target, with the same names and
+// labels as /metrics (the exporter's self-metrics stay on /metrics).
+std::string TargetExpositionText(std::span<const engine::TargetSnapshot> targets);
 
-// The families for one snapshot; what Collect returns. Families without series are left out.
+// The same families as prometheus-cpp objects, from the same definitions: for code that feeds a
+// prometheus::Registry, and for the tests that hold the text above to prometheus-cpp's own
+// TextSerializer.
 std::vector<prometheus::MetricFamily> BuildFamilies(const engine::EngineSnapshot& snapshot,
                                                     const ExporterStatus& status);
-
-// Prometheus text format 0.0.4, as prometheus::TextSerializer writes it (metrics/text_format.h).
-std::string SerializeText(const std::vector<prometheus::MetricFamily>& families);
-
-// Only the per-target families: what /probe returns for its one target, in a fresh registry,
-// with the same names and labels as /metrics (the exporter's self-metrics stay on /metrics).
 std::vector<prometheus::MetricFamily> BuildTargetFamilies(
     std::span<const engine::TargetSnapshot> targets);
 
@@ -61,6 +51,6 @@ std::vector<prometheus::MetricFamily> BuildTargetFamilies(
 prometheus::ClientMetric::Histogram ToCumulativeHistogram(const LatencyHistogram& histogram);
 
 // True for a label name Prometheus accepts and that is not reserved (`__` prefix).
-bool IsValidLabelName(const std::string& name);
+bool IsValidLabelName(std::string_view name);
 
 }  // namespace healthgap::metrics

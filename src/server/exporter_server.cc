@@ -14,12 +14,13 @@ ExporterServer::ExporterServer(Endpoints endpoints) : endpoints_(std::move(endpo
 // Routes and settings of server_, which Start creates (TLS or plain, per the web config).
 void ExporterServer::RegisterRoutes() {
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    const std::string body = endpoints_.metrics();
+    // What set_content does, without copying the body (tens of MB at 10,000 targets).
+    res.body = endpoints_.metrics();
+    res.set_header("Content-Type", kExpositionContentType);
     // A scrape of 10,000 targets builds and frees hundreds of MB on whichever pool thread serves
     // it, and glibc keeps freed memory in that thread's arena: without this, resident memory
     // climbed past 2 GB over a few scrapes (bench/, docs/benchmarks.md).
     malloc_trim(0);
-    res.set_content(body, kExpositionContentType);
   });
   server_->Get("/", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(endpoints_.status_html(), "text/html; charset=utf-8");
