@@ -24,13 +24,13 @@ server::HttpReply Refuse(int status, std::string message) {
 }  // namespace
 
 ProbeEndpoint::ProbeEndpoint(const Clock& clock, probe::HttpClient& client)
-    : clock_(clock), client_(client) {}
+    : clock_(clock), client_(client), settings_(std::make_shared<const Settings>()) {}
 
 void ProbeEndpoint::Configure(const config::Config& config) {
+  auto settings = std::make_shared<const Settings>(Settings{config.modules, config.probe});
   std::lock_guard lock(mu_);
-  if (config.modules != modules_) tracked_.clear();  // history under old module settings
-  modules_ = config.modules;
-  settings_ = config.probe;
+  if (config.modules != settings_->modules) tracked_.clear();  // history under old modules
+  settings_ = std::move(settings);
 }
 
 std::shared_ptr<ProbeEndpoint::Tracked> ProbeEndpoint::Track(const std::string& module_name,
@@ -79,21 +79,20 @@ server::HttpReply ProbeEndpoint::Handle(const server::ProbeRequest& request) {
 
   const std::string module_name =
       request.module.empty() ? std::string(config::kDefaultModuleName) : request.module;
-  config::Module module;
-  config::ProbeSettings settings;
+  std::shared_ptr<const Settings> settings;
   {
     std::lock_guard lock(mu_);
-    const auto found = modules_.find(module_name);
-    if (found == modules_.end()) {
-      ++invalid_;
-      return Refuse(400, "unknown module \"" + module_name + "\"");
-    }
-    module = found->second;
     settings = settings_;
   }
+  const auto found = settings->modules.find(module_name);
+  if (found == settings->modules.end()) {
+    ++invalid_;
+    return Refuse(400, "unknown module \"" + module_name + "\"");
+  }
+  const config::Module& module = found->second;
 
   const config::ProbeAllowDecision decision =
-      config::CheckProbeTarget(settings.allow, *normalized.value, resolver_);
+      config::CheckProbeTarget(settings->probe.allow, *normalized.value, resolver_);
   if (!decision.allowed) {
     ++refused_;
     return Refuse(403, "target not allowed: " + decision.reason);

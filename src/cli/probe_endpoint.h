@@ -57,12 +57,17 @@ class ProbeEndpoint {
   std::shared_ptr<Tracked> Track(const std::string& module_name, const config::Module& module,
                                  const std::string& target, const std::string& base_url);
 
+  // What Configure took from a config: replaced whole, so a scrape reads it without copying.
+  struct Settings {
+    std::map<std::string, config::Module> modules;
+    config::ProbeSettings probe;
+  };
+
   const Clock& clock_;
   probe::HttpClient& client_;
   config::SystemResolver resolver_;
   mutable std::mutex mu_;
-  std::map<std::string, config::Module> modules_;            // guarded by mu_
-  config::ProbeSettings settings_;                           // guarded by mu_
+  std::shared_ptr<const Settings> settings_;                 // guarded by mu_
   std::map<std::string, std::shared_ptr<Tracked>> tracked_;  // guarded by mu_
   std::atomic<std::uint64_t> ok_{0};
   std::atomic<std::uint64_t> refused_{0};

@@ -31,19 +31,12 @@ bool IsOwnLabel(std::string_view name) {
          std::end(config::kReservedLabelNames);
 }
 
-bool ByName(const Label& a, const Label& b) { return a.name < b.name; }
-
-// One target as every family sees it: its snapshot, the labels all its series start from
-// (`target` and the valid configured labels, sorted by name: Prometheus' own order, so the
-// exposition is deterministic), and its health checks.
+// One target as every family sees it: its snapshot, the labels all its series share (`target`
+// and the valid configured labels) and its health checks.
 class PreparedTarget {
  public:
-  explicit PreparedTarget(const engine::TargetSnapshot& target) : snapshot_(target) {
-    labels_.push_back({"target", target.name});
-    for (const auto& [name, value] : target.labels) {
-      if (IsValidLabelName(name) && !IsOwnLabel(name)) labels_.push_back({name, value});
-    }
-    std::ranges::sort(labels_, ByName);
+  explicit PreparedTarget(const engine::TargetSnapshot& target)
+      : snapshot_(target), labels_(TargetLabels(target)) {
     // A snapshot built without checks (from the primary's fields alone) counts as one
     // readiness check.
     if (target.checks.empty()) {
@@ -59,50 +52,28 @@ class PreparedTarget {
 
   const engine::TargetSnapshot& operator*() const { return snapshot_; }
   const engine::TargetSnapshot* operator->() const { return &snapshot_; }
-  std::span<const Label> labels() const { return labels_; }
+  const LabelSet& labels() const { return labels_; }
   std::span<const engine::HealthCheckSnapshot> checks() const {
     if (primary_only_) return {&*primary_only_, 1};
     return snapshot_.checks;
   }
 
  private:
+  static LabelSet TargetLabels(const engine::TargetSnapshot& target) {
+    std::vector<Label> labels = {{"target", target.name}};
+    for (const auto& [name, value] : target.labels) {
+      if (IsValidLabelName(name) && !IsOwnLabel(name)) labels.push_back({name, value});
+    }
+    return LabelSet(std::move(labels));
+  }
+
   const engine::TargetSnapshot& snapshot_;
-  std::vector<Label> labels_;
+  LabelSet labels_;
   std::optional<engine::HealthCheckSnapshot> primary_only_;
 };
 
-// A series' labels are its target's plus up to a few of its own; Series merges them (in name
-// order) into one reused vector and hands the series to the writer: TextWriter for the text,
-// FamilyBuilder for prometheus-cpp objects.
-template <class Writer>
-class Series {
- public:
-  explicit Series(Writer& writer) : writer_(writer) {}
-
-  void Family(std::string_view name, std::string_view help, MetricType type) {
-    writer_.Family(name, help, type);
-  }
-  void Value(std::span<const Label> base, std::initializer_list<Label> own, double value) {
-    writer_.Sample(Merge(base, own), value);
-  }
-  void Value(std::span<const Label> base, double value) { writer_.Sample(base, value); }
-  void Histogram(std::span<const Label> base, std::initializer_list<Label> own,
-                 const LatencyHistogram& histogram) {
-    writer_.Histogram(Merge(base, own), histogram);
-  }
-
- private:
-  std::span<const Label> Merge(std::span<const Label> base, std::initializer_list<Label> own) {
-    merged_.assign(base.begin(), base.end());
-    for (const Label& label : own) {
-      merged_.insert(std::upper_bound(merged_.begin(), merged_.end(), label, ByName), label);
-    }
-    return merged_;
-  }
-
-  Writer& writer_;
-  std::vector<Label> merged_;
-};
+// The exporter's own series have no shared labels.
+const LabelSet kNoLabels;
 
 // The Writer that builds prometheus-cpp's data model.
 class FamilyBuilder {
@@ -110,16 +81,17 @@ class FamilyBuilder {
   void Family(std::string_view name, std::string_view help, MetricType type) {
     families_.push_back({std::string(name), std::string(help), type, {}});
   }
-  void Sample(std::span<const Label> labels, double value) {
-    ClientMetric& metric = Add(labels);
+  void Sample(const LabelSet& shared, std::initializer_list<Label> own, double value) {
+    ClientMetric& metric = Add(shared, own);
     if (families_.back().type == MetricType::Counter) {
       metric.counter.value = value;
     } else {
       metric.gauge.value = value;
     }
   }
-  void Histogram(std::span<const Label> labels, const LatencyHistogram& histogram) {
-    Add(labels).histogram = ToCumulativeHistogram(histogram);
+  void Histogram(const LabelSet& shared, std::initializer_list<Label> own,
+                 const LatencyHistogram& histogram) {
+    Add(shared, own).histogram = ToCumulativeHistogram(histogram);
   }
   std::vector<MetricFamily> Take() && {
     std::erase_if(families_, [](const MetricFamily& family) { return family.metric.empty(); });
@@ -127,11 +99,11 @@ class FamilyBuilder {
   }
 
  private:
-  ClientMetric& Add(std::span<const Label> labels) {
+  ClientMetric& Add(const LabelSet& shared, std::initializer_list<Label> own) {
     ClientMetric& metric = families_.back().metric.emplace_back();
-    for (const Label& label : labels) {
+    ForEachLabelInOrder(shared, own, [&](const Label& label, std::size_t) {
       metric.label.push_back({std::string(label.name), std::string(label.value)});
-    }
+    });
     return metric;
   }
 
@@ -139,12 +111,12 @@ class FamilyBuilder {
 };
 
 template <class Writer>
-void FailureCounters(Series<Writer>& out, std::span<const Label> base, Label owner,
+void FailureCounters(Writer& out, const LabelSet& base, Label owner,
                      const std::array<std::uint64_t, eval::kFailureReasonCount>& failures) {
   // Every reason, zeros included, so rate() sees the first failure as an increase.
   for (eval::FailureReason reason : eval::kAllFailureReasons) {
-    out.Value(base, {owner, {"reason", eval::ToString(reason)}},
-              static_cast<double>(failures[static_cast<std::size_t>(reason)]));
+    out.Sample(base, {owner, {"reason", eval::ToString(reason)}},
+               static_cast<double>(failures[static_cast<std::size_t>(reason)]));
   }
 }
 
@@ -152,7 +124,7 @@ double OneIf(bool condition) { return condition ? 1 : 0; }
 
 // Every per-target family, family by family (the text format wants a family's series together).
 template <class Writer>
-void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Series<Writer>& out) {
+void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writer& out) {
   std::vector<PreparedTarget> targets;
   targets.reserve(snapshots.size());
   for (const engine::TargetSnapshot& snapshot : snapshots) targets.emplace_back(snapshot);
@@ -162,18 +134,18 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Seri
   out.Family(names::kProbeSuccess, "1 if the last health check succeeded, 0 if it failed.",
              MetricType::Gauge);
   for (const PreparedTarget& t : targets) {
-    if (t->last_health.has_result) out.Value(t.labels(), OneIf(t->last_health.success));
+    if (t->last_health.has_result) out.Sample(t.labels(), {}, OneIf(t->last_health.success));
   }
   out.Family(names::kProbeDurationSeconds, "Duration of the last health check in seconds.",
              MetricType::Gauge);
   for (const PreparedTarget& t : targets) {
-    if (t->last_health.has_result) out.Value(t.labels(), ToSeconds(t->last_health.duration));
+    if (t->last_health.has_result) out.Sample(t.labels(), {}, ToSeconds(t->last_health.duration));
   }
   out.Family(names::kProbeHttpStatusCode,
              "HTTP status code of the last health check, 0 if no response arrived.",
              MetricType::Gauge);
   for (const PreparedTarget& t : targets) {
-    if (t->last_health.has_result) out.Value(t.labels(), t->last_health.status_code);
+    if (t->last_health.has_result) out.Sample(t.labels(), {}, t->last_health.status_code);
   }
   out.Family(
       names::kProbeHttpDurationSeconds,
@@ -188,15 +160,15 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Seri
                                                             {"processing", phases.processing},
                                                             {"transfer", phases.transfer}};
     for (const auto& [phase, seconds] : by_phase)
-      out.Value(t.labels(), {{"phase", phase}}, seconds);
+      out.Sample(t.labels(), {{"phase", phase}}, seconds);
   }
 
   // Health check history, per check (label `check`).
   out.Family(names::kHealthProbesTotal, "Health checks completed.", MetricType::Counter);
   for (const PreparedTarget& t : targets) {
     for (const engine::HealthCheckSnapshot& check : t.checks()) {
-      out.Value(t.labels(), {{"check", engine::ToString(check.role)}},
-                static_cast<double>(check.probes_total));
+      out.Sample(t.labels(), {{"check", engine::ToString(check.role)}},
+                 static_cast<double>(check.probes_total));
     }
   }
   out.Family(names::kHealthProbeFailuresTotal, "Health checks failed, by reason.",
@@ -219,7 +191,7 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Seri
              "1 while the emulated load balancer keeps the target in rotation, else 0.",
              MetricType::Gauge);
   for (const PreparedTarget& t : targets) {
-    out.Value(t.labels(), OneIf(t->lb.state == eval::LbState::kHealthy));
+    out.Sample(t.labels(), {}, OneIf(t->lb.state == eval::LbState::kHealthy));
   }
   out.Family(names::kLbState,
              "Emulated load balancer state, one-hot over unknown, healthy and unhealthy.",
@@ -227,14 +199,14 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Seri
   for (const PreparedTarget& t : targets) {
     for (eval::LbState state :
          {eval::LbState::kUnknown, eval::LbState::kHealthy, eval::LbState::kUnhealthy}) {
-      out.Value(t.labels(), {{"state", eval::ToString(state)}}, OneIf(t->lb.state == state));
+      out.Sample(t.labels(), {{"state", eval::ToString(state)}}, OneIf(t->lb.state == state));
     }
   }
 
   out.Family(names::kApiRequestsTotal, "API sample requests completed.", MetricType::Counter);
   for (const PreparedTarget& t : targets) {
     for (const engine::SampleSnapshot& sample : t->samples) {
-      out.Value(t.labels(), {{"sample", sample.name}}, static_cast<double>(sample.requests_total));
+      out.Sample(t.labels(), {{"sample", sample.name}}, static_cast<double>(sample.requests_total));
     }
   }
   out.Family(names::kApiRequestFailuresTotal, "API sample requests failed, by reason.",
@@ -254,10 +226,10 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Seri
   out.Family(names::kApiErrorRatio,
              "Share of failed API samples in the sliding window, 0 when the window is empty.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) out.Value(t.labels(), t->api_window.error_ratio);
+  for (const PreparedTarget& t : targets) out.Sample(t.labels(), {}, t->api_window.error_ratio);
   out.Family(names::kApiWindowSamples, "API samples in the sliding window.", MetricType::Gauge);
   for (const PreparedTarget& t : targets) {
-    out.Value(t.labels(), static_cast<double>(t->api_window.total));
+    out.Sample(t.labels(), {}, static_cast<double>(t->api_window.total));
   }
 
   out.Family(
@@ -267,17 +239,17 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Seri
       MetricType::Gauge);
   for (const PreparedTarget& t : targets) {
     for (eval::Verdict verdict : eval::kAllVerdicts) {
-      out.Value(t.labels(), {{"verdict", eval::ToString(verdict)}},
-                OneIf(t->decision.verdict == verdict));
+      out.Sample(t.labels(), {{"verdict", eval::ToString(verdict)}},
+                 OneIf(t->decision.verdict == verdict));
     }
   }
   out.Family(names::kVerdictInfo, "Always 1: the current verdict and its bounded cause.",
              MetricType::Gauge);
   for (const PreparedTarget& t : targets) {
-    out.Value(t.labels(),
-              {{"verdict", eval::ToString(t->decision.verdict)},
-               {"cause", eval::ToString(t->decision.cause)}},
-              1);
+    out.Sample(t.labels(),
+               {{"verdict", eval::ToString(t->decision.verdict)},
+                {"cause", eval::ToString(t->decision.cause)}},
+               1);
   }
 
   out.Family(names::kHealthCheckInfo,
@@ -286,11 +258,11 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Seri
              MetricType::Gauge);
   for (const PreparedTarget& t : targets) {
     for (const engine::HealthCheckSnapshot& check : t.checks()) {
-      out.Value(t.labels(),
-                {{"check", engine::ToString(check.role)},
-                 {"lb", check.lb},
-                 {"primary", check.primary ? "true" : "false"}},
-                1);
+      out.Sample(t.labels(),
+                 {{"check", engine::ToString(check.role)},
+                  {"lb", check.lb},
+                  {"primary", check.primary ? "true" : "false"}},
+                 1);
     }
   }
   out.Family(names::kHealthCheckSuccess,
@@ -298,7 +270,8 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Seri
   for (const PreparedTarget& t : targets) {
     for (const engine::HealthCheckSnapshot& check : t.checks()) {
       if (check.last.has_result) {
-        out.Value(t.labels(), {{"check", engine::ToString(check.role)}}, OneIf(check.last.success));
+        out.Sample(t.labels(), {{"check", engine::ToString(check.role)}},
+                   OneIf(check.last.success));
       }
     }
   }
@@ -308,8 +281,8 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Seri
              MetricType::Gauge);
   for (const PreparedTarget& t : targets) {
     for (const engine::HealthCheckSnapshot& check : t.checks()) {
-      out.Value(t.labels(), {{"check", engine::ToString(check.role)}},
-                OneIf(check.lb_state == eval::LbState::kHealthy));
+      out.Sample(t.labels(), {{"check", engine::ToString(check.role)}},
+                 OneIf(check.lb_state == eval::LbState::kHealthy));
     }
   }
   out.Family(names::kHealthComponentStatus,
@@ -322,11 +295,11 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Seri
         for (eval::ComponentStatus status :
              {eval::ComponentStatus::kPass, eval::ComponentStatus::kWarn,
               eval::ComponentStatus::kFail}) {
-          out.Value(t.labels(),
-                    {{"check", engine::ToString(check.role)},
-                     {"component", component.name},
-                     {"status", eval::ToString(status)}},
-                    OneIf(component.status == status));
+          out.Sample(t.labels(),
+                     {{"check", engine::ToString(check.role)},
+                      {"component", component.name},
+                      {"status", eval::ToString(status)}},
+                     OneIf(component.status == status));
         }
       }
     }
@@ -336,15 +309,15 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Seri
              MetricType::Gauge);
   for (const PreparedTarget& t : targets) {
     for (const engine::HealthCheckSnapshot& check : t.checks()) {
-      out.Value(t.labels(), {{"check", engine::ToString(check.role)}},
-                static_cast<double>(check.components_dropped));
+      out.Sample(t.labels(), {{"check", engine::ToString(check.role)}},
+                 static_cast<double>(check.components_dropped));
     }
   }
   out.Family(names::kHealthCached, "1 if this health check's answers come from a cache, else 0.",
              MetricType::Gauge);
   for (const PreparedTarget& t : targets) {
     for (const engine::HealthCheckSnapshot& check : t.checks()) {
-      out.Value(t.labels(), {{"check", engine::ToString(check.role)}}, OneIf(check.cache.cached));
+      out.Sample(t.labels(), {{"check", engine::ToString(check.role)}}, OneIf(check.cache.cached));
     }
   }
   out.Family(names::kHealthCacheEvidence,
@@ -357,9 +330,9 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Seri
       for (eval::CacheSignal signal :
            {eval::CacheSignal::kAgeHeader, eval::CacheSignal::kCacheControl,
             eval::CacheSignal::kDateStuck, eval::CacheSignal::kBodyFrozen}) {
-        out.Value(t.labels(),
-                  {{"check", engine::ToString(check.role)}, {"kind", eval::ToString(signal)}},
-                  OneIf(std::ranges::find(signals, signal) != signals.end()));
+        out.Sample(t.labels(),
+                   {{"check", engine::ToString(check.role)}, {"kind", eval::ToString(signal)}},
+                   OneIf(std::ranges::find(signals, signal) != signals.end()));
       }
     }
   }
@@ -367,46 +340,48 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Seri
              "API p50 latency over the primary health check's p50 latency; 0 without data on a "
              "side.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) out.Value(t.labels(), t->detachment.latency_ratio);
+  for (const PreparedTarget& t : targets) out.Sample(t.labels(), {}, t->detachment.latency_ratio);
 }
 
 // The exporter's own families.
 template <class Writer>
 void WriteSelfFamilies(const engine::EngineSnapshot& snapshot, const ExporterStatus& status,
-                       Series<Writer>& out) {
+                       Writer& out) {
   const engine::EngineStats& stats = snapshot.stats;
   out.Family(names::kProbesSentTotal, "Requests sent by the exporter, by kind (health or api).",
              MetricType::Counter);
-  out.Value({}, {{"kind", "health"}}, static_cast<double>(stats.health_probes_sent));
-  out.Value({}, {{"kind", "api"}}, static_cast<double>(stats.api_samples_sent));
+  out.Sample(kNoLabels, {{"kind", "health"}}, static_cast<double>(stats.health_probes_sent));
+  out.Sample(kNoLabels, {{"kind", "api"}}, static_cast<double>(stats.api_samples_sent));
   out.Family(names::kProbesSkippedTotal,
              "Scheduled runs not sent, by reason: in_flight (the job's previous run had not "
              "completed) or late (the scheduler fell more than an interval behind).",
              MetricType::Counter);
-  out.Value({}, {{"reason", "in_flight"}}, static_cast<double>(stats.skipped_in_flight));
-  out.Value({}, {{"reason", "late"}}, static_cast<double>(stats.skipped_late));
+  out.Sample(kNoLabels, {{"reason", "in_flight"}}, static_cast<double>(stats.skipped_in_flight));
+  out.Sample(kNoLabels, {{"reason", "late"}}, static_cast<double>(stats.skipped_late));
   out.Family(names::kProbesInFlight, "Requests sent and not yet completed.", MetricType::Gauge);
-  out.Value({}, static_cast<double>(stats.in_flight));
+  out.Sample(kNoLabels, {}, static_cast<double>(stats.in_flight));
   out.Family(names::kSchedulingLagSeconds,
              "How late probes started against their schedule, in seconds.", MetricType::Histogram);
-  out.Histogram({}, {}, stats.scheduling_lag);
+  out.Histogram(kNoLabels, {}, stats.scheduling_lag);
   out.Family(names::kProbeRequestsTotal,
              "/probe requests by result: ok, refused (target not in probe.allow), invalid.",
              MetricType::Counter);
-  out.Value({}, {{"result", "ok"}}, static_cast<double>(status.probe_requests_ok));
-  out.Value({}, {{"result", "refused"}}, static_cast<double>(status.probe_requests_refused));
-  out.Value({}, {{"result", "invalid"}}, static_cast<double>(status.probe_requests_invalid));
+  out.Sample(kNoLabels, {{"result", "ok"}}, static_cast<double>(status.probe_requests_ok));
+  out.Sample(kNoLabels, {{"result", "refused"}},
+             static_cast<double>(status.probe_requests_refused));
+  out.Sample(kNoLabels, {{"result", "invalid"}},
+             static_cast<double>(status.probe_requests_invalid));
   out.Family(names::kTargets, "Configured targets.", MetricType::Gauge);
-  out.Value({}, static_cast<double>(snapshot.targets.size()));
+  out.Sample(kNoLabels, {}, static_cast<double>(snapshot.targets.size()));
   out.Family(names::kBuildInfo, "Always 1; the version label carries the healthgap version.",
              MetricType::Gauge);
-  out.Value({}, {{"version", status.version}}, 1);
+  out.Sample(kNoLabels, {{"version", status.version}}, 1);
   out.Family(names::kConfigLastReloadSuccessful,
              "1 if the last configuration reload succeeded, else 0.", MetricType::Gauge);
-  out.Value({}, OneIf(status.last_reload_successful));
+  out.Sample(kNoLabels, {}, OneIf(status.last_reload_successful));
   out.Family(names::kConfigLastReloadSuccessTimestampSeconds,
              "Unix time of the last successful configuration load or reload.", MetricType::Gauge);
-  out.Value({}, status.last_reload_success_timestamp_seconds);
+  out.Sample(kNoLabels, {}, status.last_reload_success_timestamp_seconds);
 }
 
 // An upper estimate of the text for these targets, so the string is reserved once instead of
@@ -455,9 +430,8 @@ std::string ExpositionText(const engine::EngineSnapshot& snapshot, const Exporte
   std::string text;
   text.reserve(EstimatedTextBytes(snapshot.targets));
   TextWriter writer(text);
-  Series out(writer);
-  WriteTargetFamilies(snapshot.targets, out);
-  WriteSelfFamilies(snapshot, status, out);
+  WriteTargetFamilies(snapshot.targets, writer);
+  WriteSelfFamilies(snapshot, status, writer);
   return text;
 }
 
@@ -465,24 +439,21 @@ std::string TargetExpositionText(std::span<const engine::TargetSnapshot> targets
   std::string text;
   text.reserve(EstimatedTextBytes(targets));
   TextWriter writer(text);
-  Series out(writer);
-  WriteTargetFamilies(targets, out);
+  WriteTargetFamilies(targets, writer);
   return text;
 }
 
 std::vector<MetricFamily> BuildFamilies(const engine::EngineSnapshot& snapshot,
                                         const ExporterStatus& status) {
   FamilyBuilder builder;
-  Series out(builder);
-  WriteTargetFamilies(snapshot.targets, out);
-  WriteSelfFamilies(snapshot, status, out);
+  WriteTargetFamilies(snapshot.targets, builder);
+  WriteSelfFamilies(snapshot, status, builder);
   return std::move(builder).Take();
 }
 
 std::vector<MetricFamily> BuildTargetFamilies(std::span<const engine::TargetSnapshot> targets) {
   FamilyBuilder builder;
-  Series out(builder);
-  WriteTargetFamilies(targets, out);
+  WriteTargetFamilies(targets, builder);
   return std::move(builder).Take();
 }
 

@@ -1,5 +1,7 @@
 #include "metrics/text_format.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -62,6 +64,14 @@ void AppendEscaped(std::string_view value, std::string& out) {
   out.append(value.substr(start));
 }
 
+// `name="escaped value"`.
+void AppendLabel(const Label& label, std::string& out) {
+  out += label.name;
+  out += "=\"";
+  AppendEscaped(label.value, out);
+  out += '"';
+}
+
 std::string_view TypeName(MetricType type) {
   switch (type) {
     case MetricType::Counter:
@@ -77,7 +87,28 @@ std::string_view TypeName(MetricType type) {
   }
 }
 
+// The `le` values of kLatencyBucketsSeconds as AppendDouble writes them: constants, formatted
+// once instead of on every bucket line of every series.
+const std::array<std::string, kLatencyBucketsSeconds.size()>& BucketBoundText() {
+  static const auto texts = [] {
+    std::array<std::string, kLatencyBucketsSeconds.size()> out;
+    for (std::size_t i = 0; i < out.size(); ++i) AppendDouble(kLatencyBucketsSeconds[i], out[i]);
+    return out;
+  }();
+  return texts;
+}
+
 }  // namespace
+
+LabelSet::LabelSet(std::vector<Label> labels) : labels_(std::move(labels)) {
+  std::ranges::sort(labels_, [](const Label& a, const Label& b) { return a.name < b.name; });
+  starts_.reserve(labels_.size() + 1);
+  for (const Label& label : labels_) {
+    starts_.push_back(text_.size());
+    AppendLabel(label, text_);
+  }
+  starts_.push_back(text_.size());
+}
 
 void TextWriter::Family(std::string_view name, std::string_view help, MetricType type) {
   name_ = name;
@@ -86,7 +117,7 @@ void TextWriter::Family(std::string_view name, std::string_view help, MetricType
   header_pending_ = true;
 }
 
-void TextWriter::StartSeries(std::span<const Label> labels) {
+void TextWriter::StartSeries(const LabelSet& shared, std::initializer_list<Label> own) {
   if (header_pending_) {
     header_pending_ = false;
     if (!help_.empty()) {
@@ -103,65 +134,63 @@ void TextWriter::StartSeries(std::span<const Label> labels) {
     out_ += '\n';
   }
   labels_.clear();
-  bool first = true;
-  for (const Label& label : labels) {
-    if (!first) labels_ += ',';
-    first = false;
-    labels_ += label.name;
-    labels_ += "=\"";
-    AppendEscaped(label.value, labels_);
-    labels_ += '"';
-  }
+  ForEachLabelInOrder(shared, own, [&](const Label& label, std::size_t shared_index) {
+    if (!labels_.empty()) labels_ += ',';
+    if (shared_index != kOwnLabel) {
+      labels_ += shared.text(shared_index);
+    } else {
+      AppendLabel(label, labels_);
+    }
+  });
 }
 
-template <typename ExtraValue>
-void TextWriter::Head(std::string_view suffix, std::string_view extra, ExtraValue&& extra_value) {
+void TextWriter::Head(std::string_view suffix) {
   out_ += name_;
   out_ += suffix;
-  if (!labels_.empty() || !extra.empty()) {
+  if (!labels_.empty()) {
     out_ += '{';
     out_ += labels_;
-    if (!extra.empty()) {
-      if (!labels_.empty()) out_ += ',';
-      out_ += extra;
-      out_ += "=\"";
-      extra_value();
-      out_ += '"';
-    }
     out_ += '}';
   }
   out_ += ' ';
 }
 
-void TextWriter::Head(std::string_view suffix) {
-  Head(suffix, {}, [] {});
-}
-
-void TextWriter::Sample(std::span<const Label> labels, double value) {
-  StartSeries(labels);
+void TextWriter::Sample(const LabelSet& shared, std::initializer_list<Label> own, double value) {
+  StartSeries(shared, own);
   Head("");
   AppendDouble(value, out_);
   out_ += '\n';
 }
 
-void TextWriter::Histogram(std::span<const Label> labels, const LatencyHistogram& histogram) {
-  StartSeries(labels);
+void TextWriter::Histogram(const LabelSet& shared, std::initializer_list<Label> own,
+                           const LatencyHistogram& histogram) {
+  StartSeries(shared, own);
   Head("_count");
   AppendInteger(histogram.count(), out_);
   out_ += '\n';
   Head("_sum");
   AppendDouble(histogram.sum(), out_);
   out_ += '\n';
+  // `name_bucket{labels,le="` once for the series' 15 bucket lines.
+  bucket_prefix_.assign(name_);
+  bucket_prefix_ += "_bucket{";
+  bucket_prefix_ += labels_;
+  if (!labels_.empty()) bucket_prefix_ += ',';
+  bucket_prefix_ += "le=\"";
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < kLatencyBucketsSeconds.size(); ++i) {
     cumulative += histogram.counts()[i];
-    Head("_bucket", "le", [&] { AppendDouble(kLatencyBucketsSeconds[i], out_); });
-    AppendInteger(cumulative, out_);
-    out_ += '\n';
+    AppendBucket(BucketBoundText()[i], cumulative);
   }
   // The +Inf bucket always equals the sample count.
-  Head("_bucket", "le", [&] { out_ += "+Inf"; });
-  AppendInteger(histogram.count(), out_);
+  AppendBucket("+Inf", histogram.count());
+}
+
+void TextWriter::AppendBucket(std::string_view bound, std::uint64_t cumulative_count) {
+  out_ += bucket_prefix_;
+  out_ += bound;
+  out_ += "\"} ";
+  AppendInteger(cumulative_count, out_);
   out_ += '\n';
 }
 

@@ -2,9 +2,15 @@
 
 #include <prometheus/metric_type.h>
 
-#include <span>
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/histogram.h"
 
@@ -14,6 +20,53 @@ struct Label {
   std::string_view name;
   std::string_view value;
 };
+
+// The labels many series share (a target's: `target` and its configured labels), sorted by
+// name, each also rendered once as `name="escaped value"` for the text. Views: the strings must
+// outlive the set.
+class LabelSet {
+ public:
+  LabelSet() = default;
+  // `labels` with distinct names, in any order.
+  explicit LabelSet(std::vector<Label> labels);
+
+  const std::vector<Label>& labels() const { return labels_; }
+  // Label i as the text format writes it.
+  std::string_view text(std::size_t i) const {
+    return std::string_view(text_).substr(starts_[i], starts_[i + 1] - starts_[i]);
+  }
+
+ private:
+  std::vector<Label> labels_;
+  std::string text_;
+  std::vector<std::size_t> starts_;  // label i's text is [starts_[i], starts_[i + 1])
+};
+
+// A series' labels are a shared set plus up to kMaxOwnLabels of its own; every writer takes
+// them in name order (Prometheus' own, so the exposition is deterministic). Calls
+// `visit(label, i)` with i the label's index in `shared`, or kOwnLabel for one of `own`.
+inline constexpr std::size_t kMaxOwnLabels = 4;
+inline constexpr std::size_t kOwnLabel = static_cast<std::size_t>(-1);
+template <typename Visit>
+void ForEachLabelInOrder(const LabelSet& shared, std::initializer_list<Label> own, Visit&& visit) {
+  assert(own.size() <= kMaxOwnLabels);
+  // Insertion sort: own labels are a handful, written in the code's order.
+  std::array<Label, kMaxOwnLabels> sorted_own;
+  const std::size_t own_count = std::min(own.size(), kMaxOwnLabels);
+  for (std::size_t n = 0; n < own_count; ++n) {
+    const Label& label = own.begin()[n];
+    std::size_t j = n;
+    for (; j > 0 && label.name < sorted_own[j - 1].name; --j) sorted_own[j] = sorted_own[j - 1];
+    sorted_own[j] = label;
+  }
+  const std::vector<Label>& base = shared.labels();
+  std::size_t i = 0;
+  for (std::size_t n = 0; n < own_count; ++n) {
+    for (; i < base.size() && base[i].name < sorted_own[n].name; ++i) visit(base[i], i);
+    visit(sorted_own[n], kOwnLabel);
+  }
+  for (; i < base.size(); ++i) visit(base[i], i);
+}
 
 // Writes the Prometheus text format 0.0.4 straight into one string: byte for byte what
 // prometheus::TextSerializer (prometheus-cpp 1.0) writes for the same families, without the
@@ -31,26 +84,26 @@ class TextWriter {
   // Starts a family. `name` and `help` must outlive the family's series (literals do).
   void Family(std::string_view name, std::string_view help, prometheus::MetricType type);
 
-  // One counter or gauge series; `labels` sorted by name.
-  void Sample(std::span<const Label> labels, double value);
+  // One counter or gauge series.
+  void Sample(const LabelSet& shared, std::initializer_list<Label> own, double value);
 
   // One histogram series (`_count`, `_sum`, then cumulative `le` buckets ending in +Inf).
-  void Histogram(std::span<const Label> labels, const LatencyHistogram& histogram);
+  void Histogram(const LabelSet& shared, std::initializer_list<Label> own,
+                 const LatencyHistogram& histogram);
 
  private:
-  void StartSeries(std::span<const Label> labels);
-  // name{labels[,extra="..."]} with the value's separating space; `extra_value` appends the
-  // extra label's value.
-  template <typename ExtraValue>
-  void Head(std::string_view suffix, std::string_view extra, ExtraValue&& extra_value);
+  void StartSeries(const LabelSet& shared, std::initializer_list<Label> own);
+  // `name<suffix>{labels} `: a line up to its value.
   void Head(std::string_view suffix);
+  void AppendBucket(std::string_view bound, std::uint64_t cumulative_count);
 
   std::string& out_;
   std::string_view name_;
   std::string_view help_;
   prometheus::MetricType type_ = prometheus::MetricType::Untyped;
   bool header_pending_ = false;
-  std::string labels_;  // the current series' labels, escaped once for all its lines
+  std::string labels_;         // the current series' labels, rendered once for all its lines
+  std::string bucket_prefix_;  // `name_bucket{labels,le="` of the current histogram
 };
 
 }  // namespace healthgap::metrics

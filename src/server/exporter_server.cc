@@ -7,6 +7,7 @@ namespace healthgap::server {
 
 namespace {
 constexpr char kExpositionContentType[] = "text/plain; version=0.0.4; charset=utf-8";
+constexpr std::size_t kKeepAliveMaxRequests = 100'000;
 }  // namespace
 
 ExporterServer::ExporterServer(Endpoints endpoints) : endpoints_(std::move(endpoints)) {}
@@ -73,6 +74,9 @@ void ExporterServer::RegisterRoutes() {
   // httplib writes headers and body separately; with Nagle on, a keep-alive client (Prometheus,
   // wrk) then waits for its own delayed ACK: 40 ms on every scrape (bench/, docs/benchmarks.md).
   server_->set_tcp_nodelay(true);
+  // Prometheus keeps its connection to an exporter open across scrapes; httplib's default closes
+  // it after 5 requests, which cost an accept, a close and a handshake per 5 /probe scrapes.
+  server_->set_keep_alive_max_count(kKeepAliveMaxRequests);
   // Scrapes and reloads are small: refuse large request bodies outright.
   server_->set_payload_max_length(64 * 1024);
 }

@@ -24,6 +24,10 @@ std::string Reference(const std::vector<MetricFamily>& families) {
   return out.str();
 }
 
+LabelSet Shared(std::initializer_list<Label> labels) {
+  return LabelSet(std::vector<Label>(labels));
+}
+
 ClientMetric GaugeOf(double value, std::vector<ClientMetric::Label> labels = {}) {
   ClientMetric metric;
   metric.label = std::move(labels);
@@ -64,21 +68,19 @@ TEST(TextWriterTest, ByteIdenticalToTextSerializerOnEdgeValues) {
   for (std::size_t i = 0; i < std::size(values); ++i) indexes.push_back(std::to_string(i));
   for (std::size_t i = 0; i < std::size(values); ++i) {
     gauges.metric.push_back(GaugeOf(values[i], {{"i", indexes[i]}, {"target", "t"}}));
-    const Label labels[] = {{"i", indexes[i]}, {"target", "t"}};
-    writer.Sample(labels, values[i]);
+    writer.Sample(Shared({{"target", "t"}}), {{"i", indexes[i]}}, values[i]);
   }
   gauges.metric.push_back(GaugeOf(3));  // no labels
-  writer.Sample({}, 3);
+  writer.Sample({}, {}, 3);
   gauges.metric.push_back(GaugeOf(1, {{"a", R"(back\slash "quoted")"}, {"b", ""}}));
-  const Label escaped[] = {{"a", R"(back\slash "quoted")"}, {"b", ""}};
-  writer.Sample(escaped, 1);
+  writer.Sample(Shared({{"a", R"(back\slash "quoted")"}}), {{"b", ""}}, 1);
 
   MetricFamily counters{"edge_total", "", MetricType::Counter, {}};  // no HELP line
   ClientMetric counter;
   counter.counter.value = 42;
   counters.metric.push_back(counter);
   writer.Family(counters.name, counters.help, counters.type);
-  writer.Sample({}, 42);
+  writer.Sample({}, {}, 42);
 
   writer.Family("edge_unused", "A family without series: no lines.", MetricType::Gauge);
 
@@ -93,9 +95,9 @@ TEST(TextWriterTest, ByteIdenticalToTextSerializerOnEdgeValues) {
   empty.histogram = ToCumulativeHistogram(LatencyHistogram{});
   histograms.metric.push_back(empty);
   writer.Family(histograms.name, histograms.help, histograms.type);
-  const Label histogram_labels[] = {{"check", "readiness"}, {"target", "http://127.0.0.1:1/t0"}};
-  writer.Histogram(histogram_labels, latency);
-  writer.Histogram({}, LatencyHistogram{});
+  writer.Histogram(Shared({{"target", "http://127.0.0.1:1/t0"}}), {{"check", "readiness"}},
+                   latency);
+  writer.Histogram({}, {}, LatencyHistogram{});
 
   EXPECT_EQ(ours, Reference({gauges, counters, histograms}));
 }
@@ -106,8 +108,7 @@ TEST(TextWriterTest, EscapesNewlineInLabelValue) {
   std::string out;
   TextWriter writer(out);
   writer.Family("x", "", MetricType::Gauge);
-  const Label labels[] = {{"v", "a\nb"}};
-  writer.Sample(labels, 1);
+  writer.Sample(Shared({{"v", "a\nb"}}), {}, 1);
   EXPECT_EQ(out, "# TYPE x gauge\nx{v=\"a\\nb\"} 1\n");
 }
 
