@@ -117,29 +117,33 @@ void TextWriter::Family(std::string_view name, std::string_view help, MetricType
   header_pending_ = true;
 }
 
-void TextWriter::StartSeries(const LabelSet& shared, std::initializer_list<Label> own) {
-  if (header_pending_) {
-    header_pending_ = false;
-    if (!help_.empty()) {
-      out_ += "# HELP ";
-      out_ += name_;
-      out_ += ' ';
-      out_ += help_;
-      out_ += '\n';
-    }
-    out_ += "# TYPE ";
+void TextWriter::WriteHeaderIfPending() {
+  if (!header_pending_) return;
+  header_pending_ = false;
+  if (!help_.empty()) {
+    out_ += "# HELP ";
     out_ += name_;
     out_ += ' ';
-    out_ += TypeName(type_);
+    out_ += help_;
     out_ += '\n';
   }
-  labels_.clear();
+  out_ += "# TYPE ";
+  out_ += name_;
+  out_ += ' ';
+  out_ += TypeName(type_);
+  out_ += '\n';
+}
+
+void TextWriter::AppendLabels(const LabelSet& shared, std::initializer_list<Label> own,
+                              std::string& out) {
+  bool first = true;
   ForEachLabelInOrder(shared, own, [&](const Label& label, std::size_t shared_index) {
-    if (!labels_.empty()) labels_ += ',';
+    if (!first) out += ',';
+    first = false;
     if (shared_index != kOwnLabel) {
-      labels_ += shared.text(shared_index);
+      out += shared.text(shared_index);
     } else {
-      AppendLabel(label, labels_);
+      AppendLabel(label, out);
     }
   });
 }
@@ -156,15 +160,25 @@ void TextWriter::Head(std::string_view suffix) {
 }
 
 void TextWriter::Sample(const LabelSet& shared, std::initializer_list<Label> own, double value) {
-  StartSeries(shared, own);
-  Head("");
+  // One line: the labels go straight into the text.
+  WriteHeaderIfPending();
+  out_ += name_;
+  if (!shared.labels().empty() || own.size() > 0) {
+    out_ += '{';
+    AppendLabels(shared, own, out_);
+    out_ += '}';
+  }
+  out_ += ' ';
   AppendDouble(value, out_);
   out_ += '\n';
 }
 
 void TextWriter::Histogram(const LabelSet& shared, std::initializer_list<Label> own,
                            const LatencyHistogram& histogram) {
-  StartSeries(shared, own);
+  WriteHeaderIfPending();
+  // 17 lines share these labels: rendered once.
+  labels_.clear();
+  AppendLabels(shared, own, labels_);
   Head("_count");
   AppendInteger(histogram.count(), out_);
   out_ += '\n';

@@ -92,8 +92,10 @@ class TextWriter {
                  const LatencyHistogram& histogram);
 
  private:
-  void StartSeries(const LabelSet& shared, std::initializer_list<Label> own);
-  // `name<suffix>{labels} `: a line up to its value.
+  void WriteHeaderIfPending();
+  static void AppendLabels(const LabelSet& shared, std::initializer_list<Label> own,
+                           std::string& out);
+  // `name<suffix>{labels_} `: a histogram line up to its value.
   void Head(std::string_view suffix);
   void AppendBucket(std::string_view bound, std::uint64_t cumulative_count);
 
@@ -102,7 +104,7 @@ class TextWriter {
   std::string_view help_;
   prometheus::MetricType type_ = prometheus::MetricType::Untyped;
   bool header_pending_ = false;
-  std::string labels_;         // the current series' labels, rendered once for all its lines
+  std::string labels_;         // the current histogram's labels, rendered once for its lines
   std::string bucket_prefix_;  // `name_bucket{labels,le="` of the current histogram
 };
 

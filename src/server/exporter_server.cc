@@ -8,6 +8,10 @@ namespace healthgap::server {
 namespace {
 constexpr char kExpositionContentType[] = "text/plain; version=0.0.4; charset=utf-8";
 constexpr std::size_t kKeepAliveMaxRequests = 100'000;
+// Requests served at once. A /probe holds its thread for the whole probe, up to the module's
+// timeout against a hung target; httplib's default of 8 let 8 such scrapes starve /metrics.
+// Idle threads cost only their (untouched) stacks.
+constexpr std::size_t kServerThreads = 128;
 }  // namespace
 
 ExporterServer::ExporterServer(Endpoints endpoints) : endpoints_(std::move(endpoints)) {}
@@ -74,6 +78,7 @@ void ExporterServer::RegisterRoutes() {
   // httplib writes headers and body separately; with Nagle on, a keep-alive client (Prometheus,
   // wrk) then waits for its own delayed ACK: 40 ms on every scrape (bench/, docs/benchmarks.md).
   server_->set_tcp_nodelay(true);
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
   // Prometheus keeps its connection to an exporter open across scrapes; httplib's default closes
   // it after 5 requests, which cost an accept, a close and a handshake per 5 /probe scrapes.
   server_->set_keep_alive_max_count(kKeepAliveMaxRequests);

@@ -6,7 +6,11 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
+#include <memory>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "support/hostile_server.h"
 #include "support/loopback_server.h"
@@ -161,6 +165,52 @@ TEST_F(ExporterAppTest, BadReloadKeepsRunningConfigAndGoodReloadSwitches) {
   EXPECT_NE(metrics.find("healthgap_config_last_reload_successful 1"), std::string::npos);
   EXPECT_EQ(metrics.find(R"(target="hung")"), std::string::npos);
   EXPECT_NE(metrics.find(R"(target="honest")"), std::string::npos);
+}
+
+// /probe runs on the HTTP server's threads: scrapes of a hung target each hold one until their
+// timeout. More of them than httplib's default pool (8 threads) must not starve /metrics.
+TEST_F(ExporterAppTest, ProbeScrapesOfAHungTargetDoNotStarveMetrics) {
+  constexpr int kScrapes = 16;
+  auto hung = std::make_unique<HostileServer>(HostileServer::Mode::kHang);
+  ASSERT_TRUE(hung->ok());
+  std::string yaml = Yaml(false);
+  yaml +=
+      "modules:\n  slow:\n    health: {path: /health, interval: 120s, timeout: 60s}\n"
+      "    samples: [{name: data, path: /api/data, interval: 120s, timeout: 60s}]\n"
+      "    evaluation: {window: 1h, min_samples: 1}\n"
+      "probe:\n  allow: [{cidr: 127.0.0.0/8}]\n";
+  config::LoadResult initial = config::LoadString(yaml, "initial.yml");
+  ASSERT_TRUE(initial.config) << initial.error->Format();
+  app_ = std::make_unique<ExporterApp>(std::move(*initial.config), [this] { return NextConfig(); });
+  std::string error;
+  ASSERT_TRUE(app_->Start(ListenAddress{"127.0.0.1", 0}, &error)) << error;
+
+  std::atomic<int> answered{0};
+  std::vector<std::thread> scrapes;
+  for (int i = 0; i < kScrapes; ++i) {
+    // Distinct targets: scrapes of one (module, target) take turns.
+    const std::string path = "/probe?module=slow&target=" + hung->Url("/t" + std::to_string(i));
+    scrapes.emplace_back([&, path] {
+      httplib::Client client("127.0.0.1", app_->port());
+      client.set_read_timeout(120, 0);
+      client.Get(path.c_str());
+      ++answered;
+    });
+  }
+  // Every scrape is in flight: the hung target holds its health check and its API sample.
+  const bool all_in_flight =
+      PollUntil([&] { return hung->RequestsSeen() >= 2 * kScrapes; }, std::chrono::seconds(20));
+  const std::string metrics = all_in_flight ? Get("/metrics") : "";
+  const int answered_before_metrics = answered.load();
+  const std::size_t hung_requests_seen = hung->RequestsSeen();
+  hung.reset();  // closes the hung connections: the scrapes end now, not at their timeout
+  for (auto& scrape : scrapes) scrape.join();
+
+  ASSERT_TRUE(all_in_flight) << hung_requests_seen << " of " << 2 * kScrapes
+                             << " requests reached the hung target: the server ran out of threads";
+  EXPECT_NE(metrics.find("healthgap_build_info{"), std::string::npos);
+  EXPECT_EQ(answered_before_metrics, 0);
+  EXPECT_EQ(answered.load(), kScrapes);
 }
 
 }  // namespace
