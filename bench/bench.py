@@ -331,13 +331,46 @@ def probe_throughput(args, children, tmp, nginx_ports, healthgap_pid, healthgap_
     rows["wrk_close"] = measure_row(args.wrk, "wrk -> nginx /health (new connection)",
                                     f"http://127.0.0.1:{port}/health", seconds, conns,
                                     headers=("Connection: close",))
-    rows["blackbox"] = measure_row(args.wrk, "blackbox /probe (http, 1 request)",
-                                   blackbox_base + "/", seconds, conns, pid=blackbox_pid,
-                                   paths_file=bb_paths)
-    rows["healthgap"] = measure_row(args.wrk, "healthgap /probe (paired, 2 requests)",
-                                    healthgap_base + "/", seconds, conns, pid=healthgap_pid,
-                                    paths_file=hg_paths, requests_per_probe=2)
+    # The two exporters alternate, round after round: a round's two rows ran under the same
+    # load, so its ratios are comparable even when the box's speed drifts between rounds (it
+    # does, by 10-30%, on a shared VM).
+    runs = {"blackbox": [], "healthgap": []}
+    for _ in range(args.repeat):
+        runs["blackbox"].append(measure_row(
+            args.wrk, "blackbox /probe (http, 1 request)", blackbox_base + "/", seconds, conns,
+            pid=blackbox_pid, paths_file=bb_paths))
+        runs["healthgap"].append(measure_row(
+            args.wrk, "healthgap /probe (paired, 2 requests)", healthgap_base + "/", seconds,
+            conns, pid=healthgap_pid, paths_file=hg_paths, requests_per_probe=2))
+    rows["blackbox"] = median_row(runs["blackbox"])
+    rows["healthgap"] = median_row(runs["healthgap"])
+    rows["rounds"] = [
+        {"rate_ratio": ratio(hg["probes_per_s"], bb["probes_per_s"]),
+         "cpu_ratio": ratio(hg["cpu_s_per_1k_probes"], bb["cpu_s_per_1k_probes"]),
+         "blackbox_probes_per_s": bb["probes_per_s"], "healthgap_probes_per_s": hg["probes_per_s"],
+         "load": hg["load"]}
+        for bb, hg in zip(runs["blackbox"], runs["healthgap"])]
     return rows
+
+
+def median_row(runs):
+    """One row from several runs of it: the median of every figure (errors summed)."""
+    row = dict(runs[0])
+    for key, value in runs[0].items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            row[key] = statistics.median(r[key] for r in runs)
+    row["errors"] = sum(r["errors"] for r in runs)
+    row["runs"] = len(runs)
+    return row
+
+
+def round_ratios(rows):
+    """Median, min and max over the rounds of the per-round ratios (see probe_throughput)."""
+    out = {}
+    for key in ("rate_ratio", "cpu_ratio"):
+        values = [r[key] for r in rows["rounds"]]
+        out[key] = (statistics.median(values), min(values), max(values))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -592,25 +625,27 @@ def probe_table(rows):
             f"| {fmt(r.get('cpu_s_per_1k_probes', float('nan')), 3)} "
             f"| {fmt(r.get('cpu_s_per_1k_requests', float('nan')), 3)} "
             f"| {fmt(r.get('cpu_cores', float('nan')))} | {r['errors']} |")
+    per_round = round_ratios(rows)
+    rate, cpu = per_round["rate_ratio"], per_round["cpu_ratio"]
     ratios = [
-        "| ratio | per probe | per target request |",
-        "|---|---:|---:|",
+        "| ratio | per probe | per target request | per probe, each round |",
+        "|---|---:|---:|---|",
         f"| healthgap / blackbox, probes/s (higher is better) "
-        f"| {fmt(ratio(hg['probes_per_s'], bb['probes_per_s']))} "
-        f"| {fmt(ratio(hg['target_requests_per_s'], bb['target_requests_per_s']))} |",
+        f"| {fmt(rate[0])} | {fmt(2 * rate[0])} "
+        f"| {', '.join(fmt(r['rate_ratio']) for r in rows['rounds'])} |",
         f"| healthgap / blackbox, CPU per probe (lower is better) "
-        f"| {fmt(ratio(hg['cpu_s_per_1k_probes'], bb['cpu_s_per_1k_probes']))} "
-        f"| {fmt(ratio(hg['cpu_s_per_1k_requests'], bb['cpu_s_per_1k_requests']))} |",
-        f"| healthgap / blackbox, p50 latency | {fmt(ratio(hg['p50_ms'], bb['p50_ms']))} | |",
-        f"| healthgap / blackbox, p99 latency | {fmt(ratio(hg['p99_ms'], bb['p99_ms']))} | |",
+        f"| {fmt(cpu[0])} | {fmt(cpu[0] / 2)} "
+        f"| {', '.join(fmt(r['cpu_ratio']) for r in rows['rounds'])} |",
+        f"| healthgap / blackbox, p50 latency | {fmt(ratio(hg['p50_ms'], bb['p50_ms']))} | | |",
+        f"| healthgap / blackbox, p99 latency | {fmt(ratio(hg['p99_ms'], bb['p99_ms']))} | | |",
         f"| healthgap / wrk limit (keep-alive), rate "
         f"| {fmt(ratio(hg['probes_per_s'], rows['wrk_keepalive']['probes_per_s']))} "
-        f"| {fmt(ratio(hg['target_requests_per_s'], rows['wrk_keepalive']['probes_per_s']))} |",
+        f"| {fmt(ratio(hg['target_requests_per_s'], rows['wrk_keepalive']['probes_per_s']))} | |",
         f"| healthgap / wrk limit (new connection), rate "
         f"| {fmt(ratio(hg['probes_per_s'], rows['wrk_close']['probes_per_s']))} "
-        f"| {fmt(ratio(hg['target_requests_per_s'], rows['wrk_close']['probes_per_s']))} |",
+        f"| {fmt(ratio(hg['target_requests_per_s'], rows['wrk_close']['probes_per_s']))} | |",
         f"| blackbox / wrk limit (new connection), rate "
-        f"| {fmt(ratio(bb['probes_per_s'], rows['wrk_close']['probes_per_s']))} | |",
+        f"| {fmt(ratio(bb['probes_per_s'], rows['wrk_close']['probes_per_s']))} | | |",
     ]
     return "\n".join(lines), "\n".join(ratios)
 
@@ -725,7 +760,10 @@ and the per-target families; that is **2 target requests per probe against black
 the table shows both per probe and per target request. (A health-only healthgap module does
 not exist: a module must list at least one API sample, that is the point of the tool; the
 per-request columns are the like-for-like comparison.) Exporter CPU is utime+stime of its
-process over the measured run.
+process over the measured run. The two exporters' rows alternate for {results['probe']['blackbox']['runs']}
+rounds, and the table shows each figure's median; the ratios are the medians of the
+per-round ratios (a round's two rows ran under the same load; the box's speed drifts between
+rounds), with every round's ratio beside them.
 
 {probe}
 
@@ -799,14 +837,13 @@ def verdicts(results):
     def add(what, measured, met):
         lines.append(f"| {what} | {measured} | {'yes' if met else '**no**'} |")
 
-    r = ratio(hg["probes_per_s"], bb["probes_per_s"])
-    add("/probe >= 3x blackbox probes/s", f"{fmt(r)}x per probe, "
-        f"{fmt(ratio(hg['target_requests_per_s'], bb['target_requests_per_s']))}x per request",
-        r >= 3)
-    c = ratio(hg["cpu_s_per_1k_probes"], bb["cpu_s_per_1k_probes"])
-    add("/probe CPU per probe <= 1/3 of blackbox", f"{fmt(c)} per probe, "
-        f"{fmt(ratio(hg['cpu_s_per_1k_requests'], bb['cpu_s_per_1k_requests']))} per request",
-        c <= 1 / 3)
+    per_round = round_ratios(probe)
+    (r, r_min, r_max), (c, c_min, c_max) = per_round["rate_ratio"], per_round["cpu_ratio"]
+    rounds = len(probe["rounds"])
+    add("/probe >= 3x blackbox probes/s", f"{fmt(r)}x per probe (median of {rounds} rounds, "
+        f"{fmt(r_min)}-{fmt(r_max)}), {fmt(2 * r)}x per request", r >= 3)
+    add("/probe CPU per probe <= 1/3 of blackbox", f"{fmt(c)} per probe (median of {rounds} "
+        f"rounds, {fmt(c_min)}-{fmt(c_max)}), {fmt(c / 2)} per request", c <= 1 / 3)
     if 10000 in by_n:
         r10 = by_n[10000]
         ok = sustained_ok(r10)
@@ -851,6 +888,8 @@ def main():
                     help="every step for a second or two; checks completion only")
     ap.add_argument("--seconds", type=int, default=10, help="duration of each wrk row")
     ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="rounds of the two /probe rows, alternating (their medians are shown)")
     ap.add_argument("--scales", default="1000,2500,5000,10000,20000,30000,40000")
     ap.add_argument("--accuracy-at", default="1000,10000")
     ap.add_argument("--accuracy-probes", type=int, default=100)
@@ -875,6 +914,7 @@ def main():
     if args.smoke:
         args.seconds, args.scales, args.accuracy_at = 1, "200,500", "500"
         args.accuracy_probes, args.warmup, args.window, args.scrapes = 5, 2, 2, 1
+        args.repeat = 1
 
     if not args.delay_server:
         build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(

@@ -32,7 +32,9 @@ Duration NearestRankPercentile(const std::vector<Duration>& sorted, double p);
 
 // Sliding time window of API sample outcomes. Records older than `span` before `now` are
 // dropped on Summarize (a record exactly `span` old is kept). Bounded: at most `max_records` are
-// kept (oldest dropped first). Pure; not thread-safe.
+// kept (oldest dropped first). Counts are kept as records come and go, so a summary costs one
+// selection over the latencies, not a pass over every record: /probe summarizes its target on
+// every scrape. Pure; not thread-safe.
 class SampleWindow {
  public:
   explicit SampleWindow(Duration span, std::size_t max_records = 10'000);
@@ -42,11 +44,14 @@ class SampleWindow {
   std::size_t size() const { return records_.size(); }
 
  private:
-  void Evict(TimePoint now);
+  void DropOldest();
 
   Duration span_;
   std::size_t max_records_;
-  std::deque<SampleRecord> records_;
+  std::deque<SampleRecord> records_;  // ascending `at`
+  int failures_ = 0;
+  std::array<int, kFailureReasonCount> failures_by_reason_{};
+  std::vector<Duration> latencies_;  // Summarize's scratch, kept to reuse its memory
 };
 
 }  // namespace healthgap::eval
