@@ -32,7 +32,10 @@ ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResul
       probe_endpoint_(clock_, probe_client_),
       reload_source_(std::move(reload_source)),
       server_(server::Endpoints{
-          .metrics = [this] { return metrics::ExpositionText(engine_.Snapshot(), Status()); },
+          .metrics =
+              [this](const std::function<void(std::string_view)>& sink) {
+                metrics::WriteExposition(engine_.Snapshot(), Status(), sink);
+              },
           .status_html = [this] { return server::RenderStatusHtml(engine_.Snapshot()); },
           .status_json = [this] { return server::RenderStatusJson(engine_.Snapshot()); },
           .reload = [this] { return Reload(); },

@@ -75,7 +75,8 @@ class PreparedTarget {
 // The exporter's own series have no shared labels.
 const LabelSet kNoLabels;
 
-// The Writer that builds prometheus-cpp's data model.
+// A Writer takes a family (Family), then its series (Sample, Histogram), family after family:
+// TextWriter writes the text, FamilyBuilder builds prometheus-cpp's data model.
 class FamilyBuilder {
  public:
   void Family(std::string_view name, std::string_view help, MetricType type) {
@@ -111,11 +112,11 @@ class FamilyBuilder {
 };
 
 template <class Writer>
-void FailureCounters(Writer& out, const LabelSet& base, Label owner,
+void FailureCounters(Writer& out, const LabelSet& shared, Label owner,
                      const std::array<std::uint64_t, eval::kFailureReasonCount>& failures) {
   // Every reason, zeros included, so rate() sees the first failure as an increase.
   for (eval::FailureReason reason : eval::kAllFailureReasons) {
-    out.Sample(base, {owner, {"reason", eval::ToString(reason)}},
+    out.Sample(shared, {owner, {"reason", eval::ToString(reason)}},
                static_cast<double>(failures[static_cast<std::size_t>(reason)]));
   }
 }
@@ -433,6 +434,16 @@ std::string ExpositionText(const engine::EngineSnapshot& snapshot, const Exporte
   WriteTargetFamilies(snapshot.targets, writer);
   WriteSelfFamilies(snapshot, status, writer);
   return text;
+}
+
+void WriteExposition(const engine::EngineSnapshot& snapshot, const ExporterStatus& status,
+                     const std::function<void(std::string_view)>& sink) {
+  std::string buffer;
+  buffer.reserve(kExpositionChunkBytes + 64 * 1024);  // a chunk plus the series that filled it
+  TextWriter writer(buffer, sink, kExpositionChunkBytes);
+  WriteTargetFamilies(snapshot.targets, writer);
+  WriteSelfFamilies(snapshot, status, writer);
+  writer.Flush();
 }
 
 std::string TargetExpositionText(std::span<const engine::TargetSnapshot> targets) {

@@ -3,9 +3,12 @@
 #include <prometheus/client_metric.h>
 #include <prometheus/metric_family.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/histogram.h"
@@ -30,9 +33,15 @@ struct ExporterStatus {
 // label healthgap sets itself is dropped so one bad label cannot break the scrape. Families
 // without series are left out.
 
-// The text exposition (format 0.0.4) of every family: what /metrics serves. Written straight
-// from the snapshot (metrics/text_format.h).
+// The text exposition (format 0.0.4) of every family, written straight from the snapshot
+// (metrics/text_format.h).
 std::string ExpositionText(const engine::EngineSnapshot& snapshot, const ExporterStatus& status);
+
+// The same text handed to `sink` in pieces of about kExpositionChunkBytes, in order: what
+// /metrics serves, so a scrape of 10,000 targets (~70 MB of text) never holds it whole.
+inline constexpr std::size_t kExpositionChunkBytes = 1 << 20;
+void WriteExposition(const engine::EngineSnapshot& snapshot, const ExporterStatus& status,
+                     const std::function<void(std::string_view)>& sink);
 
 // Only the per-target families: what /probe serves for its one target, with the same names and
 // labels as /metrics (the exporter's self-metrics stay on /metrics).

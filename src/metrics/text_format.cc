@@ -110,6 +110,12 @@ LabelSet::LabelSet(std::vector<Label> labels) : labels_(std::move(labels)) {
   starts_.push_back(text_.size());
 }
 
+void TextWriter::Flush() {
+  if (!sink_ || out_.empty()) return;
+  sink_(out_);
+  out_.clear();
+}
+
 void TextWriter::Family(std::string_view name, std::string_view help, MetricType type) {
   name_ = name;
   help_ = help;
@@ -171,6 +177,7 @@ void TextWriter::Sample(const LabelSet& shared, std::initializer_list<Label> own
   out_ += ' ';
   AppendDouble(value, out_);
   out_ += '\n';
+  FlushIfFull();
 }
 
 void TextWriter::Histogram(const LabelSet& shared, std::initializer_list<Label> own,
@@ -198,6 +205,7 @@ void TextWriter::Histogram(const LabelSet& shared, std::initializer_list<Label> 
   }
   // The +Inf bucket always equals the sample count.
   AppendBucket("+Inf", histogram.count());
+  FlushIfFull();
 }
 
 void TextWriter::AppendBucket(std::string_view bound, std::uint64_t cumulative_count) {

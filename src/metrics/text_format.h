@@ -7,9 +7,11 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/histogram.h"
@@ -79,7 +81,18 @@ void ForEachLabelInOrder(const LabelSet& shared, std::initializer_list<Label> ow
 // leaves no trace, as prometheus-cpp leaves it out.
 class TextWriter {
  public:
+  // Receives the text in pieces, in order.
+  using Sink = std::function<void(std::string_view)>;
+
+  // Appends everything to `out`.
   explicit TextWriter(std::string& out) : out_(out) {}
+  // Uses `out` as a buffer: hands it to `sink` whenever a series leaves at least `chunk_bytes`
+  // in it, then empties it, so a large exposition never exists whole. Call Flush() at the end.
+  TextWriter(std::string& out, Sink sink, std::size_t chunk_bytes)
+      : out_(out), sink_(std::move(sink)), chunk_bytes_(chunk_bytes) {}
+
+  // Hands what is buffered to the sink (a no-op without one).
+  void Flush();
 
   // Starts a family. `name` and `help` must outlive the family's series (literals do).
   void Family(std::string_view name, std::string_view help, prometheus::MetricType type);
@@ -99,7 +112,13 @@ class TextWriter {
   void Head(std::string_view suffix);
   void AppendBucket(std::string_view bound, std::uint64_t cumulative_count);
 
+  void FlushIfFull() {
+    if (sink_ && out_.size() >= chunk_bytes_) Flush();
+  }
+
   std::string& out_;
+  Sink sink_;
+  std::size_t chunk_bytes_ = 0;
   std::string_view name_;
   std::string_view help_;
   prometheus::MetricType type_ = prometheus::MetricType::Untyped;

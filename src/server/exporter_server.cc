@@ -19,13 +19,22 @@ ExporterServer::ExporterServer(Endpoints endpoints) : endpoints_(std::move(endpo
 // Routes and settings of server_, which Start creates (TLS or plain, per the web config).
 void ExporterServer::RegisterRoutes() {
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    // What set_content does, without copying the body (tens of MB at 10,000 targets).
-    res.body = endpoints_.metrics();
-    res.set_header("Content-Type", kExpositionContentType);
-    // A scrape of 10,000 targets builds and frees hundreds of MB on whichever pool thread serves
-    // it, and glibc keeps freed memory in that thread's arena: without this, resident memory
-    // climbed past 2 GB over a few scrapes (bench/, docs/benchmarks.md).
-    malloc_trim(0);
+    res.set_chunked_content_provider(
+        kExpositionContentType,
+        [this](std::size_t, httplib::DataSink& sink) {
+          // Once a write fails (the client went away) the rest of the text is dropped unsent,
+          // and returning false closes the connection.
+          bool sent = true;
+          endpoints_.metrics([&](std::string_view chunk) {
+            sent = sent && sink.write(chunk.data(), chunk.size());
+          });
+          if (sent) sink.done();
+          return sent;
+        },
+        // A scrape of 10,000 targets builds and frees tens of MB on whichever pool thread
+        // serves it, and glibc keeps freed memory in that thread's arena: without this,
+        // resident memory climbed past 2 GB over a few scrapes (bench/, docs/benchmarks.md).
+        [](bool) { malloc_trim(0); });
   });
   server_->Get("/", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(endpoints_.status_html(), "text/html; charset=utf-8");

@@ -32,7 +32,9 @@ struct ProbeRequest {
 
 // What the endpoints serve; each is called per request, on a server thread.
 struct Endpoints {
-  std::function<std::string()> metrics;      // GET /metrics: text exposition format 0.0.4
+  // GET /metrics: writes the text exposition (format 0.0.4) to the sink in pieces, sent as they
+  // come (chunked), so a large exposition is never held whole.
+  std::function<void(const std::function<void(std::string_view)>& sink)> metrics;
   std::function<std::string()> status_html;  // GET /
   std::function<std::string()> status_json;  // GET /api/v1/status
   // POST /-/reload: nullopt on success, else the error (the old config keeps running).

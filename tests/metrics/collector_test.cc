@@ -503,5 +503,27 @@ TEST(Collector, TextIsWhatPrometheusCppSerializerWrites) {
   EXPECT_EQ(TargetExpositionText(deep), PrometheusCppText(BuildTargetFamilies(deep)));
 }
 
+// /metrics streams the text in chunks: together they are exactly the whole text, and no chunk
+// but the last is smaller than kExpositionChunkBytes.
+TEST(Collector, StreamedExpositionIsTheWholeTextInChunks) {
+  engine::EngineSnapshot snapshot = Snapshot();
+  for (int i = 0; snapshot.targets.size() < 400; ++i) {
+    engine::TargetSnapshot target = DeepTarget();
+    target.name = "t" + std::to_string(i);
+    snapshot.targets.push_back(std::move(target));
+  }
+  const std::string whole = ExpositionText(snapshot, Status());
+  ASSERT_GT(whole.size(), 2 * kExpositionChunkBytes);
+  std::vector<std::string> chunks;
+  WriteExposition(snapshot, Status(), [&](std::string_view chunk) { chunks.emplace_back(chunk); });
+  std::string joined;
+  for (const std::string& chunk : chunks) joined += chunk;
+  EXPECT_EQ(joined, whole);
+  ASSERT_GE(chunks.size(), 2u);
+  for (std::size_t i = 0; i + 1 < chunks.size(); ++i) {
+    EXPECT_GE(chunks[i].size(), kExpositionChunkBytes) << "chunk " << i;
+  }
+}
+
 }  // namespace
 }  // namespace healthgap::metrics

@@ -40,7 +40,7 @@ TEST(StatusPageTest, JsonCarriesBothViews) {
 TEST(ExporterServerTest, ServesEndpointsOnAnEphemeralPort) {
   int reloads = 0;
   ExporterServer server(Endpoints{
-      .metrics = [] { return std::string("up 1\n"); },
+      .metrics = [](const auto& sink) { sink("up 1\n"); },
       .status_html = [] { return std::string("<html></html>"); },
       .status_json = [] { return std::string("{}"); },
       .reload = [&reloads]() -> std::optional<std::string> {

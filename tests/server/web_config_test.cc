@@ -432,7 +432,7 @@ class SecureServerTest : public WebConfigFilesTest {
     const WebConfigResult loaded = LoadWebConfigFile(file.string());
     ASSERT_TRUE(loaded.config) << loaded.error->Format();
     server_ = std::make_unique<ExporterServer>(Endpoints{
-        .metrics = [] { return std::string("healthgap_up 1\n"); },
+        .metrics = [](const auto& sink) { sink("healthgap_up 1\n"); },
         .status_html = [] { return std::string("<html></html>"); },
         .status_json = [] { return std::string("{}"); },
         .reload = [] { return std::optional<std::string>(); },
