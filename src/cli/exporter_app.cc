@@ -34,7 +34,8 @@ ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResul
       server_(server::Endpoints{
           .metrics =
               [this](const std::function<void(std::string_view)>& sink) {
-                metrics::WriteExposition(engine_.Snapshot(), Status(), sink);
+                metrics::WriteExposition(engine_.Snapshot(engine::SnapshotScope::kMetrics),
+                                         Status(), sink);
               },
           .status_html = [this] { return server::RenderStatusHtml(engine_.Snapshot()); },
           .status_json = [this] { return server::RenderStatusJson(engine_.Snapshot()); },

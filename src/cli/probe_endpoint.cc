@@ -114,7 +114,7 @@ server::HttpReply ProbeEndpoint::Handle(const server::ProbeRequest& request) {
   {
     std::lock_guard lock(tracked->mu);
     engine::RunPairedRounds(tracked->state, options, client_, clock_);
-    snapshot = tracked->state.Snapshot(clock_.Now());
+    snapshot = tracked->state.Snapshot(clock_.Now(), engine::SnapshotScope::kMetrics);
   }
   ++ok_;
   return server::HttpReply{200, metrics::TargetExpositionText({&snapshot, 1}),

@@ -149,7 +149,7 @@ std::size_t Engine::DispatchDue() {
   return pending.size();
 }
 
-EngineSnapshot Engine::Snapshot() const {
+EngineSnapshot Engine::Snapshot(SnapshotScope scope) const {
   EngineSnapshot snapshot;
   std::lock_guard lock(state_->mu);
   const TimePoint now = clock_.Now();
@@ -157,7 +157,7 @@ EngineSnapshot Engine::Snapshot() const {
   snapshot.stats.skipped_late += state_->scheduler.skipped();
   snapshot.targets.reserve(state_->targets.size());
   for (const auto& target : state_->targets) {
-    snapshot.targets.push_back(target->Snapshot(now));
+    snapshot.targets.push_back(target->Snapshot(now, scope));
   }
   return snapshot;
 }

@@ -39,7 +39,7 @@ class Engine {
   // Sends every job due at clock.Now(); returns how many were sent.
   std::size_t DispatchDue();
 
-  EngineSnapshot Snapshot() const;
+  EngineSnapshot Snapshot(SnapshotScope scope = SnapshotScope::kWithRecentProbes) const;
 
  private:
   struct State;

@@ -115,6 +115,11 @@ struct EngineStats {
   LatencyHistogram scheduling_lag;  // how late probes started against their schedule
 };
 
+// How much a snapshot copies: /metrics and /probe need the counters and the state, the status
+// page also each target's recent probes (TargetState::kRecentProbes of them, about half of a
+// target's snapshot).
+enum class SnapshotScope { kMetrics, kWithRecentProbes };
+
 struct EngineSnapshot {
   std::vector<TargetSnapshot> targets;
   EngineStats stats;

@@ -216,7 +216,7 @@ eval::Evidence TargetState::EvidenceFor(const eval::WindowSummary& api) const {
   return evidence;
 }
 
-TargetSnapshot TargetState::Snapshot(TimePoint now) {
+TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope) {
   TargetSnapshot out;
   out.name = config_.name;
   out.base_url = config_.base_url;
@@ -238,7 +238,7 @@ TargetSnapshot TargetState::Snapshot(TimePoint now) {
   out.detachment = evidence.detachment;
   out.decision = eval::Decide(out.lb, out.api_window, config_.evaluation, evidence);
   out.samples = samples_;
-  out.recent.assign(recent_.begin(), recent_.end());
+  if (scope == SnapshotScope::kWithRecentProbes) out.recent.assign(recent_.begin(), recent_.end());
   return out;
 }
 

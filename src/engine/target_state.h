@@ -65,7 +65,7 @@ class TargetState {
   eval::LbState lb_state() const { return checks_.front().lb.state(); }
 
   // The state as /metrics and the status page show it, with the window evaluated at `now`.
-  TargetSnapshot Snapshot(TimePoint now);
+  TargetSnapshot Snapshot(TimePoint now, SnapshotScope scope = SnapshotScope::kWithRecentProbes);
 
  private:
   std::vector<char> job_running_;  // by job; char, not bool: addressable, no bit packing
