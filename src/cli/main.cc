@@ -1,7 +1,10 @@
 // healthgap: does your health check tell the truth?
 // Subcommands: serve, check, check-config, demo, demo-backend, version.
 
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/check.h"
@@ -38,6 +41,13 @@ std::chrono::seconds ToSeconds(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc gives each thread that allocates a malloc arena of its own, up to 8 per core, and an
+  // arena keeps what was freed in it. Scrapes (an engine snapshot: tens of MB at 10,000
+  // targets) land on any of the server's threads, so their memory spread over many arenas:
+  // with 10,000 targets, resident memory settled at 191 MB (peak 215 MB), with 4 arenas at
+  // 147 MB (peak 170 MB), at no measurable cost in /probe throughput (2 arenas cost ~5%).
+  // MALLOC_ARENA_MAX in the environment still decides.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 4);
   CLI::App app{
       "healthgap: probes health checks as a load balancer does and real endpoints as "
       "users do, and tells you when the health check lies."};
