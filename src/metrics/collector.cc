@@ -123,6 +123,37 @@ void FailureCounters(Writer& out, const LabelSet& shared, Label owner,
 
 double OneIf(bool condition) { return condition ? 1 : 0; }
 
+// One series per target, valued `value(snapshot)`; none for a target where it is nullopt.
+template <class Writer, class Value>
+void EachTarget(Writer& out, std::span<const PreparedTarget> targets, Value&& value) {
+  for (const PreparedTarget& t : targets) {
+    if (const std::optional<double> v = value(*t)) out.Sample(t.labels(), {}, *v);
+  }
+}
+
+// One series per health check of every target, labelled with its role (`check`) and valued
+// `value(check)`; none for a check where it is nullopt.
+template <class Writer, class Value>
+void EachCheck(Writer& out, std::span<const PreparedTarget> targets, Value&& value) {
+  for (const PreparedTarget& t : targets) {
+    for (const engine::HealthCheckSnapshot& check : t.checks()) {
+      if (const std::optional<double> v = value(check)) {
+        out.Sample(t.labels(), {{"check", engine::ToString(check.role)}}, *v);
+      }
+    }
+  }
+}
+
+// Like blackbox_exporter, probe_* describe a probe that happened; before the first result there
+// is none, and healthgap_lb_state{state="unknown"} says so.
+template <class Field>
+auto IfProbed(Field field) {
+  return [field](const engine::TargetSnapshot& t) -> std::optional<double> {
+    if (!t.last_health.has_result) return std::nullopt;
+    return field(t.last_health);
+  };
+}
+
 // Every per-target family, family by family (the text format wants a family's series together).
 template <class Writer>
 void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writer& out) {
@@ -130,24 +161,23 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
   targets.reserve(snapshots.size());
   for (const engine::TargetSnapshot& snapshot : snapshots) targets.emplace_back(snapshot);
 
-  // Like blackbox_exporter, probe_* describe a probe that happened; before the first result
-  // there is none, and healthgap_lb_state{state="unknown"} says so.
+  using engine::HealthCheckSnapshot;
+  using engine::HealthProbeSnapshot;
+  using engine::TargetSnapshot;
+
   out.Family(names::kProbeSuccess, "1 if the last health check succeeded, 0 if it failed.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
-    if (t->last_health.has_result) out.Sample(t.labels(), {}, OneIf(t->last_health.success));
-  }
+  EachTarget(out, targets, IfProbed([](const HealthProbeSnapshot& p) { return OneIf(p.success); }));
   out.Family(names::kProbeDurationSeconds, "Duration of the last health check in seconds.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
-    if (t->last_health.has_result) out.Sample(t.labels(), {}, ToSeconds(t->last_health.duration));
-  }
+  EachTarget(out, targets,
+             IfProbed([](const HealthProbeSnapshot& p) { return ToSeconds(p.duration); }));
   out.Family(names::kProbeHttpStatusCode,
              "HTTP status code of the last health check, 0 if no response arrived.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
-    if (t->last_health.has_result) out.Sample(t.labels(), {}, t->last_health.status_code);
-  }
+  EachTarget(out, targets, IfProbed([](const HealthProbeSnapshot& p) {
+               return static_cast<double>(p.status_code);
+             }));
   out.Family(
       names::kProbeHttpDurationSeconds,
       "Duration of the last health check by phase (resolve, connect, tls, processing, transfer).",
@@ -166,12 +196,9 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
 
   // Health check history, per check (label `check`).
   out.Family(names::kHealthProbesTotal, "Health checks completed.", MetricType::Counter);
-  for (const PreparedTarget& t : targets) {
-    for (const engine::HealthCheckSnapshot& check : t.checks()) {
-      out.Sample(t.labels(), {{"check", engine::ToString(check.role)}},
-                 static_cast<double>(check.probes_total));
-    }
-  }
+  EachCheck(out, targets, [](const HealthCheckSnapshot& check) {
+    return static_cast<double>(check.probes_total);
+  });
   out.Family(names::kHealthProbeFailuresTotal, "Health checks failed, by reason.",
              MetricType::Counter);
   for (const PreparedTarget& t : targets) {
@@ -191,9 +218,8 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
   out.Family(names::kLbHealthy,
              "1 while the emulated load balancer keeps the target in rotation, else 0.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
-    out.Sample(t.labels(), {}, OneIf(t->lb.state == eval::LbState::kHealthy));
-  }
+  EachTarget(out, targets,
+             [](const TargetSnapshot& t) { return OneIf(t.lb.state == eval::LbState::kHealthy); });
   out.Family(names::kLbState,
              "Emulated load balancer state, one-hot over unknown, healthy and unhealthy.",
              MetricType::Gauge);
@@ -227,11 +253,10 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
   out.Family(names::kApiErrorRatio,
              "Share of failed API samples in the sliding window, 0 when the window is empty.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) out.Sample(t.labels(), {}, t->api_window.error_ratio);
+  EachTarget(out, targets, [](const TargetSnapshot& t) { return t.api_window.error_ratio; });
   out.Family(names::kApiWindowSamples, "API samples in the sliding window.", MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
-    out.Sample(t.labels(), {}, static_cast<double>(t->api_window.total));
-  }
+  EachTarget(out, targets,
+             [](const TargetSnapshot& t) { return static_cast<double>(t.api_window.total); });
 
   out.Family(
       names::kVerdict,
@@ -268,24 +293,17 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
   }
   out.Family(names::kHealthCheckSuccess,
              "1 if the last probe of this health check succeeded, else 0.", MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
-    for (const engine::HealthCheckSnapshot& check : t.checks()) {
-      if (check.last.has_result) {
-        out.Sample(t.labels(), {{"check", engine::ToString(check.role)}},
-                   OneIf(check.last.success));
-      }
-    }
-  }
+  EachCheck(out, targets, [](const HealthCheckSnapshot& check) -> std::optional<double> {
+    if (!check.last.has_result) return std::nullopt;
+    return OneIf(check.last.success);
+  });
   out.Family(names::kHealthCheckLbHealthy,
              "1 while this health check's own emulated LB view keeps the target in rotation, "
              "else 0.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
-    for (const engine::HealthCheckSnapshot& check : t.checks()) {
-      out.Sample(t.labels(), {{"check", engine::ToString(check.role)}},
-                 OneIf(check.lb_state == eval::LbState::kHealthy));
-    }
-  }
+  EachCheck(out, targets, [](const HealthCheckSnapshot& check) {
+    return OneIf(check.lb_state == eval::LbState::kHealthy);
+  });
   out.Family(names::kHealthComponentStatus,
              "Component status reported by the last health body, one-hot over pass, warn and "
              "fail.",
@@ -308,19 +326,13 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
   out.Family(names::kHealthComponentsDropped,
              "Components of the last health body not exported (beyond 32 per check).",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
-    for (const engine::HealthCheckSnapshot& check : t.checks()) {
-      out.Sample(t.labels(), {{"check", engine::ToString(check.role)}},
-                 static_cast<double>(check.components_dropped));
-    }
-  }
+  EachCheck(out, targets, [](const HealthCheckSnapshot& check) {
+    return static_cast<double>(check.components_dropped);
+  });
   out.Family(names::kHealthCached, "1 if this health check's answers come from a cache, else 0.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
-    for (const engine::HealthCheckSnapshot& check : t.checks()) {
-      out.Sample(t.labels(), {{"check", engine::ToString(check.role)}}, OneIf(check.cache.cached));
-    }
-  }
+  EachCheck(out, targets,
+            [](const HealthCheckSnapshot& check) { return OneIf(check.cache.cached); });
   out.Family(names::kHealthCacheEvidence,
              "1 per kind of cache evidence present: age_header, cache_control, date_stuck, "
              "body_frozen.",
@@ -341,7 +353,7 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
              "API p50 latency over the primary health check's p50 latency; 0 without data on a "
              "side.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) out.Sample(t.labels(), {}, t->detachment.latency_ratio);
+  EachTarget(out, targets, [](const TargetSnapshot& t) { return t.detachment.latency_ratio; });
 }
 
 // The exporter's own families.
