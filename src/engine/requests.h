@@ -10,7 +10,7 @@ namespace healthgap::engine {
 probe::HttpRequest HealthRequest(const config::Target& target, const config::HealthCheck& check);
 
 // The request an API sample sends: as users' clients do, reusing connections and following
-// redirects. Carries the target's auth.
+// redirects. Carries the target's auth. The body is counted against max_body_bytes, not kept.
 probe::HttpRequest SampleRequest(const config::Target& target, const config::ApiSample& sample);
 
 }  // namespace healthgap::engine

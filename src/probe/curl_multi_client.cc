@@ -58,15 +58,14 @@ struct detail::CurlTransfer {
   static size_t OnBody(char* data, size_t size, size_t count, void* user) {
     auto& self = *static_cast<CurlTransfer*>(user);
     const size_t received = size * count;
-    const size_t room = self.request.max_body_bytes - self.result.body.size();
+    const size_t room = self.request.max_body_bytes - self.result.body_bytes;
+    const size_t taken = std::min(received, room);
+    if (self.request.keep_body) self.result.body.append(data, taken);
+    self.result.body_bytes += taken;
     if (received > room) {
-      self.result.body.append(data, room);
-      self.result.body_bytes += room;
       self.body_too_large = true;
       return 0;  // a short count makes curl abort the transfer (CURLE_WRITE_ERROR)
     }
-    self.result.body.append(data, received);
-    self.result.body_bytes += received;
     return received;
   }
 

@@ -283,6 +283,27 @@ TEST_F(CurlMultiClientTest, BodyExactlyAtCapIsFineOneMoreByteIsNot) {
   EXPECT_EQ(results[1].error, ErrorKind::kTooLarge) << results[1].error_message;
 }
 
+TEST_F(CurlMultiClientTest, BodyNotKeptIsStillCountedAndCapped) {
+  LoopbackServer server;
+  ServeOk(server, "/exact", std::string(1024, 'a'));
+  ServeOk(server, "/over", std::string(1025, 'a'));
+  ASSERT_TRUE(server.Start());
+
+  HttpRequest exact = Get(server.Url("/exact"));
+  exact.max_body_bytes = 1024;
+  exact.keep_body = false;
+  HttpRequest over = exact;
+  over.url = server.Url("/over");
+  const auto results = SendAllAndWait(client_, {exact, over});
+
+  EXPECT_EQ(results[0].error, ErrorKind::kNone) << results[0].error_message;
+  EXPECT_EQ(results[0].status_code, 200);
+  EXPECT_EQ(results[0].body_bytes, 1024u);
+  EXPECT_EQ(results[0].body, "");
+  EXPECT_EQ(results[1].error, ErrorKind::kTooLarge) << results[1].error_message;
+  EXPECT_LE(results[1].body_bytes, 1024u);  // a declared length over the cap stops it early
+}
+
 TEST_F(CurlMultiClientTest, RedirectLoopIsTooManyRedirects) {
   LoopbackServer server;
   server.Get("/loop",

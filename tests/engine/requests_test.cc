@@ -1,0 +1,48 @@
+#include "engine/requests.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace healthgap::engine {
+namespace {
+
+using ::testing::Contains;
+using ::testing::Pair;
+
+config::Target Target() {
+  config::Target target;
+  target.name = "shop";
+  target.base_url = "http://127.0.0.1:8080/prefix";
+  target.max_body_bytes = 4096;
+  target.health.path = "/health";
+  config::ApiSample sample;
+  sample.name = "orders";
+  sample.path = "/api/orders";
+  sample.headers = {{"Accept", "application/json"}};
+  target.samples.push_back(sample);
+  return target;
+}
+
+TEST(RequestsTest, HealthCheckIsWhatALoadBalancerSends) {
+  const config::Target target = Target();
+  const probe::HttpRequest request = HealthRequest(target, target.health);
+  EXPECT_EQ(request.url, "http://127.0.0.1:8080/prefix/health");
+  EXPECT_FALSE(request.reuse_connection);
+  EXPECT_EQ(request.max_redirects, 0);
+  EXPECT_TRUE(request.keep_body);  // parsed for components, cache evidence
+  EXPECT_EQ(request.max_body_bytes, 4096u);
+}
+
+TEST(RequestsTest, SampleIsWhatAUsersClientSendsAndKeepsNoBody) {
+  const config::Target target = Target();
+  const probe::HttpRequest request = SampleRequest(target, target.samples[0]);
+  EXPECT_EQ(request.url, "http://127.0.0.1:8080/prefix/api/orders");
+  EXPECT_TRUE(request.reuse_connection);
+  EXPECT_GT(request.max_redirects, 0);
+  EXPECT_FALSE(request.keep_body);
+  EXPECT_EQ(request.max_body_bytes, 4096u);
+  EXPECT_THAT(request.headers, Contains(Pair("Accept", "application/json")));
+}
+
+}  // namespace
+}  // namespace healthgap::engine
