@@ -33,6 +33,8 @@ class LabelSet {
   explicit LabelSet(std::vector<Label> labels);
 
   const std::vector<Label>& labels() const { return labels_; }
+  // The text of all labels, without separators.
+  std::size_t text_size() const { return text_.size(); }
   // Label i as the text format writes it.
   std::string_view text(std::size_t i) const {
     return std::string_view(text_).substr(starts_[i], starts_[i + 1] - starts_[i]);
@@ -106,11 +108,11 @@ class TextWriter {
 
  private:
   void WriteHeaderIfPending();
-  static void AppendLabels(const LabelSet& shared, std::initializer_list<Label> own,
-                           std::string& out);
-  // `name<suffix>{labels_} `: a histogram line up to its value.
-  void Head(std::string_view suffix);
-  void AppendBucket(std::string_view bound, std::uint64_t cumulative_count);
+  // Upper bound of what PutLabels writes.
+  static std::size_t MaxLabelsBytes(const LabelSet& shared, std::initializer_list<Label> own);
+  // The labels in name order, comma-separated, into `line` (text_format.cc's Line).
+  template <typename LineWriter>
+  static void PutLabels(const LabelSet& shared, std::initializer_list<Label> own, LineWriter& line);
 
   void FlushIfFull() {
     if (sink_ && out_.size() >= chunk_bytes_) Flush();
@@ -123,7 +125,7 @@ class TextWriter {
   std::string_view help_;
   prometheus::MetricType type_ = prometheus::MetricType::Untyped;
   bool header_pending_ = false;
-  std::string labels_;         // the current histogram's labels, rendered once for its lines
+  std::string labels_;         // `{labels` of the current histogram, rendered once for its lines
   std::string bucket_prefix_;  // `name_bucket{labels,le="` of the current histogram
 };
 

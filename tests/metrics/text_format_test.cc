@@ -99,7 +99,22 @@ TEST(TextWriterTest, ByteIdenticalToTextSerializerOnEdgeValues) {
                    latency);
   writer.Histogram({}, {}, LatencyHistogram{});
 
-  EXPECT_EQ(ours, Reference({gauges, counters, histograms}));
+  // Values that are all escapes: the longest text a label can become (twice its size).
+  const std::string quotes(300, '"');
+  const std::string backslashes(300, '\\');
+  MetricFamily escapes{"edge_escapes", "Labels that double in size.", MetricType::Histogram, {}};
+  ClientMetric escaped_histogram;
+  escaped_histogram.label = {{"a", quotes}, {"b", backslashes}};
+  escaped_histogram.histogram = ToCumulativeHistogram(latency);
+  escapes.metric.push_back(escaped_histogram);
+  writer.Family(escapes.name, escapes.help, escapes.type);
+  writer.Histogram(Shared({{"a", quotes}}), {{"b", backslashes}}, latency);
+  MetricFamily escaped_gauges{"edge_escaped", "", MetricType::Gauge, {}};
+  escaped_gauges.metric.push_back(GaugeOf(-1e-300, {{"a", quotes}, {"b", backslashes}}));
+  writer.Family(escaped_gauges.name, escaped_gauges.help, escaped_gauges.type);
+  writer.Sample(Shared({{"b", backslashes}}), {{"a", quotes}}, -1e-300);
+
+  EXPECT_EQ(ours, Reference({gauges, counters, histograms, escapes, escaped_gauges}));
 }
 
 // TextSerializer writes a raw newline after the backslash, which ends the line mid-series;
