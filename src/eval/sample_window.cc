@@ -31,21 +31,19 @@ void SampleWindow::Add(const SampleRecord& record) {
   auto position = records_.end();
   while (position != records_.begin() && std::prev(position)->at > record.at) --position;
   records_.insert(position, record);
-  if (!record.outcome.success) {
-    ++failures_;
-    ++failures_by_reason_[static_cast<std::size_t>(
-        record.outcome.reason.value_or(FailureReason::kOther))];
-  }
+  CountFailure(record, +1);
   while (records_.size() > max_records_) DropOldest();
 }
 
+void SampleWindow::CountFailure(const SampleRecord& record, int delta) {
+  if (record.outcome.success) return;
+  failures_ += delta;
+  failures_by_reason_[static_cast<std::size_t>(
+      record.outcome.reason.value_or(FailureReason::kOther))] += delta;
+}
+
 void SampleWindow::DropOldest() {
-  const SampleRecord& oldest = records_.front();
-  if (!oldest.outcome.success) {
-    --failures_;
-    --failures_by_reason_[static_cast<std::size_t>(
-        oldest.outcome.reason.value_or(FailureReason::kOther))];
-  }
+  CountFailure(records_.front(), -1);
   records_.pop_front();
 }
 

@@ -44,6 +44,8 @@ class SampleWindow {
   std::size_t size() const { return records_.size(); }
 
  private:
+  // Adds delta (+1 as a record comes, -1 as it goes) to the counts of a failed record.
+  void CountFailure(const SampleRecord& record, int delta);
   void DropOldest();
 
   Duration span_;
