@@ -345,12 +345,15 @@ TEST(RunDemoBackendTest, ServesUntilSigterm) {
   std::thread runner(
       [&] { exit_code.set_value(RunDemoBackend(DemoMode::kShallowHealth, "127.0.0.1:0", log)); });
 
-  // The startup line names the URL; it is written after SIGTERM is blocked in the runner.
+  // The startup line names the URL; it is written after SIGTERM is blocked in the runner, in
+  // several pieces: read it once it is complete.
   const std::string url_prefix = "http://127.0.0.1:";
   std::string url;
   const auto deadline = std::chrono::steady_clock::now() + seconds(30);
   while (url.empty() && std::chrono::steady_clock::now() < deadline) {
-    const std::string text = sink.contents();
+    std::string text = sink.contents();
+    const std::size_t line_end = text.find('\n');
+    text = line_end == std::string::npos ? "" : text.substr(0, line_end);
     const std::size_t start = text.find(url_prefix);
     const std::size_t end = text.find(' ', start == std::string::npos ? 0 : start);
     if (start != std::string::npos && end != std::string::npos)
