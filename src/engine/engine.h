@@ -39,7 +39,10 @@ class Engine {
   // Sends every job due at clock.Now(); returns how many were sent.
   std::size_t DispatchDue();
 
+  // Targets are copied a batch at a time (kSnapshotBatch per hold of the engine's lock), each
+  // consistent in itself; the batches are microseconds apart.
   EngineSnapshot Snapshot(SnapshotScope scope = SnapshotScope::kWithRecentProbes) const;
+  static constexpr std::size_t kSnapshotBatch = 256;
 
  private:
   struct State;
