@@ -118,7 +118,7 @@ server::HttpReply ProbeEndpoint::Handle(const server::ProbeRequest& request) {
   }
   ++ok_;
   return server::HttpReply{200, metrics::TargetExpositionText({&snapshot, 1}),
-                           "text/plain; version=0.0.4; charset=utf-8"};
+                           server::kExpositionContentType};
 }
 
 }  // namespace healthgap::cli

@@ -6,7 +6,6 @@
 namespace healthgap::server {
 
 namespace {
-constexpr char kExpositionContentType[] = "text/plain; version=0.0.4; charset=utf-8";
 constexpr std::size_t kKeepAliveMaxRequests = 100'000;
 // Requests served at once. A /probe holds its thread for the whole probe, up to the module's
 // timeout against a hung target; httplib's default of 8 let 8 such scrapes starve /metrics.

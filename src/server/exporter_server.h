@@ -30,6 +30,9 @@ struct ProbeRequest {
   std::optional<double> scrape_timeout_seconds;
 };
 
+// The Content-Type of the Prometheus text format 0.0.4: /metrics and /probe.
+inline constexpr char kExpositionContentType[] = "text/plain; version=0.0.4; charset=utf-8";
+
 // What the endpoints serve; each is called per request, on a server thread.
 struct Endpoints {
   // GET /metrics: writes the text exposition (format 0.0.4) to the sink in pieces, sent as they
