@@ -32,7 +32,7 @@ probe::HttpRequest SampleRequest(const config::Target& target, const config::Api
   request.body = sample.body;
   request.timeout = sample.timeout;
   request.max_body_bytes = target.max_body_bytes;
-  request.keep_body = false;  // a sample is judged by its status and timing
+  request.keep_response = false;  // a sample is judged by its status and timing
   request.reuse_connection = true;
   AddAuth(target, request);
   return request;

@@ -60,7 +60,7 @@ struct detail::CurlTransfer {
     const size_t received = size * count;
     const size_t room = self.request.max_body_bytes - self.result.body_bytes;
     const size_t taken = std::min(received, room);
-    if (self.request.keep_body) self.result.body.append(data, taken);
+    if (self.request.keep_response) self.result.body.append(data, taken);
     self.result.body_bytes += taken;
     if (received > room) {
       self.body_too_large = true;
@@ -72,6 +72,7 @@ struct detail::CurlTransfer {
   static size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     auto& self = *static_cast<CurlTransfer*>(user);
     const size_t length = size * count;
+    if (!self.request.keep_response) return length;
     const std::string_view line(data, length);
     auto& headers = self.result.headers;
     if (line.starts_with("HTTP/")) {
@@ -148,8 +149,11 @@ struct detail::CurlTransfer {
       ok = ok && header_list.Append(line.c_str());
     }
     // Without this curl waits up to a second for "100 Continue" before sending larger bodies.
-    if (!HasHeader(request, "expect")) ok = ok && header_list.Append("Expect:");
-    set(curl_easy_setopt(handle, CURLOPT_HTTPHEADER, header_list.get()));
+    if (!request.body.empty() && !HasHeader(request, "expect")) {
+      ok = ok && header_list.Append("Expect:");
+    }
+    // Unset when empty: curl consults the list for every header it may add.
+    if (header_list.get()) set(curl_easy_setopt(handle, CURLOPT_HTTPHEADER, header_list.get()));
     if (!request.resolve.empty()) {
       for (const auto& entry : request.resolve) ok = ok && resolve_list.Append(entry.c_str());
       set(curl_easy_setopt(handle, CURLOPT_RESOLVE, resolve_list.get()));

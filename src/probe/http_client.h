@@ -36,9 +36,10 @@ struct HttpRequest {
   std::string body;
   std::chrono::milliseconds timeout{5'000};
   std::size_t max_body_bytes = 1 << 20;
-  // false: the body is counted and capped but not kept (API samples: their status and timing
-  // are the signal, and copying every response body would cost memory and CPU per sample).
-  bool keep_body = true;
+  // false: the body is counted and capped, but neither it nor the headers are kept (API
+  // samples: their status and timing are the signal, and copying every response's body and
+  // headers would cost memory and CPU per sample).
+  bool keep_response = true;
   // Load balancers probe on a fresh connection each time; API samples may reuse one.
   bool reuse_connection = false;
   int max_redirects = 5;  // 0: do not follow redirects
@@ -63,8 +64,9 @@ struct HttpResult {
   PhaseTimings phases;
   Duration total{0};
   std::size_t body_bytes = 0;  // bytes received (up to the cap)
-  std::string body;  // first bytes of the body, at most max_body_bytes; empty without keep_body
-  std::vector<std::pair<std::string, std::string>> headers;  // response headers, names lowercased
+  std::string body;  // first bytes of the body, at most max_body_bytes; empty without keep_response
+  // Response headers, names lowercased; empty without keep_response.
+  std::vector<std::pair<std::string, std::string>> headers;
   TimePoint started{};  // when the request was handed to the transport
 };
 

@@ -29,17 +29,17 @@ TEST(RequestsTest, HealthCheckIsWhatALoadBalancerSends) {
   EXPECT_EQ(request.url, "http://127.0.0.1:8080/prefix/health");
   EXPECT_FALSE(request.reuse_connection);
   EXPECT_EQ(request.max_redirects, 0);
-  EXPECT_TRUE(request.keep_body);  // parsed for components, cache evidence
+  EXPECT_TRUE(request.keep_response);  // body and headers: components, cache evidence
   EXPECT_EQ(request.max_body_bytes, 4096u);
 }
 
-TEST(RequestsTest, SampleIsWhatAUsersClientSendsAndKeepsNoBody) {
+TEST(RequestsTest, SampleIsWhatAUsersClientSendsAndKeepsNoResponse) {
   const config::Target target = Target();
   const probe::HttpRequest request = SampleRequest(target, target.samples[0]);
   EXPECT_EQ(request.url, "http://127.0.0.1:8080/prefix/api/orders");
   EXPECT_TRUE(request.reuse_connection);
   EXPECT_GT(request.max_redirects, 0);
-  EXPECT_FALSE(request.keep_body);
+  EXPECT_FALSE(request.keep_response);
   EXPECT_EQ(request.max_body_bytes, 4096u);
   EXPECT_THAT(request.headers, Contains(Pair("Accept", "application/json")));
 }

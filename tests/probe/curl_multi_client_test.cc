@@ -25,6 +25,7 @@ using healthgap::testing::PollUntil;
 using ::testing::Contains;
 using ::testing::Each;
 using ::testing::Field;
+using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::Pair;
 using namespace std::chrono_literals;
@@ -283,7 +284,7 @@ TEST_F(CurlMultiClientTest, BodyExactlyAtCapIsFineOneMoreByteIsNot) {
   EXPECT_EQ(results[1].error, ErrorKind::kTooLarge) << results[1].error_message;
 }
 
-TEST_F(CurlMultiClientTest, BodyNotKeptIsStillCountedAndCapped) {
+TEST_F(CurlMultiClientTest, ResponseNotKeptIsStillCountedAndCapped) {
   LoopbackServer server;
   ServeOk(server, "/exact", std::string(1024, 'a'));
   ServeOk(server, "/over", std::string(1025, 'a'));
@@ -291,7 +292,7 @@ TEST_F(CurlMultiClientTest, BodyNotKeptIsStillCountedAndCapped) {
 
   HttpRequest exact = Get(server.Url("/exact"));
   exact.max_body_bytes = 1024;
-  exact.keep_body = false;
+  exact.keep_response = false;
   HttpRequest over = exact;
   over.url = server.Url("/over");
   const auto results = SendAllAndWait(client_, {exact, over});
@@ -300,6 +301,7 @@ TEST_F(CurlMultiClientTest, BodyNotKeptIsStillCountedAndCapped) {
   EXPECT_EQ(results[0].status_code, 200);
   EXPECT_EQ(results[0].body_bytes, 1024u);
   EXPECT_EQ(results[0].body, "");
+  EXPECT_THAT(results[0].headers, IsEmpty());
   EXPECT_EQ(results[1].error, ErrorKind::kTooLarge) << results[1].error_message;
   EXPECT_LE(results[1].body_bytes, 1024u);  // a declared length over the cap stops it early
 }
