@@ -75,6 +75,14 @@ def free_port():
         return s.getsockname()[1]
 
 
+def free_ports(count):
+    """`count` distinct free ports: the kernel may hand the same one to consecutive binds."""
+    ports = set()
+    while len(ports) < count:
+        ports.add(free_port())
+    return sorted(ports)
+
+
 def http_get(url, timeout=30.0):
     with urllib.request.urlopen(url, timeout=timeout) as response:
         return response.status, response.read()
@@ -183,13 +191,18 @@ http {{
 
 
 def start_nginx(children, tmp, nginx):
-    ports = [free_port() for _ in range(TARGET_PORTS)]
+    ports = free_ports(TARGET_PORTS)
     listens = "\n".join(f"    listen 127.0.0.1:{p} backlog=4096;" for p in ports)
     conf = os.path.join(tmp, "nginx.conf")
     with open(conf, "w") as f:
         f.write(NGINX_CONF.format(tmp=tmp, listens=listens))
     proc = children.start("nginx", [nginx, "-p", tmp, "-c", conf, "-e", f"{tmp}/nginx-error.log"])
-    wait_for("nginx", lambda: http_get(f"http://127.0.0.1:{ports[0]}/health")[0] == 200)
+
+    def ready():
+        children.alive_or_fail(proc)
+        return http_get(f"http://127.0.0.1:{ports[0]}/health")[0] == 200
+
+    wait_for("nginx", ready)
     return proc, ports
 
 
