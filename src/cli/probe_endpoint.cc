@@ -21,10 +21,22 @@ server::HttpReply Refuse(int status, std::string message) {
   return server::HttpReply{status, std::move(message) + "\n", "text/plain; charset=utf-8"};
 }
 
+const config::Resolver& SystemResolver() {
+  static const config::SystemResolver resolver;  // stateless
+  return resolver;
+}
+
 }  // namespace
 
 ProbeEndpoint::ProbeEndpoint(const Clock& clock, probe::HttpClient& client)
-    : clock_(clock), client_(client), settings_(std::make_shared<const Settings>()) {}
+    : ProbeEndpoint(clock, client, SystemResolver()) {}
+
+ProbeEndpoint::ProbeEndpoint(const Clock& clock, probe::HttpClient& client,
+                             const config::Resolver& resolver)
+    : clock_(clock),
+      client_(client),
+      resolver_(resolver),
+      settings_(std::make_shared<const Settings>()) {}
 
 void ProbeEndpoint::Configure(const config::Config& config) {
   auto settings = std::make_shared<const Settings>(Settings{config.modules, config.probe});
@@ -84,31 +96,38 @@ server::HttpReply ProbeEndpoint::Handle(const server::ProbeRequest& request) {
     std::lock_guard lock(mu_);
     settings = settings_;
   }
-  const auto found = settings->modules.find(module_name);
-  if (found == settings->modules.end()) {
-    ++invalid_;
-    return Refuse(400, "unknown module \"" + module_name + "\"");
-  }
-  const config::Module& module = found->second;
-
-  const config::ProbeAllowDecision decision =
-      config::CheckProbeTarget(settings->probe.allow, *normalized.value, resolver_);
-  if (!decision.allowed) {
-    ++refused_;
-    return Refuse(403, "target not allowed: " + decision.reason);
+  // A reload can replace the settings while the target is checked (DNS included). Tracked
+  // under the old module, the target would go on being probed as the old module said for as
+  // long as it is scraped, so the check starts over under the settings in force.
+  const config::Module* module = nullptr;
+  config::ProbeAllowDecision decision;
+  std::shared_ptr<Tracked> tracked;
+  while (!tracked) {
+    const auto found = settings->modules.find(module_name);
+    if (found == settings->modules.end()) {
+      ++invalid_;
+      return Refuse(400, "unknown module \"" + module_name + "\"");
+    }
+    module = &found->second;
+    decision = config::CheckProbeTarget(settings->probe.allow, *normalized.value, resolver_);
+    if (!decision.allowed) {
+      ++refused_;
+      return Refuse(403, "target not allowed: " + decision.reason);
+    }
+    std::lock_guard lock(mu_);
+    if (settings_ == settings) {
+      tracked = Track(module_name, *module, request.target, decision.url);
+    } else {
+      settings = settings_;
+    }
   }
 
   engine::PairedProbeOptions options;
-  options.rounds = module.rounds;
+  options.rounds = module->rounds;
   options.resolve = decision.resolve;
   if (request.scrape_timeout_seconds) {
     const double seconds = std::max(0.1, *request.scrape_timeout_seconds - kTimeoutOffsetSeconds);
     options.budget = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
-  }
-  std::shared_ptr<Tracked> tracked;
-  {
-    std::lock_guard lock(mu_);
-    tracked = Track(module_name, module, request.target, decision.url);
   }
   engine::TargetSnapshot snapshot;
   {

@@ -41,7 +41,10 @@ class ProbeEndpoint {
     std::uint64_t invalid = 0;  // missing or malformed target, unknown module
   };
 
+  // Resolves target host names with getaddrinfo.
   ProbeEndpoint(const Clock& clock, probe::HttpClient& client);
+  // `resolver` checks host names against probe.allow; it must outlive the endpoint.
+  ProbeEndpoint(const Clock& clock, probe::HttpClient& client, const config::Resolver& resolver);
 
   // Takes the modules and allow rules of a newly loaded config.
   void Configure(const config::Config& config);
@@ -65,7 +68,7 @@ class ProbeEndpoint {
 
   const Clock& clock_;
   probe::HttpClient& client_;
-  config::SystemResolver resolver_;
+  const config::Resolver& resolver_;
   mutable std::mutex mu_;
   std::shared_ptr<const Settings> settings_;                 // guarded by mu_
   std::map<std::string, std::shared_ptr<Tracked>> tracked_;  // guarded by mu_
