@@ -921,8 +921,8 @@ def verdicts(results):
     rounds = len(probe["rounds"])
     add("/probe >= 3x blackbox probes/s", f"{fmt(r)}x per probe (median of {rounds} rounds, "
         f"{fmt(r_min)}-{fmt(r_max)}), {fmt(2 * r)}x per request", r >= 3)
-    add("/probe CPU per probe <= 1/3 of blackbox", f"{fmt(c)} per probe (median of {rounds} "
-        f"rounds, {fmt(c_min)}-{fmt(c_max)}), {fmt(c / 2)} per request", c <= 1 / 3)
+    add("/probe CPU per probe <= 1/3 of blackbox", f"{fmt(c, 3)} per probe (median of {rounds} "
+        f"rounds, {fmt(c_min, 3)}-{fmt(c_max, 3)}), {fmt(c / 2, 3)} per request", c <= 1 / 3)
     if "cpu_ratio_gomaxprocs1" in per_round:
         r1, c1 = per_round["rate_ratio_gomaxprocs1"][0], per_round["cpu_ratio_gomaxprocs1"][0]
         lines.append(f"| (context) the same against blackbox with GOMAXPROCS=1 | {fmt(r1)}x "
