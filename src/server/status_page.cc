@@ -49,7 +49,7 @@ code.cause{font-size:.85em;background:#fff;border:1px solid #d0d7de;border-radiu
 padding:0 .3em}
 .recent-grid{display:flex;flex-wrap:wrap;gap:0 2em;align-items:flex-start}
 .recent td{background:#fff;white-space:nowrap}
-.recent .ok{color:#116329}.recent .failed{color:#a40e26;font-weight:bold}
+.check{white-space:nowrap}.recent .ok{color:#116329}.recent .failed{color:#a40e26;font-weight:bold}
 footer{margin-top:2em;color:#57606a;font-size:.85em}
 )css";
 
@@ -155,6 +155,34 @@ std::string LbViewText(eval::LbState state) {
   return "unknown (not decided yet)";
 }
 
+// A target with a liveness check besides its readiness check shows both, each by its role,
+// the primary (the one the LB uses and the verdict follows) marked.
+std::string CheckLabel(const engine::HealthCheckSnapshot& check) {
+  return std::string(engine::ToString(check.role)) + (check.primary ? " (primary)" : "");
+}
+
+// The LB view cell: the primary check's view alone, or every check's.
+std::string LbViewCell(const engine::TargetSnapshot& target) {
+  if (target.checks.size() <= 1) return LbViewText(target.lb.state);
+  std::string cell;
+  for (const auto& check : target.checks) {
+    cell +=
+        "<div class=\"check\">" + CheckLabel(check) + ": " + LbViewText(check.lb_state) + "</div>";
+  }
+  return cell;
+}
+
+// The last health probe cell, likewise.
+std::string LastHealthCell(const engine::TargetSnapshot& target) {
+  if (target.checks.size() <= 1) return EscapeHtml(HealthText(target.last_health));
+  std::string cell;
+  for (const auto& check : target.checks) {
+    cell += "<div class=\"check\">" + CheckLabel(check) + " <span class=\"url\">" +
+            EscapeHtml(check.path) + "</span>: " + EscapeHtml(HealthText(check.last)) + "</div>";
+  }
+  return cell;
+}
+
 std::array<int, eval::kAllVerdicts.size()> CountVerdicts(const engine::EngineSnapshot& snapshot) {
   std::array<int, eval::kAllVerdicts.size()> counts{};
   for (const auto& target : snapshot.targets) {
@@ -191,9 +219,9 @@ void RenderTargetTable(const engine::EngineSnapshot& snapshot, std::ostringstrea
     html << "<tr class=\"verdict-" << verdict << "\"><td><a href=\"#"
          << EscapeHtml(AnchorFor(target.name)) << "\">" << EscapeHtml(target.name)
          << "</a><div class=\"url\">" << EscapeHtml(target.base_url) << "</div></td><td>" << verdict
-         << "</td><td>" << LbViewText(target.lb.state) << "</td><td>"
-         << EscapeHtml(HealthText(target.last_health)) << "</td><td class=\"num\">"
-         << window.total - window.failures << " ok / " << window.failures << " failed</td>";
+         << "</td><td>" << LbViewCell(target) << "</td><td>" << LastHealthCell(target)
+         << "</td><td class=\"num\">" << window.total - window.failures << " ok / "
+         << window.failures << " failed</td>";
     if (window.total > 0) {
       html << "<td class=\"num\">" << PercentText(window.error_ratio) << "</td><td class=\"num\">"
            << eval::FormatDuration(window.latency_p50) << " / "
@@ -264,6 +292,15 @@ std::string RenderStatusJson(const engine::EngineSnapshot& snapshot) {
     }
     nlohmann::json recent = nlohmann::json::array();  // newest last, like the snapshot
     for (const auto& entry : target.recent) recent.push_back(RecentJson(entry));
+    nlohmann::json checks = nlohmann::json::array();  // the primary first
+    for (const auto& check : target.checks) {
+      checks.push_back({{"check", engine::ToString(check.role)},
+                        {"path", check.path},
+                        {"lb", check.lb},
+                        {"primary", check.primary},
+                        {"lb_view", eval::ToString(check.lb_state)},
+                        {"last_health", HealthText(check.last)}});
+    }
     targets.push_back({
         {"target", target.name},
         {"url", target.base_url},
@@ -273,6 +310,7 @@ std::string RenderStatusJson(const engine::EngineSnapshot& snapshot) {
         {"cause", eval::ToString(target.decision.cause)},
         {"lb_view", eval::ToString(target.lb.state)},
         {"last_health", HealthText(target.last_health)},
+        {"health_checks", checks},
         {"api_window",
          {{"samples", target.api_window.total},
           {"failures", target.api_window.failures},

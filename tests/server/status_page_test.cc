@@ -74,6 +74,28 @@ engine::TargetSnapshot LyingTarget() {
   return target;
 }
 
+// Readiness (primary, in rotation, 200) and liveness (out of rotation, 503).
+engine::TargetSnapshot TwoCheckTarget() {
+  engine::TargetSnapshot target = LyingTarget();
+  engine::HealthCheckSnapshot readiness;
+  readiness.role = config::HealthRole::kReadiness;
+  readiness.path = "/ready";
+  readiness.lb = "alb";
+  readiness.primary = true;
+  readiness.lb_state = eval::LbState::kHealthy;
+  readiness.last = target.last_health;
+  engine::HealthCheckSnapshot liveness;
+  liveness.role = config::HealthRole::kLiveness;
+  liveness.path = "/live";
+  liveness.lb = "kubernetes";
+  liveness.lb_state = eval::LbState::kUnhealthy;
+  liveness.last.has_result = true;
+  liveness.last.status_code = 503;
+  liveness.last.duration = std::chrono::microseconds(300);
+  target.checks = {readiness, liveness};
+  return target;
+}
+
 engine::EngineSnapshot HostileSnapshot() {
   engine::TargetSnapshot target = Target("<b>x</b>&\"'", eval::Verdict::kMismatch);
   target.base_url = "http://127.0.0.1:1/\"onmouseover=\"alert(1)";
@@ -142,6 +164,21 @@ TEST(StatusPageHtmlTest, TargetRowShowsBothViewsWithTextLabels) {
   EXPECT_NE(html.find("<td><code class=\"cause\">shallow_check</code> health check 200 in 0.4 ms "
                       "while 8/8 API samples failed (status: 8)</td>"),
             std::string::npos);
+}
+
+TEST(StatusPageHtmlTest, EveryHealthCheckOfATargetShowsItsOwnView) {
+  engine::EngineSnapshot snapshot;
+  snapshot.targets = {TwoCheckTarget()};
+  const std::string html = RenderStatusHtml(snapshot);
+  EXPECT_NE(html.find("<td><div class=\"check\">readiness (primary): healthy (in rotation)</div>"
+                      "<div class=\"check\">liveness: unhealthy (out of rotation)</div></td>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<td><div class=\"check\">readiness (primary) <span class=\"url\">/ready"
+                      "</span>: 200 in 0.4 ms</div><div class=\"check\">liveness <span "
+                      "class=\"url\">/live</span>: 503 in 0.3 ms</div></td>"),
+            std::string::npos)
+      << html;
 }
 
 TEST(StatusPageHtmlTest, NoCauseShownForAHealthyTarget) {
@@ -248,6 +285,24 @@ TEST(StatusPageJsonTest, CarriesSummaryBothViewsAndRecentProbes) {
   EXPECT_DOUBLE_EQ(recent[2]["duration_seconds"].get<double>(), 2.0);
 
   EXPECT_TRUE(json["targets"][1]["recent"].empty());
+}
+
+TEST(StatusPageJsonTest, ListsEveryHealthCheckPrimaryFirst) {
+  engine::EngineSnapshot snapshot;
+  snapshot.targets = {TwoCheckTarget()};
+  const auto json = nlohmann::json::parse(RenderStatusJson(snapshot));
+  const auto& checks = json["targets"][0]["health_checks"];
+  ASSERT_EQ(checks.size(), 2u) << json.dump(2);
+  EXPECT_EQ(checks[0]["check"], "readiness");
+  EXPECT_EQ(checks[0]["path"], "/ready");
+  EXPECT_EQ(checks[0]["lb"], "alb");
+  EXPECT_EQ(checks[0]["primary"], true);
+  EXPECT_EQ(checks[0]["lb_view"], "healthy");
+  EXPECT_EQ(checks[0]["last_health"], "200 in 0.4 ms");
+  EXPECT_EQ(checks[1]["check"], "liveness");
+  EXPECT_EQ(checks[1]["primary"], false);
+  EXPECT_EQ(checks[1]["lb_view"], "unhealthy");
+  EXPECT_EQ(checks[1]["last_health"], "503 in 0.3 ms");
 }
 
 TEST(StatusPageJsonTest, HostileNamesRoundTrip) {
