@@ -62,6 +62,9 @@ struct ApiSample {
   std::optional<Millis> latency_budget;  // slower than this counts as a failure (reason "slow")
   Millis interval{5'000};
   Millis timeout{5'000};
+  // Reuse one connection across this sample's requests, as a client with a connection pool
+  // does; false opens a new connection for every request, as a client without one does.
+  bool keep_alive = true;
   bool operator==(const ApiSample&) const = default;
 };
 

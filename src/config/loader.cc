@@ -70,6 +70,7 @@ struct SampleLayer {
   Maybe<std::string> method;
   Maybe<StatusMatcher> expected_status;
   Maybe<Millis> interval, timeout, latency_budget;
+  Maybe<bool> keep_alive;
   std::vector<Header> headers;
 };
 
@@ -240,6 +241,13 @@ class Loader {
   template <typename T>
   Setting<T> Set(const Entry& entry, T value, Level level) const {
     return Setting<T>{std::move(value), entry.field, entry.line, level};
+  }
+
+  // YAML's `true` or `false` (the core schema's spellings; no yes/no/on/off).
+  Setting<bool> ReadBool(const Entry& entry, Level level) const {
+    const std::string_view text = PlainScalar(entry, "true or false");
+    if (text != "true" && text != "false") ExpectedGot(entry, "true or false");
+    return Set(entry, text == "true", level);
   }
 
   // An integer >= 1.
@@ -508,6 +516,7 @@ class Loader {
       if (e.key == "interval") layer.interval = ReadDuration(e, level);
       if (e.key == "timeout") layer.timeout = ReadDuration(e, level);
       if (e.key == "latency_budget") layer.latency_budget = ReadDuration(e, level);
+      if (e.key == "keep_alive") layer.keep_alive = ReadBool(e, level);
       if (e.key == "headers") layer.headers = ReadHeaders(e);
     }
     return layer;
@@ -535,7 +544,8 @@ class Loader {
       if (e.key == "sample") {
         const Fields sample = OpenMap(
             e.value, e.field, e.line,
-            {"method", "expected_status", "interval", "timeout", "latency_budget", "headers"});
+            {"method", "expected_status", "interval", "timeout", "latency_budget", "keep_alive",
+             "headers"});
         defaults.sample = ReadSampleSettings(sample, kDefaults);
       }
       if (e.key == "evaluation") defaults.evaluation = ReadEvaluation(e, kDefaults);
@@ -665,7 +675,7 @@ class Loader {
                        const SampleLayer& defaults, Level level, int* name_line) const {
     const Fields fields = OpenMap(node, field, line,
                                   {"name", "path", "method", "headers", "body", "expected_status",
-                                   "latency_budget", "interval", "timeout"});
+                                   "latency_budget", "interval", "timeout", "keep_alive"});
     const SampleLayer own = ReadSampleSettings(fields, level);
     ApiSample sample;
     const Entry* path = fields.Get("path");
@@ -692,6 +702,7 @@ class Loader {
     sample.interval = ValueOr(interval, ApiSample{}.interval);
     sample.timeout = ValueOr(timeout, ApiSample{}.timeout);
     if (budget) sample.latency_budget = budget->value;
+    sample.keep_alive = ValueOr(Pick(own.keep_alive, defaults.keep_alive), ApiSample{}.keep_alive);
 
     // Defaults first; a sample header with the same name (any case) replaces the default.
     auto same_name = [](const std::string& a, const std::string& b) {

@@ -33,7 +33,7 @@ probe::HttpRequest SampleRequest(const config::Target& target, const config::Api
   request.timeout = sample.timeout;
   request.max_body_bytes = target.max_body_bytes;
   request.keep_response = false;  // a sample is judged by its status and timing
-  request.reuse_connection = true;
+  request.reuse_connection = sample.keep_alive;
   AddAuth(target, request);
   return request;
 }

@@ -164,6 +164,8 @@ const std::vector<InvalidCase>& InvalidCases() {
       {"file-sd-missing-files", R"(:2: file_sd_configs[0].files: required field is missing)"},
       {"file-sd-unknown-module",
        R"(:3: file_sd_configs[0].module: unknown module "api"; defined modules: default)"},
+      {"keep-alive-yes",
+       R"(:6: targets[0].samples[0].keep_alive: expected true or false, got "yes")"},
       {"module-missing-samples",
        R"(:2: modules.api.samples: required field is missing; list at least one API sample)"},
       {"module-name-chars",
@@ -296,6 +298,7 @@ TEST(LoadFileTest, MinimalFileGetsEveryBuiltInDefault) {
   EXPECT_FALSE(sample.latency_budget.has_value());
   EXPECT_EQ(sample.interval, seconds(5));
   EXPECT_EQ(sample.timeout, seconds(5));
+  EXPECT_TRUE(sample.keep_alive);
 }
 
 TEST(LoadFileTest, DefaultsApplyAndTargetsOverrideFieldByField) {
@@ -324,6 +327,7 @@ TEST(LoadFileTest, DefaultsApplyAndTargetsOverrideFieldByField) {
   EXPECT_EQ(inherited.interval, seconds(10));
   EXPECT_EQ(inherited.timeout, seconds(4));
   EXPECT_EQ(inherited.latency_budget, seconds(1));
+  EXPECT_FALSE(inherited.keep_alive);
   EXPECT_EQ(inherited.headers,
             (std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer demo"},
                                                               {"Accept", "application/json"}}));
@@ -350,6 +354,7 @@ TEST(LoadFileTest, DefaultsApplyAndTargetsOverrideFieldByField) {
   EXPECT_EQ(search.latency_budget, Millis(500));
   EXPECT_EQ(search.timeout, seconds(2));
   EXPECT_EQ(search.interval, seconds(5));
+  EXPECT_TRUE(search.keep_alive);
   // Sample headers replace defaults of the same name in any case; other defaults remain.
   EXPECT_EQ(search.headers,
             (std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer demo"},
@@ -361,6 +366,7 @@ TEST(LoadFileTest, DefaultsApplyAndTargetsOverrideFieldByField) {
   EXPECT_EQ(orders.body, R"({"q":1})");
   EXPECT_EQ(orders.method, "POST");
   EXPECT_EQ(orders.timeout, seconds(4));
+  EXPECT_FALSE(orders.keep_alive);
 
   EXPECT_EQ(overrides.evaluation, (Evaluation{minutes(5), 0.0, 1}));
   EXPECT_EQ(overrides.max_body_bytes, 1024u);

@@ -44,5 +44,11 @@ TEST(RequestsTest, SampleIsWhatAUsersClientSendsAndKeepsNoResponse) {
   EXPECT_THAT(request.headers, Contains(Pair("Accept", "application/json")));
 }
 
+TEST(RequestsTest, SampleWithoutKeepAliveOpensANewConnectionEachTime) {
+  config::Target target = Target();
+  target.samples[0].keep_alive = false;
+  EXPECT_FALSE(SampleRequest(target, target.samples[0]).reuse_connection);
+}
+
 }  // namespace
 }  // namespace healthgap::engine

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "engine/engine.h"
 #include "probe/curl_multi_client.h"
 #include "support/hostile_server.h"
@@ -97,6 +100,49 @@ TEST_F(EngineProbingTest, HungTargetDoesNotDelayOthers) {
   EXPECT_GE(snapshot.stats.in_flight, 1u);
   EXPECT_EQ(Find(snapshot, "fast")->lb.state, eval::LbState::kHealthy);
   engine.Stop();
+}
+
+// keep_alive: true reuses a connection across a sample's requests, false opens one for each;
+// client_port tells connections apart.
+TEST_F(EngineProbingTest, SamplesReuseAConnectionOnlyWithKeepAlive) {
+  LoopbackServer fresh;
+  fresh.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  fresh.Get("/api/data", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"rows":3})", "application/json");
+  });
+  ASSERT_TRUE(fresh.Start());
+  engine::Engine engine(clock_, client_);
+  config::Config config;
+  config.targets.push_back(
+      MakeTarget("pooled", BaseUrl(healthy_.Url("/")), milliseconds(50), kGenerousTimeout));
+  config.targets.push_back(
+      MakeTarget("fresh", BaseUrl(fresh.Url("/")), milliseconds(50), kGenerousTimeout));
+  config.targets.back().samples[0].keep_alive = false;
+  engine.Apply(config);
+  engine.Start();
+
+  constexpr std::size_t kSamples = 6;
+  const auto sample_ports = [](const LoopbackServer& server) {
+    std::vector<int> ports;
+    for (const auto& request : server.Requests()) {
+      if (request.path == "/api/data") ports.push_back(request.client_port);
+    }
+    return ports;
+  };
+  ASSERT_TRUE(PollUntil([&] {
+    return sample_ports(healthy_).size() >= kSamples && sample_ports(fresh).size() >= kSamples;
+  }));
+  engine.Stop();
+  const auto distinct = [](std::vector<int> ports) {
+    std::sort(ports.begin(), ports.end());
+    return static_cast<std::size_t>(std::unique(ports.begin(), ports.end()) - ports.begin());
+  };
+  const std::vector<int> pooled_ports = sample_ports(healthy_);
+  const std::vector<int> fresh_ports = sample_ports(fresh);
+  EXPECT_LT(distinct(pooled_ports), pooled_ports.size());
+  EXPECT_EQ(distinct(fresh_ports), fresh_ports.size());
 }
 
 struct HostileCase {
