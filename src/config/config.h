@@ -115,7 +115,7 @@ struct Target {
   // liveness check when no readiness check is configured.
   HealthCheck health;
   std::vector<HealthCheck> other_health_checks;  // further roles from `health_checks:`
-  std::vector<ApiSample> samples;  // at least one
+  std::vector<ApiSample> samples;                // at least one
   Evaluation evaluation;
   std::size_t max_body_bytes = 1 << 20;  // bodies beyond this fail with reason "too_large"
   TargetAuth auth;
@@ -191,8 +191,8 @@ struct FileSdConfig {
 // The whole configuration. A plain value: immutable once loaded, so any number of threads may
 // read one copy concurrently.
 struct Config {
-  std::string source;  // file name the config came from, or "<embedded>"
-  std::vector<Target> targets;  // static targets; serve adds discovered ones
+  std::string source;                     // file name the config came from, or "<embedded>"
+  std::vector<Target> targets;            // static targets; serve adds discovered ones
   std::map<std::string, Module> modules;  // never empty once loaded: at least "default"
   ProbeSettings probe;
   std::vector<FileSdConfig> file_sd_configs;
