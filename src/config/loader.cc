@@ -542,10 +542,9 @@ class Loader {
     for (const Entry& e : fields.entries) {
       if (e.key == "health") defaults.health = ReadHealth(e, kDefaults);
       if (e.key == "sample") {
-        const Fields sample = OpenMap(
-            e.value, e.field, e.line,
-            {"method", "expected_status", "interval", "timeout", "latency_budget", "keep_alive",
-             "headers"});
+        const Fields sample = OpenMap(e.value, e.field, e.line,
+                                      {"method", "expected_status", "interval", "timeout",
+                                       "latency_budget", "keep_alive", "headers"});
         defaults.sample = ReadSampleSettings(sample, kDefaults);
       }
       if (e.key == "evaluation") defaults.evaluation = ReadEvaluation(e, kDefaults);

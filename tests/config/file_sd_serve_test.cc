@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-
 #include "support/loopback_server.h"
 #include "support/poll_until.h"
 #include "support/serving_port.h"

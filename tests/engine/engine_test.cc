@@ -125,9 +125,8 @@ TEST_F(EngineTest, TargetAuthGoesWithEveryHealthProbeAndSample) {
   const auto calls = client_.TakeAll();
   ASSERT_EQ(calls.size(), 2u);
   for (const auto& call : calls) {
-    EXPECT_THAT(call.request.headers,
-                ::testing::Contains(std::pair<std::string, std::string>("Authorization",
-                                                                        "Bearer s3cret")))
+    EXPECT_THAT(call.request.headers, ::testing::Contains(std::pair<std::string, std::string>(
+                                          "Authorization", "Bearer s3cret")))
         << call.request.url;
   }
 }
