@@ -25,7 +25,6 @@ using healthgap::testing::PollUntil;
 using ::testing::Contains;
 using ::testing::Each;
 using ::testing::Field;
-using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::Pair;
 using namespace std::chrono_literals;
@@ -267,7 +266,12 @@ TEST_F(CurlMultiClientTest, StreamedBodyBeyondCapIsTooLargeAndKeepsCapBytes) {
   EXPECT_TRUE(PollUntil([&] { return hostile.OpenConnections() == 0; }));
 }
 
-TEST_F(CurlMultiClientTest, BodyExactlyAtCapIsFineOneMoreByteIsNot) {
+// The cap holds whether the caller keeps the response (health checks) or only counts it (API
+// samples: no body, no headers).
+class BodyCapTest : public CurlMultiClientTest, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(BodyCapTest, BodyExactlyAtCapIsFineOneMoreByteIsNot) {
+  const bool keep_response = GetParam();
   LoopbackServer server;
   ServeOk(server, "/exact", std::string(1024, 'a'));
   ServeOk(server, "/over", std::string(1025, 'a'));
@@ -275,24 +279,7 @@ TEST_F(CurlMultiClientTest, BodyExactlyAtCapIsFineOneMoreByteIsNot) {
 
   HttpRequest exact = Get(server.Url("/exact"));
   exact.max_body_bytes = 1024;
-  HttpRequest over = Get(server.Url("/over"));
-  over.max_body_bytes = 1024;
-  const auto results = SendAllAndWait(client_, {exact, over});
-
-  EXPECT_EQ(results[0].error, ErrorKind::kNone) << results[0].error_message;
-  EXPECT_EQ(results[0].body.size(), 1024u);
-  EXPECT_EQ(results[1].error, ErrorKind::kTooLarge) << results[1].error_message;
-}
-
-TEST_F(CurlMultiClientTest, ResponseNotKeptIsStillCountedAndCapped) {
-  LoopbackServer server;
-  ServeOk(server, "/exact", std::string(1024, 'a'));
-  ServeOk(server, "/over", std::string(1025, 'a'));
-  ASSERT_TRUE(server.Start());
-
-  HttpRequest exact = Get(server.Url("/exact"));
-  exact.max_body_bytes = 1024;
-  exact.keep_response = false;
+  exact.keep_response = keep_response;
   HttpRequest over = exact;
   over.url = server.Url("/over");
   const auto results = SendAllAndWait(client_, {exact, over});
@@ -300,11 +287,16 @@ TEST_F(CurlMultiClientTest, ResponseNotKeptIsStillCountedAndCapped) {
   EXPECT_EQ(results[0].error, ErrorKind::kNone) << results[0].error_message;
   EXPECT_EQ(results[0].status_code, 200);
   EXPECT_EQ(results[0].body_bytes, 1024u);
-  EXPECT_EQ(results[0].body, "");
-  EXPECT_THAT(results[0].headers, IsEmpty());
+  EXPECT_EQ(results[0].body.size(), keep_response ? 1024u : 0u);
+  EXPECT_EQ(results[0].headers.empty(), !keep_response);
   EXPECT_EQ(results[1].error, ErrorKind::kTooLarge) << results[1].error_message;
   EXPECT_LE(results[1].body_bytes, 1024u);  // a declared length over the cap stops it early
 }
+
+INSTANTIATE_TEST_SUITE_P(KeptOrCounted, BodyCapTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Kept" : "CountedOnly";
+                         });
 
 TEST_F(CurlMultiClientTest, RedirectLoopIsTooManyRedirects) {
   LoopbackServer server;
