@@ -21,7 +21,7 @@ FROM debian:12-slim AS healthgap
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates libcurl4 libssl3 libyaml-cpp0.7 \
-      libprometheus-cpp-core1.0 libcpp-httplib0.11 \
+      libprometheus-cpp-core1.0 libcpp-httplib0.11 libjemalloc2 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /usr/local/bin/healthgap /usr/local/bin/healthgap
 USER nobody

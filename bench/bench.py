@@ -814,6 +814,7 @@ cmake --build build-bench-t --target healthgap delay_server metrics_bench -j2
 ```
 
 Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB memory, Linux {m['kernel']}.
+Build: `{results.get('healthgap_version', 'healthgap (version not recorded)')}`, Release.
 Load average when the run started: {' / '.join(fmt(x) for x in results['load_start'])},
 when it ended: {' / '.join(fmt(x) for x in results['load_end'])} (1 / 5 / 15 min; every row
 below also carries the 1-minute load at its end). Everything runs on this one machine: the
@@ -1040,6 +1041,10 @@ def main():
         bb_version = subprocess.run([args.blackbox, "--version"], capture_output=True,
                                     text=True, timeout=30)
         results["blackbox_version"] = (bb_version.stdout + bb_version.stderr).split("\n")[0]
+        # "healthgap 0.1.0 (jemalloc 5.3.0-...)": the build's malloc is part of its figures.
+        results["healthgap_version"] = subprocess.run(
+            [args.healthgap, "version"], capture_output=True, text=True, timeout=30,
+            check=True).stdout.strip()
         log(f"machine: {results['machine']}, load {results['load_start']}, tmp {tmp}")
         _, nginx_ports = start_nginx(children, tmp, args.nginx)
         _, delay_port = start_delay_server(children, tmp, args.delay_server, 100)

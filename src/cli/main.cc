@@ -1,8 +1,6 @@
 // healthgap: does your health check tell the truth?
 // Subcommands: serve, check, check-config, demo, demo-backend, version.
 
-#include <malloc.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -10,6 +8,7 @@
 #include "cli/check.h"
 #include "cli/demo.h"
 #include "cli/serve.h"
+#include "common/allocator.h"
 #include "common/log.h"
 #include "config/values.h"
 #include "demo/backend.h"
@@ -41,13 +40,7 @@ std::chrono::seconds ToSeconds(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // glibc gives each thread that allocates a malloc arena of its own, up to 8 per core, and an
-  // arena keeps what was freed in it. Scrapes (an engine snapshot: tens of MB at 10,000
-  // targets) land on any of the server's threads, so their memory spread over many arenas:
-  // with 10,000 targets, resident memory settled at 191 MB (peak 215 MB), with 4 arenas at
-  // 147 MB (peak 170 MB), at no measurable cost in /probe throughput (2 arenas cost ~5%).
-  // MALLOC_ARENA_MAX in the environment still decides.
-  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 4);
+  allocator::Tune();
   CLI::App app{
       "healthgap: probes health checks as a load balancer does and real endpoints as "
       "users do, and tells you when the health check lies."};
@@ -137,6 +130,6 @@ int main(int argc, char** argv) {
     }
     return demo::RunDemoBackend(*mode, backend_listen, std::cerr);
   }
-  std::cout << "healthgap " << HEALTHGAP_VERSION << "\n";
+  std::cout << "healthgap " << HEALTHGAP_VERSION << " (" << allocator::Name() << ")\n";
   return 0;
 }

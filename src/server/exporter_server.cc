@@ -1,7 +1,8 @@
 #include "server/exporter_server.h"
 
 #include <httplib.h>
-#include <malloc.h>
+
+#include "common/allocator.h"
 
 namespace healthgap::server {
 
@@ -31,9 +32,9 @@ void ExporterServer::RegisterRoutes() {
           return sent;
         },
         // A scrape of 10,000 targets builds and frees tens of MB on whichever pool thread
-        // serves it, and glibc keeps freed memory in that thread's arena: without this,
-        // resident memory climbed past 2 GB over a few scrapes (bench/, docs/benchmarks.md).
-        [](bool) { malloc_trim(0); });
+        // serves it, and the allocator keeps freed memory for later: with glibc and without
+        // this, resident memory climbed past 2 GB over a few scrapes (docs/benchmarks.md).
+        [](bool) { allocator::ReleaseFreedMemory(); });
   });
   server_->Get("/", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(endpoints_.status_html(), "text/html; charset=utf-8");
