@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include "common/allocator.h"
+#include "server/plain_server.h"
 
 namespace healthgap::server {
 
@@ -84,8 +85,9 @@ void ExporterServer::RegisterRoutes() {
     int yes = 1;
     setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
-  // httplib writes headers and body separately; with Nagle on, a keep-alive client (Prometheus,
-  // wrk) then waits for its own delayed ACK: 40 ms on every scrape (bench/, docs/benchmarks.md).
+  // httplib writes headers and body separately (PlainServer does not, SSLServer does); with
+  // Nagle on, a keep-alive client (Prometheus, wrk) then waits for its own delayed ACK: 40 ms on
+  // every scrape (bench/, docs/benchmarks.md). Chunked /metrics writes in pieces either way.
   server_->set_tcp_nodelay(true);
   server_->new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
   // Prometheus keeps its connection to an exporter open across scrapes; httplib's default closes
@@ -114,7 +116,9 @@ bool ExporterServer::CreateServer(const WebConfig& web, std::string* error) {
     }
     server_ = std::move(tls_server);
   } else {
-    server_ = std::make_unique<httplib::Server>();
+    auto plain_server = std::make_unique<PlainServer>();
+    plain_server_ = plain_server.get();
+    server_ = std::move(plain_server);
   }
   RegisterRoutes();
   // Pre-routing runs before every route, so no endpoint (present or future) skips the check.
@@ -168,7 +172,11 @@ bool ExporterServer::Start(const ListenAddress& address, std::string* error, con
 
 void ExporterServer::Stop() {
   if (thread_.joinable()) {
-    server_->stop();
+    if (plain_server_ != nullptr) {
+      plain_server_->Shutdown();
+    } else {
+      server_->stop();
+    }
     thread_.join();
   }
 }

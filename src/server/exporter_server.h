@@ -15,6 +15,8 @@ class Server;
 
 namespace healthgap::server {
 
+class PlainServer;
+
 // A reply computed by an endpoint handler.
 struct HttpReply {
   int status = 200;
@@ -70,6 +72,7 @@ class ExporterServer {
 
   Endpoints endpoints_;
   std::unique_ptr<httplib::Server> server_;
+  PlainServer* plain_server_ = nullptr;  // server_ when it serves plain HTTP, else null
   std::unique_ptr<BasicAuthenticator> authenticator_;
   std::thread thread_;
   int port_ = 0;

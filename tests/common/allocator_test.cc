@@ -28,8 +28,7 @@ size_t DirtyPagesOfAllArenas() {
   mallctl("epoch", &epoch, &epoch_size, &epoch, epoch_size);  // refreshes the statistics
   size_t pages = 0;
   size_t size = sizeof(pages);
-  const std::string all_arenas =
-      "stats.arenas." + std::to_string(MALLCTL_ARENAS_ALL) + ".pdirty";
+  const std::string all_arenas = "stats.arenas." + std::to_string(MALLCTL_ARENAS_ALL) + ".pdirty";
   EXPECT_EQ(mallctl(all_arenas.c_str(), &pages, &size, nullptr, 0), 0);
   return pages;
 }
