@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <iterator>
+#include <vector>
 
 namespace healthgap::eval {
 
@@ -32,6 +33,9 @@ void SampleWindow::Add(const SampleRecord& record) {
   while (position != records_.begin() && std::prev(position)->at > record.at) --position;
   records_.insert(position, record);
   CountFailure(record, +1);
+  sorted_latencies_.insert(
+      std::upper_bound(sorted_latencies_.begin(), sorted_latencies_.end(), record.latency),
+      record.latency);
   while (records_.size() > max_records_) DropOldest();
 }
 
@@ -44,6 +48,8 @@ void SampleWindow::CountFailure(const SampleRecord& record, int delta) {
 
 void SampleWindow::DropOldest() {
   CountFailure(records_.front(), -1);
+  sorted_latencies_.erase(std::lower_bound(sorted_latencies_.begin(), sorted_latencies_.end(),
+                                           records_.front().latency));
   records_.pop_front();
 }
 
@@ -56,19 +62,9 @@ WindowSummary SampleWindow::Summarize(TimePoint now) {
   summary.failures_by_reason = failures_by_reason_;
   if (summary.total == 0) return summary;
   summary.error_ratio = static_cast<double>(summary.failures) / summary.total;
-  latencies_.clear();
-  for (const SampleRecord& record : records_) latencies_.push_back(record.latency);
-  // Nearest-rank p99, then p50 below it and the max above it: linear selection, not a sort.
-  const auto nth = [&](double p) {
-    return latencies_.begin() + static_cast<std::ptrdiff_t>(NearestRankIndex(latencies_.size(), p));
-  };
-  const auto p99 = nth(99);
-  std::nth_element(latencies_.begin(), p99, latencies_.end());
-  summary.latency_p99 = *p99;
-  summary.latency_max = *std::max_element(p99, latencies_.end());
-  const auto p50 = nth(50);
-  std::nth_element(latencies_.begin(), p50, p99);
-  summary.latency_p50 = *p50;
+  summary.latency_p50 = NearestRankPercentile(sorted_latencies_, 50);
+  summary.latency_p99 = NearestRankPercentile(sorted_latencies_, 99);
+  summary.latency_max = sorted_latencies_.back();
   return summary;
 }
 

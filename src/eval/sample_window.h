@@ -32,9 +32,10 @@ Duration NearestRankPercentile(const std::vector<Duration>& sorted, double p);
 
 // Sliding time window of API sample outcomes. Records older than `span` before `now` are
 // dropped on Summarize (a record exactly `span` old is kept). Bounded: at most `max_records` are
-// kept (oldest dropped first). Counts are kept as records come and go, so a summary costs one
-// selection over the latencies, not a pass over every record: /probe summarizes its target on
-// every scrape. Pure; not thread-safe.
+// kept (oldest dropped first). Counts, and the latencies in ascending order, are kept as records
+// come and go, so a summary reads its percentiles instead of selecting them: /probe summarizes
+// its target on every scrape, and a target scraped often has thousands of samples in its window.
+// Pure; not thread-safe.
 class SampleWindow {
  public:
   explicit SampleWindow(Duration span, std::size_t max_records = 10'000);
@@ -53,7 +54,7 @@ class SampleWindow {
   std::deque<SampleRecord> records_;  // ascending `at`
   int failures_ = 0;
   std::array<int, kFailureReasonCount> failures_by_reason_{};
-  std::vector<Duration> latencies_;  // Summarize's scratch, kept to reuse its memory
+  std::vector<Duration> sorted_latencies_;  // of records_, ascending
 };
 
 }  // namespace healthgap::eval

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <deque>
+#include <random>
+#include <vector>
+
 #include "common/clock.h"
 
 namespace healthgap::eval {
@@ -115,6 +120,42 @@ TEST(SampleWindow, FailedSamplesCountInLatency) {
   window.Add(Ok(clock.Now(), milliseconds(5)));
   window.Add(Failed(clock.Now(), FailureReason::kTimeout, seconds(5)));
   EXPECT_EQ(window.Summarize(clock.Now()).latency_max, seconds(5));
+}
+
+// The kept order must stay exactly what sorting the window's records gives, whatever comes and
+// goes: out-of-order completions, evictions by age and by the bound, repeated latencies.
+TEST(SampleWindow, PercentilesMatchSortingTheRecordsAfterEveryChange) {
+  FakeClock clock;
+  SampleWindow window(seconds(10), /*max_records=*/50);
+  std::deque<SampleRecord> expected;  // the window's records, kept here the simple way
+  std::mt19937 random(6);             // fixed seed: the same sequence on every run
+  for (int step = 0; step < 2'000; ++step) {
+    // Now and then a pause that empties much of the window, so its size ranges over 0..50.
+    clock.Advance(milliseconds(random() % 16 == 0 ? random() % 8'000 : random() % 200));
+    // Up to 3 s late, as a timed-out request completes after later ones.
+    const TimePoint at = clock.Now() - milliseconds(random() % 3'000);
+    const SampleRecord record =
+        random() % 4 == 0 ? Failed(at, FailureReason::kTimeout, milliseconds(random() % 50))
+                          : Ok(at, milliseconds(random() % 50));
+    window.Add(record);
+    expected.insert(
+        std::upper_bound(expected.begin(), expected.end(), record,
+                         [](const SampleRecord& a, const SampleRecord& b) { return a.at < b.at; }),
+        record);
+    while (expected.size() > 50) expected.pop_front();
+    while (!expected.empty() && expected.front().at < clock.Now() - seconds(10)) {
+      expected.pop_front();
+    }
+    std::vector<Duration> sorted;
+    for (const SampleRecord& kept : expected) sorted.push_back(kept.latency);
+    std::sort(sorted.begin(), sorted.end());
+
+    const WindowSummary summary = window.Summarize(clock.Now());
+    ASSERT_EQ(summary.total, static_cast<int>(expected.size())) << "step " << step;
+    ASSERT_EQ(summary.latency_p50, NearestRankPercentile(sorted, 50)) << "step " << step;
+    ASSERT_EQ(summary.latency_p99, NearestRankPercentile(sorted, 99)) << "step " << step;
+    ASSERT_EQ(summary.latency_max, sorted.empty() ? Duration{0} : sorted.back()) << "step " << step;
+  }
 }
 
 TEST(NearestRankPercentile, SmallInputs) {
