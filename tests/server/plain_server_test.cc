@@ -249,6 +249,34 @@ TEST(PlainServerTest, ShutdownClosesIdleKeepAliveConnections) {
   EXPECT_TRUE(client.ClosedByServer());
 }
 
+TEST(PlainServerTest, AnswersGarbageWith400) {
+  PlainServer server;
+  RunningServer running(server);
+  RawConnection client(running.port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.Send("\x16\x03\x01 not http at all\r\n\r\n"));  // e.g. TLS to a plain port
+  EXPECT_TRUE(client.ReadUntil("HTTP/1.1 400 Bad Request\r\n"));
+}
+
+TEST(PlainServerTest, ServesTheNextClientAfterOneLeftMidRequest) {
+  PlainServer server;
+  // One thread: the next client is served only once the first connection is given up.
+  server.new_task_queue = [] { return new httplib::ThreadPool(1); };
+  server.Get("/small", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  RunningServer running(server);
+  {
+    RawConnection gone(running.port());
+    ASSERT_TRUE(gone.connected());
+    ASSERT_TRUE(gone.Send("GET /small HTTP/1.1\r\nHost: 12"));  // and closes
+  }
+  RawConnection client(running.port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.Send(Get("/small")));
+  EXPECT_NE(client.ReadResponses(1).find("\r\n\r\nok\n"), std::string::npos);
+}
+
 TEST(PlainServerTest, StreamsResponsesLargerThanItsBuffer) {
   PlainServer server;
   const std::string body = [] {
