@@ -84,6 +84,11 @@ class ConnectionStream final : public httplib::Stream {
   bool is_writable() const override { return WaitFor(fd_, POLLOUT, write_timeout_ms_); }
 
   ssize_t read(char* ptr, size_t size) override {
+    // httplib reads the request line and headers one byte per call.
+    if (size == 1 && in_begin_ < in_end_) {
+      *ptr = in_[in_begin_++];
+      return 1;
+    }
     if (in_begin_ == in_end_) {
       if (!Flush()) return -1;
       if (size >= in_.size()) return Receive(ptr, size);
