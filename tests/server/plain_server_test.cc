@@ -129,15 +129,20 @@ class RawConnection {
   std::string received_;
 };
 
+// GET /small answers "ok\n".
+void ServeOk(PlainServer& server) {
+  server.Get("/small", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+}
+
 std::string Get(const std::string& path, const std::string& extra_headers = "") {
   return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers + "\r\n";
 }
 
 TEST(PlainServerTest, SendsEachResponseInOneSegment) {
   PlainServer server;
-  server.Get("/small", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
+  ServeOk(server);
   // The size of a /probe answer.
   server.Get("/probe-sized", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(std::string(12 * 1024, 'x'), "text/plain");
@@ -217,9 +222,7 @@ TEST(PlainServerTest, ReportsTheClientsAddress) {
 TEST(PlainServerTest, ClosesAfterTheKeepAliveLimitAsHttplibDoes) {
   PlainServer server;
   server.set_keep_alive_max_count(2);
-  server.Get("/small", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
+  ServeOk(server);
   RunningServer running(server);
   RawConnection client(running.port());
   ASSERT_TRUE(client.connected());
@@ -236,9 +239,7 @@ TEST(PlainServerTest, ShutdownClosesIdleKeepAliveConnections) {
   // Were idle connections left to their keep-alive timeout, Shutdown would wait an hour and
   // the test would hit ctest's timeout.
   server.set_keep_alive_timeout(3600);
-  server.Get("/small", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
+  ServeOk(server);
   RunningServer running(server);
   RawConnection client(running.port());
   ASSERT_TRUE(client.connected());
@@ -262,9 +263,7 @@ TEST(PlainServerTest, ServesTheNextClientAfterOneLeftMidRequest) {
   PlainServer server;
   // One thread: the next client is served only once the first connection is given up.
   server.new_task_queue = [] { return new httplib::ThreadPool(1); };
-  server.Get("/small", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
+  ServeOk(server);
   RunningServer running(server);
   {
     RawConnection gone(running.port());
