@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 
 namespace healthgap::server {
@@ -25,14 +26,20 @@ int Milliseconds(time_t seconds, time_t microseconds) {
   return static_cast<int>(seconds * 1000 + microseconds / 1000);
 }
 
+// poll(), resumed when a signal interrupts it; how many entries are ready, 0 on timeout, -1
+// on error.
+int Poll(std::span<pollfd> entries, int timeout_ms) {
+  int ready;
+  do {
+    ready = ::poll(entries.data(), entries.size(), timeout_ms);
+  } while (ready < 0 && errno == EINTR);
+  return ready;
+}
+
 // Waits until `fd` is ready for `events`; false on timeout or error.
 bool WaitFor(int fd, short events, int timeout_ms) {
   pollfd entry{fd, events, 0};
-  int ready;
-  do {
-    ready = ::poll(&entry, 1, timeout_ms);
-  } while (ready < 0 && errno == EINTR);
-  return ready > 0;
+  return Poll({&entry, 1}, timeout_ms) > 0;
 }
 
 struct Address {
@@ -53,17 +60,11 @@ Address FormatAddress(const sockaddr_storage& address, socklen_t length) {
   return formatted;
 }
 
-Address PeerAddress(int fd) {
+// One end of the connection `fd`: ::getpeername for the client's, ::getsockname for ours.
+Address SocketAddress(int fd, int (*get_name)(int, sockaddr*, socklen_t*)) {
   sockaddr_storage address{};
   socklen_t length = sizeof(address);
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return {};
-  return FormatAddress(address, length);
-}
-
-Address LocalAddress(int fd) {
-  sockaddr_storage address{};
-  socklen_t length = sizeof(address);
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return {};
+  if (get_name(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return {};
   return FormatAddress(address, length);
 }
 
@@ -75,8 +76,8 @@ class ConnectionStream final : public httplib::Stream {
       : fd_(fd),
         read_timeout_ms_(read_timeout_ms),
         write_timeout_ms_(write_timeout_ms),
-        remote_(PeerAddress(fd)),
-        local_(LocalAddress(fd)) {}
+        remote_(SocketAddress(fd, ::getpeername)),
+        local_(SocketAddress(fd, ::getsockname)) {}
 
   bool is_readable() const override {
     return in_begin_ < in_end_ || WaitFor(fd_, POLLIN, read_timeout_ms_);
@@ -135,11 +136,7 @@ class ConnectionStream final : public httplib::Stream {
   bool WaitForRequest(int timeout_ms, int shutdown_event) {
     if (in_begin_ < in_end_) return true;  // pipelined behind the previous one
     std::array<pollfd, 2> entries{{{fd_, POLLIN, 0}, {shutdown_event, POLLIN, 0}}};
-    int ready;
-    do {
-      ready = ::poll(entries.data(), entries.size(), timeout_ms);
-    } while (ready < 0 && errno == EINTR);
-    return ready > 0 && entries[1].revents == 0 && entries[0].revents != 0;
+    return Poll(entries, timeout_ms) > 0 && entries[1].revents == 0 && entries[0].revents != 0;
   }
 
  private:
