@@ -1,6 +1,8 @@
 #include "config/loader.h"
 
-#include <yaml-cpp/yaml.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -12,6 +14,7 @@
 #include <filesystem>
 #include <initializer_list>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <vector>
 
@@ -19,6 +22,7 @@
 #include "config/file_sd.h"
 #include "config/lb_presets.h"
 #include "config/yaml_nodes.h"
+#include "config/yaml_tree.h"
 
 namespace healthgap::config {
 namespace {
@@ -107,7 +111,7 @@ std::string_view Parent(std::string_view field) {
 // One key of a YAML map.
 struct Entry {
   std::string key;
-  YAML::Node value;
+  yaml::Node value;
   std::string field;  // dotted path of this key
   int line = 0;       // line of the key
 };
@@ -130,7 +134,7 @@ class Loader {
  public:
   explicit Loader(std::string source) : source_(std::move(source)) {}
 
-  Config Load(const YAML::Node& root) {
+  Config Load(const yaml::Node& root) {
     if (!root.IsMap()) {
       Fail(LineOf(root), "",
            "expected a map with a \"targets\" list at the top level, got " + Describe(root));
@@ -166,7 +170,7 @@ class Loader {
     config.targets.reserve(targets->value.size());
     std::unordered_map<std::string, int> first_line_by_name;
     for (std::size_t i = 0; i < targets->value.size(); ++i) {
-      const YAML::Node item = targets->value[i];
+      const yaml::Node item = targets->value[i];
       const std::string field = "targets[" + std::to_string(i) + "]";
       int name_line = 0;
       Target target = ReadTarget(item, field, ItemLine(item, targets->line), defaults, &name_line);
@@ -190,7 +194,7 @@ class Loader {
          "expected " + std::string(expected) + ", got " + Describe(entry.value));
   }
 
-  static int ItemLine(const YAML::Node& item, int fallback) {
+  static int ItemLine(const yaml::Node& item, int fallback) {
     const int line = LineOf(item);
     return line > 0 && !item.IsNull() ? line : fallback;
   }
@@ -200,18 +204,19 @@ class Loader {
   }
 
   // Checks that `node` is a map whose keys are unique strings from `allowed`.
-  Fields OpenMap(const YAML::Node& node, const std::string& field, int line,
+  Fields OpenMap(const yaml::Node& node, const std::string& field, int line,
                  std::initializer_list<std::string_view> allowed) const {
     if (!node.IsMap()) {
       Fail(line, field, "expected a map, got " + Describe(node));
     }
     Fields fields{field, line, {}};
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const int key_line = LineOf(it->first);
-      if (!it->first.IsScalar()) {
-        Fail(key_line, field, "expected a string key, got " + Describe(it->first));
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const yaml::Node key_node = node.Key(i);
+      const int key_line = LineOf(key_node);
+      if (!key_node.IsScalar()) {
+        Fail(key_line, field, "expected a string key, got " + Describe(key_node));
       }
-      const std::string key = it->first.Scalar();
+      const std::string& key = key_node.Scalar();
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         std::string message = "unknown key " + Quote(key);
         if (key == "<<") message += " (YAML merge keys are not supported)";
@@ -222,7 +227,7 @@ class Loader {
              "duplicate key " + Quote(key) + ", first set at line " +
                  std::to_string(previous->line));
       }
-      fields.entries.push_back(Entry{key, it->second, Join(field, key), key_line});
+      fields.entries.push_back(Entry{key, node.Value(i), Join(field, key), key_line});
     }
     return fields;
   }
@@ -234,7 +239,7 @@ class Loader {
 
   // Plain (unquoted) scalars only: "3" in quotes is a string in YAML, and strict means strict.
   std::string_view PlainScalar(const Entry& entry, std::string_view expected) const {
-    if (!entry.value.IsScalar() || entry.value.Tag() == "!") ExpectedGot(entry, expected);
+    if (!entry.value.IsScalar() || entry.value.quoted()) ExpectedGot(entry, expected);
     return entry.value.Scalar();
   }
 
@@ -311,7 +316,7 @@ class Loader {
   Setting<StatusMatcher> ReadStatus(const Entry& entry, Level level) const {
     StatusMatcher matcher;
     matcher.ranges.clear();
-    auto add = [&](const YAML::Node& node, const std::string& field, int line) {
+    auto add = [&](const yaml::Node& node, const std::string& field, int line) {
       if (!node.IsScalar()) {
         Fail(line, field,
              "expected a status pattern such as 200, 2xx or 200-399, got " + Describe(node));
@@ -325,7 +330,7 @@ class Loader {
         Fail(entry.line, entry.field, "must list at least one status pattern");
       }
       for (std::size_t i = 0; i < entry.value.size(); ++i) {
-        const YAML::Node item = entry.value[i];
+        const yaml::Node item = entry.value[i];
         add(item, entry.field + "[" + std::to_string(i) + "]", ItemLine(item, entry.line));
       }
     } else {
@@ -340,12 +345,14 @@ class Loader {
     if (!entry.value.IsMap()) ExpectedGot(entry, "a map");
     std::vector<Entry> out;
     std::unordered_map<std::string, int> first_line;
-    for (auto it = entry.value.begin(); it != entry.value.end(); ++it) {
-      const int key_line = LineOf(it->first);
-      if (!it->first.IsScalar()) {
-        Fail(key_line, entry.field, "expected a string key, got " + Describe(it->first));
+    for (std::size_t i = 0; i < entry.value.size(); ++i) {
+      const yaml::Node key_node = entry.value.Key(i);
+      const int key_line = LineOf(key_node);
+      if (!key_node.IsScalar()) {
+        Fail(key_line, entry.field, "expected a string key, got " + Describe(key_node));
       }
-      Entry item{it->first.Scalar(), it->second, entry.field + "." + it->first.Scalar(), key_line};
+      Entry item{key_node.Scalar(), entry.value.Value(i), entry.field + "." + key_node.Scalar(),
+                 key_line};
       std::string normalized = item.key;
       if (keys_case_insensitive) {
         std::transform(normalized.begin(), normalized.end(), normalized.begin(),
@@ -487,7 +494,7 @@ class Loader {
     std::vector<HealthCheck> checks;
     std::map<HealthRole, int> first_line_by_role;
     for (std::size_t i = 0; i < list->value.size(); ++i) {
-      const YAML::Node item = list->value[i];
+      const yaml::Node item = list->value[i];
       const Entry entry{"", item, list->field + "[" + std::to_string(i) + "]",
                         ItemLine(item, list->line)};
       const HealthLayer own = ReadHealth(entry, kOwn);
@@ -670,7 +677,7 @@ class Loader {
   static constexpr std::string_view kBudgetWhy =
       "requests would time out before they could count as slow";
 
-  ApiSample ReadSample(const YAML::Node& node, const std::string& field, int line,
+  ApiSample ReadSample(const yaml::Node& node, const std::string& field, int line,
                        const SampleLayer& defaults, Level level, int* name_line) const {
     const Fields fields = OpenMap(node, field, line,
                                   {"name", "path", "method", "headers", "body", "expected_status",
@@ -748,7 +755,7 @@ class Loader {
     }
     std::unordered_map<std::string, int> first_sample_line;
     for (std::size_t i = 0; i < samples->value.size(); ++i) {
-      const YAML::Node item = samples->value[i];
+      const yaml::Node item = samples->value[i];
       const std::string item_field = samples->field + "[" + std::to_string(i) + "]";
       int sample_name_line = 0;
       ApiSample sample = ReadSample(item, item_field, ItemLine(item, samples->line),
@@ -756,7 +763,7 @@ class Loader {
       auto [it, inserted] = first_sample_line.emplace(sample.name, sample_name_line);
       if (!inserted) {
         std::string message = "duplicate sample name " + Quote(sample.name);
-        const bool derived = !item.IsMap() || !item["name"];
+        const bool derived = !item.Find("name");
         if (derived) message += " (derived from path " + Quote(sample.path) + ")";
         message += ", first used at line " + std::to_string(it->second);
         if (derived) message += "; set a unique name";
@@ -832,7 +839,7 @@ class Loader {
   }
 
   // One rule of probe.allow: a map with exactly one of url_prefix, host and cidr.
-  AllowRule ReadAllowRule(const YAML::Node& node, const std::string& field, int line) const {
+  AllowRule ReadAllowRule(const yaml::Node& node, const std::string& field, int line) const {
     const Fields fields = OpenMap(node, field, line, {"url_prefix", "host", "cidr"});
     if (fields.entries.size() != 1) {
       Fail(line, field, "set exactly one of url_prefix, host or cidr in each rule");
@@ -852,7 +859,7 @@ class Loader {
     if (const Entry* allow = fields.Get("allow")) {
       if (!allow->value.IsSequence()) ExpectedGot(*allow, "a list of rules");
       for (std::size_t i = 0; i < allow->value.size(); ++i) {
-        const YAML::Node item = allow->value[i];
+        const yaml::Node item = allow->value[i];
         probe.allow.push_back(ReadAllowRule(item, allow->field + "[" + std::to_string(i) + "]",
                                             ItemLine(item, allow->line)));
       }
@@ -861,7 +868,7 @@ class Loader {
   }
 
   // A file_sd path: globs only in the file name (as Prometheus), a known extension.
-  std::string ReadFileSdPath(const YAML::Node& node, const std::string& field, int line) const {
+  std::string ReadFileSdPath(const yaml::Node& node, const std::string& field, int line) const {
     const Entry entry{"", node, field, line};
     const std::string path = ReadString(entry);
     const std::string directory = std::filesystem::path(path).parent_path().string();
@@ -882,7 +889,7 @@ class Loader {
     if (!entry.value.IsSequence()) ExpectedGot(entry, "a list of file_sd configs");
     std::vector<FileSdConfig> configs;
     for (std::size_t i = 0; i < entry.value.size(); ++i) {
-      const YAML::Node item = entry.value[i];
+      const yaml::Node item = entry.value[i];
       const std::string field = entry.field + "[" + std::to_string(i) + "]";
       const int line = ItemLine(item, entry.line);
       const Fields fields = OpenMap(item, field, line, {"files", "refresh_interval", "module"});
@@ -892,7 +899,7 @@ class Loader {
       if (!files->value.IsSequence()) ExpectedGot(*files, "a list of file paths or globs");
       if (files->value.size() == 0) Fail(files->line, files->field, "must list at least one file");
       for (std::size_t j = 0; j < files->value.size(); ++j) {
-        const YAML::Node file = files->value[j];
+        const yaml::Node file = files->value[j];
         config.files.push_back(ReadFileSdPath(file, files->field + "[" + std::to_string(j) + "]",
                                               ItemLine(file, files->line)));
       }
@@ -916,7 +923,7 @@ class Loader {
   // Public for LoadFileSdString.
  public:
   // A Prometheus file_sd file: a list of {targets: [...], labels: {...}} groups.
-  std::vector<Target> ReadFileSdGroups(const YAML::Node& root, const Module& module) const {
+  std::vector<Target> ReadFileSdGroups(const yaml::Node& root, const Module& module) const {
     if (root.IsNull()) return {};
     if (!root.IsSequence()) {
       Fail(LineOf(root), "",
@@ -925,7 +932,7 @@ class Loader {
     }
     std::vector<Target> targets;
     for (std::size_t i = 0; i < root.size(); ++i) {
-      const YAML::Node group = root[i];
+      const yaml::Node group = root[i];
       const std::string field = "[" + std::to_string(i) + "]";
       const int line = ItemLine(group, LineOf(root));
       const Fields fields = OpenMap(group, field, line, {"targets", "labels"});
@@ -954,7 +961,7 @@ class Loader {
       if (!list) Fail(line, field + ".targets", "required field is missing");
       if (!list->value.IsSequence()) ExpectedGot(*list, "a list of \"host:port\" or URLs");
       for (std::size_t j = 0; j < list->value.size(); ++j) {
-        const YAML::Node item = list->value[j];
+        const yaml::Node item = list->value[j];
         const Entry address{"", item, list->field + "[" + std::to_string(j) + "]",
                             ItemLine(item, list->line)};
         const std::string text = ReadString(address);
@@ -974,7 +981,7 @@ class Loader {
   }
 
  private:
-  Target ReadTarget(const YAML::Node& node, const std::string& field, int line,
+  Target ReadTarget(const yaml::Node& node, const std::string& field, int line,
                     const DefaultsLayer& defaults, int* name_line) const {
     const Fields fields = OpenMap(node, field, line,
                                   {"name", "url", "labels", "health", "health_checks", "lb",
@@ -1054,32 +1061,40 @@ namespace {
 template <typename Load>
 std::optional<ConfigError> WithDocument(std::string_view yaml, const std::string& source_name,
                                         std::string_view empty_message, Load load) {
+  const yaml::SingleDocument document = yaml::ParseSingleDocument(yaml);
+  if (document.error) {
+    return ConfigError{source_name, document.error->line, "", document.error->message};
+  }
+  if (document.empty && !empty_message.empty()) {
+    return ConfigError{source_name, 0, "", std::string(empty_message)};
+  }
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
-    if (documents.empty()) {
-      if (!empty_message.empty()) {
-        return ConfigError{source_name, 0, "", std::string(empty_message)};
-      }
-      load(YAML::Node());
-      return std::nullopt;
-    }
-    if (documents.size() > 1) {
-      return ConfigError{
-          source_name, LineOf(documents[1]), "",
-          "found " + std::to_string(documents.size()) + " YAML documents, expected exactly one"};
-    }
-    load(documents[0]);
+    load(document.root);
     return std::nullopt;
   } catch (const LoadFailure& failure) {
     return failure.error;
-  } catch (const YAML::Exception& e) {
-    const int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
-    std::string message = "invalid YAML: " + e.msg;
-    if (e.mark.column >= 0) message += " (column " + std::to_string(e.mark.column + 1) + ")";
-    return ConfigError{source_name, line, "", message};
-  } catch (const std::exception& e) {
-    return ConfigError{source_name, 0, "", std::string("cannot load: ") + e.what()};
   }
+}
+
+// Prometheus reads a .json file_sd file as JSON; so does healthgap, before the YAML reader
+// (JSON is YAML) builds the tree whose lines errors name.
+std::optional<ConfigError> CheckJson(std::string_view text, const std::string& file_name) {
+  if (nlohmann::json::accept(text)) return std::nullopt;
+  try {
+    [[maybe_unused]] const auto unused = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.byte is 1-based, the byte after the last one read.
+    const std::size_t end = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
+    const std::string_view before = text.substr(0, end);
+    const int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+    std::string message = e.what();
+    // "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error ..."
+    if (const auto colon = message.find(": "); colon != std::string::npos) {
+      message = message.substr(colon + 2);
+    }
+    return ConfigError{file_name, line, "", "invalid JSON: " + message};
+  }
+  return ConfigError{file_name, 0, "", "invalid JSON"};
 }
 
 }  // namespace
@@ -1088,14 +1103,18 @@ LoadResult LoadString(std::string_view yaml, std::string source_name) {
   LoadResult result;
   result.error = WithDocument(
       yaml, source_name, "configuration is empty, expected a map with a \"targets\" list",
-      [&](const YAML::Node& root) { result.config = Loader(source_name).Load(root); });
+      [&](const yaml::Node& root) { result.config = Loader(source_name).Load(root); });
   return result;
 }
 
 FileSdLoad LoadFileSdString(std::string_view text, const std::string& file_name,
                             const Module& module) {
   FileSdLoad result;
-  result.error = WithDocument(text, file_name, "", [&](const YAML::Node& root) {
+  if (file_name.ends_with(".json") && text.size() <= yaml::kMaxFileBytes) {
+    result.error = CheckJson(text, file_name);
+    if (result.error) return result;
+  }
+  result.error = WithDocument(text, file_name, "", [&](const yaml::Node& root) {
     result.targets = Loader(file_name).ReadFileSdGroups(root, module);
   });
   if (result.error) result.targets.clear();
@@ -1103,23 +1122,37 @@ FileSdLoad LoadFileSdString(std::string_view text, const std::string& file_name,
 }
 
 std::optional<std::string> ReadTextFile(const std::string& path, std::string* error) {
-  auto close = [](std::FILE* f) { std::fclose(f); };
-  std::unique_ptr<std::FILE, decltype(close)> file(std::fopen(path.c_str(), "rb"), close);
-  if (!file) {
+  // O_NONBLOCK: a FIFO planted where a file is expected must not hang the reader in open().
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
     *error = std::strerror(errno);
+    return std::nullopt;
+  }
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    *error = S_ISDIR(info.st_mode) ? std::strerror(EISDIR) : "not a regular file";
+    ::close(fd);
     return std::nullopt;
   }
   std::string text;
   char buffer[1 << 16];
   while (true) {
-    const std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get());
-    text.append(buffer, n);
-    if (n < sizeof buffer) break;
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *error = std::strerror(errno);
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+    if (text.size() > yaml::kMaxFileBytes) {
+      *error = "larger than " + std::to_string(yaml::kMaxFileBytes >> 20) + " MiB";
+      ::close(fd);
+      return std::nullopt;
+    }
   }
-  if (std::ferror(file.get())) {
-    *error = std::strerror(errno);
-    return std::nullopt;
-  }
+  ::close(fd);
   return text;
 }
 

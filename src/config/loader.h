@@ -35,8 +35,9 @@ struct LoadResult {
 // Reads and loads `path`. An unreadable file is an error naming the file.
 LoadResult LoadFile(const std::string& path);
 
-// The whole file, or nullopt with *error set to strerror's text. Shared by everything in
-// config/ that reads files (the config, secret files, file_sd files).
+// The whole regular file, or nullopt with *error set (strerror's text, "not a regular file",
+// or "larger than 16 MiB": yaml::kMaxFileBytes). Shared by everything in config/ that reads
+// files (the config, secret files, file_sd files) and by the web config.
 std::optional<std::string> ReadTextFile(const std::string& path, std::string* error);
 
 // Loads YAML text; `source_name` is used in errors and as Config::source.

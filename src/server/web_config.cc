@@ -6,7 +6,6 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <array>
@@ -19,7 +18,9 @@
 #include <memory>
 #include <sstream>
 
+#include "config/loader.h"
 #include "config/yaml_nodes.h"
+#include "config/yaml_tree.h"
 
 namespace healthgap::server {
 namespace {
@@ -42,7 +43,7 @@ std::string JoinNames(std::initializer_list<std::string_view> names) {
 // One key of a YAML map.
 struct Entry {
   std::string key;
-  YAML::Node value;
+  config::yaml::Node value;
   std::string field;  // dotted path of this key
   int line = 0;       // line of the key
 };
@@ -122,7 +123,7 @@ class Loader {
   Loader(std::string source, std::filesystem::path base_dir)
       : source_(std::move(source)), base_dir_(std::move(base_dir)) {}
 
-  WebConfig Load(const YAML::Node& root) {
+  WebConfig Load(const config::yaml::Node& root) {
     WebConfig web;
     if (root.IsNull()) return web;  // an empty file: exporter-toolkit's defaults
     const auto top = OpenMap(root, "", LineOf(root),
@@ -150,16 +151,17 @@ class Loader {
   }
 
   // The entries of map `node`, with unique string keys; from `allowed` unless it is empty.
-  std::vector<Entry> OpenMap(const YAML::Node& node, const std::string& field, int line,
+  std::vector<Entry> OpenMap(const config::yaml::Node& node, const std::string& field, int line,
                              std::initializer_list<std::string_view> allowed) const {
     if (!node.IsMap()) Fail(line, field, "expected a map, got " + Describe(node));
     std::vector<Entry> entries;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const int key_line = LineOf(it->first);
-      if (!it->first.IsScalar()) {
-        Fail(key_line, field, "expected a string key, got " + Describe(it->first));
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const config::yaml::Node key_node = node.Key(i);
+      const int key_line = LineOf(key_node);
+      if (!key_node.IsScalar()) {
+        Fail(key_line, field, "expected a string key, got " + Describe(key_node));
       }
-      const std::string key = it->first.Scalar();
+      const std::string& key = key_node.Scalar();
       if (allowed.size() > 0 && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         Fail(key_line, Join(field, key),
              "unknown key " + Quote(key) + "; expected one of " + JoinNames(allowed));
@@ -171,7 +173,7 @@ class Loader {
                    std::to_string(previous.line));
         }
       }
-      entries.push_back(Entry{key, it->second, Join(field, key), key_line});
+      entries.push_back(Entry{key, node.Value(i), Join(field, key), key_line});
     }
     return entries;
   }
@@ -182,7 +184,7 @@ class Loader {
   }
 
   bool ReadBool(const Entry& entry) const {
-    if (entry.value.IsScalar() && entry.value.Tag() != "!") {
+    if (entry.value.IsScalar() && !entry.value.quoted()) {
       if (entry.value.Scalar() == "true") return true;
       if (entry.value.Scalar() == "false") return false;
     }
@@ -193,7 +195,7 @@ class Loader {
     if (!entry.value.IsSequence()) ExpectedGot(entry, "a list");
     std::vector<Entry> items;
     for (std::size_t i = 0; i < entry.value.size(); ++i) {
-      const YAML::Node item = entry.value[i];
+      const config::yaml::Node item = entry.value[i];
       const int line = LineOf(item);
       items.push_back(Entry{"", item, entry.field + "[" + std::to_string(i) + "]",
                             line > 0 ? line : entry.line});
@@ -442,37 +444,23 @@ std::string CacheKey(const std::string& user, const std::string& hash,
 
 WebConfigResult LoadWebConfigString(std::string_view yaml, const std::string& source_name,
                                     const std::filesystem::path& base_dir) {
+  const config::yaml::SingleDocument document = config::yaml::ParseSingleDocument(yaml);
+  if (document.error) {
+    return {std::nullopt,
+            config::ConfigError{source_name, document.error->line, "", document.error->message}};
+  }
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
-    if (documents.size() > 1) {
-      return {std::nullopt, config::ConfigError{source_name, LineOf(documents[1]), "",
-                                                "found " + std::to_string(documents.size()) +
-                                                    " YAML documents, expected exactly one"}};
-    }
-    Loader loader(source_name, base_dir);
-    return {loader.Load(documents.empty() ? YAML::Node() : documents[0]), std::nullopt};
+    return {Loader(source_name, base_dir).Load(document.root), std::nullopt};
   } catch (const LoadFailure& failure) {
     return {std::nullopt, failure.error};
-  } catch (const YAML::Exception& e) {
-    const int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
-    return {std::nullopt, config::ConfigError{source_name, line, "", "invalid YAML: " + e.msg}};
-  } catch (const std::exception& e) {
-    return {std::nullopt,
-            config::ConfigError{source_name, 0, "", std::string("cannot load: ") + e.what()}};
   }
 }
 
 WebConfigResult LoadWebConfigFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::error_code ec;
-  if (!file || std::filesystem::is_directory(path, ec)) {
-    const std::string reason =
-        std::filesystem::is_directory(path, ec) ? "is a directory" : std::strerror(errno);
-    return {std::nullopt, config::ConfigError{path, 0, "", "cannot read file: " + reason}};
-  }
-  std::ostringstream text;
-  text << file.rdbuf();
-  return LoadWebConfigString(text.str(), path, std::filesystem::path(path).parent_path());
+  std::string error;
+  const std::optional<std::string> text = config::ReadTextFile(path, &error);
+  if (!text) return {std::nullopt, config::ConfigError{path, 0, "", "cannot read file: " + error}};
+  return LoadWebConfigString(*text, path, std::filesystem::path(path).parent_path());
 }
 
 std::optional<TlsSetupError> ConfigureSslContext(const TlsServerConfig& tls, SSL_CTX* ctx) {

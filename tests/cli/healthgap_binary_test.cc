@@ -60,6 +60,35 @@ TEST(CheckConfigCommand, InvalidFileNamesFileLineAndFieldAndExitsTwo) {
   EXPECT_THAT(run.output, HasSubstr(file + ":6: targets[0].samples[0].interval: "));
 }
 
+// Hostile files: each is rejected at once with a message naming the file (and the line where
+// there is one), never loops or grows (yaml-cpp 0.7 grew to 16.9 GB on ",").
+TEST(CheckConfigCommand, HostileFilesAreRejectedQuicklyWithTheirReason) {
+  std::string laughs = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int level = 1; level <= 9; ++level) {
+    laughs += "a" + std::to_string(level) + ": &a" + std::to_string(level) + " [";
+    for (int i = 0; i < 10; ++i) laughs += (i ? ", *a" : "*a") + std::to_string(level - 1);
+    laughs += "]\n";
+  }
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {",\n", ":1: invalid YAML: did not find expected node content"},
+      {"{,,,}\n", ":1: invalid YAML: did not find expected node content"},
+      {std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16),
+       ":1: not UTF-8 text: byte 0x89 at column 1 is not valid UTF-8"},
+      {laughs, ":7: more than 4000000 YAML nodes (aliases count as the nodes they repeat)"},
+      {std::string(200, '[') + std::string(200, ']'),
+       ":1: nesting deeper than 64 levels of lists and maps"},
+      {"targets:\n  - name: " + std::string((16 << 20) + 1, 'a') + "\n",
+       ": cannot read file: larger than 16 MiB"},
+  };
+  TempDir dir;
+  for (const auto& [content, message] : cases) {
+    const std::string file = dir.Write("hostile.yml", content);
+    const Finished run = RunToCompletion({"check-config", file});
+    EXPECT_EQ(run.exit_code, 2) << message;
+    EXPECT_THAT(run.output, HasSubstr(file + message));
+  }
+}
+
 TEST(CheckConfigCommand, MissingFileExitsTwo) {
   const Finished run = RunToCompletion({"check-config", "/nonexistent/healthgap.yml"});
   EXPECT_EQ(run.exit_code, 2);
@@ -153,6 +182,25 @@ TEST_F(ServeProcessTest, SighupWithBrokenConfigKeepsTheOldOneThenAFixedOneSwitch
   ASSERT_TRUE(MetricsContain("healthgap_config_last_reload_successful 1")) << Metrics();
   EXPECT_THAT(Metrics(), HasSubstr(R"(target="second")"));
   EXPECT_THAT(Metrics(), ::testing::Not(HasSubstr(R"(target="first")")));
+
+  process_->Signal(SIGTERM);
+  EXPECT_EQ(process_->WaitForExitCode(seconds(20)), 0);
+}
+
+// The outside review's finding: a config holding only "," made yaml-cpp 0.7 grow without limit
+// on SIGHUP, then segfault. The reload must fail, keep the running config and cost nothing.
+TEST_F(ServeProcessTest, SighupWithACommaOnlyConfigKeepsTheOldOneAndStaysSmall) {
+  StartServe();
+  ASSERT_TRUE(MetricsContain(R"(healthgap_verdict{target="first",verdict="healthy"} 1)"))
+      << Metrics();
+
+  dir_.Write("healthgap.yml", ",\n");
+  process_->Signal(SIGHUP);
+  ASSERT_TRUE(MetricsContain("healthgap_config_last_reload_successful 0")) << Metrics();
+  EXPECT_THAT(Metrics(), HasSubstr(R"(target="first")"));
+  const std::optional<long long> resident = process_->ResidentBytes();
+  ASSERT_TRUE(resident);
+  EXPECT_LT(*resident, 256LL << 20);
 
   process_->Signal(SIGTERM);
   EXPECT_EQ(process_->WaitForExitCode(seconds(20)), 0);

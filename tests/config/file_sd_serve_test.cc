@@ -49,7 +49,7 @@ class FileSdServeTest : public ::testing::Test {
                    "    samples: [{path: /api/data, interval: 1s, timeout: 500ms}]\n"
                    "    evaluation: {window: 30s, min_samples: 3}\n"
                    "file_sd_configs:\n"
-                   "  - files: ['targets/*.yml']\n"
+                   "  - files: ['targets/*.yml', 'targets/*.json']\n"
                    "    refresh_interval: 1s\n"
                    "    module: api\n");
     std::vector<std::string> args{HEALTHGAP_BINARY,       "serve",      "--config", config,
@@ -95,6 +95,32 @@ TEST_F(FileSdServeTest, PicksUpAddedTargetsAndDropsRemovedOnes) {
   std::filesystem::remove(dir_.Path("targets/a.yml"));
   ASSERT_TRUE(MetricsEventually(R"(target="first")", false)) << Metrics();
   EXPECT_NE(Metrics().find(R"(target="second")"), std::string::npos);
+
+  process_->Signal(SIGTERM);
+  EXPECT_EQ(process_->WaitForExitCode(seconds(20)), 0);
+}
+
+// The outside review's finding: a file_sd file holding only "," made yaml-cpp 0.7 grow the
+// exporter to GBs and then crash it. Any tool that writes discovery files can write that.
+TEST_F(FileSdServeTest, AFileHoldingOnlyACommaIsRejectedAndCostsNothing) {
+  std::filesystem::create_directory(dir_.Path("targets"));
+  dir_.Write("targets/a.yml", TargetsFile({"first"}));
+  dir_.Write("targets/b.json", R"([{"targets": ["127.0.0.1:)" + std::to_string(backend_.port()) +
+                                   R"("], "labels": {"name": "second"}}])");
+  StartServe();
+  ASSERT_TRUE(MetricsEventually(R"(target="first")", true)) << Metrics();
+  ASSERT_TRUE(MetricsEventually(R"(target="second")", true)) << Metrics();
+
+  dir_.Write("targets/a.yml", ",\n");
+  ASSERT_TRUE(process_->ReadUntil("targets/a.yml:1: invalid YAML", seconds(30)));
+  dir_.Write("targets/b.json", ",\n");
+  ASSERT_TRUE(process_->ReadUntil("targets/b.json:1: invalid JSON", seconds(30)));
+  // Both files keep their previous targets, and the process stays small.
+  EXPECT_NE(Metrics().find(R"(target="first")"), std::string::npos);
+  EXPECT_NE(Metrics().find(R"(target="second")"), std::string::npos);
+  const std::optional<long long> resident = process_->ResidentBytes();
+  ASSERT_TRUE(resident);
+  EXPECT_LT(*resident, 256LL << 20);
 
   process_->Signal(SIGTERM);
   EXPECT_EQ(process_->WaitForExitCode(seconds(20)), 0);

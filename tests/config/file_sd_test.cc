@@ -89,7 +89,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "sd.yml:1: [0].targets[0]: invalid target name \"a.example/x/y\", allowed "
                 "characters are A-Z a-z 0-9 _ . : -; set a \"name\" label"},
         BadFile{"- targets: [a:1\n",
-                "sd.yml:2: invalid YAML: end of sequence flow not found (column 1)"}));
+                "sd.yml:2: invalid YAML: did not find expected ',' or ']' (column 1; while parsing a "
+                "flow sequence that starts at line 1)"}));
 
 TEST(MergeTargetsTest, StaticFirstThenDiscoveredFirstNameWins) {
   auto target = [](std::string name, std::string url) {

@@ -273,7 +273,8 @@ const std::vector<InvalidCase>& InvalidCases() {
       {"duplicate-user",
        R"(:3: basic_auth_users.prometheus: duplicate key "prometheus", first set at line 2)"},
       {"top-level-list", R"(:1: expected a map, got a list)"},
-      {"yaml-syntax", R"(:2: invalid YAML: end of sequence flow not found)"},
+      {"yaml-syntax",
+       R"(:2: invalid YAML: did not find expected ',' or ']' (column 1; while parsing a flow sequence that starts at line 1))"},
   };
   return cases;
 }

@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -141,6 +142,16 @@ class Subprocess {
 
   void Signal(int signal) {
     if (pid_ > 0) kill(pid_, signal);
+  }
+
+  // The child's resident memory (VmRSS of /proc/PID/status) in bytes; nullopt once it exited.
+  std::optional<long long> ResidentBytes() const {
+    if (pid_ <= 0) return std::nullopt;
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
+    }
+    return std::nullopt;
   }
 
   // Everything the child writes to stdout until it closes it or `timeout` passes, including
