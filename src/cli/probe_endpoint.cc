@@ -1,5 +1,7 @@
 #include "cli/probe_endpoint.h"
 
+#include <algorithm>
+
 #include "config/allowlist.h"
 #include "config/values.h"
 #include "engine/paired_probe.h"
@@ -71,6 +73,20 @@ std::shared_ptr<ProbeEndpoint::Tracked> ProbeEndpoint::Track(const std::string& 
   return found->second;
 }
 
+Duration ProbeEndpoint::Budget(double scrape_timeout_seconds, const config::Module& module) {
+  config::Millis slowest{0};
+  for (const config::HealthCheck& check : module.other_health_checks) {
+    slowest = std::max(slowest, check.timeout);
+  }
+  slowest = std::max(slowest, module.health.timeout);
+  for (const config::ApiSample& sample : module.samples)
+    slowest = std::max(slowest, sample.timeout);
+  const double most = std::chrono::duration<double>(slowest).count() * std::max(1, module.rounds);
+  const double seconds =
+      std::clamp(scrape_timeout_seconds - kTimeoutOffsetSeconds, 0.1, std::max(0.1, most));
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+}
+
 ProbeEndpoint::Counters ProbeEndpoint::counters() const {
   return Counters{ok_.load(), refused_.load(), invalid_.load()};
 }
@@ -126,8 +142,7 @@ server::HttpReply ProbeEndpoint::Handle(const server::ProbeRequest& request) {
   options.rounds = module->rounds;
   options.resolve = decision.resolve;
   if (request.scrape_timeout_seconds) {
-    const double seconds = std::max(0.1, *request.scrape_timeout_seconds - kTimeoutOffsetSeconds);
-    options.budget = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+    options.budget = Budget(*request.scrape_timeout_seconds, *module);
   }
   engine::TargetSnapshot snapshot;
   {

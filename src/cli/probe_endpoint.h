@@ -51,6 +51,11 @@ class ProbeEndpoint {
 
   server::HttpReply Handle(const server::ProbeRequest& request);
 
+  // The time a scrape may spend probing: the scrape timeout less kTimeoutOffsetSeconds, at
+  // least 0.1 s, and never more than the module's own worst case (every round waiting out its
+  // slowest timeout), so any header value, however large, stays a plain duration.
+  static Duration Budget(double scrape_timeout_seconds, const config::Module& module);
+
   Counters counters() const;
 
  private:

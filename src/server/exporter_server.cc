@@ -2,6 +2,10 @@
 
 #include <httplib.h>
 
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
 #include "common/allocator.h"
 #include "server/plain_server.h"
 
@@ -14,6 +18,21 @@ constexpr std::size_t kKeepAliveMaxRequests = 100'000;
 // Idle threads cost only their (untouched) stacks.
 constexpr std::size_t kServerThreads = 128;
 }  // namespace
+
+std::optional<double> ParseScrapeTimeoutSeconds(std::string_view text) {
+  // Digits with an optional fraction only: from_chars alone would also take "inf", "nan" and
+  // exponents, and stod leading spaces and trailing text.
+  const bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || c == '.';
+  });
+  if (!plain) return std::nullopt;
+  double seconds = 0;
+  const auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), seconds, std::chars_format::fixed);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (!std::isfinite(seconds) || seconds <= 0) return std::nullopt;
+  return seconds;
+}
 
 ExporterServer::ExporterServer(Endpoints endpoints) : endpoints_(std::move(endpoints)) {}
 
@@ -51,12 +70,9 @@ void ExporterServer::RegisterRoutes() {
     }
     ProbeRequest probe{req.get_param_value("target"), req.get_param_value("module"), {}};
     if (req.has_header("X-Prometheus-Scrape-Timeout-Seconds")) {
-      try {
-        probe.scrape_timeout_seconds =
-            std::stod(req.get_header_value("X-Prometheus-Scrape-Timeout-Seconds"));
-      } catch (const std::exception&) {
-        // A malformed header is treated as absent: the module's own timeouts apply.
-      }
+      // A malformed header is treated as absent: the module's own timeouts apply.
+      probe.scrape_timeout_seconds =
+          ParseScrapeTimeoutSeconds(req.get_header_value("X-Prometheus-Scrape-Timeout-Seconds"));
     }
     HttpReply reply = endpoints_.probe(probe);
     res.status = reply.status;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "common/listen_address.h"
@@ -31,6 +32,11 @@ struct ProbeRequest {
   // From X-Prometheus-Scrape-Timeout-Seconds; nullopt when Prometheus did not send it.
   std::optional<double> scrape_timeout_seconds;
 };
+
+// X-Prometheus-Scrape-Timeout-Seconds as Prometheus writes it ("10", "9.5"): a finite number
+// of seconds above zero. Anything else (inf, nan, -1, 0, "abc", trailing text) is nullopt: the
+// header is treated as absent. How large it may be is the probe's business (it clamps).
+std::optional<double> ParseScrapeTimeoutSeconds(std::string_view text);
 
 // The Content-Type of the Prometheus text format 0.0.4: /metrics and /probe.
 inline constexpr char kExpositionContentType[] = "text/plain; version=0.0.4; charset=utf-8";

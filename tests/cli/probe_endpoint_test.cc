@@ -102,5 +102,20 @@ TEST(ProbeEndpointTest, ScrapeDuringReloadProbesWhatTheNewModuleSays) {
   EXPECT_THAT(paths, Not(Contains("/old/health")));
 }
 
+TEST(ProbeBudgetTest, ScrapeTimeoutLessTheOffsetWithinTheModulesOwnWorstCase) {
+  config::Module module = config::BuiltinDefaultModule();
+  module.health.timeout = std::chrono::seconds(2);
+  module.samples[0].timeout = std::chrono::seconds(3);
+  module.rounds = 2;
+  using std::chrono::milliseconds;
+  const auto budget = [&](double seconds) {
+    return std::chrono::duration_cast<milliseconds>(ProbeEndpoint::Budget(seconds, module));
+  };
+  EXPECT_EQ(budget(4.0), milliseconds(3500));
+  EXPECT_EQ(budget(0.2), milliseconds(100));     // never below 0.1 s
+  EXPECT_EQ(budget(10.0), milliseconds(6000));   // 2 rounds x the slowest timeout, 3 s
+  EXPECT_EQ(budget(1e300), milliseconds(6000));  // no overflow, whatever the header said
+}
+
 }  // namespace
 }  // namespace healthgap::cli

@@ -72,6 +72,18 @@ TEST(ExporterServerTest, ServesEndpointsOnAnEphemeralPort) {
   EXPECT_EQ(reloads, 2);
 }
 
+TEST(ScrapeTimeoutHeaderTest, TakesPositiveDecimalSecondsOnly) {
+  EXPECT_EQ(ParseScrapeTimeoutSeconds("10"), 10.0);
+  EXPECT_EQ(ParseScrapeTimeoutSeconds("9.5"), 9.5);
+  EXPECT_EQ(ParseScrapeTimeoutSeconds("0.25"), 0.25);
+  // Large but finite: parsed; the probe clamps it to the module's own timeouts.
+  EXPECT_EQ(ParseScrapeTimeoutSeconds("99999999999"), 99999999999.0);
+  for (const char* bad : {"inf", "-inf", "nan", "INF", "-1", "0", "0.0", "1e308", "1e3", "abc", "",
+                          " 10", "10 ", "10s", "0x10", "+5", "1..5", "."}) {
+    EXPECT_EQ(ParseScrapeTimeoutSeconds(bad), std::nullopt) << bad;
+  }
+}
+
 TEST(ExporterServerTest, BusyPortIsAClearError) {
   ExporterServer first(Endpoints{});
   std::string error;
