@@ -28,6 +28,36 @@ const config::Resolver& SystemResolver() {
   return resolver;
 }
 
+// Every redirect hop of a /probe request passes the allowlist the first request passed, DNS
+// pinning included: a target must not be able to send healthgap where the caller could not.
+class AllowlistRedirectGuard final : public probe::RedirectGuard {
+ public:
+  AllowlistRedirectGuard(std::vector<config::AllowRule> rules, const config::Resolver& resolver)
+      : rules_(std::move(rules)), resolver_(resolver) {}
+
+  std::string Refusal(probe::HttpRequest& next) const override {
+    // The rules judge where a request goes (scheme, host, port, path), not its query.
+    const std::size_t query = next.url.find_first_of("?#");
+    const std::string base = next.url.substr(0, query);
+    const config::ProbeAllowDecision decision = config::CheckProbeTarget(rules_, base, resolver_);
+    if (!decision.allowed) return "not allowed by probe.allow: " + decision.reason;
+    // Request what was checked: the normalised URL, with the path's trailing slash and the
+    // query as the target sent them.
+    std::string url = decision.url;
+    if (base.ends_with('/') && !url.ends_with('/')) url += '/';
+    if (query != std::string::npos && next.url[query] == '?') {
+      url += next.url.substr(query, next.url.find('#', query) - query);
+    }
+    next.url = std::move(url);
+    next.resolve.insert(next.resolve.end(), decision.resolve.begin(), decision.resolve.end());
+    return {};
+  }
+
+ private:
+  const std::vector<config::AllowRule> rules_;
+  const config::Resolver& resolver_;
+};
+
 }  // namespace
 
 ProbeEndpoint::ProbeEndpoint(const Clock& clock, probe::HttpClient& client)
@@ -141,6 +171,8 @@ server::HttpReply ProbeEndpoint::Handle(const server::ProbeRequest& request) {
   engine::PairedProbeOptions options;
   options.rounds = module->rounds;
   options.resolve = decision.resolve;
+  options.redirect_guard =
+      std::make_shared<const AllowlistRedirectGuard>(settings->probe.allow, resolver_);
   if (request.scrape_timeout_seconds) {
     options.budget = Budget(*request.scrape_timeout_seconds, *module);
   }

@@ -41,7 +41,10 @@ std::vector<PairedRound> RunPairedRounds(TargetState& state, const PairedProbeOp
     std::vector<probe::HttpRequest> requests;
     for (const auto& check : health_checks) requests.push_back(HealthRequest(target, check));
     for (const auto& sample : target.samples) requests.push_back(SampleRequest(target, sample));
-    for (auto& request : requests) request.resolve = options.resolve;
+    for (auto& request : requests) {
+      request.resolve = options.resolve;
+      request.redirect_guard = options.redirect_guard;
+    }
     if (options.budget) {
       const Duration left = *options.budget - (clock.Now() - started);
       const auto left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(left);

@@ -25,6 +25,8 @@ struct PairedProbeOptions {
   std::optional<Duration> budget;
   // CURLOPT_RESOLVE pins for every request (see probe::HttpRequest::resolve).
   std::vector<std::string> resolve;
+  // Checks every redirect hop of every request (/probe: its allowlist).
+  std::shared_ptr<const probe::RedirectGuard> redirect_guard;
 };
 
 struct PairedRound {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "probe/curl_mapping.h"
+#include "probe/redirects.h"
 
 namespace healthgap::probe {
 namespace {
@@ -54,6 +55,10 @@ struct detail::CurlTransfer {
   CurlSlist resolve_list;
   char error_buffer[CURL_ERROR_SIZE] = {};
   bool body_too_large = false;
+  int redirects_followed = 0;
+  // Phases and time of the hops before this one: a result reports the whole chain.
+  PhaseTimings earlier_phases;
+  Duration earlier_total{0};
 
   static size_t OnBody(char* data, size_t size, size_t count, void* user) {
     auto& self = *static_cast<CurlTransfer*>(user);
@@ -107,10 +112,7 @@ struct detail::CurlTransfer {
     // An empty proxy disables proxies, including those from http_proxy & co.
     set(curl_easy_setopt(handle, CURLOPT_PROXY, ""));
     set(curl_easy_setopt(handle, CURLOPT_USERAGENT, user_agent.c_str()));
-    if (request.max_redirects > 0) {
-      set(curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 1L));
-      set(curl_easy_setopt(handle, CURLOPT_MAXREDIRS, static_cast<long>(request.max_redirects)));
-    }
+    // No CURLOPT_FOLLOWLOCATION: FollowRedirect sends each hop as a request of its own.
     if (!request.reuse_connection) {
       set(curl_easy_setopt(handle, CURLOPT_FRESH_CONNECT, 1L));
       set(curl_easy_setopt(handle, CURLOPT_FORBID_REUSE, 1L));
@@ -186,7 +188,66 @@ struct detail::CurlTransfer {
     }
     result.status_code = static_cast<int>(status);
     result.phases = detail::PhasesFromCurlTimes(times);
-    result.total = std::chrono::microseconds(times.total);
+    result.phases.resolve += earlier_phases.resolve;
+    result.phases.connect += earlier_phases.connect;
+    result.phases.tls += earlier_phases.tls;
+    result.phases.processing += earlier_phases.processing;
+    result.phases.transfer += earlier_phases.transfer;
+    result.total = earlier_total + std::chrono::microseconds(times.total);
+  }
+
+  // After Finish: when the response is a redirect the request follows, prepares the easy
+  // handle for the next hop and returns true (the caller adds it to its multi handle again).
+  // Otherwise the result stands: the 3xx itself, with error_message saying why a hop was not
+  // taken (refused by the guard), or kTooManyRedirects / kTimeout for a chain that ran out.
+  bool FollowRedirect(TimePoint now, const std::string& user_agent) {
+    if (result.error != ErrorKind::kNone || request.max_redirects <= 0 ||
+        !IsFollowedRedirect(result.status_code)) {
+      return false;
+    }
+    char* location = nullptr;
+    curl_easy_getinfo(easy.get(), CURLINFO_REDIRECT_URL, &location);
+    if (location == nullptr) return false;  // a 3xx without a usable Location
+    if (redirects_followed >= request.max_redirects) {
+      result.error = ErrorKind::kTooManyRedirects;
+      result.error_message = "more than " + std::to_string(request.max_redirects) +
+                             " redirects (next: " + location + ")";
+      return false;
+    }
+    HttpRequest next = RedirectedRequest(request, result.status_code, location);
+    if (request.redirect_guard) {
+      if (std::string why = request.redirect_guard->Refusal(next); !why.empty()) {
+        result.error_message = "redirect to " + next.url + " not followed: " + why;
+        return false;
+      }
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(request.timeout -
+                                                                            (now - result.started));
+    if (left.count() <= 0) {
+      result.error = ErrorKind::kTimeout;
+      result.error_message = "timed out after " + std::to_string(redirects_followed + 1) +
+                             " redirect hops (next: " + next.url + ")";
+      return false;
+    }
+    next.timeout = left;
+    earlier_phases = result.phases;
+    earlier_total = result.total;
+    ++redirects_followed;
+    request = std::move(next);
+    const TimePoint started = result.started;
+    result = HttpResult{};
+    result.started = started;
+    body_too_large = false;
+    error_buffer[0] = '\0';
+    header_list.Reset();
+    resolve_list.Reset();
+    curl_easy_reset(easy.get());
+    if (!Configure(user_agent)) {
+      result.error = ErrorKind::kOther;
+      result.error_message = "unsupported request option for " + request.url;
+      return false;
+    }
+    return true;
   }
 };
 
@@ -315,6 +376,16 @@ void CurlMultiClient::Complete(Transfer* key, CURLcode code) {
   active_.erase(it);
   curl_multi_remove_handle(multi_.get(), transfer->easy.get());
   transfer->Finish(code);
+  if (transfer->FollowRedirect(clock_.Now(), options_.user_agent)) {
+    if (const CURLMcode added = curl_multi_add_handle(multi_.get(), transfer->easy.get());
+        added == CURLM_OK) {
+      active_.emplace(key, std::move(transfer));
+      return;
+    } else {
+      transfer->result.error = ErrorKind::kOther;
+      transfer->result.error_message = curl_multi_strerror(added);
+    }
+  }
   Deliver(*transfer, std::move(transfer->result));
 }
 
@@ -474,8 +545,15 @@ std::vector<HttpResult> CurlCallerThreadClient::SendAllBlocking(std::vector<Http
       const auto index = static_cast<std::size_t>(transfer - transfers.data());
       if (index >= count || !added[index]) continue;
       curl_multi_remove_handle(multi, easy);
-      added[index] = false;
       transfer->Finish(code);
+      // The guard runs here, on the caller's thread, where /probe's DNS look-ups may block.
+      if (transfer->FollowRedirect(clock_.Now(), options_.user_agent)) {
+        const CURLMcode added = curl_multi_add_handle(multi, easy);
+        if (added == CURLM_OK) continue;
+        transfer->result.error = ErrorKind::kOther;
+        transfer->result.error_message = curl_multi_strerror(added);
+      }
+      added[index] = false;
       --running;
     }
     if (running == 0) break;
@@ -489,9 +567,7 @@ std::vector<HttpResult> CurlCallerThreadClient::SendAllBlocking(std::vector<Http
     // An easy handle keeps its TLS session cache across curl_easy_reset, and a reused one would
     // then resume sessions a fresh handle (CurlMultiClient) never could: only handles that saw
     // plain HTTP alone are kept.
-    long redirects = 0;
-    if (transfer.easy) curl_easy_getinfo(transfer.easy.get(), CURLINFO_REDIRECT_COUNT, &redirects);
-    if (redirects == 0 && IsPlainHttp(transfer.request.url)) {
+    if (transfer.redirects_followed == 0 && IsPlainHttp(transfer.request.url)) {
       loop->GiveBack(std::move(transfer.easy));
     }
   }

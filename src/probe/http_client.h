@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,6 +30,17 @@ enum class ErrorKind {
 // Stable snake_case name, used as a metric label value and in CLI output.
 std::string_view ToString(ErrorKind kind);
 
+// Decides, hop by hop, whether a request may follow a redirect (probe/redirects.h). /probe's
+// guard is its allowlist, which may resolve host names: a guard runs on the thread that drives
+// the request (for /probe the scrape's own thread, CurlCallerThreadClient).
+class RedirectGuard {
+ public:
+  virtual ~RedirectGuard() = default;
+  // Empty when `next` may be sent; the guard may amend it (its URL normalised as checked, pins
+  // for its host added to `resolve`). Otherwise why not, for humans.
+  virtual std::string Refusal(struct HttpRequest& next) const = 0;
+};
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
@@ -42,7 +54,11 @@ struct HttpRequest {
   bool keep_response = true;
   // Load balancers probe on a fresh connection each time; API samples may reuse one.
   bool reuse_connection = false;
-  int max_redirects = 5;  // 0: do not follow redirects
+  // Redirects followed, each hop a request of its own (probe/redirects.h); 0: the 3xx is the
+  // result. A chain longer than this fails with kTooManyRedirects.
+  int max_redirects = 5;
+  // Checks every hop before it is sent; null: any http or https URL.
+  std::shared_ptr<const RedirectGuard> redirect_guard;
   // CURLOPT_RESOLVE entries ("host:port:addr"): pins host names to addresses already checked
   // (the /probe SSRF guard), so DNS cannot answer differently between check and request.
   std::vector<std::string> resolve;

@@ -228,5 +228,38 @@ TEST_F(EngineProbingTest, RedirectLoopOnApiIsClassified) {
   engine.Stop();
 }
 
+// A static target's redirects are followed, but what crosses to another origin carries no
+// credentials or application headers, and its health check is never redirected at all.
+TEST_F(EngineProbingTest, RedirectToAnotherOriginCarriesNoSecretsAndHealthIsNotRedirected) {
+  LoopbackServer elsewhere;
+  elsewhere.Handle("/.*", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  ASSERT_TRUE(elsewhere.Start());
+  LoopbackServer target;
+  for (const char* path : {"/health", "/api/data"}) {
+    target.Get(path, [to = elsewhere.Url(path)](const httplib::Request&, httplib::Response& res) {
+      res.set_redirect(to, 307);
+    });
+  }
+  ASSERT_TRUE(target.Start());
+  config::Target configured =
+      MakeTarget("moved", BaseUrl(target.Url("/")), milliseconds(100), kGenerousTimeout);
+  configured.samples[0].headers = {{"X-Api-Key", "secret"}};
+  configured.auth.bearer_token = config::Secret("token");
+  engine::Engine engine(clock_, client_);
+  config::Config config;
+  config.targets.push_back(configured);
+  engine.Apply(config);
+  engine.Start();
+  ASSERT_TRUE(PollUntil([&] { return elsewhere.RequestCount() >= 3; }));
+  engine.Stop();
+  for (const auto& seen : elsewhere.Requests()) {
+    EXPECT_EQ(seen.path, "/api/data");  // never /health: the LB does not follow redirects
+    EXPECT_EQ(seen.headers.count("X-Api-Key"), 0u);
+    EXPECT_EQ(seen.headers.count("Authorization"), 0u);
+  }
+}
+
 }  // namespace
 }  // namespace healthgap

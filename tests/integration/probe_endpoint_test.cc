@@ -113,6 +113,57 @@ TEST_F(ProbeEndpointTest, BadRequestsAreClear) {
   EXPECT_EQ(res->status, 400);
 }
 
+// The outside review's finding: a target /probe may reach answered samples with redirects to a
+// host it may not, and the hop went there (POST turned GET, X-Api-Key forwarded, its answer a
+// success). Every hop now passes probe.allow; the forbidden server's log stays empty.
+TEST(ProbeRedirectTest, HopsToAHostTheAllowlistRefusesAreNeverSent) {
+  LoopbackServer forbidden;
+  forbidden.Handle("/.*", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("internal secrets", "text/plain");
+  });
+  ASSERT_TRUE(forbidden.Start());
+  LoopbackServer allowed;
+  const std::vector<std::pair<std::string, int>> redirects = {{"/health", 302}, {"/api/a", 301},
+                                                              {"/api/b", 302},  {"/api/c", 303},
+                                                              {"/api/d", 307},  {"/api/e", 308}};
+  for (const auto& [path, code] : redirects) {
+    allowed.Get(
+        path, [to = forbidden.Url(path), code = code](
+                  const httplib::Request&, httplib::Response& res) { res.set_redirect(to, code); });
+  }
+  ASSERT_TRUE(allowed.Start());
+  std::string samples;
+  for (const char* name : {"a", "b", "c", "d", "e"}) {
+    samples += std::string(samples.empty() ? "" : ", ") + "{name: " + name + ", path: /api/" +
+               name + ", method: POST, body: x, headers: {X-Api-Key: k}}";
+  }
+  const std::string yaml = "modules:\n  api:\n    health: {path: /health}\n    samples: [" +
+                           samples + "]\nprobe:\n  allow:\n    - url_prefix: " +
+                           allowed.Url("/").substr(0, allowed.Url("/").size() - 1) + "\n";
+  config::LoadResult loaded = config::LoadString(yaml, "probe.yml");
+  ASSERT_TRUE(loaded.config) << loaded.error->Format();
+  ExporterApp app(std::move(*loaded.config), nullptr);
+  std::string error;
+  ASSERT_TRUE(app.Start(ListenAddress{"127.0.0.1", 0}, &error)) << error;
+
+  httplib::Client client("127.0.0.1", app.port());
+  client.set_read_timeout(20, 0);
+  const std::string target = allowed.Url("/").substr(7, allowed.Url("/").size() - 8);
+  auto res = client.Get(("/probe?module=api&target=" + target).c_str());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  // Each sample is judged by the redirect it got: not a 2xx, so a failure of reason status.
+  for (const char* name : {"a", "b", "c", "d", "e"}) {
+    EXPECT_NE(res->body.find(
+                  std::string(R"(healthgap_api_request_failures_total{reason="status",sample=")") +
+                  name + R"(",target=")" + target + R"("} 1)"),
+              std::string::npos)
+        << name;
+  }
+  EXPECT_EQ(allowed.RequestCount(), 6u);  // the health check and five samples, no more
+  EXPECT_EQ(forbidden.RequestCount(), 0u);
+}
+
 // The outside review's finding: "inf" (or 1e308, or anything past ~9.2e9) overflowed a signed
 // duration, undefined behaviour that the ASan+UBSan pass of this suite turns into an abort.
 // Each value is either clamped to the module's own timeouts or treated as absent.
