@@ -1073,7 +1073,25 @@ std::optional<ConfigError> WithDocument(std::string_view yaml, const std::string
     return std::nullopt;
   } catch (const LoadFailure& failure) {
     return failure.error;
+  } catch (const std::exception& e) {
+    return ConfigError{source_name, 0, "", std::string("cannot load: ") + e.what()};
   }
+}
+
+// nlohmann's message without its "[json.exception.parse_error.101] " tag and, for syntax
+// errors, the "parse error at line 1, column 2: " the ConfigError says its own way.
+std::string WithoutJsonPrefix(std::string_view what) {
+  if (what.starts_with('[')) {
+    if (const auto tag_end = what.find("] "); tag_end != std::string_view::npos) {
+      what.remove_prefix(tag_end + 2);
+    }
+  }
+  if (what.starts_with("parse error")) {
+    if (const auto colon = what.find(": "); colon != std::string_view::npos) {
+      what.remove_prefix(colon + 2);
+    }
+  }
+  return std::string(what);
 }
 
 // Prometheus reads a .json file_sd file as JSON; so does healthgap, before the YAML reader
@@ -1087,12 +1105,10 @@ std::optional<ConfigError> CheckJson(std::string_view text, const std::string& f
     const std::size_t end = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
     const std::string_view before = text.substr(0, end);
     const int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
-    std::string message = e.what();
-    // "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error ..."
-    if (const auto colon = message.find(": "); colon != std::string::npos) {
-      message = message.substr(colon + 2);
-    }
-    return ConfigError{file_name, line, "", "invalid JSON: " + message};
+    return ConfigError{file_name, line, "", "invalid JSON: " + WithoutJsonPrefix(e.what())};
+  } catch (const nlohmann::json::exception& e) {
+    // Found by fuzz_config: a number too large for any type ("99998E00615") is out_of_range.
+    return ConfigError{file_name, 0, "", "invalid JSON: " + WithoutJsonPrefix(e.what())};
   }
   return ConfigError{file_name, 0, "", "invalid JSON"};
 }

@@ -453,6 +453,9 @@ WebConfigResult LoadWebConfigString(std::string_view yaml, const std::string& so
     return {Loader(source_name, base_dir).Load(document.root), std::nullopt};
   } catch (const LoadFailure& failure) {
     return {std::nullopt, failure.error};
+  } catch (const std::exception& e) {
+    return {std::nullopt,
+            config::ConfigError{source_name, 0, "", std::string("cannot load: ") + e.what()}};
   }
 }
 

@@ -88,9 +88,34 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"- targets: ['http://a.example/x/y']\n",
                 "sd.yml:1: [0].targets[0]: invalid target name \"a.example/x/y\", allowed "
                 "characters are A-Z a-z 0-9 _ . : -; set a \"name\" label"},
-        BadFile{"- targets: [a:1\n",
-                "sd.yml:2: invalid YAML: did not find expected ',' or ']' (column 1; while parsing a "
-                "flow sequence that starts at line 1)"}));
+        BadFile{
+            "- targets: [a:1\n",
+            "sd.yml:2: invalid YAML: did not find expected ',' or ']' (column 1; while parsing a "
+            "flow sequence that starts at line 1)"}));
+
+// Found by fuzz_config: nlohmann's parser throws out_of_range, not parse_error, for a number no
+// type holds, and that escaped the loader and ended the process.
+TEST(LoadFileSdJsonTest, NumberTooLargeForAnyTypeIsAnErrorNotACrash) {
+  const FileSdLoad loaded =
+      LoadFileSdString(R"([{"targets": 99998E00615}])", "sd.json", BuiltinDefaultModule());
+  ASSERT_TRUE(loaded.error);
+  EXPECT_EQ(loaded.error->Format(), "sd.json: invalid JSON: number overflow parsing '99998E00615'");
+  EXPECT_TRUE(loaded.targets.empty());
+}
+
+TEST(LoadFileSdJsonTest, JsonFilesMustBeJson) {
+  const FileSdLoad yaml_in_json =
+      LoadFileSdString("- targets: ['127.0.0.1:1']\n", "sd.json", BuiltinDefaultModule());
+  ASSERT_TRUE(yaml_in_json.error);
+  EXPECT_EQ(yaml_in_json.error->Format(),
+            "sd.json:1: invalid JSON: syntax error while parsing value - invalid number; expected "
+            "digit after '-'; last read: '- '");
+  const FileSdLoad json = LoadFileSdString(
+      R"([{"targets": ["127.0.0.1:1"], "labels": {"a": "b"}}])", "sd.json", BuiltinDefaultModule());
+  ASSERT_FALSE(json.error) << json.error->Format();
+  ASSERT_EQ(json.targets.size(), 1u);
+  EXPECT_EQ(json.targets[0].labels.at("a"), "b");
+}
 
 TEST(MergeTargetsTest, StaticFirstThenDiscoveredFirstNameWins) {
   auto target = [](std::string name, std::string url) {

@@ -1,6 +1,8 @@
 #include "config/loader.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -105,7 +107,14 @@ const std::vector<InvalidCase>& InvalidCases() {
        R"(:5: targets[0].health.expected_status: invalid status pattern "ok": expected a code (200), a class (2xx) or a range (200-399))"},
       {"status-range-reversed",
        R"(:3: defaults.health.expected_status[0]: invalid status range "399-200": 399 is greater than 200)"},
-      {"syntax-indent", R"(:3: invalid YAML: mapping values are not allowed in this context (column 9))"},
+      {"syntax-indent",
+       R"(:3: invalid YAML: mapping values are not allowed in this context (column 9))"},
+      {"not-utf8", R"(:1: not UTF-8 text: byte 0x89 at column 1 is not valid UTF-8)"},
+      {"alias-expansion",
+       R"(:7: more than 4000000 YAML nodes (aliases count as the nodes they repeat))"},
+      {"nesting", R"(:1: nesting deeper than 64 levels of lists and maps)"},
+      {"comma",
+       R"(:1: invalid YAML: did not find expected node content (column 1; while parsing a block node that starts at line 1))"},
       {"syntax",
        R"(:5: invalid YAML: did not find expected ',' or ']' (column 1; while parsing a flow sequence that starts at line 4))"},
       {"target-name-chars",
@@ -234,6 +243,8 @@ TEST(InvalidConfigFilesTest, DocumentedErrorsAreTheRealOnes) {
   std::set<std::string> real;
   for (const auto& c : InvalidCases()) real.insert(c.expected_after_path);
   real.insert(": cannot read file: No such file or directory");  // LoadFileTest below
+  real.insert(": cannot read file: not a regular file");         // LoadFileTest below
+  real.insert(": cannot read file: larger than 16 MiB");         // LoadFileTest below
   const std::string marker = "`cfg.yml";
   int documented = 0;
   const std::string body = text.str();
@@ -269,6 +280,28 @@ TEST(LoadFileTest, DirectoryIsAnError) {
   EXPECT_FALSE(result.config.has_value());
   ASSERT_TRUE(result.error.has_value());
   EXPECT_EQ(result.error->Format(), kTestdata + ": cannot read file: Is a directory");
+}
+
+TEST(LoadFileTest, FifoIsNotReadAndDoesNotBlock) {
+  const std::string fifo = ::testing::TempDir() + "/healthgap-fifo-" + std::to_string(getpid());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const LoadResult result = LoadFile(fifo);  // a blocking open would wait for a writer forever
+  unlink(fifo.c_str());
+  ASSERT_TRUE(result.error.has_value());
+  EXPECT_EQ(result.error->Format(), fifo + ": cannot read file: not a regular file");
+}
+
+TEST(LoadFileTest, FileOverTheLimitIsNotLoaded) {
+  const std::string path = ::testing::TempDir() + "/healthgap-big-" + std::to_string(getpid());
+  {
+    std::ofstream big(path, std::ios::binary);
+    const std::string line = "# " + std::string(1022, 'x') + "\n";
+    for (std::size_t written = 0; written <= (16u << 20); written += line.size()) big << line;
+  }
+  const LoadResult result = LoadFile(path);
+  unlink(path.c_str());
+  ASSERT_TRUE(result.error.has_value());
+  EXPECT_EQ(result.error->Format(), path + ": cannot read file: larger than 16 MiB");
 }
 
 TEST(LoadFileTest, MinimalFileGetsEveryBuiltInDefault) {
