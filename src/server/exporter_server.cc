@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "common/allocator.h"
-#include "server/plain_server.h"
+#include "server/connection_server.h"
 
 namespace healthgap::server {
 
@@ -15,7 +15,7 @@ namespace {
 constexpr std::size_t kKeepAliveMaxRequests = 100'000;
 // Requests served at once. A /probe holds its thread for the whole probe, up to the module's
 // timeout against a hung target; httplib's default of 8 let 8 such scrapes starve /metrics.
-// Idle threads cost only their (untouched) stacks.
+// Idle threads cost only their (untouched) stacks, and only complete requests reach them.
 constexpr std::size_t kServerThreads = 128;
 }  // namespace
 
@@ -95,46 +95,33 @@ void ExporterServer::RegisterRoutes() {
       res.set_content("config reloaded\n", "text/plain");
     }
   });
-  // httplib's default sets SO_REUSEPORT, which lets a second exporter bind the same port and
-  // silently take half the scrapes. SO_REUSEADDR alone still allows a quick restart.
-  server_->set_socket_options([](int socket) {
-    int yes = 1;
-    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
-  // httplib writes headers and body separately (PlainServer does not, SSLServer does); with
-  // Nagle on, a keep-alive client (Prometheus, wrk) then waits for its own delayed ACK: 40 ms on
-  // every scrape (bench/, docs/benchmarks.md). Chunked /metrics writes in pieces either way.
-  server_->set_tcp_nodelay(true);
-  server_->new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
   // Prometheus keeps its connection to an exporter open across scrapes; httplib's default closes
   // it after 5 requests, which cost an accept, a close and a handshake per 5 /probe scrapes.
   server_->set_keep_alive_max_count(kKeepAliveMaxRequests);
-  // Scrapes and reloads are small: refuse large request bodies outright.
-  server_->set_payload_max_length(64 * 1024);
+  // Scrapes and reloads carry no bodies; ConnectionServer refuses larger ones before routing.
+  server_->set_payload_max_length(ConnectionServer::Options{}.framing.max_body_bytes);
 }
 
 ExporterServer::~ExporterServer() { Stop(); }
 
 bool ExporterServer::CreateServer(const WebConfig& web, std::string* error) {
+  ConnectionServer::Options options;
+  options.worker_threads = kServerThreads;
+  server_ = std::make_unique<ConnectionServer>(options);
   if (web.tls) {
-    std::optional<TlsSetupError> setup_error;
-    auto tls_server = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
-      setup_error = ConfigureSslContext(*web.tls, &ctx);
-      return !setup_error.has_value();
-    });
-    if (!tls_server->is_valid()) {
+    SSL_CTX* context = SSL_CTX_new(TLS_server_method());
+    if (context == nullptr) {
+      if (error) *error = "cannot set up TLS: cannot create an OpenSSL context";
+      return false;
+    }
+    if (const std::optional<TlsSetupError> setup_error = ConfigureSslContext(*web.tls, context)) {
+      SSL_CTX_free(context);
       if (error) {
-        *error = setup_error
-                     ? "cannot set up TLS: " + setup_error->field + ": " + setup_error->message
-                     : "cannot set up TLS: cannot create an OpenSSL context";
+        *error = "cannot set up TLS: " + setup_error->field + ": " + setup_error->message;
       }
       return false;
     }
-    server_ = std::move(tls_server);
-  } else {
-    auto plain_server = std::make_unique<PlainServer>();
-    plain_server_ = plain_server.get();
-    server_ = std::move(plain_server);
+    server_->UseTls(context);
   }
   RegisterRoutes();
   // Pre-routing runs before every route, so no endpoint (present or future) skips the check.
@@ -162,37 +149,22 @@ bool ExporterServer::CreateServer(const WebConfig& web, std::string* error) {
 
 bool ExporterServer::Start(const ListenAddress& address, std::string* error, const WebConfig& web) {
   if (!CreateServer(web, error)) return false;
-  if (address.port == 0) {
-    port_ = server_->bind_to_any_port(address.host);
-  } else if (server_->bind_to_port(address.host, address.port)) {
-    port_ = address.port;
-  } else {
-    port_ = -1;
-  }
+  std::string reason;
+  port_ = server_->Listen(address.host, address.port, &reason);
   if (port_ <= 0) {
     if (error) {
-      *error = "cannot listen on " + address.host + ":" + std::to_string(address.port) +
-               " (address in use or not available)";
+      *error = "cannot listen on " + address.host + ":" + std::to_string(address.port) + " (" +
+               reason + ")";
     }
     return false;
   }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // httplib's stop() is lost if it runs before the accept loop has started, and Stop() would
-  // then wait forever: return only once the loop runs. The socket already accepts meanwhile.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!server_->is_running() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  thread_ = std::thread([this] { server_->Serve(); });
   return true;
 }
 
 void ExporterServer::Stop() {
   if (thread_.joinable()) {
-    if (plain_server_ != nullptr) {
-      plain_server_->Shutdown();
-    } else {
-      server_->stop();
-    }
+    server_->Shutdown();
     thread_.join();
   }
 }

@@ -10,13 +10,9 @@
 #include "common/listen_address.h"
 #include "server/web_config.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace healthgap::server {
 
-class PlainServer;
+class ConnectionServer;
 
 // A reply computed by an endpoint handler.
 struct HttpReply {
@@ -77,8 +73,7 @@ class ExporterServer {
   void RegisterRoutes();
 
   Endpoints endpoints_;
-  std::unique_ptr<httplib::Server> server_;
-  PlainServer* plain_server_ = nullptr;  // server_ when it serves plain HTTP, else null
+  std::unique_ptr<ConnectionServer> server_;
   std::unique_ptr<BasicAuthenticator> authenticator_;
   std::thread thread_;
   int port_ = 0;

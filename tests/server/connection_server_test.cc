@@ -1,4 +1,4 @@
-#include "server/plain_server.h"
+#include "server/connection_server.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -20,13 +20,12 @@ namespace {
 using testing::DataSegmentsReceived;
 using testing::PollUntil;
 
-// A PlainServer on 127.0.0.1 port 0, serving on a thread of its own until destroyed.
+// A ConnectionServer on 127.0.0.1 port 0, serving on a thread of its own until destroyed.
 class RunningServer {
  public:
-  explicit RunningServer(PlainServer& server) : server_(server) {
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    PollUntil([this] { return server_.is_running(); });
+  explicit RunningServer(ConnectionServer& server) : server_(server) {
+    port_ = server_.Listen("127.0.0.1", 0, nullptr);
+    thread_ = std::thread([this] { server_.Serve(); });
   }
   ~RunningServer() { Stop(); }
   void Stop() {
@@ -37,7 +36,7 @@ class RunningServer {
   int port() const { return port_; }
 
  private:
-  PlainServer& server_;
+  ConnectionServer& server_;
   int port_ = 0;
   std::thread thread_;
 };
@@ -130,7 +129,7 @@ class RawConnection {
 };
 
 // GET /small answers "ok\n".
-void ServeOk(PlainServer& server) {
+void ServeOk(ConnectionServer& server) {
   server.Get("/small", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");
   });
@@ -140,8 +139,8 @@ std::string Get(const std::string& path, const std::string& extra_headers = "") 
   return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers + "\r\n";
 }
 
-TEST(PlainServerTest, SendsEachResponseInOneSegment) {
-  PlainServer server;
+TEST(ConnectionServerTest, SendsEachResponseInOneSegment) {
+  ConnectionServer server;
   ServeOk(server);
   // The size of a /probe answer.
   server.Get("/probe-sized", [](const httplib::Request&, httplib::Response& res) {
@@ -162,8 +161,8 @@ TEST(PlainServerTest, SendsEachResponseInOneSegment) {
   }
 }
 
-TEST(PlainServerTest, AnswersPipelinedRequestsInOrder) {
-  PlainServer server;
+TEST(ConnectionServerTest, AnswersPipelinedRequestsInOrder) {
+  ConnectionServer server;
   server.Get("/echo", [](const httplib::Request& req, httplib::Response& res) {
     res.set_content("n=" + req.get_param_value("n"), "text/plain");
   });
@@ -181,8 +180,8 @@ TEST(PlainServerTest, AnswersPipelinedRequestsInOrder) {
   EXPECT_LT(first, second);
 }
 
-TEST(PlainServerTest, SendsContinueBeforeReadingTheBody) {
-  PlainServer server;
+TEST(ConnectionServerTest, SendsContinueBeforeReadingTheBody) {
+  ConnectionServer server;
   server.Post("/upload", [](const httplib::Request& req, httplib::Response& res) {
     res.set_content("got " + std::to_string(req.body.size()), "text/plain");
   });
@@ -199,8 +198,8 @@ TEST(PlainServerTest, SendsContinueBeforeReadingTheBody) {
   EXPECT_TRUE(client.ReadUntil("got 5"));
 }
 
-TEST(PlainServerTest, ReportsTheClientsAddress) {
-  PlainServer server;
+TEST(ConnectionServerTest, ReportsTheClientsAddress) {
+  ConnectionServer server;
   server.Get("/whoami", [](const httplib::Request& req, httplib::Response& res) {
     res.set_content(req.remote_addr + ":" + std::to_string(req.remote_port), "text/plain");
   });
@@ -219,8 +218,8 @@ TEST(PlainServerTest, ReportsTheClientsAddress) {
   EXPECT_NE(received.find(expected, first + 1), std::string::npos) << received;
 }
 
-TEST(PlainServerTest, ClosesAfterTheKeepAliveLimitAsHttplibDoes) {
-  PlainServer server;
+TEST(ConnectionServerTest, ClosesAfterTheKeepAliveLimitAsHttplibDoes) {
+  ConnectionServer server;
   server.set_keep_alive_max_count(2);
   ServeOk(server);
   RunningServer running(server);
@@ -234,8 +233,8 @@ TEST(PlainServerTest, ClosesAfterTheKeepAliveLimitAsHttplibDoes) {
   EXPECT_TRUE(client.ClosedByServer());
 }
 
-TEST(PlainServerTest, ShutdownClosesIdleKeepAliveConnections) {
-  PlainServer server;
+TEST(ConnectionServerTest, ShutdownClosesIdleKeepAliveConnections) {
+  ConnectionServer server;
   // Were idle connections left to their keep-alive timeout, Shutdown would wait an hour and
   // the test would hit ctest's timeout.
   server.set_keep_alive_timeout(3600);
@@ -250,8 +249,8 @@ TEST(PlainServerTest, ShutdownClosesIdleKeepAliveConnections) {
   EXPECT_TRUE(client.ClosedByServer());
 }
 
-TEST(PlainServerTest, AnswersGarbageWith400) {
-  PlainServer server;
+TEST(ConnectionServerTest, AnswersGarbageWith400) {
+  ConnectionServer server;
   RunningServer running(server);
   RawConnection client(running.port());
   ASSERT_TRUE(client.connected());
@@ -259,10 +258,12 @@ TEST(PlainServerTest, AnswersGarbageWith400) {
   EXPECT_TRUE(client.ReadUntil("HTTP/1.1 400 Bad Request\r\n"));
 }
 
-TEST(PlainServerTest, ServesTheNextClientAfterOneLeftMidRequest) {
-  PlainServer server;
-  // One thread: the next client is served only once the first connection is given up.
-  server.new_task_queue = [] { return new httplib::ThreadPool(1); };
+TEST(ConnectionServerTest, ServesTheNextClientAfterOneLeftMidRequest) {
+  ConnectionServer::Options one_thread;
+  // One thread: were the first connection's half request given to it, the next client would
+  // wait for that connection to be given up.
+  one_thread.worker_threads = 1;
+  ConnectionServer server(one_thread);
   ServeOk(server);
   RunningServer running(server);
   {
@@ -276,8 +277,8 @@ TEST(PlainServerTest, ServesTheNextClientAfterOneLeftMidRequest) {
   EXPECT_NE(client.ReadResponses(1).find("\r\n\r\nok\n"), std::string::npos);
 }
 
-TEST(PlainServerTest, StreamsResponsesLargerThanItsBuffer) {
-  PlainServer server;
+TEST(ConnectionServerTest, StreamsResponsesLargerThanItsBuffer) {
+  ConnectionServer server;
   const std::string body = [] {
     std::string text;
     for (int i = 0; text.size() < 3 * 1024 * 1024; ++i) text += std::to_string(i) + "\n";
