@@ -8,6 +8,8 @@
 #include "cli/check.h"
 #include "cli/demo.h"
 #include "cli/serve.h"
+#include <sys/resource.h>
+
 #include "common/allocator.h"
 #include "common/log.h"
 #include "config/values.h"
@@ -39,8 +41,24 @@ std::chrono::seconds ToSeconds(const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+// As Go programs do (Prometheus, blackbox_exporter): the soft open-file limit up to the hard
+// one. Debian's default of 1024 is below what thousands of targets' sockets, or the server's
+// connection cap (half the limit), need.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   allocator::Tune();
+  RaiseOpenFileLimit();
   CLI::App app{
       "healthgap: probes health checks as a load balancer does and real endpoints as "
       "users do, and tells you when the health check lies."};

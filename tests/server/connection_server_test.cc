@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "server/tcp_info.h"
+#include "support/slow_clients.h"
 #include "support/poll_until.h"
 
 namespace healthgap::server {
@@ -19,6 +20,7 @@ namespace {
 
 using testing::DataSegmentsReceived;
 using testing::PollUntil;
+using testing::SlowClients;
 
 // A ConnectionServer on 127.0.0.1 port 0, serving on a thread of its own until destroyed.
 class RunningServer {
@@ -308,6 +310,82 @@ TEST(ConnectionServerTest, StreamsResponsesLargerThanItsBuffer) {
     EXPECT_EQ(res->status, 200) << path;
     EXPECT_TRUE(res->body == body) << path << ": " << res->body.size() << " bytes";
   }
+}
+
+// The outside review's finding: 128 connections trickling a header byte every 2 s stopped
+// /metrics for everyone (httplib gives each connection a thread of a pool of 128). Now 1,000
+// slow clients (half a request head each, a byte more between scrapes) and 1,000 that
+// connect and send nothing hold no thread: every scrape is answered.
+TEST(ConnectionServerTest, ScrapesAreAnsweredWhileAThousandClientsSendSlowly) {
+  ConnectionServer server;
+  ServeOk(server);
+  RunningServer running(server);
+  SlowClients slow(running.port(), 1000, "GET /small HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+  SlowClients silent(running.port(), 1000, "");
+  ASSERT_EQ(slow.connected(), 1000u);
+  ASSERT_EQ(silent.connected(), 1000u);
+  ASSERT_TRUE(PollUntil([&] { return server.open_connections() >= 2000; }));
+  for (int scrape = 0; scrape < 20; ++scrape) {
+    httplib::Client client("127.0.0.1", running.port());
+    client.set_read_timeout(10, 0);
+    const auto res = client.Get("/small");
+    ASSERT_TRUE(res) << "scrape " << scrape;
+    EXPECT_EQ(res->status, 200);
+    slow.Trickle();
+  }
+  EXPECT_EQ(server.counters().evicted, 0u);  // under the cap: nobody had to make room
+}
+
+// At the connection cap, the connection that has waited longest without a complete request
+// makes room: a new scrape is always read, however many slow clients came first.
+TEST(ConnectionServerTest, AtTheCapTheLongestWaitingConnectionMakesRoom) {
+  ConnectionServer::Options options;
+  options.max_connections = 64;
+  ConnectionServer server(options);
+  ServeOk(server);
+  RunningServer running(server);
+  SlowClients slow(running.port(), 200, "GET /small HTTP/1.1\r\n");
+  ASSERT_TRUE(PollUntil([&] { return server.counters().accepted >= 200; }));
+  EXPECT_LE(server.open_connections(), 64u);
+  EXPECT_GE(server.counters().evicted, 136u);
+  httplib::Client client("127.0.0.1", running.port());
+  const auto res = client.Get("/small");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+}
+
+TEST(ConnectionServerTest, AHeadNotCompleteInTimeIsClosed) {
+  ConnectionServer::Options options;
+  options.head_timeout = std::chrono::milliseconds(200);
+  ConnectionServer server(options);
+  ServeOk(server);
+  RunningServer running(server);
+  RawConnection client(running.port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.Send("GET /small HTTP/1.1\r\nHost: 1"));
+  EXPECT_TRUE(client.ClosedByServer());
+  EXPECT_EQ(server.counters().timed_out, 1u);
+}
+
+TEST(ConnectionServerTest, ConflictingFramingIsRefusedWith400BeforeRouting) {
+  ConnectionServer server;
+  int routed = 0;
+  server.Post("/-/reload", [&](const httplib::Request&, httplib::Response& res) {
+    ++routed;
+    res.set_content("reloaded", "text/plain");
+  });
+  RunningServer running(server);
+  for (const char* framing : {"Content-Length: 1\r\nContent-Length: 2\r\n",
+                              "Content-Length: 1\r\nTransfer-Encoding: chunked\r\n"}) {
+    RawConnection client(running.port());
+    ASSERT_TRUE(client.connected());
+    ASSERT_TRUE(client.Send(std::string("POST /-/reload HTTP/1.1\r\nHost: x\r\n") + framing +
+                            "\r\nab"));
+    EXPECT_TRUE(client.ReadUntil("HTTP/1.1 400 Bad Request\r\n")) << framing;
+    EXPECT_TRUE(client.ClosedByServer());
+  }
+  EXPECT_EQ(routed, 0);
+  EXPECT_EQ(server.counters().rejected, 2u);
 }
 
 }  // namespace

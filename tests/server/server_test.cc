@@ -3,6 +3,7 @@
 
 #include "server/exporter_server.h"
 #include "server/status_page.h"
+#include "support/slow_clients.h"
 
 namespace healthgap::server {
 namespace {
@@ -81,6 +82,30 @@ TEST(ScrapeTimeoutHeaderTest, TakesPositiveDecimalSecondsOnly) {
   for (const char* bad : {"inf", "-inf", "nan", "INF", "-1", "0", "0.0", "1e308", "1e3", "abc", "",
                           " 10", "10 ", "10s", "0x10", "+5", "1..5", "."}) {
     EXPECT_EQ(ParseScrapeTimeoutSeconds(bad), std::nullopt) << bad;
+  }
+}
+
+// The outside review's slowloris against the exporter itself: /metrics answers every scrape
+// while 1,000 clients trickle request heads.
+TEST(ExporterServerTest, MetricsAnswersEveryScrapeDuringASlowloris) {
+  ExporterServer server(Endpoints{
+      .metrics = [](const auto& sink) { sink("up 1\n"); },
+      .status_html = [] { return std::string(); },
+      .status_json = [] { return std::string(); },
+      .reload = [] { return std::optional<std::string>(); },
+      .probe = nullptr,
+  });
+  std::string error;
+  ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}, &error)) << error;
+  testing::SlowClients slow(server.port(), 1000, "GET /metrics HTTP/1.1\r\nHost: x\r\nX: ");
+  ASSERT_EQ(slow.connected(), 1000u);
+  for (int scrape = 0; scrape < 20; ++scrape) {
+    httplib::Client client("127.0.0.1", server.port());
+    client.set_read_timeout(10, 0);
+    const auto res = client.Get("/metrics");
+    ASSERT_TRUE(res) << "scrape " << scrape;
+    EXPECT_EQ(res->body, "up 1\n");
+    slow.Trickle();
   }
 }
 

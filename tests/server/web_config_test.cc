@@ -5,6 +5,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 
 #include "server/exporter_server.h"
 #include "support/serving_port.h"
+#include "support/slow_clients.h"
 #include "support/subprocess.h"
 
 namespace healthgap::server {
@@ -474,6 +476,67 @@ TEST_F(SecureServerTest, HttpsWithTheRightPasswordServesEveryEndpoint) {
   const CurlResult reload =
       Curl({"--cacert", CaCert(), "--user", "prometheus:s3cret", "--data", "", Https("/-/reload")});
   EXPECT_EQ(reload.http_status, 200) << reload.headers_and_body;
+}
+
+// TLS connections that finish their handshake and then send half a request head, each holding
+// its OpenSSL session. Bounded: `count` connections, closed by the destructor.
+class SlowTlsClients {
+ public:
+  SlowTlsClients(int port, std::size_t count, const std::string& head_start)
+      : context_(SSL_CTX_new(TLS_client_method())) {
+    for (std::size_t i = 0; i < count && context_; ++i) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_port = htons(static_cast<uint16_t>(port));
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+        ::close(fd);
+        break;
+      }
+      SSL* ssl = SSL_new(context_);
+      SSL_set_fd(ssl, fd);
+      if (SSL_connect(ssl) != 1 ||
+          SSL_write(ssl, head_start.data(), static_cast<int>(head_start.size())) <= 0) {
+        SSL_free(ssl);
+        ::close(fd);
+        break;
+      }
+      sessions_.emplace_back(ssl, fd);
+    }
+  }
+  ~SlowTlsClients() {
+    for (auto& [ssl, fd] : sessions_) {
+      SSL_free(ssl);
+      ::close(fd);
+    }
+    if (context_) SSL_CTX_free(context_);
+  }
+  std::size_t connected() const { return sessions_.size(); }
+
+ private:
+  SSL_CTX* context_;
+  std::vector<std::pair<SSL*, int>> sessions_;
+};
+
+// The outside review's slowloris, on the TLS listener: clients that stall in the handshake
+// (silent, or half a ClientHello) and clients that stall after it hold no thread either.
+TEST_F(SecureServerTest, ScrapesAreAnsweredWhileSlowTlsClientsHoldConnections) {
+  StartWith(kTlsAndAuth);
+  testing::SlowClients silent(server_->port(), 500, "");
+  testing::SlowClients half_hello(server_->port(), 300,
+                                  std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11));
+  SlowTlsClients half_head(server_->port(), 200, "GET /metrics HTTP/1.1\r\nHost: x\r\n");
+  ASSERT_EQ(silent.connected(), 500u);
+  ASSERT_EQ(half_hello.connected(), 300u);
+  ASSERT_EQ(half_head.connected(), 200u);
+  for (int scrape = 0; scrape < 5; ++scrape) {
+    const CurlResult ok =
+        Curl({"--cacert", CaCert(), "--user", "prometheus:s3cret", Https("/metrics")});
+    EXPECT_EQ(ok.http_status, 200) << ok.headers_and_body;
+    EXPECT_THAT(ok.headers_and_body, HasSubstr("healthgap_up 1"));
+    half_hello.Trickle('\0');
+  }
 }
 
 TEST_F(SecureServerTest, MissingOrWrongCredentialsGet401WithAChallenge) {
