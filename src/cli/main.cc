@@ -1,6 +1,8 @@
 // healthgap: does your health check tell the truth?
 // Subcommands: serve, check, check-config, demo, demo-backend, version.
 
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -8,8 +10,6 @@
 #include "cli/check.h"
 #include "cli/demo.h"
 #include "cli/serve.h"
-#include <sys/resource.h>
-
 #include "common/allocator.h"
 #include "common/log.h"
 #include "config/values.h"

@@ -60,6 +60,12 @@ class AllowlistRedirectGuard final : public probe::RedirectGuard {
 
 }  // namespace
 
+std::string ProbeEndpoint::TargetLabel(std::string_view normalized_url) {
+  constexpr std::string_view kHttp = "http://";
+  if (normalized_url.starts_with(kHttp)) normalized_url.remove_prefix(kHttp.size());
+  return std::string(normalized_url);
+}
+
 ProbeEndpoint::ProbeEndpoint(const Clock& clock, probe::HttpClient& client)
     : ProbeEndpoint(clock, client, SystemResolver()) {}
 
@@ -162,7 +168,7 @@ server::HttpReply ProbeEndpoint::Handle(const server::ProbeRequest& request) {
     }
     std::lock_guard lock(mu_);
     if (settings_ == settings) {
-      tracked = Track(module_name, *module, request.target, decision.url);
+      tracked = Track(module_name, *module, TargetLabel(decision.url), decision.url);
     } else {
       settings = settings_;
     }

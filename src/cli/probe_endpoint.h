@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "common/clock.h"
 #include "config/allowlist.h"
@@ -50,6 +51,12 @@ class ProbeEndpoint {
   void Configure(const config::Config& config);
 
   server::HttpReply Handle(const server::ProbeRequest& request);
+
+  // The `target` label (and state key) of a /probe target: its normalised URL (lower-case
+  // scheme and host, no trailing dot, default port or trailing slash), "http://" left out as
+  // blackbox_exporter's host:port targets are written. So "127.0.0.2:19002",
+  // "HTTP://127.0.0.2:19002/" and "http://127.0.0.2:19002" are one target, not three.
+  static std::string TargetLabel(std::string_view normalized_url);
 
   // The time a scrape may spend probing: the scrape timeout less kTimeoutOffsetSeconds, at
   // least 0.1 s, and never more than the module's own worst case (every round waiting out its

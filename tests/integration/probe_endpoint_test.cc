@@ -113,6 +113,24 @@ TEST_F(ProbeEndpointTest, BadRequestsAreClear) {
   EXPECT_EQ(res->status, 400);
 }
 
+// The outside review's finding: one target written several ways got a state entry and a
+// `target` label per spelling. It is one target.
+TEST_F(ProbeEndpointTest, OneTargetWrittenSeveralWaysIsOneTarget) {
+  const std::string port = std::to_string(lying_.port());
+  for (const std::string& spelling :
+       {"127.0.0.1:" + port, "HTTP://127.0.0.1:" + port + "/", "http://127.0.0.1:" + port}) {
+    auto res = Probe(spelling);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << spelling;
+  }
+  auto res = Probe("127.0.0.1:" + port);
+  ASSERT_TRUE(res);
+  EXPECT_THAT(res->body,
+              HasSubstr(R"(healthgap_health_probes_total{check="readiness",target="127.0.0.1:)" +
+                        port + R"("} 4)"));
+  EXPECT_THAT(res->body, Not(HasSubstr("HTTP://")));
+}
+
 // The outside review's finding: a target /probe may reach answered samples with redirects to a
 // host it may not, and the hop went there (POST turned GET, X-Api-Key forwarded, its answer a
 // success). Every hop now passes probe.allow; the forbidden server's log stays empty.

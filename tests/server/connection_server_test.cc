@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "server/tcp_info.h"
-#include "support/slow_clients.h"
 #include "support/poll_until.h"
+#include "support/slow_clients.h"
 
 namespace healthgap::server {
 namespace {
@@ -379,8 +379,8 @@ TEST(ConnectionServerTest, ConflictingFramingIsRefusedWith400BeforeRouting) {
                               "Content-Length: 1\r\nTransfer-Encoding: chunked\r\n"}) {
     RawConnection client(running.port());
     ASSERT_TRUE(client.connected());
-    ASSERT_TRUE(client.Send(std::string("POST /-/reload HTTP/1.1\r\nHost: x\r\n") + framing +
-                            "\r\nab"));
+    ASSERT_TRUE(
+        client.Send(std::string("POST /-/reload HTTP/1.1\r\nHost: x\r\n") + framing + "\r\nab"));
     EXPECT_TRUE(client.ReadUntil("HTTP/1.1 400 Bad Request\r\n")) << framing;
     EXPECT_TRUE(client.ClosedByServer());
   }
