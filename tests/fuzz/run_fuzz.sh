@@ -10,6 +10,8 @@
 #   health_body  the health body parsers and cache facts (what a probed server answers)
 #   config       the config, file_sd (YAML and JSON) and web config loaders (what other tools
 #                and people write)
+#   http         request framing (what any client of the exporter sends) and the redirect rules
+#                (what a probed target's Location says)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,8 +37,13 @@ case $target in
     libraries=($(pkg-config --libs yaml-0.1 libssl libcrypto) -lcrypt)
     max_len=65536
     ;;
+  http)
+    sources=("$root/src/server/http_framing.cc" "$root/src/probe/redirects.cc")
+    libraries=()
+    max_len=65536
+    ;;
   *)
-    echo "run_fuzz: unknown target $target (health_body, config)" >&2
+    echo "run_fuzz: unknown target $target (health_body, config, http)" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,45 @@
+// libFuzzer target for what a client sends the exporter's server before any thread takes it
+// (server/http_framing.h) and for the redirect rules a probed target's Location goes through
+// (probe/redirects.h). Input layout: byte 0 picks which, the rest is the input.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "probe/redirects.h"
+#include "server/http_framing.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
+  if (data[0] % 2 == 0) {
+    const healthgap::server::FramingLimits limits;
+    const auto framing = healthgap::server::FrameRequest(text, limits);
+    using State = healthgap::server::Framing::State;
+    if (framing.state == State::kComplete && framing.length > text.size()) __builtin_trap();
+    if (framing.state == State::kReject) {
+      (void)healthgap::server::RejectionResponse(framing.status, framing.reason);
+    }
+  } else {
+    // "original URL \n Location URL \n header name"
+    const auto first = text.find('\n');
+    const auto second = text.find('\n', first == std::string_view::npos ? 0 : first + 1);
+    if (second == std::string_view::npos) return 0;
+    healthgap::probe::HttpRequest request;
+    request.method = "POST";
+    request.url = std::string(text.substr(0, first));
+    request.body = "x";
+    request.headers = {{std::string(text.substr(second + 1)), "v"}, {"Authorization", "secret"}};
+    const std::string_view location = text.substr(first + 1, second - first - 1);
+    for (int status : {301, 303, 307}) {
+      const auto next = healthgap::probe::RedirectedRequest(request, status, location);
+      // Credentials never cross to another origin.
+      if (!healthgap::probe::SameOrigin(request.url, location) && next.headers.size() > 1 &&
+          next.headers.back().first == "Authorization") {
+        __builtin_trap();
+      }
+    }
+  }
+  return 0;
+}
