@@ -4,6 +4,7 @@
     python3 tests/e2e/static_checks.py rules        # promtool check rules + annotation/runbook/test coverage
     python3 tests/e2e/static_checks.py rule-tests   # promtool test rules rules/tests/*.yml
     python3 tests/e2e/static_checks.py deploy       # docker-compose config, promtool check config, amtool check-config
+    python3 tests/e2e/static_checks.py doc-tests    # every test docs/security.md names exists
 
 A missing tool is a FAILURE (exit 1), never a skip: install it (scripts/install-deps.sh).
 """
@@ -134,8 +135,28 @@ def check_deploy(fails):
         fails.add("Dockerfile does not build with scripts/install-deps.sh")
 
 
+def check_doc_tests(fails):
+    """docs/security.md says which tests hold each promise: each named test must exist."""
+    sources = ""
+    for path in glob.glob(os.path.join(REPO, "tests", "**", "*.cc"), recursive=True):
+        with open(path, encoding="utf-8") as f:
+            sources += f.read()
+    with open(os.path.join(REPO, "docs", "security.md"), encoding="utf-8") as f:
+        doc = f.read()
+    names = re.findall(r"`([A-Z][A-Za-z0-9]*)\.([A-Z][A-Za-z0-9]*|\*)`", doc)
+    if not names:
+        fails.add("docs/security.md names no tests")
+    for suite, name in names:
+        # TEST(Suite, Name), TEST_F(Suite, Name) or TEST_P(Suite, Name); "*" any test of Suite.
+        pattern = rf"TEST(_F|_P)?\(\s*{suite},\s*" + (r"\w+" if name == "*" else rf"{name}\b")
+        if not re.search(pattern, sources):
+            fails.add(f"docs/security.md names {suite}.{name}, which is not a test")
+    print(f"{len(names)} test names checked")
+
+
 def main(argv):
-    checks = {"rules": check_rules, "rule-tests": check_rule_tests, "deploy": check_deploy}
+    checks = {"rules": check_rules, "rule-tests": check_rule_tests, "deploy": check_deploy,
+              "doc-tests": check_doc_tests}
     if len(argv) != 1 or argv[0] not in checks:
         print(__doc__, file=sys.stderr)
         return 2
