@@ -308,7 +308,8 @@ void ConnectionServer::Advance(Connection* connection) {
     const Transport::Io io = transport.Read(in.data() + before, kReadChunk, &count);
     in.resize(before + (io == Transport::Io::kOk ? count : 0));
     if (io == Transport::Io::kOk) continue;
-    if (io == Transport::Io::kWantWrite) SetInterest(connection, true);
+    // TLS may need to write before it can read on (a key update): wait for what it needs.
+    SetInterest(connection, io == Transport::Io::kWantWrite);
     closed = io == Transport::Io::kClosed || io == Transport::Io::kError;
     break;
   }
