@@ -10,20 +10,15 @@
 #include <cstdint>
 #include <optional>
 
+#include "common/strings.h"
+
 namespace healthgap::config {
 namespace {
 
 std::string Quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 bool ContainsCaseInsensitive(std::string_view text, std::string_view needle) {
-  return Lower(text).find(needle) != std::string::npos;
+  return ToLower(text).find(needle) != std::string::npos;
 }
 
 // An IP address as bytes; IPv4-mapped IPv6 (::ffff:a.b.c.d) is stored as IPv4 so it cannot
@@ -187,14 +182,14 @@ Parsed<ProbeUrl> ParseProbeUrl(std::string_view text) {
   std::string port_text;
   if (authority.front() == '[') {
     const auto close = authority.find(']');
-    out.host = Lower(authority.substr(1, close - 1));
+    out.host = ToLower(authority.substr(1, close - 1));
     out.ipv6_literal = true;
     const auto ip = ParseIp(out.host);
     if (!ip) return fail("invalid IPv6 address");
     if (close + 1 < authority.size()) port_text = authority.substr(close + 2);
   } else {
     const auto colon = authority.find(':');
-    out.host = Lower(authority.substr(0, colon));
+    out.host = ToLower(authority.substr(0, colon));
     if (colon != std::string::npos) port_text = authority.substr(colon + 1);
     if (out.host.ends_with('.')) out.host.pop_back();
     if (out.host.empty() || out.host.front() == '.' || out.host.find("..") != std::string::npos) {
@@ -257,7 +252,7 @@ std::vector<std::string> SystemResolver::Resolve(const std::string& host,
 }
 
 Parsed<AllowRule> ParseAllowRule(AllowRule::Kind kind, std::string_view text) {
-  AllowRule rule{kind, Lower(text)};
+  AllowRule rule{kind, ToLower(text)};
   switch (kind) {
     case AllowRule::Kind::kUrlPrefix: {
       auto url = ParseProbeUrl(text);

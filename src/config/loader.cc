@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/strings.h"
 #include "config/allowlist.h"
 #include "config/file_sd.h"
 #include "config/lb_presets.h"
@@ -353,11 +354,7 @@ class Loader {
       }
       Entry item{key_node.Scalar(), entry.value.Value(i), entry.field + "." + key_node.Scalar(),
                  key_line};
-      std::string normalized = item.key;
-      if (keys_case_insensitive) {
-        std::transform(normalized.begin(), normalized.end(), normalized.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      }
+      const std::string normalized = keys_case_insensitive ? ToLower(item.key) : item.key;
       auto [previous, inserted] = first_line.emplace(normalized, key_line);
       if (!inserted) {
         Fail(key_line, item.field,
@@ -711,16 +708,10 @@ class Loader {
     sample.keep_alive = ValueOr(Pick(own.keep_alive, defaults.keep_alive), ApiSample{}.keep_alive);
 
     // Defaults first; a sample header with the same name (any case) replaces the default.
-    auto same_name = [](const std::string& a, const std::string& b) {
-      return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) ==
-               std::tolower(static_cast<unsigned char>(y));
-      });
-    };
     for (const Header& header : defaults.headers) {
       const bool overridden =
           std::any_of(own.headers.begin(), own.headers.end(),
-                      [&](const Header& h) { return same_name(h.name, header.name); });
+                      [&](const Header& h) { return EqualsIgnoringCase(h.name, header.name); });
       if (!overridden) sample.headers.emplace_back(header.name, header.value);
     }
     for (const Header& header : own.headers) sample.headers.emplace_back(header.name, header.value);

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "common/strings.h"
+
 namespace healthgap::config {
 namespace {
 
@@ -23,12 +25,6 @@ std::optional<std::uint64_t> ParseUnsigned(std::string_view text) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  return text;
 }
 
 struct DurationUnit {
@@ -131,7 +127,7 @@ Parsed<std::size_t> ParseByteSizeText(std::string_view text) {
 }
 
 Parsed<StatusRange> ParseStatusPattern(std::string_view raw) {
-  std::string_view text = Trim(raw);
+  std::string_view text = Trim(raw, " ");
   auto check_code = [](std::uint64_t code) -> std::string {
     if (code < 100 || code > 599) {
       return "status code " + std::to_string(code) + " is outside 100-599";
@@ -152,8 +148,8 @@ Parsed<StatusRange> ParseStatusPattern(std::string_view raw) {
   }
   // Range: "200-399".
   if (auto dash = text.find('-'); dash != std::string_view::npos) {
-    auto low = ParseUnsigned(Trim(text.substr(0, dash)));
-    auto high = ParseUnsigned(Trim(text.substr(dash + 1)));
+    auto low = ParseUnsigned(Trim(text.substr(0, dash), " "));
+    auto high = ParseUnsigned(Trim(text.substr(dash + 1), " "));
     if (!low || !high) return Parsed<StatusRange>::Fail(generic);
     for (auto code : {*low, *high}) {
       if (auto error = check_code(code); !error.empty()) return Parsed<StatusRange>::Fail(error);
@@ -208,9 +204,7 @@ Parsed<std::string> NormalizeBaseUrl(std::string_view url) {
   if (scheme_end == std::string_view::npos) {
     return fail("missing scheme, expected http:// or https://");
   }
-  std::string scheme(url.substr(0, scheme_end));
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string scheme = ToLower(url.substr(0, scheme_end));
   if (scheme != "http" && scheme != "https") {
     return fail("scheme \"" + std::string(url.substr(0, scheme_end)) +
                 "\" is not supported, expected http or https");

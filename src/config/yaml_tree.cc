@@ -5,6 +5,8 @@
 #include <limits>
 #include <unordered_map>
 
+#include "common/utf8.h"
+
 namespace healthgap::config::yaml {
 
 Node::Kind Node::kind() const { return stream_ ? stream_->nodes_[index_].kind : Kind::kNull; }
@@ -59,35 +61,6 @@ std::string Hex(unsigned char byte) {
   return std::string("0x") + kDigits[byte >> 4] + kDigits[byte & 0xf];
 }
 
-// The length of the UTF-8 sequence starting at text[i], 0 if it is not one (overlong forms,
-// surrogates and code points past U+10FFFF included).
-std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  if (lead < 0x80) return 1;
-  std::size_t length;
-  unsigned char low = 0x80, high = 0xbf;  // the range of the second byte
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    length = 2;
-  } else if (lead >= 0xe0 && lead <= 0xef) {
-    length = 3;
-    if (lead == 0xe0) low = 0xa0;
-    if (lead == 0xed) high = 0x9f;
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    length = 4;
-    if (lead == 0xf0) low = 0x90;
-    if (lead == 0xf4) high = 0x8f;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xbf) return 0;
-  }
-  return length;
-}
-
 bool IsNullSpelling(std::string_view text) {
   return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
 }
@@ -99,7 +72,7 @@ std::optional<ParseError> CheckUtf8Text(std::string_view text) {
   int column = 1;
   for (std::size_t i = 0; i < text.size();) {
     const auto byte = static_cast<unsigned char>(text[i]);
-    const std::size_t length = Utf8SequenceLength(text, i);
+    const std::size_t length = utf8::SequenceLength(text, i);
     const bool control = byte < 0x20 ? byte != '\t' && byte != '\n' && byte != '\r' : byte == 0x7f;
     if (length == 0 || control) {
       return ParseError{line, column,

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/hash.h"
+#include "common/strings.h"
 
 namespace healthgap::eval {
 namespace {
@@ -19,19 +20,6 @@ constexpr std::size_t kMaxKeptText = 64;
 // The body timestamp scan stops here: timestamps sit near the top of health bodies, and the scan
 // must cost the same on a 1 MiB body as on a small one.
 constexpr std::size_t kTimestampScanBytes = 64 * 1024;
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return Lower(x) == Lower(y); });
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 // Printable ASCII only, bounded: header values come from the probed server.
 std::string Bounded(std::string_view text) {
@@ -96,7 +84,7 @@ bool IsTimestampKey(std::string_view key) {
       "server_time", "servertime", "ts",        "checked",      "last_updated"};
   if (key.size() > 20) return false;
   return std::any_of(kKeys.begin(), kKeys.end(),
-                     [&](std::string_view k) { return EqualsIgnoreCase(k, key); });
+                     [&](std::string_view k) { return EqualsIgnoringCase(k, key); });
 }
 
 // Epoch seconds or milliseconds, told apart by magnitude: 1e9 s is 2001, 1e11 s is year 5138, so
@@ -171,15 +159,15 @@ void ParseCacheControl(std::string_view value, HealthResponseFacts& facts) {
     const std::string_view name = Trim(directive.substr(0, equals));
     const std::string_view argument =
         equals == std::string_view::npos ? std::string_view() : directive.substr(equals + 1);
-    if (EqualsIgnoreCase(name, "max-age")) {
+    if (EqualsIgnoringCase(name, "max-age")) {
       facts.max_age_seconds = ParseDeltaSeconds(argument);
-    } else if (EqualsIgnoreCase(name, "s-maxage")) {
+    } else if (EqualsIgnoringCase(name, "s-maxage")) {
       facts.s_maxage_seconds = ParseDeltaSeconds(argument);
-    } else if (EqualsIgnoreCase(name, "public")) {
+    } else if (EqualsIgnoringCase(name, "public")) {
       facts.cache_control_public = true;
-    } else if (EqualsIgnoreCase(name, "private")) {
+    } else if (EqualsIgnoringCase(name, "private")) {
       facts.cache_control_private = true;
-    } else if (EqualsIgnoreCase(name, "no-store") || EqualsIgnoreCase(name, "no-cache")) {
+    } else if (EqualsIgnoringCase(name, "no-store") || EqualsIgnoringCase(name, "no-cache")) {
       facts.cache_control_no_store = true;
     }
   }
@@ -297,16 +285,16 @@ HealthResponseFacts FactsFrom(const probe::HttpResult& result, TimePoint at) {
   if (result.error != probe::ErrorKind::kNone && result.status_code == 0) return facts;
   for (const auto& [raw_name, value] : result.headers) {
     const std::string_view name = raw_name;
-    if (EqualsIgnoreCase(name, "age")) {
+    if (EqualsIgnoringCase(name, "age")) {
       facts.age_seconds = ParseDeltaSeconds(value);
-    } else if (EqualsIgnoreCase(name, "cache-control")) {
+    } else if (EqualsIgnoringCase(name, "cache-control")) {
       ParseCacheControl(value, facts);
-    } else if (EqualsIgnoreCase(name, "date")) {
+    } else if (EqualsIgnoringCase(name, "date")) {
       facts.date_header = Bounded(Trim(value));
       facts.date = ParseHttpDate(value);
-    } else if (EqualsIgnoreCase(name, "etag")) {
+    } else if (EqualsIgnoringCase(name, "etag")) {
       facts.etag = Bounded(Trim(value));
-    } else if (EqualsIgnoreCase(name, "last-modified")) {
+    } else if (EqualsIgnoringCase(name, "last-modified")) {
       facts.last_modified = Bounded(Trim(value));
     }
   }

@@ -7,6 +7,9 @@
 #include <set>
 #include <utility>
 
+#include "common/strings.h"
+#include "common/utf8.h"
+
 namespace healthgap::eval {
 namespace {
 
@@ -31,14 +34,6 @@ std::optional<ComponentStatus> Worse(std::optional<ComponentStatus> a,
   return Rank(*a) >= Rank(*b) ? a : b;
 }
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string ToLower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = Lower(c);
-  return out;
-}
-
 // The first word of a status text, lowercased, '-' folded to '_': "error: timeout" -> "error",
 // "OUT_OF_SERVICE" -> "out_of_service". Health bodies put the verdict first and the reason after.
 std::string FirstWord(std::string_view text) {
@@ -46,7 +41,7 @@ std::string FirstWord(std::string_view text) {
   while (start < text.size() && (text[start] == ' ' || text[start] == '\t')) ++start;
   std::string word;
   for (std::size_t i = start; i < text.size() && word.size() < 32; ++i) {
-    const char c = Lower(text[i]);
+    const char c = LowerAscii(text[i]);
     if ((c >= 'a' && c <= 'z') || c == '_') {
       word += c;
     } else if (c == '-') {
@@ -86,44 +81,6 @@ std::optional<ComponentStatus> ClassifyStatusValue(const json& value) {
   return std::nullopt;
 }
 
-// Length of the valid UTF-8 sequence at text[i], 0 if invalid (overlongs, surrogates and code
-// points above U+10FFFF included).
-std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char c = byte(i);
-  if (c < 0x80) return 1;
-  std::size_t length;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    length = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    length = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    length = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return length;
-}
-
-bool IsValidUtf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    const std::size_t length = Utf8SequenceLength(text, i);
-    if (length == 0) return false;
-    i += length;
-  }
-  return true;
-}
-
 // Deepest array/object nesting, counted without parsing: nlohmann's parser recurses, so a
 // hostile "[[[[..." must be refused before it reaches it. Stops counting past `limit`.
 int JsonNestingDepth(std::string_view text, int limit) {
@@ -157,7 +114,7 @@ int JsonNestingDepth(std::string_view text, int limit) {
 std::string SanitizeDetail(std::string_view raw, std::size_t max_bytes) {
   std::string out;
   for (std::size_t i = 0; i < raw.size();) {
-    std::size_t length = Utf8SequenceLength(raw, i);
+    std::size_t length = utf8::SequenceLength(raw, i);
     if (length == 0) length = 1;  // defensive: never loop forever
     if (out.size() + length > max_bytes) break;
     const unsigned char c = static_cast<unsigned char>(raw[i]);
@@ -526,7 +483,7 @@ BodyReport ParseHealthBody(std::string_view body, std::string_view content_type,
     report.error = "too_large";
     return report;
   }
-  if (!IsValidUtf8(body)) {
+  if (!utf8::IsValid(body)) {
     report.error = "invalid_utf8";
     return report;
   }

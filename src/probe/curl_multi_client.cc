@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/strings.h"
 #include "probe/curl_mapping.h"
 #include "probe/redirects.h"
 
@@ -16,30 +17,13 @@ namespace {
 // curl_multi_wakeup, so this only bounds how stale a missed wakeup could be.
 constexpr int kMaxPollMs = 1000;
 
-std::string_view Trim(std::string_view text) {
-  const auto not_space = [](char c) { return c != ' ' && c != '\t' && c != '\r' && c != '\n'; };
-  const auto first = std::find_if(text.begin(), text.end(), not_space);
-  const auto last = std::find_if(text.rbegin(), text.rend(), not_space).base();
-  return first < last ? std::string_view(first, last) : std::string_view();
-}
-
-std::string ToLower(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
-}
-
-std::string ToUpper(std::string_view text) {
-  std::string upper(text);
-  std::transform(upper.begin(), upper.end(), upper.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return upper;
-}
+// What a header line is trimmed of: curl hands lines over with their CR LF.
+constexpr std::string_view kHeaderSpace = " \t\r\n";
 
 bool HasHeader(const HttpRequest& request, std::string_view lower_name) {
-  return std::any_of(request.headers.begin(), request.headers.end(),
-                     [&](const auto& header) { return ToLower(header.first) == lower_name; });
+  return std::any_of(request.headers.begin(), request.headers.end(), [&](const auto& header) {
+    return EqualsIgnoringCase(header.first, lower_name);
+  });
 }
 
 }  // namespace
@@ -86,10 +70,10 @@ struct detail::CurlTransfer {
     } else if ((line.starts_with(' ') || line.starts_with('\t')) && !headers.empty()) {
       // Obsolete line folding continues the previous header's value.
       headers.back().second += ' ';
-      headers.back().second += Trim(line);
+      headers.back().second += Trim(line, kHeaderSpace);
     } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
-      headers.emplace_back(ToLower(Trim(line.substr(0, colon))),
-                           std::string(Trim(line.substr(colon + 1))));
+      headers.emplace_back(ToLower(Trim(line.substr(0, colon), kHeaderSpace)),
+                           std::string(Trim(line.substr(colon + 1), kHeaderSpace)));
     }
     return length;
   }

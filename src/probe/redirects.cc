@@ -5,15 +5,10 @@
 #include <cctype>
 #include <string>
 
+#include "common/strings.h"
+
 namespace healthgap::probe {
 namespace {
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
 
 struct Origin {
   std::string scheme;
@@ -26,9 +21,7 @@ Origin OriginOf(std::string_view url) {
   Origin origin;
   const auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return origin;
-  for (char c : url.substr(0, scheme_end)) {
-    origin.scheme += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
+  origin.scheme = ToLower(url.substr(0, scheme_end));
   std::string_view authority = url.substr(scheme_end + 3);
   authority = authority.substr(0, authority.find_first_of("/?#"));
   if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
@@ -47,7 +40,7 @@ Origin OriginOf(std::string_view url) {
     host = authority.substr(0, colon);
     port = authority.substr(colon + 1);
   }
-  for (char c : host) origin.host += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  origin.host = ToLower(host);
   if (origin.host.ends_with('.')) origin.host.pop_back();
   origin.port = port.empty() ? (origin.scheme == "https" ? "443" : "80") : std::string(port);
   return origin;

@@ -363,13 +363,13 @@ void ConnectionServer::Unwatch(Connection* connection) {
 }
 
 void ConnectionServer::Drop(Connection* connection, std::uint64_t* counter) {
-  Unwatch(connection);
-  watched_.erase(connection);  // closes it
-  --open_;
-  if (counter) {
+  if (counter) {  // counted before the client can see the close
     std::lock_guard lock(mu_);
     ++*counter;
   }
+  Unwatch(connection);
+  watched_.erase(connection);  // closes it
+  --open_;
 }
 
 void ConnectionServer::SetInterest(Connection* connection, bool write) {

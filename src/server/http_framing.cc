@@ -6,21 +6,10 @@
 #include <optional>
 #include <utility>
 
+#include "common/strings.h"
+
 namespace healthgap::server {
 namespace {
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
-std::string_view TrimSpaces(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 // The line starting at `from` without its CR LF (or LF), and where the next one starts;
 // nullopt while no LF has arrived.
@@ -69,8 +58,7 @@ Framing FrameChunkedBody(std::string_view buffered, std::size_t from, const Fram
       // A size line is a few hex digits and perhaps extensions; more is not a request.
       return buffered.size() - at > 1024 ? Reject(400, "invalid chunk size line") : Framing{};
     }
-    const std::string_view digits =
-        TrimSpaces(size_line->text.substr(0, size_line->text.find(';')));
+    const std::string_view digits = Trim(size_line->text.substr(0, size_line->text.find(';')));
     if (digits.empty() || digits.size() > 8 ||
         !std::all_of(digits.begin(), digits.end(),
                      [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
@@ -135,7 +123,7 @@ Framing FrameRequest(std::string_view buffered, const FramingLimits& limits) {
     if (name.back() == ' ' || name.back() == '\t') {
       return Reject(400, "whitespace between a header name and its colon");
     }
-    const std::string_view value = TrimSpaces(line->text.substr(colon + 1));
+    const std::string_view value = Trim(line->text.substr(colon + 1));
     if (EqualsIgnoringCase(name, "Content-Length")) {
       const auto length = ParseDecimal(value);
       if (!length) return Reject(400, "invalid Content-Length");

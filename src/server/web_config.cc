@@ -18,6 +18,7 @@
 #include <memory>
 #include <sstream>
 
+#include "common/strings.h"
 #include "config/loader.h"
 #include "config/yaml_nodes.h"
 #include "config/yaml_tree.h"
@@ -547,10 +548,7 @@ BasicAuthenticator::BasicAuthenticator(std::map<std::string, std::string> users,
 
 bool BasicAuthenticator::Authorize(std::string_view authorization) const {
   constexpr std::string_view kScheme = "basic ";
-  if (authorization.size() < kScheme.size()) return false;
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) return false;
-  }
+  if (!EqualsIgnoringCase(authorization.substr(0, kScheme.size()), kScheme)) return false;
   const auto decoded = DecodeBase64(authorization.substr(kScheme.size()));
   if (!decoded) return false;
   const auto colon = decoded->find(':');
