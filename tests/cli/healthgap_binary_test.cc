@@ -160,6 +160,19 @@ class ServeProcessTest : public ::testing::Test {
     return PollUntil([&] { return Metrics().find(text) != std::string::npos; });
   }
 
+  // StartServe, then until the first target's verdict is in.
+  void StartServeUntilHealthy() {
+    StartServe();
+    ASSERT_TRUE(MetricsContain(R"(healthgap_verdict{target="first",verdict="healthy"} 1)"))
+        << Metrics();
+  }
+
+  // Replaces the config with `yaml` and sends SIGHUP.
+  void ReloadWith(const std::string& yaml) {
+    dir_.Write("healthgap.yml", yaml);
+    process_->Signal(SIGHUP);
+  }
+
   LoopbackServer backend_;
   TempDir dir_;
   std::string config_ = dir_.Path("healthgap.yml");
@@ -168,17 +181,13 @@ class ServeProcessTest : public ::testing::Test {
 };
 
 TEST_F(ServeProcessTest, SighupWithBrokenConfigKeepsTheOldOneThenAFixedOneSwitches) {
-  StartServe();
-  ASSERT_TRUE(MetricsContain(R"(healthgap_verdict{target="first",verdict="healthy"} 1)"))
-      << Metrics();
+  StartServeUntilHealthy();
 
-  dir_.Write("healthgap.yml", "targets: [oops\n");
-  process_->Signal(SIGHUP);
+  ReloadWith("targets: [oops\n");
   ASSERT_TRUE(MetricsContain("healthgap_config_last_reload_successful 0")) << Metrics();
   EXPECT_THAT(Metrics(), HasSubstr(R"(target="first")"));  // still probing the old config
 
-  dir_.Write("healthgap.yml", ConfigFor({"second"}));
-  process_->Signal(SIGHUP);
+  ReloadWith(ConfigFor({"second"}));
   ASSERT_TRUE(MetricsContain("healthgap_config_last_reload_successful 1")) << Metrics();
   EXPECT_THAT(Metrics(), HasSubstr(R"(target="second")"));
   EXPECT_THAT(Metrics(), ::testing::Not(HasSubstr(R"(target="first")")));
@@ -190,12 +199,9 @@ TEST_F(ServeProcessTest, SighupWithBrokenConfigKeepsTheOldOneThenAFixedOneSwitch
 // The outside review's finding: a config holding only "," made yaml-cpp 0.7 grow without limit
 // on SIGHUP, then segfault. The reload must fail, keep the running config and cost nothing.
 TEST_F(ServeProcessTest, SighupWithACommaOnlyConfigKeepsTheOldOneAndStaysSmall) {
-  StartServe();
-  ASSERT_TRUE(MetricsContain(R"(healthgap_verdict{target="first",verdict="healthy"} 1)"))
-      << Metrics();
+  StartServeUntilHealthy();
 
-  dir_.Write("healthgap.yml", ",\n");
-  process_->Signal(SIGHUP);
+  ReloadWith(",\n");
   ASSERT_TRUE(MetricsContain("healthgap_config_last_reload_successful 0")) << Metrics();
   EXPECT_THAT(Metrics(), HasSubstr(R"(target="first")"));
   const std::optional<long long> resident = process_->ResidentBytes();
