@@ -41,13 +41,13 @@ std::string Counted(int count, std::string_view singular, std::string_view plura
   return std::to_string(count) + " " + std::string(count == 1 ? singular : plural);
 }
 
-std::string DescribeError(probe::ErrorKind error) {
-  return error == probe::ErrorKind::kNone ? "-" : std::string(probe::ToString(error));
+std::string DescribeError(std::optional<FailureReason> error) {
+  return error == std::nullopt ? "-" : std::string(healthgap::ToString(error));
 }
 
 // The status code, or what happened instead of a response.
 std::string DescribeStatus(const probe::HttpResult& result) {
-  if (result.error != probe::ErrorKind::kNone) return std::string(probe::ToString(result.error));
+  if (result.error != std::nullopt) return std::string(healthgap::ToString(result.error));
   return std::to_string(result.status_code);
 }
 
@@ -331,7 +331,7 @@ int RunCheck(const CheckOptions& options, probe::HttpClient& client, std::ostrea
                                          const eval::WindowSummary& summary,
                                          const std::string& last_status) {
     const std::string reasons =
-        eval::TopFailureReasons(summary.failures_by_reason, eval::kFailureReasonCount);
+        eval::TopFailureReasons(summary.failures_by_reason, kFailureReasonCount);
     sample_table.AddRow({name, std::to_string(summary.total - summary.failures),
                          std::to_string(summary.failures), reasons.empty() ? "-" : reasons,
                          eval::FormatDuration(summary.latency_p50),

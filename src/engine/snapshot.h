@@ -27,7 +27,7 @@ struct HealthProbeSnapshot {
   bool has_result = false;  // false until the first health probe completes
   bool success = false;
   int status_code = 0;
-  probe::ErrorKind error = probe::ErrorKind::kNone;
+  std::optional<FailureReason> error = std::nullopt;
   probe::PhaseTimings phases;
   Duration duration{0};
   std::chrono::system_clock::time_point at{};  // wall time the probe completed
@@ -48,7 +48,7 @@ struct HealthCheckSnapshot {
   bool primary = false;       // the check the load balancer uses and the verdict follows
   HealthProbeSnapshot last;
   std::uint64_t probes_total = 0;
-  std::array<std::uint64_t, eval::kFailureReasonCount> failures_total{};
+  std::array<std::uint64_t, kFailureReasonCount> failures_total{};
   LatencyHistogram latency;
   eval::LbState lb_state = eval::LbState::kUnknown;
   // The last body: its format, parse error ("" when none), components (at most
@@ -68,7 +68,7 @@ inline std::string_view ToString(config::HealthRole role) {
 struct SampleSnapshot {
   std::string name;  // the `sample` label
   std::uint64_t requests_total = 0;
-  std::array<std::uint64_t, eval::kFailureReasonCount> failures_total{};  // by FailureReason
+  std::array<std::uint64_t, kFailureReasonCount> failures_total{};  // by FailureReason
   LatencyHistogram latency;  // every completed request, success or not
 };
 
@@ -78,8 +78,8 @@ struct RecentProbe {
   std::string what;  // "health" or the sample name
   bool success = false;
   int status_code = 0;
-  probe::ErrorKind error = probe::ErrorKind::kNone;
-  std::optional<eval::FailureReason> reason;
+  std::optional<FailureReason> error = std::nullopt;
+  std::optional<FailureReason> reason;
   Duration duration{0};
 };
 
@@ -91,7 +91,7 @@ struct TargetSnapshot {
   // healthgap_lb_* export.
   HealthProbeSnapshot last_health;
   std::uint64_t health_probes_total = 0;
-  std::array<std::uint64_t, eval::kFailureReasonCount> health_failures_total{};
+  std::array<std::uint64_t, kFailureReasonCount> health_failures_total{};
   LatencyHistogram health_latency;
   eval::HealthSummary lb;
   eval::WindowSummary api_window;

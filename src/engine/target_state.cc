@@ -9,7 +9,7 @@ namespace healthgap::engine {
 
 namespace {
 
-void CountFailure(std::array<std::uint64_t, eval::kFailureReasonCount>& counters,
+void CountFailure(std::array<std::uint64_t, kFailureReasonCount>& counters,
                   const eval::Outcome& outcome) {
   if (outcome.reason) ++counters[static_cast<std::size_t>(*outcome.reason)];
 }
@@ -114,10 +114,10 @@ void TargetState::RecordHealth(std::size_t index, const probe::HttpResult& resul
   };
   if (outcome.success) check.fast_latencies.Add(result.total);
   // A response without a body says nothing about components; keep no stale ones either.
-  check.body = result.error == probe::ErrorKind::kNone
+  check.body = result.error == std::nullopt
                    ? eval::ParseHealthBody(result.body, Header(result, "content-type"))
                    : eval::BodyReport{};
-  if (result.error == probe::ErrorKind::kNone) {
+  if (result.error == std::nullopt) {
     check.cache_evidence = check.cache.Observe(eval::FactsFrom(result, now));
   }
   Remember(index == 0 ? "health" : "health/" + std::string(ToString(check.config.role)), outcome,
@@ -206,7 +206,7 @@ eval::Evidence TargetState::EvidenceFor(const eval::WindowSummary& api) const {
   input.health_status = primary.last.status_code;
   input.api_total = api.total;
   input.api_timeouts =
-      api.failures_by_reason[static_cast<std::size_t>(eval::FailureReason::kTimeout)];
+      api.failures_by_reason[static_cast<std::size_t>(FailureReason::kTimeout)];
   input.api_p50 = api.latency_p50;
   input.api_p99 = api.latency_p99;
   for (const auto& sample : config_.samples) {

@@ -80,7 +80,7 @@ class TargetState {
     eval::LbView lb;
     HealthProbeSnapshot last;
     std::uint64_t probes_total = 0;
-    std::array<std::uint64_t, eval::kFailureReasonCount> failures_total{};
+    std::array<std::uint64_t, kFailureReasonCount> failures_total{};
     LatencyHistogram latency;
     eval::BodyReport body;  // of the last response
     eval::CacheDetector cache;

@@ -282,7 +282,7 @@ std::optional<sys_seconds> ParseIso8601(std::string_view text) {
 HealthResponseFacts FactsFrom(const probe::HttpResult& result, TimePoint at) {
   HealthResponseFacts facts;
   facts.at = at;
-  if (result.error != probe::ErrorKind::kNone && result.status_code == 0) return facts;
+  if (result.error != std::nullopt && result.status_code == 0) return facts;
   for (const auto& [raw_name, value] : result.headers) {
     const std::string_view name = raw_name;
     if (EqualsIgnoringCase(name, "age")) {

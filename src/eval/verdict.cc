@@ -181,7 +181,7 @@ std::string TopFailureReasons(const std::array<int, kFailureReasonCount>& failur
 }
 
 std::string DescribeLastHealthCheck(const HealthSummary& health) {
-  if (auto reason = ReasonForError(health.last_error)) return std::string(ToString(*reason));
+  if (health.last_error) return std::string(ToString(*health.last_error));
   if (health.last_status == 0) return "no result yet";
   return std::to_string(health.last_status) + " in " + FormatDuration(health.last_latency);
 }

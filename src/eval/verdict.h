@@ -60,7 +60,7 @@ struct HealthSummary {
   LbState state = LbState::kUnknown;
   int last_status = 0;
   Duration last_latency{0};
-  probe::ErrorKind last_error = probe::ErrorKind::kNone;
+  std::optional<FailureReason> last_error = std::nullopt;
 };
 
 // What the health responses themselves give away, beyond pass/fail: the evidence behind the

@@ -113,10 +113,10 @@ class FamilyBuilder {
 
 template <class Writer>
 void FailureCounters(Writer& out, const LabelSet& shared, Label owner,
-                     const std::array<std::uint64_t, eval::kFailureReasonCount>& failures) {
+                     const std::array<std::uint64_t, kFailureReasonCount>& failures) {
   // Every reason, zeros included, so rate() sees the first failure as an increase.
-  for (eval::FailureReason reason : eval::kAllFailureReasons) {
-    out.Sample(shared, {owner, {"reason", eval::ToString(reason)}},
+  for (FailureReason reason : kAllFailureReasons) {
+    out.Sample(shared, {owner, {"reason", healthgap::ToString(reason)}},
                static_cast<double>(failures[static_cast<std::size_t>(reason)]));
   }
 }

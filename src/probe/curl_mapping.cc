@@ -5,26 +5,26 @@
 
 namespace healthgap::probe::detail {
 
-ErrorKind ClassifyCurlError(CURLcode code, long os_errno, bool body_too_large,
-                            std::string_view message) {
-  if (body_too_large) return ErrorKind::kTooLarge;
+std::optional<FailureReason> ClassifyCurlError(CURLcode code, long os_errno, bool body_too_large,
+                                               std::string_view message) {
+  if (body_too_large) return FailureReason::kTooLarge;
   switch (code) {
     case CURLE_OK:
-      return ErrorKind::kNone;
+      return std::nullopt;
     case CURLE_OPERATION_TIMEDOUT:
-      return ErrorKind::kTimeout;
+      return FailureReason::kTimeout;
     case CURLE_COULDNT_CONNECT:
-      if (os_errno == ECONNREFUSED) return ErrorKind::kConnectionRefused;
-      if (os_errno == ETIMEDOUT) return ErrorKind::kTimeout;
-      return ErrorKind::kOther;
+      if (os_errno == ECONNREFUSED) return FailureReason::kConnectionRefused;
+      if (os_errno == ETIMEDOUT) return FailureReason::kTimeout;
+      return FailureReason::kOther;
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
-      return ErrorKind::kConnectionReset;
+      return FailureReason::kConnectionReset;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-      return ErrorKind::kDnsFailure;
+      return FailureReason::kDns;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_ENGINE_NOTFOUND:
     case CURLE_SSL_ENGINE_SETFAILED:
@@ -40,23 +40,23 @@ ErrorKind ClassifyCurlError(CURLcode code, long os_errno, bool body_too_large,
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
     case CURLE_SSL_INVALIDCERTSTATUS:
     case CURLE_SSL_CLIENTCERT:
-      return ErrorKind::kTls;
+      return FailureReason::kTls;
     case CURLE_FILESIZE_EXCEEDED:
-      return ErrorKind::kTooLarge;
+      return FailureReason::kTooLarge;
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_BAD_CONTENT_ENCODING:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
-      return ErrorKind::kBadResponse;
+      return FailureReason::kBadResponse;
     case CURLE_UNSUPPORTED_PROTOCOL:
       // A reply that does not start with a status line reads to curl as HTTP/0.9, which it
       // refuses with this code; the same code also means "scheme not allowed".
-      if (message.find("HTTP/0.9") != std::string_view::npos) return ErrorKind::kBadResponse;
-      return ErrorKind::kOther;
+      if (message.find("HTTP/0.9") != std::string_view::npos) return FailureReason::kBadResponse;
+      return FailureReason::kOther;
     case CURLE_TOO_MANY_REDIRECTS:
-      return ErrorKind::kTooManyRedirects;
+      return FailureReason::kRedirectLoop;
     default:
-      return ErrorKind::kOther;
+      return FailureReason::kOther;
   }
 }
 

@@ -9,12 +9,12 @@
 // Pure translations from libcurl's vocabulary to ours, apart from the I/O so they are testable.
 namespace healthgap::probe::detail {
 
-// Maps a finished transfer's outcome to an ErrorKind.
+// Maps a finished transfer's outcome to a transport failure; nullopt when a response arrived.
 //   os_errno: CURLINFO_OS_ERRNO (tells a refused connect from an unreachable one).
 //   body_too_large: the write callback aborted because the body exceeded the cap.
 //   message: curl's error buffer (some replies are only recognizable by it).
-ErrorKind ClassifyCurlError(CURLcode code, long os_errno, bool body_too_large,
-                            std::string_view message);
+std::optional<FailureReason> ClassifyCurlError(CURLcode code, long os_errno, bool body_too_large,
+                                               std::string_view message);
 
 // Cumulative times since the transfer started, in microseconds (CURLINFO_*_TIME_T).
 // A time of 0 means the phase was not reached (or took no time, e.g. a reused connection).

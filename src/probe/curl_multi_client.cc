@@ -164,10 +164,10 @@ struct detail::CurlTransfer {
     const std::string_view message =
         error_buffer[0] != '\0' ? std::string_view(error_buffer) : curl_easy_strerror(code);
     result.error = detail::ClassifyCurlError(code, os_errno, body_too_large, message);
-    if (result.error == ErrorKind::kTooLarge && body_too_large) {
+    if (result.error == FailureReason::kTooLarge && body_too_large) {
       result.error_message =
           "body exceeded max_body_bytes (" + std::to_string(request.max_body_bytes) + ")";
-    } else if (result.error != ErrorKind::kNone) {
+    } else if (result.error != std::nullopt) {
       result.error_message = std::string(message);
     }
     result.status_code = static_cast<int>(status);
@@ -185,7 +185,7 @@ struct detail::CurlTransfer {
   // Otherwise the result stands: the 3xx itself, with error_message saying why a hop was not
   // taken (refused by the guard), or kTooManyRedirects / kTimeout for a chain that ran out.
   bool FollowRedirect(TimePoint now, const std::string& user_agent) {
-    if (result.error != ErrorKind::kNone || request.max_redirects <= 0 ||
+    if (result.error != std::nullopt || request.max_redirects <= 0 ||
         !IsFollowedRedirect(result.status_code)) {
       return false;
     }
@@ -193,7 +193,7 @@ struct detail::CurlTransfer {
     curl_easy_getinfo(easy.get(), CURLINFO_REDIRECT_URL, &location);
     if (location == nullptr) return false;  // a 3xx without a usable Location
     if (redirects_followed >= request.max_redirects) {
-      result.error = ErrorKind::kTooManyRedirects;
+      result.error = FailureReason::kRedirectLoop;
       result.error_message = "more than " + std::to_string(request.max_redirects) +
                              " redirects (next: " + location + ")";
       return false;
@@ -208,7 +208,7 @@ struct detail::CurlTransfer {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(request.timeout -
                                                                             (now - result.started));
     if (left.count() <= 0) {
-      result.error = ErrorKind::kTimeout;
+      result.error = FailureReason::kTimeout;
       result.error_message = "timed out after " + std::to_string(redirects_followed + 1) +
                              " redirect hops (next: " + next.url + ")";
       return false;
@@ -227,7 +227,7 @@ struct detail::CurlTransfer {
     resolve_list.Reset();
     curl_easy_reset(easy.get());
     if (!Configure(user_agent)) {
-      result.error = ErrorKind::kOther;
+      result.error = FailureReason::kOther;
       result.error_message = "unsupported request option for " + request.url;
       return false;
     }
@@ -284,7 +284,7 @@ void CurlMultiClient::Send(HttpRequest request, Callback done) {
   }
   if (!refusal.empty()) {
     HttpResult result = std::move(transfer->result);
-    result.error = ErrorKind::kOther;
+    result.error = FailureReason::kOther;
     result.error_message = std::string(refusal);
     Deliver(*transfer, std::move(result));
     return;
@@ -331,7 +331,7 @@ void CurlMultiClient::Start(std::unique_ptr<Transfer> transfer) {
   }
   if (!failure.empty()) {
     HttpResult result = std::move(transfer->result);
-    result.error = ErrorKind::kOther;
+    result.error = FailureReason::kOther;
     result.error_message = std::move(failure);
     Deliver(*transfer, std::move(result));
     return;
@@ -366,7 +366,7 @@ void CurlMultiClient::Complete(Transfer* key, CURLcode code) {
       active_.emplace(key, std::move(transfer));
       return;
     } else {
-      transfer->result.error = ErrorKind::kOther;
+      transfer->result.error = FailureReason::kOther;
       transfer->result.error_message = curl_multi_strerror(added);
     }
   }
@@ -387,7 +387,7 @@ void CurlMultiClient::AbandonAll() {
   const TimePoint now = clock_.Now();
   for (auto& transfer : abandoned) {
     HttpResult result = std::move(transfer->result);
-    result.error = ErrorKind::kOther;
+    result.error = FailureReason::kOther;
     result.error_message = std::string(kShutDownMessage);
     result.status_code = 0;
     result.total = now - result.started;
@@ -506,7 +506,7 @@ std::vector<HttpResult> CurlCallerThreadClient::SendAllBlocking(std::vector<Http
       failure = curl_multi_strerror(code);
     }
     if (!failure.empty()) {
-      transfer.result.error = ErrorKind::kOther;
+      transfer.result.error = FailureReason::kOther;
       transfer.result.error_message = std::move(failure);
       continue;
     }
@@ -534,7 +534,7 @@ std::vector<HttpResult> CurlCallerThreadClient::SendAllBlocking(std::vector<Http
       if (transfer->FollowRedirect(clock_.Now(), options_.user_agent)) {
         const CURLMcode added = curl_multi_add_handle(multi, easy);
         if (added == CURLM_OK) continue;
-        transfer->result.error = ErrorKind::kOther;
+        transfer->result.error = FailureReason::kOther;
         transfer->result.error_message = curl_multi_strerror(added);
       }
       added[index] = false;

@@ -25,7 +25,7 @@ struct CurlTransfer;  // one request on one easy handle (curl_multi_client.cc)
 // Callbacks run on the I/O thread and must not block (they may call Send). Send itself runs a
 // callback only for a request it cannot accept (client shutting down, curl unavailable).
 // The destructor stops promptly even with hung requests in flight: every request not yet
-// completed gets its callback, on the I/O thread, with ErrorKind::kOther and error_message
+// completed gets its callback, on the I/O thread, with FailureReason::kOther and error_message
 // "client shut down", so nobody waits forever. Never destroy the client from one of its own
 // callbacks (it joins that thread).
 //

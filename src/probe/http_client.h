@@ -4,31 +4,16 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/failure_reason.h"
 
 namespace healthgap::probe {
-
-// Why a request failed at the transport level. Bounded: exported as a label value.
-enum class ErrorKind {
-  kNone,               // a complete HTTP response arrived (any status code)
-  kTimeout,            // no complete response within the request's timeout
-  kConnectionRefused,  // nothing listens
-  kConnectionReset,    // peer reset or closed mid-exchange
-  kDnsFailure,         // host name did not resolve
-  kTls,                // TLS handshake or certificate failure
-  kTooLarge,           // body exceeded max_body_bytes
-  kBadResponse,        // not valid HTTP
-  kTooManyRedirects,   // redirect loop or chain beyond the limit
-  kOther,
-};
-
-// Stable snake_case name, used as a metric label value and in CLI output.
-std::string_view ToString(ErrorKind kind);
 
 // Decides, hop by hop, whether a request may follow a redirect (probe/redirects.h). /probe's
 // guard is its allowlist, which may resolve host names: a guard runs on the thread that drives
@@ -74,7 +59,9 @@ struct PhaseTimings {
 };
 
 struct HttpResult {
-  ErrorKind error = ErrorKind::kNone;
+  // Why no complete response arrived; nullopt when one did (whatever its status code). Only
+  // transport reasons: never kStatus or kSlow, which judge a response (eval/outcome.h).
+  std::optional<FailureReason> error;
   std::string error_message;  // human detail for logs and `check`, never a label
   int status_code = 0;        // 0 when no response arrived
   PhaseTimings phases;

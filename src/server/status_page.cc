@@ -94,9 +94,8 @@ std::string AnchorFor(std::string_view target_name) {
 
 std::string HealthText(const engine::HealthProbeSnapshot& health) {
   if (!health.has_result) return "no result yet";
-  std::string text = health.error != probe::ErrorKind::kNone
-                         ? std::string(probe::ToString(health.error))
-                         : std::to_string(health.status_code);
+  std::string text = health.error != std::nullopt ? std::string(healthgap::ToString(health.error))
+                                                  : std::to_string(health.status_code);
   return text + " in " + eval::FormatDuration(health.duration);
 }
 
@@ -125,15 +124,15 @@ std::string TimeElement(std::chrono::system_clock::time_point at) {
 // "ok", or "failed: <reason>" (the reason for a sample, else the transport error).
 std::string ResultText(const engine::RecentProbe& entry) {
   if (entry.success) return "ok";
-  if (entry.reason) return "failed: " + std::string(eval::ToString(*entry.reason));
-  if (entry.error != probe::ErrorKind::kNone) {
-    return "failed: " + std::string(probe::ToString(entry.error));
+  if (entry.reason) return "failed: " + std::string(healthgap::ToString(*entry.reason));
+  if (entry.error != std::nullopt) {
+    return "failed: " + std::string(healthgap::ToString(entry.error));
   }
   return "failed";
 }
 
 std::string StatusOrErrorText(const engine::RecentProbe& entry) {
-  if (entry.error != probe::ErrorKind::kNone) return std::string(probe::ToString(entry.error));
+  if (entry.error != std::nullopt) return std::string(healthgap::ToString(entry.error));
   return std::to_string(entry.status_code);
 }
 
@@ -269,8 +268,8 @@ nlohmann::json RecentJson(const engine::RecentProbe& entry) {
       {"what", entry.what},
       {"success", entry.success},
       {"status_code", entry.status_code},
-      {"error", probe::ToString(entry.error)},
-      {"reason", entry.reason ? nlohmann::json(eval::ToString(*entry.reason)) : nullptr},
+      {"error", healthgap::ToString(entry.error)},
+      {"reason", entry.reason ? nlohmann::json(healthgap::ToString(*entry.reason)) : nullptr},
       {"duration_seconds", ToSeconds(entry.duration)},
   };
 }
@@ -286,9 +285,9 @@ std::string RenderStatusJson(const engine::EngineSnapshot& snapshot) {
   nlohmann::json targets = nlohmann::json::array();
   for (const auto& target : snapshot.targets) {
     nlohmann::json failures = nlohmann::json::object();
-    for (auto reason : eval::kAllFailureReasons) {
+    for (auto reason : kAllFailureReasons) {
       const int count = target.api_window.failures_by_reason[static_cast<std::size_t>(reason)];
-      if (count > 0) failures[std::string(eval::ToString(reason))] = count;
+      if (count > 0) failures[std::string(healthgap::ToString(reason))] = count;
     }
     nlohmann::json recent = nlohmann::json::array();  // newest last, like the snapshot
     for (const auto& entry : target.recent) recent.push_back(RecentJson(entry));

@@ -170,7 +170,7 @@ TEST_F(EngineTest, MismatchWhenHealthPassesAndApiFails) {
   EXPECT_FALSE(target.decision.reason.empty());
   ASSERT_EQ(target.samples.size(), 1u);
   EXPECT_EQ(target.samples[0].requests_total, 8u);
-  EXPECT_EQ(target.samples[0].failures_total[static_cast<int>(eval::FailureReason::kStatus)], 8u);
+  EXPECT_EQ(target.samples[0].failures_total[static_cast<int>(FailureReason::kStatus)], 8u);
   EXPECT_DOUBLE_EQ(target.api_window.error_ratio, 1.0);
 }
 
@@ -192,7 +192,7 @@ TEST_F(EngineTest, RecentProbesAreBoundedNewestLast) {
       saw_sample = true;
       EXPECT_EQ(probe.what, "data");
       EXPECT_FALSE(probe.success);
-      EXPECT_EQ(probe.reason, eval::FailureReason::kStatus);
+      EXPECT_EQ(probe.reason, FailureReason::kStatus);
       EXPECT_EQ(probe.status_code, 500);
     }
   }
@@ -202,13 +202,13 @@ TEST_F(EngineTest, RecentProbesAreBoundedNewestLast) {
 
 TEST_F(EngineTest, DownWhenBothSidesFail) {
   engine_.Apply(MakeConfig({MakeTarget("a")}));
-  Run(seconds(40), TransportError(probe::ErrorKind::kConnectionRefused),
-      TransportError(probe::ErrorKind::kConnectionRefused));
+  Run(seconds(40), TransportError(FailureReason::kConnectionRefused),
+      TransportError(FailureReason::kConnectionRefused));
   const EngineSnapshot snapshot = engine_.Snapshot();
   const TargetSnapshot& target = Only(snapshot);
   EXPECT_EQ(target.lb.state, eval::LbState::kUnhealthy);
   EXPECT_EQ(target.decision.verdict, eval::Verdict::kDown);
-  EXPECT_EQ(target.health_failures_total[static_cast<int>(eval::FailureReason::kConnectionRefused)],
+  EXPECT_EQ(target.health_failures_total[static_cast<int>(FailureReason::kConnectionRefused)],
             4u);
 }
 

@@ -62,7 +62,7 @@ inline probe::HttpResult Response(int status, Duration total = std::chrono::mill
   return result;
 }
 
-inline probe::HttpResult TransportError(probe::ErrorKind kind,
+inline probe::HttpResult TransportError(std::optional<FailureReason> kind,
                                         Duration total = std::chrono::seconds(1)) {
   probe::HttpResult result;
   result.error = kind;

@@ -101,7 +101,7 @@ TEST(FactsFromTest, HostileHeadersAreBounded) {
 
 TEST(FactsFromTest, NoResponseMeansNoFacts) {
   probe::HttpResult result;
-  result.error = probe::ErrorKind::kTimeout;
+  result.error = FailureReason::kTimeout;
   const auto facts = FactsFrom(result, TimePoint{});
   EXPECT_EQ(facts.body_bytes, 0u);
   EXPECT_TRUE(facts.date_header.empty());
@@ -215,7 +215,7 @@ TEST_F(CacheDetectorTest, FailedProbeBreaksTheRun) {
   Probe({{"date", HttpDate(0)}});
   Probe({{"date", HttpDate(0)}});
   probe::HttpResult timeout;
-  timeout.error = probe::ErrorKind::kTimeout;
+  timeout.error = FailureReason::kTimeout;
   detector_.Observe(FactsFrom(timeout, clock_.Now()));
   clock_.Advance(interval_);
   EXPECT_FALSE(Probe({{"date", HttpDate(0)}}).cached);

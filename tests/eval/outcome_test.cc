@@ -17,7 +17,7 @@ probe::HttpResult Response(int status, Duration total = milliseconds(10)) {
   return result;
 }
 
-probe::HttpResult TransportError(probe::ErrorKind kind) {
+probe::HttpResult TransportError(std::optional<FailureReason> kind) {
   probe::HttpResult result;
   result.error = kind;
   return result;
@@ -47,7 +47,7 @@ TEST(FailureReasonNames, AreStableAndUnique) {
 }
 
 struct ErrorCase {
-  probe::ErrorKind kind;
+  std::optional<FailureReason> kind;
   FailureReason reason;
 };
 
@@ -65,23 +65,25 @@ TEST_P(ClassifyTransportError, MapsToMatchingReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryErrorKind, ClassifyTransportError,
-    ::testing::Values(
-        ErrorCase{probe::ErrorKind::kTimeout, FailureReason::kTimeout},
-        ErrorCase{probe::ErrorKind::kConnectionRefused, FailureReason::kConnectionRefused},
-        ErrorCase{probe::ErrorKind::kConnectionReset, FailureReason::kConnectionReset},
-        ErrorCase{probe::ErrorKind::kDnsFailure, FailureReason::kDns},
-        ErrorCase{probe::ErrorKind::kTls, FailureReason::kTls},
-        ErrorCase{probe::ErrorKind::kTooLarge, FailureReason::kTooLarge},
-        ErrorCase{probe::ErrorKind::kBadResponse, FailureReason::kBadResponse},
-        ErrorCase{probe::ErrorKind::kTooManyRedirects, FailureReason::kRedirectLoop},
-        ErrorCase{probe::ErrorKind::kOther, FailureReason::kOther}));
+    ::testing::Values(ErrorCase{FailureReason::kTimeout, FailureReason::kTimeout},
+                      ErrorCase{FailureReason::kConnectionRefused,
+                                FailureReason::kConnectionRefused},
+                      ErrorCase{FailureReason::kConnectionReset, FailureReason::kConnectionReset},
+                      ErrorCase{FailureReason::kDns, FailureReason::kDns},
+                      ErrorCase{FailureReason::kTls, FailureReason::kTls},
+                      ErrorCase{FailureReason::kTooLarge, FailureReason::kTooLarge},
+                      ErrorCase{FailureReason::kBadResponse, FailureReason::kBadResponse},
+                      ErrorCase{FailureReason::kRedirectLoop, FailureReason::kRedirectLoop},
+                      ErrorCase{FailureReason::kOther, FailureReason::kOther}));
 
-TEST(ReasonForError, NoneMeansNoFailure) {
-  EXPECT_FALSE(ReasonForError(probe::ErrorKind::kNone).has_value());
+TEST(Classify, NoTransportFailureMeansNoFailureReasonFromTheTransport) {
+  probe::HttpResult result = TransportError(std::nullopt);
+  result.status_code = 200;
+  EXPECT_FALSE(Classify(result, k2xx).reason.has_value());
 }
 
 TEST(Classify, TransportErrorWinsOverStatus) {
-  probe::HttpResult result = TransportError(probe::ErrorKind::kConnectionReset);
+  probe::HttpResult result = TransportError(FailureReason::kConnectionReset);
   result.status_code = 200;  // headers arrived, then the peer reset mid-body
   EXPECT_EQ(Classify(result, k2xx).reason, FailureReason::kConnectionReset);
 }

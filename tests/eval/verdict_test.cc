@@ -14,11 +14,11 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 HealthSummary Health(LbState state, int status = 200, Duration latency = milliseconds(2),
-                     probe::ErrorKind error = probe::ErrorKind::kNone) {
+                     std::optional<FailureReason> error = std::nullopt) {
   return {state, status, latency, error};
 }
 
-HealthSummary HealthError(LbState state, probe::ErrorKind error) {
+HealthSummary HealthError(LbState state, std::optional<FailureReason> error) {
   return {state, 0, milliseconds(1), error};
 }
 
@@ -85,14 +85,14 @@ TEST(Decide, MismatchListsTopThreeReasonsByCount) {
 }
 
 TEST(Decide, DownWhenUnhealthyLbAndFailingApi) {
-  const Decision d = Decide(HealthError(LbState::kUnhealthy, probe::ErrorKind::kTimeout),
+  const Decision d = Decide(HealthError(LbState::kUnhealthy, FailureReason::kTimeout),
                             Api(40, {{FailureReason::kTimeout, 40}}), Thresholds());
   EXPECT_EQ(d.verdict, Verdict::kDown);
   EXPECT_EQ(d.reason, "health check failing (timeout) and 40/40 API samples failed (timeout: 40)");
 }
 
 TEST(Decide, FalseNegativeWhenUnhealthyLbAndWorkingApi) {
-  const Decision d = Decide(HealthError(LbState::kUnhealthy, probe::ErrorKind::kConnectionRefused),
+  const Decision d = Decide(HealthError(LbState::kUnhealthy, FailureReason::kConnectionRefused),
                             Api(40), Thresholds());
   EXPECT_EQ(d.verdict, Verdict::kFalseNegative);
   EXPECT_EQ(d.reason,
@@ -189,9 +189,7 @@ TEST(TopFailureReasons, TiesKeepEnumOrderAndLimitApplies) {
 TEST(DescribeLastHealthCheck, StatusErrorOrNothing) {
   EXPECT_EQ(DescribeLastHealthCheck(Health(LbState::kHealthy, 200, milliseconds(3))),
             "200 in 3 ms");
-  EXPECT_EQ(
-      DescribeLastHealthCheck(HealthError(LbState::kUnhealthy, probe::ErrorKind::kDnsFailure)),
-      "dns");
+  EXPECT_EQ(DescribeLastHealthCheck(HealthError(LbState::kUnhealthy, FailureReason::kDns)), "dns");
   EXPECT_EQ(DescribeLastHealthCheck(HealthSummary{}), "no result yet");
 }
 

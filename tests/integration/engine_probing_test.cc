@@ -147,7 +147,7 @@ TEST_F(EngineProbingTest, SamplesReuseAConnectionOnlyWithKeepAlive) {
 
 struct HostileCase {
   HostileServer::Mode mode;
-  eval::FailureReason expected;
+  FailureReason expected;
 };
 
 void PrintTo(const HostileCase& hostile, std::ostream* out) {
@@ -178,7 +178,7 @@ TEST_P(HostileTargetTest, FailureIsClassifiedAndOthersKeepBeingProbed) {
     return target->samples[0].failures_total[reason] >= 2 &&
            target->health_failures_total[reason] >= 2;
   })) << "expected reason "
-      << eval::ToString(GetParam().expected);
+      << ToString(GetParam().expected);
   const auto before = Find(engine.Snapshot(), "fast")->health_probes_total;
   ASSERT_TRUE(PollUntil(
       [&] { return Find(engine.Snapshot(), "fast")->health_probes_total >= before + 5; }));
@@ -190,12 +190,12 @@ TEST_P(HostileTargetTest, FailureIsClassifiedAndOthersKeepBeingProbed) {
 
 INSTANTIATE_TEST_SUITE_P(
     Modes, HostileTargetTest,
-    ::testing::Values(
-        HostileCase{HostileServer::Mode::kHang, eval::FailureReason::kTimeout},
-        HostileCase{HostileServer::Mode::kResetMidBody, eval::FailureReason::kConnectionReset},
-        HostileCase{HostileServer::Mode::kEndlessBody, eval::FailureReason::kTooLarge},
-        HostileCase{HostileServer::Mode::kEndlessChunked, eval::FailureReason::kTooLarge},
-        HostileCase{HostileServer::Mode::kGarbage, eval::FailureReason::kBadResponse}),
+    ::testing::Values(HostileCase{HostileServer::Mode::kHang, FailureReason::kTimeout},
+                      HostileCase{HostileServer::Mode::kResetMidBody,
+                                  FailureReason::kConnectionReset},
+                      HostileCase{HostileServer::Mode::kEndlessBody, FailureReason::kTooLarge},
+                      HostileCase{HostileServer::Mode::kEndlessChunked, FailureReason::kTooLarge},
+                      HostileCase{HostileServer::Mode::kGarbage, FailureReason::kBadResponse}),
     [](const auto& info) {
       std::string name(testing::ToString(info.param.mode));
       std::erase_if(name, [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); });
@@ -217,7 +217,7 @@ TEST_F(EngineProbingTest, RedirectLoopOnApiIsClassified) {
       MakeTarget("loop", BaseUrl(looping.Url("/")), milliseconds(100), milliseconds(100)));
   engine.Apply(config);
   engine.Start();
-  const auto reason = static_cast<std::size_t>(eval::FailureReason::kRedirectLoop);
+  const auto reason = static_cast<std::size_t>(FailureReason::kRedirectLoop);
   ASSERT_TRUE(PollUntil([&] {
     const auto snapshot = engine.Snapshot();
     return Find(snapshot, "loop")->samples[0].failures_total[reason] >= 3;

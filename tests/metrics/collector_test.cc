@@ -25,7 +25,7 @@ using std::chrono::milliseconds;
 using ::testing::Contains;
 using ::testing::Not;
 
-std::size_t Index(eval::FailureReason reason) { return static_cast<std::size_t>(reason); }
+std::size_t Index(FailureReason reason) { return static_cast<std::size_t>(reason); }
 
 // Target "a": in rotation while its API times out (the mismatch we exist for).
 engine::TargetSnapshot MismatchTarget() {
@@ -39,7 +39,7 @@ engine::TargetSnapshot MismatchTarget() {
   t.last_health.duration = milliseconds(2);
   t.last_health.phases = {0.0001, 0.0005, 0, 0.001, 0.0004};
   t.health_probes_total = 12;
-  t.health_failures_total[Index(eval::FailureReason::kStatus)] = 1;
+  t.health_failures_total[Index(FailureReason::kStatus)] = 1;
   t.health_latency.Observe(0.002);
   t.health_latency.Observe(0.003);
   t.lb.state = eval::LbState::kHealthy;
@@ -50,7 +50,7 @@ engine::TargetSnapshot MismatchTarget() {
   engine::SampleSnapshot orders;
   orders.name = "orders";
   orders.requests_total = 40;
-  orders.failures_total[Index(eval::FailureReason::kTimeout)] = 38;
+  orders.failures_total[Index(FailureReason::kTimeout)] = 38;
   orders.latency.Observe(0.004);  // le=0.005
   orders.latency.Observe(0.004);  // le=0.005
   orders.latency.Observe(0.3);    // le=0.5
@@ -167,7 +167,7 @@ TEST(Collector, FailureCountersCarryEveryReasonIncludingZeros) {
     orders_series += line.starts_with("healthgap_api_request_failures_total{") &&
                      line.find(R"(sample="orders")") != std::string::npos;
   }
-  EXPECT_EQ(orders_series, static_cast<int>(eval::kFailureReasonCount));
+  EXPECT_EQ(orders_series, static_cast<int>(kFailureReasonCount));
 }
 
 TEST(Collector, UserViewGauges) {

@@ -32,7 +32,7 @@ TEST(BlockingTest, SendAndWaitReturnsTheResult) {
 
   const HttpResult result = SendAndWait(client, Get(server.Url("/health")));
 
-  EXPECT_EQ(result.error, ErrorKind::kNone) << result.error_message;
+  EXPECT_EQ(result.error, std::nullopt) << result.error_message;
   EXPECT_EQ(result.body, "ok");
 }
 

@@ -59,7 +59,7 @@ TEST_F(CurlCallerThreadClientTest, ResultsInRequestOrderWithBodyHeadersAndPhases
   EXPECT_EQ(results[0].body, "first");
   EXPECT_EQ(results[1].body, "second");
   EXPECT_EQ(results[2].status_code, 404);
-  EXPECT_EQ(results[2].error, ErrorKind::kNone);
+  EXPECT_EQ(results[2].error, std::nullopt);
   EXPECT_THAT(results[0].headers, Contains(Pair("x-served-by", "Loopback")));
   EXPECT_EQ(results[0].started, sent_at);  // stamped from the injected clock
   const PhaseTimings& p = results[0].phases;
@@ -107,7 +107,7 @@ TEST_F(CurlCallerThreadClientTest, HungTargetTimesOutWithoutDelayingTheOthersRes
   requests.push_back(Get(healthy.Url("/api")));
   const std::vector<HttpResult> results = SendAllAndWait(client_, std::move(requests));
 
-  EXPECT_EQ(results[0].error, ErrorKind::kTimeout) << results[0].error_message;
+  EXPECT_EQ(results[0].error, FailureReason::kTimeout) << results[0].error_message;
   EXPECT_THAT(results[0].error_message, HasSubstr("timed out"));
   EXPECT_EQ(results[1].status_code, 200);
 }
@@ -124,9 +124,9 @@ TEST_F(CurlCallerThreadClientTest, ErrorsAreClassifiedAsByTheMultiClient) {
   requests.push_back(Get(garbage.Url("/api")));
   const std::vector<HttpResult> results = SendAllAndWait(client_, std::move(requests));
 
-  EXPECT_EQ(results[0].error, ErrorKind::kConnectionRefused) << results[0].error_message;
-  EXPECT_EQ(results[1].error, ErrorKind::kOther);
-  EXPECT_EQ(results[2].error, ErrorKind::kBadResponse) << results[2].error_message;
+  EXPECT_EQ(results[0].error, FailureReason::kConnectionRefused) << results[0].error_message;
+  EXPECT_EQ(results[1].error, FailureReason::kOther);
+  EXPECT_EQ(results[2].error, FailureReason::kBadResponse) << results[2].error_message;
 }
 
 TEST_F(CurlCallerThreadClientTest, SendRunsTheCallbackBeforeReturning) {

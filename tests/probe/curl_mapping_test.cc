@@ -13,55 +13,57 @@ using detail::ClassifyCurlError;
 using detail::CurlTimes;
 using detail::PhasesFromCurlTimes;
 
-TEST(ErrorKindTest, ToStringGivesStableLabelValues) {
-  EXPECT_EQ(ToString(ErrorKind::kNone), "none");
-  EXPECT_EQ(ToString(ErrorKind::kTimeout), "timeout");
-  EXPECT_EQ(ToString(ErrorKind::kConnectionRefused), "connection_refused");
-  EXPECT_EQ(ToString(ErrorKind::kConnectionReset), "connection_reset");
-  EXPECT_EQ(ToString(ErrorKind::kDnsFailure), "dns");
-  EXPECT_EQ(ToString(ErrorKind::kTls), "tls");
-  EXPECT_EQ(ToString(ErrorKind::kTooLarge), "too_large");
-  EXPECT_EQ(ToString(ErrorKind::kBadResponse), "bad_response");
-  EXPECT_EQ(ToString(ErrorKind::kTooManyRedirects), "too_many_redirects");
-  EXPECT_EQ(ToString(ErrorKind::kOther), "other");
+TEST(FailureReasonTest, ToStringGivesStableLabelValues) {
+  EXPECT_EQ(ToString(std::nullopt), "none");
+  EXPECT_EQ(ToString(FailureReason::kTimeout), "timeout");
+  EXPECT_EQ(ToString(FailureReason::kConnectionRefused), "connection_refused");
+  EXPECT_EQ(ToString(FailureReason::kConnectionReset), "connection_reset");
+  EXPECT_EQ(ToString(FailureReason::kDns), "dns");
+  EXPECT_EQ(ToString(FailureReason::kTls), "tls");
+  EXPECT_EQ(ToString(FailureReason::kTooLarge), "too_large");
+  EXPECT_EQ(ToString(FailureReason::kBadResponse), "bad_response");
+  EXPECT_EQ(ToString(FailureReason::kRedirectLoop), "redirect_loop");  // once too_many_redirects
+  EXPECT_EQ(ToString(FailureReason::kOther), "other");
 }
 
 TEST(ClassifyCurlErrorTest, ConnectFailureDependsOnErrno) {
   EXPECT_EQ(ClassifyCurlError(CURLE_COULDNT_CONNECT, ECONNREFUSED, false, ""),
-            ErrorKind::kConnectionRefused);
-  EXPECT_EQ(ClassifyCurlError(CURLE_COULDNT_CONNECT, ETIMEDOUT, false, ""), ErrorKind::kTimeout);
-  EXPECT_EQ(ClassifyCurlError(CURLE_COULDNT_CONNECT, ENETUNREACH, false, ""), ErrorKind::kOther);
+            FailureReason::kConnectionRefused);
+  EXPECT_EQ(ClassifyCurlError(CURLE_COULDNT_CONNECT, ETIMEDOUT, false, ""),
+            FailureReason::kTimeout);
+  EXPECT_EQ(ClassifyCurlError(CURLE_COULDNT_CONNECT, ENETUNREACH, false, ""),
+            FailureReason::kOther);
 }
 
 TEST(ClassifyCurlErrorTest, MapsEachFamily) {
-  EXPECT_EQ(ClassifyCurlError(CURLE_OK, 0, false, ""), ErrorKind::kNone);
-  EXPECT_EQ(ClassifyCurlError(CURLE_OPERATION_TIMEDOUT, 0, false, ""), ErrorKind::kTimeout);
-  EXPECT_EQ(ClassifyCurlError(CURLE_RECV_ERROR, 0, false, ""), ErrorKind::kConnectionReset);
-  EXPECT_EQ(ClassifyCurlError(CURLE_SEND_ERROR, 0, false, ""), ErrorKind::kConnectionReset);
-  EXPECT_EQ(ClassifyCurlError(CURLE_GOT_NOTHING, 0, false, ""), ErrorKind::kConnectionReset);
-  EXPECT_EQ(ClassifyCurlError(CURLE_PARTIAL_FILE, 0, false, ""), ErrorKind::kConnectionReset);
-  EXPECT_EQ(ClassifyCurlError(CURLE_COULDNT_RESOLVE_HOST, 0, false, ""), ErrorKind::kDnsFailure);
-  EXPECT_EQ(ClassifyCurlError(CURLE_PEER_FAILED_VERIFICATION, 0, false, ""), ErrorKind::kTls);
-  EXPECT_EQ(ClassifyCurlError(CURLE_SSL_CONNECT_ERROR, 0, false, ""), ErrorKind::kTls);
-  EXPECT_EQ(ClassifyCurlError(CURLE_FILESIZE_EXCEEDED, 0, false, ""), ErrorKind::kTooLarge);
-  EXPECT_EQ(ClassifyCurlError(CURLE_WEIRD_SERVER_REPLY, 0, false, ""), ErrorKind::kBadResponse);
+  EXPECT_EQ(ClassifyCurlError(CURLE_OK, 0, false, ""), std::nullopt);
+  EXPECT_EQ(ClassifyCurlError(CURLE_OPERATION_TIMEDOUT, 0, false, ""), FailureReason::kTimeout);
+  EXPECT_EQ(ClassifyCurlError(CURLE_RECV_ERROR, 0, false, ""), FailureReason::kConnectionReset);
+  EXPECT_EQ(ClassifyCurlError(CURLE_SEND_ERROR, 0, false, ""), FailureReason::kConnectionReset);
+  EXPECT_EQ(ClassifyCurlError(CURLE_GOT_NOTHING, 0, false, ""), FailureReason::kConnectionReset);
+  EXPECT_EQ(ClassifyCurlError(CURLE_PARTIAL_FILE, 0, false, ""), FailureReason::kConnectionReset);
+  EXPECT_EQ(ClassifyCurlError(CURLE_COULDNT_RESOLVE_HOST, 0, false, ""), FailureReason::kDns);
+  EXPECT_EQ(ClassifyCurlError(CURLE_PEER_FAILED_VERIFICATION, 0, false, ""), FailureReason::kTls);
+  EXPECT_EQ(ClassifyCurlError(CURLE_SSL_CONNECT_ERROR, 0, false, ""), FailureReason::kTls);
+  EXPECT_EQ(ClassifyCurlError(CURLE_FILESIZE_EXCEEDED, 0, false, ""), FailureReason::kTooLarge);
+  EXPECT_EQ(ClassifyCurlError(CURLE_WEIRD_SERVER_REPLY, 0, false, ""), FailureReason::kBadResponse);
   EXPECT_EQ(ClassifyCurlError(CURLE_TOO_MANY_REDIRECTS, 0, false, ""),
-            ErrorKind::kTooManyRedirects);
-  EXPECT_EQ(ClassifyCurlError(CURLE_OUT_OF_MEMORY, 0, false, ""), ErrorKind::kOther);
+            FailureReason::kRedirectLoop);
+  EXPECT_EQ(ClassifyCurlError(CURLE_OUT_OF_MEMORY, 0, false, ""), FailureReason::kOther);
 }
 
 TEST(ClassifyCurlErrorTest, WriteAbortIsTooLargeOnlyWhenTheCapCausedIt) {
-  EXPECT_EQ(ClassifyCurlError(CURLE_WRITE_ERROR, 0, true, ""), ErrorKind::kTooLarge);
-  EXPECT_EQ(ClassifyCurlError(CURLE_WRITE_ERROR, 0, false, ""), ErrorKind::kOther);
+  EXPECT_EQ(ClassifyCurlError(CURLE_WRITE_ERROR, 0, true, ""), FailureReason::kTooLarge);
+  EXPECT_EQ(ClassifyCurlError(CURLE_WRITE_ERROR, 0, false, ""), FailureReason::kOther);
 }
 
 TEST(ClassifyCurlErrorTest, Http09ReplyIsBadResponseButDisallowedSchemeIsNot) {
   EXPECT_EQ(
       ClassifyCurlError(CURLE_UNSUPPORTED_PROTOCOL, 0, false, "Received HTTP/0.9 when not allowed"),
-      ErrorKind::kBadResponse);
+      FailureReason::kBadResponse);
   EXPECT_EQ(ClassifyCurlError(CURLE_UNSUPPORTED_PROTOCOL, 0, false,
                               "Protocol \"ftp\" not supported or disabled in libcurl"),
-            ErrorKind::kOther);
+            FailureReason::kOther);
 }
 
 TEST(PhasesFromCurlTimesTest, PlainHttpPhasesAddUpToTotal) {

@@ -85,7 +85,7 @@ TEST_F(CurlMultiClientTest, Returns200WithBodyHeadersAndConsistentPhases) {
   const TimePoint sent_at = clock_.Now();
   const HttpResult result = SendAndWait(client_, Get(server.Url("/api")));
 
-  EXPECT_EQ(result.error, ErrorKind::kNone) << result.error_message;
+  EXPECT_EQ(result.error, std::nullopt) << result.error_message;
   EXPECT_EQ(result.error_message, "");
   EXPECT_EQ(result.status_code, 200);
   EXPECT_EQ(result.body, R"({"items":[1,2,3]})");
@@ -116,7 +116,7 @@ TEST_F(CurlMultiClientTest, ErrorStatusIsAResponseNotATransportError) {
 
   const HttpResult result = SendAndWait(client_, Get(server.Url("/api")));
 
-  EXPECT_EQ(result.error, ErrorKind::kNone);
+  EXPECT_EQ(result.error, std::nullopt);
   EXPECT_EQ(result.status_code, 503);
   EXPECT_EQ(result.body, R"({"error":"db down"})");
 }
@@ -135,7 +135,7 @@ TEST_F(CurlMultiClientTest, PostBodyAndHeadersReachTheServer) {
   request.headers = {{"Content-Type", "application/json"}, {"X-Request-Id", "abc-123"}};
   const HttpResult result = SendAndWait(client_, request);
 
-  EXPECT_EQ(result.error, ErrorKind::kNone) << result.error_message;
+  EXPECT_EQ(result.error, std::nullopt) << result.error_message;
   EXPECT_EQ(result.status_code, 201);
   EXPECT_EQ(result.body, "created abc-123");
   const auto seen = server.Requests();
@@ -160,9 +160,9 @@ TEST_F(CurlMultiClientTest, CustomMethodAndHead) {
   head.method = "HEAD";
   const auto results = SendAllAndWait(client_, {del, head});
 
-  EXPECT_EQ(results[0].error, ErrorKind::kNone) << results[0].error_message;
+  EXPECT_EQ(results[0].error, std::nullopt) << results[0].error_message;
   EXPECT_EQ(results[0].body, "method=DELETE");
-  EXPECT_EQ(results[1].error, ErrorKind::kNone) << results[1].error_message;
+  EXPECT_EQ(results[1].error, std::nullopt) << results[1].error_message;
   EXPECT_EQ(results[1].status_code, 200);
   EXPECT_EQ(results[1].body, "");
   std::vector<std::string> methods;
@@ -200,7 +200,7 @@ TEST_F(CurlMultiClientTest, HangTimesOut) {
 
   const HttpResult result = SendAndWait(client_, Get(server.Url("/health"), 300ms));
 
-  EXPECT_EQ(result.error, ErrorKind::kTimeout) << result.error_message;
+  EXPECT_EQ(result.error, FailureReason::kTimeout) << result.error_message;
   EXPECT_EQ(result.status_code, 0);
   EXPECT_THAT(result.error_message, ::testing::HasSubstr("timed out"));
 }
@@ -211,7 +211,7 @@ TEST_F(CurlMultiClientTest, ResetMidBodyIsConnectionReset) {
 
   const HttpResult result = SendAndWait(client_, Get(server.Url("/api")));
 
-  EXPECT_EQ(result.error, ErrorKind::kConnectionReset) << result.error_message;
+  EXPECT_EQ(result.error, FailureReason::kConnectionReset) << result.error_message;
   EXPECT_FALSE(result.error_message.empty());
 }
 
@@ -221,7 +221,7 @@ TEST_F(CurlMultiClientTest, CloseImmediatelyIsConnectionReset) {
 
   const HttpResult result = SendAndWait(client_, Get(server.Url("/api")));
 
-  EXPECT_EQ(result.error, ErrorKind::kConnectionReset) << result.error_message;
+  EXPECT_EQ(result.error, FailureReason::kConnectionReset) << result.error_message;
   EXPECT_GE(server.AcceptedConnections(), 1u);
 }
 
@@ -231,7 +231,7 @@ TEST_F(CurlMultiClientTest, GarbageIsBadResponse) {
 
   const HttpResult result = SendAndWait(client_, Get(server.Url("/api")));
 
-  EXPECT_EQ(result.error, ErrorKind::kBadResponse) << result.error_message;
+  EXPECT_EQ(result.error, FailureReason::kBadResponse) << result.error_message;
 }
 
 TEST_F(CurlMultiClientTest, DeclaredHugeBodyIsTooLargeAndClientStaysUsable) {
@@ -245,7 +245,7 @@ TEST_F(CurlMultiClientTest, DeclaredHugeBodyIsTooLargeAndClientStaysUsable) {
   request.max_body_bytes = 1 << 20;
   const HttpResult result = SendAndWait(client_, request);
 
-  EXPECT_EQ(result.error, ErrorKind::kTooLarge) << result.error_message;
+  EXPECT_EQ(result.error, FailureReason::kTooLarge) << result.error_message;
   EXPECT_LE(result.body.size(), request.max_body_bytes);
   EXPECT_EQ(SendAndWait(client_, Get(healthy.Url("/health"))).status_code, 200);
 }
@@ -258,7 +258,7 @@ TEST_F(CurlMultiClientTest, StreamedBodyBeyondCapIsTooLargeAndKeepsCapBytes) {
   request.max_body_bytes = 1 << 20;
   const HttpResult result = SendAndWait(client_, request);
 
-  EXPECT_EQ(result.error, ErrorKind::kTooLarge) << result.error_message;
+  EXPECT_EQ(result.error, FailureReason::kTooLarge) << result.error_message;
   EXPECT_EQ(result.status_code, 200);
   EXPECT_EQ(result.body.size(), request.max_body_bytes);
   EXPECT_EQ(result.body_bytes, request.max_body_bytes);
@@ -284,12 +284,12 @@ TEST_P(BodyCapTest, BodyExactlyAtCapIsFineOneMoreByteIsNot) {
   over.url = server.Url("/over");
   const auto results = SendAllAndWait(client_, {exact, over});
 
-  EXPECT_EQ(results[0].error, ErrorKind::kNone) << results[0].error_message;
+  EXPECT_EQ(results[0].error, std::nullopt) << results[0].error_message;
   EXPECT_EQ(results[0].status_code, 200);
   EXPECT_EQ(results[0].body_bytes, 1024u);
   EXPECT_EQ(results[0].body.size(), keep_response ? 1024u : 0u);
   EXPECT_EQ(results[0].headers.empty(), !keep_response);
-  EXPECT_EQ(results[1].error, ErrorKind::kTooLarge) << results[1].error_message;
+  EXPECT_EQ(results[1].error, FailureReason::kTooLarge) << results[1].error_message;
   EXPECT_LE(results[1].body_bytes, 1024u);  // a declared length over the cap stops it early
 }
 
@@ -308,7 +308,7 @@ TEST_F(CurlMultiClientTest, RedirectLoopIsTooManyRedirects) {
   request.max_redirects = 3;
   const HttpResult result = SendAndWait(client_, request);
 
-  EXPECT_EQ(result.error, ErrorKind::kTooManyRedirects) << result.error_message;
+  EXPECT_EQ(result.error, FailureReason::kRedirectLoop) << result.error_message;
   EXPECT_EQ(server.RequestCount(), 4u);  // the original plus three followed
 }
 
@@ -329,12 +329,12 @@ TEST_F(CurlMultiClientTest, FollowsRedirectsAndKeepsOnlyFinalHeaders) {
   not_following.max_redirects = 0;
   const HttpResult unfollowed = SendAndWait(client_, not_following);
 
-  EXPECT_EQ(followed.error, ErrorKind::kNone) << followed.error_message;
+  EXPECT_EQ(followed.error, std::nullopt) << followed.error_message;
   EXPECT_EQ(followed.status_code, 200);
   EXPECT_EQ(followed.body, "moved here");
   EXPECT_THAT(followed.headers, Contains(Pair("x-final", "yes")));
   EXPECT_THAT(followed.headers, Not(Contains(Pair("x-hop", "1"))));
-  EXPECT_EQ(unfollowed.error, ErrorKind::kNone) << unfollowed.error_message;
+  EXPECT_EQ(unfollowed.error, std::nullopt) << unfollowed.error_message;
   EXPECT_EQ(unfollowed.status_code, 302);
   EXPECT_THAT(unfollowed.headers, Contains(Pair("location", "/new")));
 }
@@ -348,7 +348,7 @@ TEST_F(CurlMultiClientTest, RedirectToNonHttpSchemeIsRefused) {
 
   const HttpResult result = SendAndWait(client_, Get(server.Url("/escape")));
 
-  EXPECT_NE(result.error, ErrorKind::kNone);
+  EXPECT_NE(result.error, std::nullopt);
   EXPECT_THAT(result.body, Not(::testing::HasSubstr("root:")));
 }
 
@@ -359,7 +359,7 @@ TEST_F(CurlMultiClientTest, NonHttpUrlIsRefusedWithoutConnecting) {
   const HttpResult result =
       SendAndWait(client_, Get("ftp://127.0.0.1:" + std::to_string(server.port()) + "/"));
 
-  EXPECT_EQ(result.error, ErrorKind::kOther);
+  EXPECT_EQ(result.error, FailureReason::kOther);
   EXPECT_EQ(server.AcceptedConnections(), 0u);
 }
 
@@ -370,7 +370,7 @@ TEST_F(CurlMultiClientTest, ClosedPortIsConnectionRefused) {
   const HttpResult result =
       SendAndWait(client_, Get("http://127.0.0.1:" + std::to_string(port) + "/health"));
 
-  EXPECT_EQ(result.error, ErrorKind::kConnectionRefused) << result.error_message;
+  EXPECT_EQ(result.error, FailureReason::kConnectionRefused) << result.error_message;
   EXPECT_EQ(result.status_code, 0);
 }
 
@@ -382,7 +382,7 @@ TEST_F(CurlMultiClientTest, HttpsAgainstPlainHttpIsTls) {
   const HttpResult result =
       SendAndWait(client_, Get("https://127.0.0.1:" + std::to_string(server.port()) + "/health"));
 
-  EXPECT_EQ(result.error, ErrorKind::kTls) << result.error_message;
+  EXPECT_EQ(result.error, FailureReason::kTls) << result.error_message;
 }
 
 TEST_F(CurlMultiClientTest, Ipv6LoopbackWorks) {
@@ -392,7 +392,7 @@ TEST_F(CurlMultiClientTest, Ipv6LoopbackWorks) {
 
   const HttpResult result = SendAndWait(client_, Get(server.Url("/health")));
 
-  EXPECT_EQ(result.error, ErrorKind::kNone) << result.error_message;
+  EXPECT_EQ(result.error, std::nullopt) << result.error_message;
   EXPECT_EQ(result.body, "v6");
 }
 
@@ -411,7 +411,7 @@ TEST_F(CurlMultiClientTest, IgnoresProxyEnvironment) {
   ::unsetenv("HTTP_PROXY");
   ::unsetenv("no_proxy");
 
-  EXPECT_EQ(result.error, ErrorKind::kNone) << result.error_message;
+  EXPECT_EQ(result.error, std::nullopt) << result.error_message;
   EXPECT_EQ(server.RequestCount(), 1u);
 }
 
@@ -449,7 +449,7 @@ TEST_F(CurlMultiClientTest, ThousandConcurrentRequestsAllComplete) {
   ASSERT_TRUE(collector.WaitFor(kRequests)) << collector.count() << " of " << kRequests;
 
   const auto results = collector.results();
-  EXPECT_THAT(results, Each(Field(&HttpResult::error, ErrorKind::kNone)));
+  EXPECT_THAT(results, Each(Field(&HttpResult::error, std::nullopt)));
   EXPECT_THAT(results, Each(Field(&HttpResult::body, "pong")));
   EXPECT_EQ(server.RequestCount(), kRequests);
   EXPECT_TRUE(PollUntil([&] { return client_.InFlight() == 0; }));
@@ -518,7 +518,7 @@ TEST(CurlMultiClientShutdownTest, DestructorEndsHungRequestsAndFiresTheirCallbac
 
   const auto results = collector.results();
   ASSERT_EQ(results.size(), kHung);
-  EXPECT_THAT(results, Each(Field(&HttpResult::error, ErrorKind::kOther)));
+  EXPECT_THAT(results, Each(Field(&HttpResult::error, FailureReason::kOther)));
   EXPECT_THAT(results, Each(Field(&HttpResult::error_message, "client shut down")));
   // The server sees the connections close.
   EXPECT_TRUE(PollUntil([&] { return hung.OpenConnections() == 0; }));

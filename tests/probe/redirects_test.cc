@@ -133,7 +133,7 @@ class RedirectHopsTest : public ::testing::TestWithParam<ClientKind> {
 
 TEST_P(RedirectHopsTest, CrossOriginHopCarriesNoSecrets) {
   const HttpResult result = Send(Post(target_.Url("/to-other-307")));
-  ASSERT_EQ(result.error, ErrorKind::kNone) << result.error_message;
+  ASSERT_EQ(result.error, std::nullopt) << result.error_message;
   EXPECT_EQ(result.status_code, 200);
   ASSERT_EQ(other_.RequestCount(), 1u);
   const RecordedRequest seen = other_.Requests()[0];
@@ -166,7 +166,7 @@ TEST_P(RedirectHopsTest, RefusedHopIsNeverSentAndTheRedirectIsTheResult) {
   const auto guard = std::make_shared<RefuseAll>();
   request.redirect_guard = guard;
   const HttpResult result = Send(request);
-  EXPECT_EQ(result.error, ErrorKind::kNone);
+  EXPECT_EQ(result.error, std::nullopt);
   EXPECT_EQ(result.status_code, 307);
   EXPECT_EQ(result.error_message,
             "redirect to " + other_.Url("/landed") + " not followed: refused by the test");

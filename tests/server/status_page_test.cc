@@ -27,8 +27,8 @@ std::size_t Count(const std::string& haystack, const std::string& needle) {
 }
 
 engine::RecentProbe Recent(system_clock::time_point at, std::string what, bool success,
-                           int status_code, probe::ErrorKind error,
-                           std::optional<eval::FailureReason> reason, Duration duration) {
+                           int status_code, std::optional<FailureReason> error,
+                           std::optional<FailureReason> reason, Duration duration) {
   engine::RecentProbe probe;
   probe.at = at;
   probe.what = std::move(what);
@@ -64,12 +64,11 @@ engine::TargetSnapshot LyingTarget() {
   target.api_window.latency_p50 = milliseconds(12);
   target.api_window.latency_p99 = milliseconds(250);
   target.recent = {
-      Recent(kT0, "health", true, 200, probe::ErrorKind::kNone, std::nullopt,
-             std::chrono::microseconds(400)),
-      Recent(kT0 + milliseconds(250), "data", false, 500, probe::ErrorKind::kNone,
-             eval::FailureReason::kStatus, milliseconds(12)),
-      Recent(kT0 + seconds(1), "orders", false, 0, probe::ErrorKind::kTimeout,
-             eval::FailureReason::kTimeout, seconds(2)),
+      Recent(kT0, "health", true, 200, std::nullopt, std::nullopt, std::chrono::microseconds(400)),
+      Recent(kT0 + milliseconds(250), "data", false, 500, std::nullopt, FailureReason::kStatus,
+             milliseconds(12)),
+      Recent(kT0 + seconds(1), "orders", false, 0, FailureReason::kTimeout, FailureReason::kTimeout,
+             seconds(2)),
   };
   return target;
 }
@@ -100,7 +99,7 @@ engine::EngineSnapshot HostileSnapshot() {
   engine::TargetSnapshot target = Target("<b>x</b>&\"'", eval::Verdict::kMismatch);
   target.base_url = "http://127.0.0.1:1/\"onmouseover=\"alert(1)";
   target.decision.reason = "<script>alert(1)</script>";
-  target.recent = {Recent(kT0, "<img src=x onerror=alert(1)>", true, 200, probe::ErrorKind::kNone,
+  target.recent = {Recent(kT0, "<img src=x onerror=alert(1)>", true, 200, std::nullopt,
                           std::nullopt, milliseconds(1))};
   engine::EngineSnapshot snapshot;
   snapshot.targets.push_back(target);

@@ -1,0 +1,76 @@
+#pragma once
+
+// Why a health probe or an API sample failed: the one vocabulary of the transport (probe/),
+// the judgement (eval/), the metrics' `reason` label, the status page and `check`. Bounded.
+// Every name, the count and the list come from kFailureReasons.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace healthgap {
+
+enum class FailureReason : std::uint8_t {
+  kStatus,  // a response arrived with an unexpected status code
+  kSlow,    // a response arrived, later than the latency budget
+  kTimeout,
+  kConnectionRefused,
+  kConnectionReset,
+  kDns,
+  kTls,
+  kTooLarge,
+  kBadResponse,
+  kRedirectLoop,
+  kOther,
+};
+
+struct FailureReasonName {
+  FailureReason reason;
+  std::string_view name;  // the `reason` label value
+  std::string_view meaning;
+};
+
+// In enum order (checked below): the label values, in the order metrics list them.
+inline constexpr auto kFailureReasons = std::to_array<FailureReasonName>({
+    {FailureReason::kStatus, "status", "unexpected status code"},
+    {FailureReason::kSlow, "slow", "over the latency budget"},
+    {FailureReason::kTimeout, "timeout", "no complete response within the timeout"},
+    {FailureReason::kConnectionRefused, "connection_refused", "nothing listens"},
+    {FailureReason::kConnectionReset, "connection_reset", "the peer reset or closed mid-exchange"},
+    {FailureReason::kDns, "dns", "the host name did not resolve"},
+    {FailureReason::kTls, "tls", "TLS handshake or certificate failure"},
+    {FailureReason::kTooLarge, "too_large", "the body exceeded max_body_bytes"},
+    {FailureReason::kBadResponse, "bad_response", "not valid HTTP"},
+    {FailureReason::kRedirectLoop, "redirect_loop", "a redirect chain beyond the limit"},
+    {FailureReason::kOther, "other", "any other failure"},
+});
+inline constexpr std::size_t kFailureReasonCount = kFailureReasons.size();
+
+namespace detail {
+constexpr bool FailureReasonsInEnumOrder() {
+  for (std::size_t i = 0; i < kFailureReasonCount; ++i) {
+    if (static_cast<std::size_t>(kFailureReasons[i].reason) != i) return false;
+  }
+  return true;
+}
+static_assert(FailureReasonsInEnumOrder(), "kFailureReasons must list the enum in order");
+}  // namespace detail
+
+inline constexpr std::array<FailureReason, kFailureReasonCount> kAllFailureReasons = [] {
+  std::array<FailureReason, kFailureReasonCount> all{};
+  for (std::size_t i = 0; i < kFailureReasonCount; ++i) all[i] = kFailureReasons[i].reason;
+  return all;
+}();
+
+constexpr std::string_view ToString(FailureReason reason) {
+  return kFailureReasons[static_cast<std::size_t>(reason)].name;
+}
+
+// "none" when nothing failed (a transport result with a complete response).
+constexpr std::string_view ToString(const std::optional<FailureReason>& reason) {
+  return reason ? ToString(*reason) : std::string_view("none");
+}
+
+}  // namespace healthgap
