@@ -18,6 +18,7 @@
 #include <memory>
 #include <sstream>
 
+#include "common/base64.h"
 #include "common/strings.h"
 #include "config/loader.h"
 #include "config/yaml_nodes.h"

@@ -111,7 +111,4 @@ class BasicAuthenticator {
   mutable std::deque<std::string> cache_order_;    // guarded by mu_; oldest first
 };
 
-// Decodes standard base64 with padding; nullopt if `text` is not exactly that.
-std::optional<std::string> DecodeBase64(std::string_view text);
-
 }  // namespace healthgap::server
