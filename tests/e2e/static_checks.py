@@ -5,6 +5,7 @@
     python3 tests/e2e/static_checks.py rule-tests   # promtool test rules rules/tests/*.yml
     python3 tests/e2e/static_checks.py deploy       # docker-compose config, promtool check config, amtool check-config
     python3 tests/e2e/static_checks.py doc-tests    # every test docs/security.md names exists
+    python3 tests/e2e/static_checks.py layers       # no file under src/ includes a layer above its own
 
 A missing tool is a FAILURE (exit 1), never a skip: install it (scripts/install-deps.sh).
 """
@@ -154,9 +155,64 @@ def check_doc_tests(fails):
     print(f"{len(names)} test names checked")
 
 
+# Which layers each layer's files may include (src/CMakeLists.txt, README's layout). One way
+# only: common <- {config, probe, eval} <- engine <- metrics <- server <- cli; config, probe and
+# eval know nothing of each other; the demo backends only common.
+LAYERS = {
+    "common": {"common"},
+    "config": {"common", "config"},
+    "probe": {"common", "probe"},
+    "eval": {"common", "eval"},
+    "engine": {"common", "config", "probe", "eval", "engine"},
+    "metrics": {"common", "config", "probe", "eval", "engine", "metrics"},
+    "server": {"common", "config", "probe", "eval", "engine", "metrics", "server"},
+    "demo": {"common", "demo"},
+    "cli": {"common", "config", "probe", "eval", "engine", "metrics", "server", "demo", "cli"},
+}
+# Includes that break the rule today, each to be removed (issue 13: eval gets its own response
+# view, and config's StatusMatcher, HealthRole and Evaluation stop reaching into eval). The check
+# fails on any include not listed here, and on a listed one that is gone (so the list shrinks).
+KNOWN_LAYER_VIOLATIONS = {
+    ("eval/outcome.h", "config/config.h"),
+    ("eval/outcome.h", "probe/http_client.h"),
+    ("eval/verdict.h", "config/config.h"),
+    ("eval/verdict.h", "probe/http_client.h"),
+    ("eval/cache_evidence.h", "probe/http_client.h"),
+}
+
+
+def check_layers(fails):
+    src = os.path.join(REPO, "src")
+    seen = set()
+    files = 0
+    for path in sorted(glob.glob(os.path.join(src, "**", "*.[ch]*"), recursive=True)):
+        rel = os.path.relpath(path, src)
+        layer = rel.split(os.sep)[0]
+        if layer not in LAYERS:
+            fails.add(f"src/{rel}: layer {layer!r} is not in the rule (tests/e2e/static_checks.py)")
+            continue
+        files += 1
+        with open(path, encoding="utf-8") as f:
+            for number, line in enumerate(f, 1):
+                m = re.match(r'\s*#\s*include\s+"([a-z_]+)/([^"]+)"', line)
+                if not m:
+                    continue
+                target = f"{m.group(1)}/{m.group(2)}"
+                if m.group(1) in LAYERS[layer]:
+                    continue
+                if (rel, target) in KNOWN_LAYER_VIOLATIONS:
+                    seen.add((rel, target))
+                    continue
+                fails.add(f"src/{rel}:{number}: {layer} may not include {target} "
+                          f"(allowed: {', '.join(sorted(LAYERS[layer]))})")
+    for rel, target in sorted(KNOWN_LAYER_VIOLATIONS - seen):
+        fails.add(f"src/{rel} no longer includes {target}: drop it from KNOWN_LAYER_VIOLATIONS")
+    print(f"{files} files checked, {len(KNOWN_LAYER_VIOLATIONS)} known violations left")
+
+
 def main(argv):
     checks = {"rules": check_rules, "rule-tests": check_rule_tests, "deploy": check_deploy,
-              "doc-tests": check_doc_tests}
+              "doc-tests": check_doc_tests, "layers": check_layers}
     if len(argv) != 1 or argv[0] not in checks:
         print(__doc__, file=sys.stderr)
         return 2
