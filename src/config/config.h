@@ -10,32 +10,16 @@
 #include <utility>
 #include <vector>
 
+#include "common/status_matcher.h"
+
 namespace healthgap::config {
 
 using Millis = std::chrono::milliseconds;
 
-// Inclusive range of HTTP status codes, e.g. 200-399.
-struct StatusRange {
-  int low = 200;
-  int high = 299;
-  bool operator==(const StatusRange&) const = default;
-};
-
-// Which status codes count as success. Parsed from "200", "2xx", "200-399".
-struct StatusMatcher {
-  std::vector<StatusRange> ranges{{200, 299}};
-  bool Matches(int status) const {
-    for (const auto& r : ranges) {
-      if (status >= r.low && status <= r.high) return true;
-    }
-    return false;
-  }
-  bool operator==(const StatusMatcher&) const = default;
-};
-
-// What a health endpoint is for: readiness (may this instance get traffic? what load balancers
-// probe) or liveness (is the process alive? restart it if not).
-enum class HealthRole { kReadiness, kLiveness };
+// Shared with eval/ (common/status_matcher.h).
+using healthgap::HealthRole;
+using healthgap::StatusMatcher;
+using healthgap::StatusRange;
 
 // The health endpoint as a load balancer probes it.
 struct HealthCheck {

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "engine/requests.h"
+#include "engine/response_view.h"
 #include "engine/target_state.h"
 #include "probe/blocking.h"
 
@@ -64,7 +65,7 @@ std::vector<PairedRound> RunPairedRounds(TargetState& state, const PairedProbeOp
     bool passed = true;
     for (std::size_t i = 0; i < health_checks.size(); ++i) {
       out.health_outcomes.push_back(
-          eval::Classify(out.health[i], health_checks[i].expected_status));
+          eval::Classify(ResponseOf(out.health[i]), health_checks[i].expected_status));
       if (passed && !out.health_outcomes[i].success) {
         passed = false;
         quoted = i;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "engine/response_view.h"
 #include "eval/verdict.h"
 
 namespace healthgap::engine {
@@ -90,8 +91,8 @@ bool TargetState::Adopt(const config::Target& target) {
 void TargetState::RecordHealth(std::size_t check, const probe::HttpResult& result, TimePoint now,
                                std::chrono::system_clock::time_point at) {
   if (check >= checks_.size()) return;
-  RecordHealth(check, result, eval::Classify(result, checks_[check].config.expected_status), now,
-               at);
+  RecordHealth(check, result,
+               eval::Classify(ResponseOf(result), checks_[check].config.expected_status), now, at);
 }
 
 void TargetState::RecordHealth(std::size_t index, const probe::HttpResult& result,
@@ -118,7 +119,7 @@ void TargetState::RecordHealth(std::size_t index, const probe::HttpResult& resul
                    ? eval::ParseHealthBody(result.body, Header(result, "content-type"))
                    : eval::BodyReport{};
   if (result.error == std::nullopt) {
-    check.cache_evidence = check.cache.Observe(eval::FactsFrom(result, now));
+    check.cache_evidence = check.cache.Observe(eval::FactsFrom(ResponseOf(result), now));
   }
   Remember(index == 0 ? "health" : "health/" + std::string(ToString(check.config.role)), outcome,
            result, at);
@@ -129,7 +130,7 @@ eval::Outcome TargetState::RecordSample(std::size_t index, const probe::HttpResu
   if (index >= config_.samples.size()) return {};
   const config::ApiSample& sample = config_.samples[index];
   const eval::Outcome outcome =
-      eval::Classify(result, sample.expected_status, sample.latency_budget);
+      eval::Classify(ResponseOf(result), sample.expected_status, sample.latency_budget);
   SampleSnapshot& counters = samples_[index];
   ++counters.requests_total;
   CountFailure(counters.failures_total, outcome);
@@ -205,8 +206,7 @@ eval::Evidence TargetState::EvidenceFor(const eval::WindowSummary& api) const {
   input.health_p50 = primary.fast_latencies.P50();
   input.health_status = primary.last.status_code;
   input.api_total = api.total;
-  input.api_timeouts =
-      api.failures_by_reason[static_cast<std::size_t>(FailureReason::kTimeout)];
+  input.api_timeouts = api.failures_by_reason[static_cast<std::size_t>(FailureReason::kTimeout)];
   input.api_p50 = api.latency_p50;
   input.api_p99 = api.latency_p99;
   for (const auto& sample : config_.samples) {
@@ -236,7 +236,7 @@ TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope) {
   out.api_window = window_.Summarize(now);
   const eval::Evidence evidence = EvidenceFor(out.api_window);
   out.detachment = evidence.detachment;
-  out.decision = eval::Decide(out.lb, out.api_window, config_.evaluation, evidence);
+  out.decision = eval::Decide(out.lb, out.api_window, ThresholdsOf(config_.evaluation), evidence);
   out.samples = samples_;
   if (scope == SnapshotScope::kWithRecentProbes) out.recent.assign(recent_.begin(), recent_.end());
   return out;

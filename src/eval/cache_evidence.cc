@@ -279,11 +279,11 @@ std::optional<sys_seconds> ParseIso8601(std::string_view text) {
   return *local - offset;
 }
 
-HealthResponseFacts FactsFrom(const probe::HttpResult& result, TimePoint at) {
+HealthResponseFacts FactsFrom(const Response& response, TimePoint at) {
   HealthResponseFacts facts;
   facts.at = at;
-  if (result.error != std::nullopt && result.status_code == 0) return facts;
-  for (const auto& [raw_name, value] : result.headers) {
+  if (response.transport_failure != std::nullopt && response.status_code == 0) return facts;
+  for (const auto& [raw_name, value] : response.headers) {
     const std::string_view name = raw_name;
     if (EqualsIgnoringCase(name, "age")) {
       facts.age_seconds = ParseDeltaSeconds(value);
@@ -298,9 +298,9 @@ HealthResponseFacts FactsFrom(const probe::HttpResult& result, TimePoint at) {
       facts.last_modified = Bounded(Trim(value));
     }
   }
-  facts.body_hash = StableHash(result.body);
-  facts.body_bytes = result.body.size();
-  if (auto timestamp = FindBodyTimestamp(result.body)) {
+  facts.body_hash = StableHash(response.body);
+  facts.body_bytes = response.body.size();
+  if (auto timestamp = FindBodyTimestamp(response.body)) {
     facts.body_timestamp_text = std::move(timestamp->text);
     facts.body_timestamp = timestamp->value;
   }

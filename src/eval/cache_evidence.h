@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "probe/http_client.h"
+#include "eval/response.h"
 
 namespace healthgap::eval {
 
@@ -38,7 +38,7 @@ struct HealthResponseFacts {
 
 // Facts from one completed health response (no response: all empty but `at`). Pure; bounded
 // work whatever the body size.
-HealthResponseFacts FactsFrom(const probe::HttpResult& result, TimePoint at);
+HealthResponseFacts FactsFrom(const Response& response, TimePoint at);
 
 // Parses an RFC 7231 IMF-fixdate ("Tue, 24 Nov 2026 01:00:00 GMT"); nullopt otherwise.
 std::optional<std::chrono::sys_seconds> ParseHttpDate(std::string_view text);

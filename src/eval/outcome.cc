@@ -2,11 +2,11 @@
 
 namespace healthgap::eval {
 
-Outcome Classify(const probe::HttpResult& result, const config::StatusMatcher& expected,
-                 std::optional<config::Millis> latency_budget) {
-  if (result.error) return {false, result.error};
-  if (!expected.Matches(result.status_code)) return {false, FailureReason::kStatus};
-  if (latency_budget && result.total > *latency_budget) return {false, FailureReason::kSlow};
+Outcome Classify(const Response& response, const StatusMatcher& expected,
+                 std::optional<std::chrono::milliseconds> latency_budget) {
+  if (response.transport_failure) return {false, response.transport_failure};
+  if (!expected.Matches(response.status_code)) return {false, FailureReason::kStatus};
+  if (latency_budget && response.total > *latency_budget) return {false, FailureReason::kSlow};
   return {true, std::nullopt};
 }
 

@@ -6,8 +6,9 @@
 #include <string_view>
 
 #include "common/clock.h"
-#include "config/config.h"
-#include "probe/http_client.h"
+#include "common/failure_reason.h"
+#include "common/status_matcher.h"
+#include "eval/response.h"
 
 namespace healthgap::eval {
 
@@ -20,7 +21,7 @@ struct Outcome {
 // Judges a transport result against what the config expects. `latency_budget` applies only to
 // API samples (health checks have their timeout instead). Precedence: transport error, then
 // status, then latency; a slow 500 counts as "status".
-Outcome Classify(const probe::HttpResult& result, const config::StatusMatcher& expected,
-                 std::optional<config::Millis> latency_budget = std::nullopt);
+Outcome Classify(const Response& response, const StatusMatcher& expected,
+                 std::optional<std::chrono::milliseconds> latency_budget = std::nullopt);
 
 }  // namespace healthgap::eval

@@ -28,7 +28,7 @@ std::string FailedSamples(const WindowSummary& api) {
 }
 
 std::string WaitingReason(const HealthSummary& health, const WindowSummary& api,
-                          const config::Evaluation& thresholds) {
+                          const ApiThresholds& thresholds) {
   std::vector<std::string> missing;
   if (health.state == LbState::kUnknown)
     missing.emplace_back("load balancer state not decided yet");
@@ -46,11 +46,11 @@ std::string WaitingReason(const HealthSummary& health, const WindowSummary& api,
 
 // "health check ", "readiness check /ready (the endpoint that should have caught it) ", ...
 std::string CheckName(const Evidence& evidence) {
-  if (!evidence.has_other_roles && evidence.role == config::HealthRole::kReadiness) {
+  if (!evidence.has_other_roles && evidence.role == HealthRole::kReadiness) {
     return "health check ";
   }
   std::string name =
-      evidence.role == config::HealthRole::kReadiness ? "readiness check " : "liveness check ";
+      evidence.role == HealthRole::kReadiness ? "readiness check " : "liveness check ";
   if (!evidence.path.empty()) name += evidence.path + " ";
   return name;
 }
@@ -187,7 +187,7 @@ std::string DescribeLastHealthCheck(const HealthSummary& health) {
 }
 
 Decision Decide(const HealthSummary& health, const WindowSummary& api,
-                const config::Evaluation& thresholds, const Evidence& evidence) {
+                const ApiThresholds& thresholds, const Evidence& evidence) {
   if (health.state == LbState::kUnknown || api.total < thresholds.min_samples) {
     return {Verdict::kUnknown, WaitingReason(health, api, thresholds), Cause::kWaiting};
   }
@@ -205,7 +205,7 @@ Decision Decide(const HealthSummary& health, const WindowSummary& api,
     const Cause cause = MismatchCause(api, evidence);
     std::string reason = CheckName(evidence) + last_check + " while " + FailedSamples(api) + ": " +
                          ExplainMismatch(cause, health, api, evidence);
-    if (evidence.role == config::HealthRole::kLiveness) {
+    if (evidence.role == HealthRole::kLiveness) {
       reason +=
           "; only a liveness check is configured, which says the process is up, not that it can "
           "serve: add a readiness check";

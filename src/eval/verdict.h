@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "config/config.h"
+#include "common/failure_reason.h"
+#include "common/status_matcher.h"
 #include "eval/detachment.h"
 #include "eval/lb_view.h"
 #include "eval/sample_window.h"
-#include "probe/http_client.h"
 
 namespace healthgap::eval {
 
@@ -68,12 +68,19 @@ struct HealthSummary {
 struct Evidence {
   // Components the primary check's last body reports as failing, "name (detail)" or "name".
   std::vector<std::string> failing_components;
-  bool cached = false;                      // CacheDetector's verdict on the primary check
-  std::vector<std::string> cache_evidence;  // its lines, most telling first
-  DetachmentSignal detachment;              // health vs API latency
-  config::HealthRole role = config::HealthRole::kReadiness;  // of the primary check
+  bool cached = false;                       // CacheDetector's verdict on the primary check
+  std::vector<std::string> cache_evidence;   // its lines, most telling first
+  DetachmentSignal detachment;               // health vs API latency
+  HealthRole role = HealthRole::kReadiness;  // of the primary check
   std::string path;              // of the primary check, for the explanation ("" unknown)
   bool has_other_roles = false;  // a liveness check next to the readiness one
+};
+
+// When the API counts as failing: the config's evaluation settings (config::Evaluation) as the
+// verdict needs them.
+struct ApiThresholds {
+  double max_error_ratio = 0;  // a window error ratio above this means the API is failing
+  int min_samples = 1;         // fewer samples in the window: the verdict waits
 };
 
 struct Decision {
@@ -90,7 +97,7 @@ struct Decision {
 // With evidence: `degraded` when the LB keeps the target and the API works but the body reports
 // a failing component; every non-healthy verdict gets a cause (see Cause) and a reason naming it.
 Decision Decide(const HealthSummary& health, const WindowSummary& api,
-                const config::Evaluation& thresholds, const Evidence& evidence = {});
+                const ApiThresholds& thresholds, const Evidence& evidence = {});
 
 // Building blocks of Decision::reason, exposed for tests.
 

@@ -16,14 +16,20 @@ using std::chrono::seconds;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-probe::HttpResult Response(std::vector<std::pair<std::string, std::string>> headers,
-                           std::string body = R"({"status": "ok"})") {
-  probe::HttpResult result;
-  result.status_code = 200;
-  result.headers = std::move(headers);
-  result.body = std::move(body);
-  result.body_bytes = result.body.size();
-  return result;
+// A response the test owns; eval reads it through a view, valid while this lives.
+struct OwnedResponse {
+  std::optional<FailureReason> transport_failure;
+  int status_code = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  operator Response() const {  // NOLINT(google-explicit-constructor): as eval reads it
+    return Response{transport_failure, status_code, Duration{0}, headers, body};
+  }
+};
+
+OwnedResponse Answer(std::vector<std::pair<std::string, std::string>> headers,
+                     std::string body = R"({"status": "ok"})") {
+  return OwnedResponse{std::nullopt, 200, std::move(headers), std::move(body)};
 }
 
 std::chrono::sys_seconds Utc(int y, unsigned m, unsigned d, int hh, int mm, int ss) {
@@ -66,11 +72,11 @@ TEST(ParseIso8601Test, Table) {
 }
 
 TEST(FactsFromTest, HeadersAreExtracted) {
-  const auto facts = FactsFrom(Response({{"age", "3500"},
-                                         {"cache-control", "public, max-age=3600, s-maxage=\"60\""},
-                                         {"date", "Tue, 24 Nov 2026 01:00:00 GMT"},
-                                         {"etag", "\"abc\""},
-                                         {"last-modified", "Mon, 23 Nov 2026 01:00:00 GMT"}}),
+  const auto facts = FactsFrom(Answer({{"age", "3500"},
+                                       {"cache-control", "public, max-age=3600, s-maxage=\"60\""},
+                                       {"date", "Tue, 24 Nov 2026 01:00:00 GMT"},
+                                       {"etag", "\"abc\""},
+                                       {"last-modified", "Mon, 23 Nov 2026 01:00:00 GMT"}}),
                                TimePoint{} + seconds(7));
   EXPECT_EQ(facts.at, TimePoint{} + seconds(7));
   EXPECT_EQ(facts.age_seconds, 3500);
@@ -87,11 +93,10 @@ TEST(FactsFromTest, HeadersAreExtracted) {
 }
 
 TEST(FactsFromTest, HostileHeadersAreBounded) {
-  const auto facts =
-      FactsFrom(Response({{"age", "-5"},
-                          {"cache-control", "max-age=99999999999999999999, no-store"},
-                          {"date", std::string(10'000, '\x01')}}),
-                TimePoint{});
+  const auto facts = FactsFrom(Answer({{"age", "-5"},
+                                       {"cache-control", "max-age=99999999999999999999, no-store"},
+                                       {"date", std::string(10'000, '\x01')}}),
+                               TimePoint{});
   EXPECT_EQ(facts.age_seconds, std::nullopt);
   EXPECT_EQ(facts.max_age_seconds, std::int64_t{1} << 31);  // saturates, RFC 9111
   EXPECT_TRUE(facts.cache_control_no_store);
@@ -100,8 +105,8 @@ TEST(FactsFromTest, HostileHeadersAreBounded) {
 }
 
 TEST(FactsFromTest, NoResponseMeansNoFacts) {
-  probe::HttpResult result;
-  result.error = FailureReason::kTimeout;
+  Response result;
+  result.transport_failure = FailureReason::kTimeout;
   const auto facts = FactsFrom(result, TimePoint{});
   EXPECT_EQ(facts.body_bytes, 0u);
   EXPECT_TRUE(facts.date_header.empty());
@@ -120,7 +125,7 @@ void PrintTo(const TimestampCase& c, std::ostream* out) { *out << c.name; }
 class BodyTimestampTest : public ::testing::TestWithParam<TimestampCase> {};
 
 TEST_P(BodyTimestampTest, Finds) {
-  const auto facts = FactsFrom(Response({}, GetParam().body), TimePoint{});
+  const auto facts = FactsFrom(Answer({}, GetParam().body), TimePoint{});
   EXPECT_EQ(facts.body_timestamp_text, GetParam().text);
   EXPECT_EQ(facts.body_timestamp, GetParam().value);
 }
@@ -157,7 +162,7 @@ TEST(FactsFromTest, TimestampScanIsBounded) {
   // Past the first 64 KiB the scan stops: a 1 MiB body costs what a 64 KiB one does.
   const std::string body =
       R"({"pad": ")" + std::string(70'000, 'x') + R"(", "timestamp": "2026-11-24T01:00:00Z"})";
-  EXPECT_TRUE(FactsFrom(Response({}, body), TimePoint{}).body_timestamp_text.empty());
+  EXPECT_TRUE(FactsFrom(Answer({}, body), TimePoint{}).body_timestamp_text.empty());
 }
 
 // Probes a sequence of responses, one per interval, with a FakeClock.
@@ -166,7 +171,7 @@ class CacheDetectorTest : public ::testing::Test {
   CacheEvidence Probe(std::vector<std::pair<std::string, std::string>> headers,
                       std::string body = R"({"status": "ok"})") {
     CacheEvidence evidence =
-        detector_.Observe(FactsFrom(Response(std::move(headers), std::move(body)), clock_.Now()));
+        detector_.Observe(FactsFrom(Answer(std::move(headers), std::move(body)), clock_.Now()));
     clock_.Advance(interval_);
     return evidence;
   }
@@ -214,8 +219,8 @@ TEST_F(CacheDetectorTest, StuckDateNeedsTwoSecondsNotJustThreeProbes) {
 TEST_F(CacheDetectorTest, FailedProbeBreaksTheRun) {
   Probe({{"date", HttpDate(0)}});
   Probe({{"date", HttpDate(0)}});
-  probe::HttpResult timeout;
-  timeout.error = FailureReason::kTimeout;
+  Response timeout;
+  timeout.transport_failure = FailureReason::kTimeout;
   detector_.Observe(FactsFrom(timeout, clock_.Now()));
   clock_.Advance(interval_);
   EXPECT_FALSE(Probe({{"date", HttpDate(0)}}).cached);
@@ -244,7 +249,7 @@ class CacheControlTest : public ::testing::TestWithParam<CacheControlCase> {};
 TEST_P(CacheControlTest, Judges) {
   CacheDetector detector(CacheDetectorOptions{.probe_interval = seconds(10)});
   const CacheEvidence evidence =
-      detector.Observe(FactsFrom(Response({{"cache-control", GetParam().value}}), TimePoint{}));
+      detector.Observe(FactsFrom(Answer({{"cache-control", GetParam().value}}), TimePoint{}));
   EXPECT_EQ(evidence.cached, GetParam().cached);
   EXPECT_EQ(evidence.evidence, GetParam().evidence);
 }

@@ -10,20 +10,20 @@ namespace {
 
 using std::chrono::milliseconds;
 
-probe::HttpResult Response(int status, Duration total = milliseconds(10)) {
-  probe::HttpResult result;
-  result.status_code = status;
-  result.total = total;
-  return result;
+Response Answer(int status, Duration total = milliseconds(10)) {
+  Response response;
+  response.status_code = status;
+  response.total = total;
+  return response;
 }
 
-probe::HttpResult TransportError(std::optional<FailureReason> kind) {
-  probe::HttpResult result;
-  result.error = kind;
-  return result;
+Response TransportError(std::optional<FailureReason> kind) {
+  Response response;
+  response.transport_failure = kind;
+  return response;
 }
 
-const config::StatusMatcher k2xx;
+const StatusMatcher k2xx;
 
 TEST(FailureReasonNames, AreStableAndUnique) {
   EXPECT_EQ(ToString(FailureReason::kStatus), "status");
@@ -77,53 +77,53 @@ INSTANTIATE_TEST_SUITE_P(
                       ErrorCase{FailureReason::kOther, FailureReason::kOther}));
 
 TEST(Classify, NoTransportFailureMeansNoFailureReasonFromTheTransport) {
-  probe::HttpResult result = TransportError(std::nullopt);
+  Response result = TransportError(std::nullopt);
   result.status_code = 200;
   EXPECT_FALSE(Classify(result, k2xx).reason.has_value());
 }
 
 TEST(Classify, TransportErrorWinsOverStatus) {
-  probe::HttpResult result = TransportError(FailureReason::kConnectionReset);
+  Response result = TransportError(FailureReason::kConnectionReset);
   result.status_code = 200;  // headers arrived, then the peer reset mid-body
   EXPECT_EQ(Classify(result, k2xx).reason, FailureReason::kConnectionReset);
 }
 
 TEST(Classify, MatchingStatusSucceeds) {
-  const Outcome outcome = Classify(Response(204), k2xx);
+  const Outcome outcome = Classify(Answer(204), k2xx);
   EXPECT_TRUE(outcome.success);
   EXPECT_FALSE(outcome.reason.has_value());
 }
 
 TEST(Classify, UnmatchedStatusFails) {
-  EXPECT_EQ(Classify(Response(500), k2xx).reason, FailureReason::kStatus);
-  EXPECT_EQ(Classify(Response(302), k2xx).reason, FailureReason::kStatus);
-  EXPECT_FALSE(Classify(Response(500), k2xx).success);
+  EXPECT_EQ(Classify(Answer(500), k2xx).reason, FailureReason::kStatus);
+  EXPECT_EQ(Classify(Answer(302), k2xx).reason, FailureReason::kStatus);
+  EXPECT_FALSE(Classify(Answer(500), k2xx).success);
 }
 
 TEST(Classify, RangeBoundariesAreInclusive) {
-  const config::StatusMatcher health{{{200, 399}}};
-  EXPECT_TRUE(Classify(Response(200), health).success);
-  EXPECT_TRUE(Classify(Response(399), health).success);
-  EXPECT_FALSE(Classify(Response(199), health).success);
-  EXPECT_FALSE(Classify(Response(400), health).success);
+  const StatusMatcher health{{{200, 399}}};
+  EXPECT_TRUE(Classify(Answer(200), health).success);
+  EXPECT_TRUE(Classify(Answer(399), health).success);
+  EXPECT_FALSE(Classify(Answer(199), health).success);
+  EXPECT_FALSE(Classify(Answer(400), health).success);
 }
 
 TEST(Classify, OverBudgetIsSlow) {
-  const Outcome outcome = Classify(Response(200, milliseconds(301)), k2xx, milliseconds(300));
+  const Outcome outcome = Classify(Answer(200, milliseconds(301)), k2xx, milliseconds(300));
   EXPECT_FALSE(outcome.success);
   EXPECT_EQ(outcome.reason, FailureReason::kSlow);
 }
 
 TEST(Classify, ExactlyAtBudgetIsFine) {
-  EXPECT_TRUE(Classify(Response(200, milliseconds(300)), k2xx, milliseconds(300)).success);
+  EXPECT_TRUE(Classify(Answer(200, milliseconds(300)), k2xx, milliseconds(300)).success);
 }
 
 TEST(Classify, NoBudgetNeverSlow) {
-  EXPECT_TRUE(Classify(Response(200, std::chrono::seconds(60)), k2xx).success);
+  EXPECT_TRUE(Classify(Answer(200, std::chrono::seconds(60)), k2xx).success);
 }
 
 TEST(Classify, SlowErrorStatusCountsAsStatus) {
-  EXPECT_EQ(Classify(Response(503, milliseconds(900)), k2xx, milliseconds(300)).reason,
+  EXPECT_EQ(Classify(Answer(503, milliseconds(900)), k2xx, milliseconds(300)).reason,
             FailureReason::kStatus);
 }
 

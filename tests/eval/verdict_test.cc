@@ -33,11 +33,8 @@ WindowSummary Api(int total, std::initializer_list<std::pair<FailureReason, int>
   return summary;
 }
 
-config::Evaluation Thresholds(double max_error_ratio = 0.2, int min_samples = 5) {
-  config::Evaluation evaluation;
-  evaluation.max_error_ratio = max_error_ratio;
-  evaluation.min_samples = min_samples;
-  return evaluation;
+ApiThresholds Thresholds(double max_error_ratio = 0.2, int min_samples = 5) {
+  return ApiThresholds{max_error_ratio, min_samples};
 }
 
 TEST(VerdictNames, AreStable) {
@@ -300,7 +297,7 @@ TEST(Decide, DegradedNeedsTheLbViewAndEnoughSamples) {
 
 TEST(Decide, ReadinessNextToLivenessIsNamedAsTheEndpointThatShouldHaveCaughtIt) {
   Evidence evidence;
-  evidence.role = config::HealthRole::kReadiness;
+  evidence.role = HealthRole::kReadiness;
   evidence.path = "/ready";
   evidence.has_other_roles = true;
   const Decision d = Decide(Health(LbState::kHealthy), Api(8, {{FailureReason::kStatus, 8}}),
@@ -310,7 +307,7 @@ TEST(Decide, ReadinessNextToLivenessIsNamedAsTheEndpointThatShouldHaveCaughtIt) 
 
 TEST(Decide, LivenessOnlySaysSo) {
   Evidence evidence;
-  evidence.role = config::HealthRole::kLiveness;
+  evidence.role = HealthRole::kLiveness;
   evidence.path = "/healthz";
   const Decision d = Decide(Health(LbState::kHealthy), Api(8, {{FailureReason::kStatus, 8}}),
                             Thresholds(), evidence);
