@@ -70,10 +70,11 @@ ProbeEndpoint::ProbeEndpoint(const Clock& clock, probe::HttpClient& client)
     : ProbeEndpoint(clock, client, SystemResolver()) {}
 
 ProbeEndpoint::ProbeEndpoint(const Clock& clock, probe::HttpClient& client,
-                             const config::Resolver& resolver)
+                             const config::Resolver& resolver, std::size_t max_tracked_targets)
     : clock_(clock),
       client_(client),
       resolver_(resolver),
+      max_tracked_targets_(std::max<std::size_t>(1, max_tracked_targets)),
       settings_(std::make_shared<const Settings>()) {}
 
 void ProbeEndpoint::Configure(const config::Config& config) {
@@ -93,7 +94,7 @@ std::shared_ptr<ProbeEndpoint::Tracked> ProbeEndpoint::Track(const std::string& 
   if (found == tracked_.end()) {
     std::erase_if(tracked_,
                   [&](const auto& entry) { return now - entry.second->last_used > kForgetAfter; });
-    if (tracked_.size() >= kMaxTrackedTargets) {
+    if (tracked_.size() >= max_tracked_targets_) {
       auto oldest = tracked_.begin();
       for (auto it = tracked_.begin(); it != tracked_.end(); ++it) {
         if (it->second->last_used < oldest->second->last_used) oldest = it;
@@ -121,6 +122,11 @@ Duration ProbeEndpoint::Budget(double scrape_timeout_seconds, const config::Modu
   const double seconds =
       std::clamp(scrape_timeout_seconds - kTimeoutOffsetSeconds, 0.1, std::max(0.1, most));
   return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+}
+
+std::size_t ProbeEndpoint::tracked_targets() const {
+  std::lock_guard lock(mu_);
+  return tracked_.size();
 }
 
 ProbeEndpoint::Counters ProbeEndpoint::counters() const {

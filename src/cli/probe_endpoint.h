@@ -45,7 +45,9 @@ class ProbeEndpoint {
   // Resolves target host names with getaddrinfo.
   ProbeEndpoint(const Clock& clock, probe::HttpClient& client);
   // `resolver` checks host names against probe.allow; it must outlive the endpoint.
-  ProbeEndpoint(const Clock& clock, probe::HttpClient& client, const config::Resolver& resolver);
+  // `max_tracked_targets` bounds the state (tests use a small one).
+  ProbeEndpoint(const Clock& clock, probe::HttpClient& client, const config::Resolver& resolver,
+                std::size_t max_tracked_targets = kMaxTrackedTargets);
 
   // Takes the modules and allow rules of a newly loaded config.
   void Configure(const config::Config& config);
@@ -64,6 +66,8 @@ class ProbeEndpoint {
   static Duration Budget(double scrape_timeout_seconds, const config::Module& module);
 
   Counters counters() const;
+  // (module, target) pairs whose state is kept now.
+  std::size_t tracked_targets() const;
 
  private:
   struct Tracked;
@@ -81,6 +85,7 @@ class ProbeEndpoint {
   const Clock& clock_;
   probe::HttpClient& client_;
   const config::Resolver& resolver_;
+  const std::size_t max_tracked_targets_;
   mutable std::mutex mu_;
   std::shared_ptr<const Settings> settings_;                 // guarded by mu_
   std::map<std::string, std::shared_ptr<Tracked>> tracked_;  // guarded by mu_

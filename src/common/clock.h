@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <thread>
 
 namespace healthgap {
 
@@ -19,6 +20,9 @@ class Clock {
   virtual TimePoint Now() const = 0;
   // Wall-clock time: only for timestamps shown to humans or exported as *_timestamp_seconds.
   virtual std::chrono::system_clock::time_point WallNow() const = 0;
+  // Waits `d` on this clock: RealClock sleeps, FakeClock moves on at once, so logic that paces
+  // itself (a one-shot check's rounds) is tested without sleeping.
+  virtual void SleepFor(Duration d) const = 0;
 };
 
 class RealClock final : public Clock {
@@ -28,6 +32,7 @@ class RealClock final : public Clock {
   std::chrono::system_clock::time_point WallNow() const override {
     return std::chrono::system_clock::now();
   }
+  void SleepFor(Duration d) const override { std::this_thread::sleep_for(d); }
 };
 
 // A clock that moves only when told to. Thread-safe.
@@ -46,16 +51,20 @@ class FakeClock final : public Clock {
     return wall_;
   }
 
-  void Advance(Duration d) {
+  void SleepFor(Duration d) const override { Move(d); }
+
+  void Advance(Duration d) { Move(d); }
+
+ private:
+  void Move(Duration d) const {
     std::lock_guard lock(mu_);
     now_ += d;
     wall_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
   }
 
- private:
   mutable std::mutex mu_;
-  TimePoint now_;
-  std::chrono::system_clock::time_point wall_;
+  mutable TimePoint now_;  // mutable: sleeping on a const clock moves it
+  mutable std::chrono::system_clock::time_point wall_;
 };
 
 inline double ToSeconds(Duration d) { return std::chrono::duration<double>(d).count(); }

@@ -1,7 +1,6 @@
 #include "engine/paired_probe.h"
 
 #include <algorithm>
-#include <thread>
 
 #include "engine/requests.h"
 #include "engine/response_view.h"
@@ -38,7 +37,7 @@ std::vector<PairedRound> RunPairedRounds(TargetState& state, const PairedProbeOp
   std::vector<PairedRound> rounds;
   const TimePoint started = clock.Now();
   for (int round = 0; round < std::max(1, options.rounds); ++round) {
-    if (round > 0 && options.spacing.count() > 0) std::this_thread::sleep_for(options.spacing);
+    if (round > 0 && options.spacing.count() > 0) clock.SleepFor(options.spacing);
     std::vector<probe::HttpRequest> requests;
     for (const auto& check : health_checks) requests.push_back(HealthRequest(target, check));
     for (const auto& sample : target.samples) requests.push_back(SampleRequest(target, sample));

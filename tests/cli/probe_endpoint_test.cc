@@ -11,6 +11,7 @@
 
 #include "config/loader.h"
 #include "probe/curl_multi_client.h"
+#include "support/instant_http_client.h"
 #include "support/loopback_server.h"
 #include "support/poll_until.h"
 
@@ -100,6 +101,61 @@ TEST(ProbeEndpointTest, ScrapeDuringReloadProbesWhatTheNewModuleSays) {
   for (const RecordedRequest& seen : target.Requests()) paths.push_back(seen.path);
   EXPECT_THAT(paths, Contains("/new/health"));
   EXPECT_THAT(paths, Not(Contains("/old/health")));
+}
+
+// Any name resolves to 127.0.0.1 (the targets below are IP literals and never ask).
+class LoopbackResolver final : public config::Resolver {
+ public:
+  std::vector<std::string> Resolve(const std::string&, std::string*) const override {
+    return {"127.0.0.1"};
+  }
+};
+
+server::ProbeRequest ScrapeOf(const std::string& target) { return {target, "api", std::nullopt}; }
+
+TEST(ProbeEndpointStateTest, TargetsNotScrapedForAnHourAreForgotten) {
+  FakeClock clock;
+  testing::InstantHttpClient client(clock, std::chrono::milliseconds(0));
+  LoopbackResolver resolver;
+  ProbeEndpoint endpoint(clock, client, resolver);
+  endpoint.Configure(ModuleWithHealthPath("/health"));
+  ASSERT_EQ(endpoint.Handle(ScrapeOf("127.0.0.1:1")).status, 200);
+  ASSERT_EQ(endpoint.Handle(ScrapeOf("127.0.0.2:1")).status, 200);
+  EXPECT_EQ(endpoint.tracked_targets(), 2u);
+  clock.Advance(ProbeEndpoint::kForgetAfter - std::chrono::seconds(1));
+  ASSERT_EQ(endpoint.Handle(ScrapeOf("127.0.0.1:1")).status, 200);  // keeps it fresh
+  clock.Advance(std::chrono::seconds(2));
+  ASSERT_EQ(endpoint.Handle(ScrapeOf("127.0.0.3:1")).status, 200);  // a new one sweeps
+  EXPECT_EQ(endpoint.tracked_targets(), 2u);  // 127.0.0.2 forgotten, .1 and .3 kept
+}
+
+TEST(ProbeEndpointStateTest, AtTheBoundTheLeastRecentlyScrapedIsDroppedFirst) {
+  FakeClock clock;
+  testing::InstantHttpClient client(clock, std::chrono::milliseconds(0));
+  LoopbackResolver resolver;
+  constexpr std::size_t kBound = 50;  // the production bound, kMaxTrackedTargets, is 10,000
+  ProbeEndpoint endpoint(clock, client, resolver, kBound);
+  endpoint.Configure(ModuleWithHealthPath("/health"));
+  const auto target = [](std::size_t i) { return "127.0.0." + std::to_string(i + 1) + ":1"; };
+  for (std::size_t i = 0; i < kBound; ++i) {
+    ASSERT_EQ(endpoint.Handle(ScrapeOf(target(i))).status, 200);
+    clock.Advance(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(endpoint.tracked_targets(), kBound);
+  ASSERT_EQ(endpoint.Handle(ScrapeOf(target(0))).status, 200);  // now the freshest
+  clock.Advance(std::chrono::milliseconds(1));
+  ASSERT_EQ(endpoint.Handle(ScrapeOf("127.1.0.1:1")).status, 200);  // one more: #1 goes
+  EXPECT_EQ(endpoint.tracked_targets(), kBound);
+  // Kept state counts on; dropped state starts over.
+  const auto probes_total = [&](const std::string& scraped) {
+    const std::string body = endpoint.Handle(ScrapeOf(scraped)).body;
+    const std::string key =
+        "healthgap_health_probes_total{check=\"readiness\",target=\"" + scraped + "\"} ";
+    const auto at = body.find(key);
+    return at == std::string::npos ? -1 : std::stoi(body.substr(at + key.size()));
+  };
+  EXPECT_EQ(probes_total(target(0)), 3);
+  EXPECT_EQ(probes_total(target(1)), 1);
 }
 
 TEST(ProbeBudgetTest, ScrapeTimeoutLessTheOffsetWithinTheModulesOwnWorstCase) {
