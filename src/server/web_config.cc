@@ -588,33 +588,4 @@ std::size_t BasicAuthenticator::CachedCount() const {
   return cache_.size();
 }
 
-std::optional<std::string> DecodeBase64(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    const bool last = i + 4 == text.size();
-    const int padding =
-        last ? (text[i + 3] == '=') + (text[i + 2] == '=' && text[i + 3] == '=') : 0;
-    std::uint32_t bits = 0;
-    for (int j = 0; j < 4; ++j) {
-      const int v = j >= 4 - padding ? 0 : value(text[i + j]);
-      if (v < 0) return std::nullopt;
-      bits = bits << 6 | static_cast<std::uint32_t>(v);
-    }
-    out += static_cast<char>(bits >> 16 & 0xff);
-    if (padding < 2) out += static_cast<char>(bits >> 8 & 0xff);
-    if (padding < 1) out += static_cast<char>(bits & 0xff);
-  }
-  return out;
-}
-
 }  // namespace healthgap::server
