@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "eval/cache_evidence.h"
 #include "eval/health_body.h"
@@ -82,15 +84,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   tight.max_detail_bytes = 8;
   CheckInvariants(healthgap::eval::ParseHealthBody(body, content_type, tight), tight);
 
-  healthgap::probe::HttpResult result;
-  result.status_code = 200;
-  result.body = std::string(body);
   const std::string_view head = body.substr(0, 96);
-  result.headers = {{"date", std::string(head.substr(0, 29))},
-                    {"age", std::string(head.substr(0, 12))},
-                    {"cache-control", std::string(head)},
-                    {"etag", std::string(head.substr(0, 40))},
-                    {"last-modified", std::string(head.substr(0, 29))}};
+  const std::vector<std::pair<std::string, std::string>> headers = {
+      {"date", std::string(head.substr(0, 29))},
+      {"age", std::string(head.substr(0, 12))},
+      {"cache-control", std::string(head)},
+      {"etag", std::string(head.substr(0, 40))},
+      {"last-modified", std::string(head.substr(0, 29))}};
+  healthgap::eval::Response result;
+  result.status_code = 200;
+  result.body = body;
+  result.headers = headers;
   healthgap::eval::CacheDetector detector;
   healthgap::TimePoint at{};
   for (int i = 0; i < 3; ++i) {
