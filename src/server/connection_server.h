@@ -78,8 +78,6 @@ class ConnectionServer : public httplib::Server {
   std::size_t open_connections() const { return open_.load(); }
 
  private:
-  bool process_and_close_socket(socket_t) override { return false; }  // httplib's path, unused
-
   // Reactor (the Serve thread).
   void RunReactor();
   void AcceptAll();

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <set>
 #include <string>
 
 namespace healthgap::eval {
@@ -24,27 +23,6 @@ Response TransportError(std::optional<FailureReason> kind) {
 }
 
 const StatusMatcher k2xx;
-
-TEST(FailureReasonNames, AreStableAndUnique) {
-  EXPECT_EQ(ToString(FailureReason::kStatus), "status");
-  EXPECT_EQ(ToString(FailureReason::kSlow), "slow");
-  EXPECT_EQ(ToString(FailureReason::kTimeout), "timeout");
-  EXPECT_EQ(ToString(FailureReason::kConnectionRefused), "connection_refused");
-  EXPECT_EQ(ToString(FailureReason::kConnectionReset), "connection_reset");
-  EXPECT_EQ(ToString(FailureReason::kDns), "dns");
-  EXPECT_EQ(ToString(FailureReason::kTls), "tls");
-  EXPECT_EQ(ToString(FailureReason::kTooLarge), "too_large");
-  EXPECT_EQ(ToString(FailureReason::kBadResponse), "bad_response");
-  EXPECT_EQ(ToString(FailureReason::kRedirectLoop), "redirect_loop");
-  EXPECT_EQ(ToString(FailureReason::kOther), "other");
-  std::set<std::string_view> names;
-  for (std::size_t i = 0; i < kAllFailureReasons.size(); ++i) {
-    // The array doubles as an index: failures_by_reason[i] must mean kAllFailureReasons[i].
-    EXPECT_EQ(static_cast<std::size_t>(kAllFailureReasons[i]), i);
-    names.insert(ToString(kAllFailureReasons[i]));
-  }
-  EXPECT_EQ(names.size(), kFailureReasonCount);
-}
 
 struct ErrorCase {
   std::optional<FailureReason> kind;

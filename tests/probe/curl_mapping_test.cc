@@ -13,19 +13,6 @@ using detail::ClassifyCurlError;
 using detail::CurlTimes;
 using detail::PhasesFromCurlTimes;
 
-TEST(FailureReasonTest, ToStringGivesStableLabelValues) {
-  EXPECT_EQ(ToString(std::nullopt), "none");
-  EXPECT_EQ(ToString(FailureReason::kTimeout), "timeout");
-  EXPECT_EQ(ToString(FailureReason::kConnectionRefused), "connection_refused");
-  EXPECT_EQ(ToString(FailureReason::kConnectionReset), "connection_reset");
-  EXPECT_EQ(ToString(FailureReason::kDns), "dns");
-  EXPECT_EQ(ToString(FailureReason::kTls), "tls");
-  EXPECT_EQ(ToString(FailureReason::kTooLarge), "too_large");
-  EXPECT_EQ(ToString(FailureReason::kBadResponse), "bad_response");
-  EXPECT_EQ(ToString(FailureReason::kRedirectLoop), "redirect_loop");  // once too_many_redirects
-  EXPECT_EQ(ToString(FailureReason::kOther), "other");
-}
-
 TEST(ClassifyCurlErrorTest, ConnectFailureDependsOnErrno) {
   EXPECT_EQ(ClassifyCurlError(CURLE_COULDNT_CONNECT, ECONNREFUSED, false, ""),
             FailureReason::kConnectionRefused);
