@@ -91,10 +91,8 @@ struct TargetAuth {
   bool operator==(const TargetAuth&) const = default;
 };
 
-struct Target {
-  std::string name;                           // unique; the `target` label
-  std::string base_url;                       // scheme://host[:port][/prefix], no trailing slash
-  std::map<std::string, std::string> labels;  // extra labels on every series of this target
+// How a target is probed and judged: what targets and modules share.
+struct ProbeSpec {
   // The check the load balancer uses and the verdict follows: the readiness check, or the
   // liveness check when no readiness check is configured.
   HealthCheck health;
@@ -103,6 +101,13 @@ struct Target {
   Evaluation evaluation;
   std::size_t max_body_bytes = 1 << 20;  // bodies beyond this fail with reason "too_large"
   TargetAuth auth;
+  bool operator==(const ProbeSpec&) const = default;
+};
+
+struct Target : ProbeSpec {
+  std::string name;                           // unique; the `target` label
+  std::string base_url;                       // scheme://host[:port][/prefix], no trailing slash
+  std::map<std::string, std::string> labels;  // extra labels on every series of this target
 
   // The URL a request for `path` (a health or sample path, starting with '/') goes to.
   std::string UrlFor(std::string_view path) const { return base_url + std::string(path); }
@@ -111,13 +116,7 @@ struct Target {
 
 // What to probe on a target that is not in the config: a target without name, url and labels.
 // Used by /probe?module=NAME and by file_sd discovered targets.
-struct Module {
-  HealthCheck health;
-  std::vector<HealthCheck> other_health_checks;
-  std::vector<ApiSample> samples;  // at least one
-  Evaluation evaluation;
-  std::size_t max_body_bytes = 1 << 20;
-  TargetAuth auth;
+struct Module : ProbeSpec {
   int rounds = 1;  // /probe: requests per API sample per scrape
   bool operator==(const Module&) const = default;
 };
@@ -138,15 +137,10 @@ inline Module BuiltinDefaultModule() {
 inline Target TargetFromModule(const Module& module, std::string name, std::string base_url,
                                std::map<std::string, std::string> labels) {
   Target target;
+  static_cast<ProbeSpec&>(target) = module;
   target.name = std::move(name);
   target.base_url = std::move(base_url);
   target.labels = std::move(labels);
-  target.health = module.health;
-  target.other_health_checks = module.other_health_checks;
-  target.samples = module.samples;
-  target.evaluation = module.evaluation;
-  target.max_body_bytes = module.max_body_bytes;
-  target.auth = module.auth;
   return target;
 }
 

@@ -10,21 +10,10 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "config/config_error.h"
 #include "config/values.h"
 
 namespace healthgap::config {
-
-// The first problem found, located well enough to fix it without guessing.
-struct ConfigError {
-  std::string file;   // path as given, or "<embedded>"
-  int line = 0;       // 1-based; 0 if unknown
-  std::string field;  // dotted path, e.g. "targets[1].samples[0].interval"; empty if none
-  std::string message;
-
-  // "FILE:LINE: FIELD: MESSAGE"; the line is left out when unknown and the field when empty.
-  std::string Format() const;
-  bool operator==(const ConfigError&) const = default;
-};
 
 // Exactly one of the two is set.
 struct LoadResult {

@@ -21,34 +21,15 @@
 #include "common/base64.h"
 #include "common/strings.h"
 #include "config/loader.h"
-#include "config/yaml_nodes.h"
+#include "config/strict_yaml.h"
 #include "config/yaml_tree.h"
 
 namespace healthgap::server {
 namespace {
 
-// Internal control flow only: the loader stops at the first error, returned as a value.
-struct LoadFailure {
-  config::ConfigError error;
-};
-
-using config::yaml_nodes::Describe;
-using config::yaml_nodes::LineOf;
-using config::yaml_nodes::Quote;
-
-std::string JoinNames(std::initializer_list<std::string_view> names) {
-  std::string out;
-  for (std::string_view name : names) out += (out.empty() ? "" : ", ") + std::string(name);
-  return out;
-}
-
-// One key of a YAML map.
-struct Entry {
-  std::string key;
-  config::yaml::Node value;
-  std::string field;  // dotted path of this key
-  int line = 0;       // line of the key
-};
+using config::strict_yaml::Entry;
+using config::strict_yaml::LineOf;
+using config::strict_yaml::Quote;
 
 constexpr std::array<std::pair<std::string_view, ClientAuthType>, 5> kClientAuthTypes = {{
     {"NoClientCert", ClientAuthType::kNoClientCert},
@@ -115,21 +96,17 @@ bool LooksLikeBcrypt(std::string_view hash) {
   });
 }
 
-std::string ResolvePath(const std::filesystem::path& base_dir, const std::string& path) {
-  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
-  return (base_dir / path).string();
-}
-
+// Reads a web config with the strict reader every config file shares (config/strict_yaml.h).
 class Loader {
  public:
   Loader(std::string source, std::filesystem::path base_dir)
-      : source_(std::move(source)), base_dir_(std::move(base_dir)) {}
+      : reader_(std::move(source), std::move(base_dir)) {}
 
   WebConfig Load(const config::yaml::Node& root) {
     WebConfig web;
     if (root.IsNull()) return web;  // an empty file: exporter-toolkit's defaults
-    const auto top = OpenMap(root, "", LineOf(root),
-                             {"tls_server_config", "http_server_config", "basic_auth_users"});
+    const auto top = reader_.OpenMap(
+        root, "", LineOf(root), {"tls_server_config", "http_server_config", "basic_auth_users"});
     for (const Entry& entry : top) {
       if (entry.value.IsNull()) continue;  // "key:" with nothing, as Go's YAML reads it
       if (entry.key == "tls_server_config") web.tls = ReadTls(entry);
@@ -141,75 +118,15 @@ class Loader {
 
  private:
   [[noreturn]] void Fail(int line, std::string field, std::string message) const {
-    throw LoadFailure{config::ConfigError{source_, line, std::move(field), std::move(message)}};
+    reader_.Fail(line, std::move(field), std::move(message));
   }
-  [[noreturn]] void ExpectedGot(const Entry& entry, std::string_view expected) const {
-    Fail(entry.line, entry.field,
-         "expected " + std::string(expected) + ", got " + Describe(entry.value));
-  }
-
-  static std::string Join(const std::string& parent, std::string_view key) {
-    return parent.empty() ? std::string(key) : parent + "." + std::string(key);
-  }
-
-  // The entries of map `node`, with unique string keys; from `allowed` unless it is empty.
-  std::vector<Entry> OpenMap(const config::yaml::Node& node, const std::string& field, int line,
-                             std::initializer_list<std::string_view> allowed) const {
-    if (!node.IsMap()) Fail(line, field, "expected a map, got " + Describe(node));
-    std::vector<Entry> entries;
-    for (std::size_t i = 0; i < node.size(); ++i) {
-      const config::yaml::Node key_node = node.Key(i);
-      const int key_line = LineOf(key_node);
-      if (!key_node.IsScalar()) {
-        Fail(key_line, field, "expected a string key, got " + Describe(key_node));
-      }
-      const std::string& key = key_node.Scalar();
-      if (allowed.size() > 0 && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        Fail(key_line, Join(field, key),
-             "unknown key " + Quote(key) + "; expected one of " + JoinNames(allowed));
-      }
-      for (const Entry& previous : entries) {
-        if (previous.key == key) {
-          Fail(key_line, Join(field, key),
-               "duplicate key " + Quote(key) + ", first set at line " +
-                   std::to_string(previous.line));
-        }
-      }
-      entries.push_back(Entry{key, node.Value(i), Join(field, key), key_line});
-    }
-    return entries;
-  }
-
-  std::string ReadString(const Entry& entry) const {
-    if (!entry.value.IsScalar()) ExpectedGot(entry, "a string");
-    return entry.value.Scalar();
-  }
-
-  bool ReadBool(const Entry& entry) const {
-    if (entry.value.IsScalar() && !entry.value.quoted()) {
-      if (entry.value.Scalar() == "true") return true;
-      if (entry.value.Scalar() == "false") return false;
-    }
-    ExpectedGot(entry, "true or false");
-  }
-
-  std::vector<Entry> ReadList(const Entry& entry) const {
-    if (!entry.value.IsSequence()) ExpectedGot(entry, "a list");
-    std::vector<Entry> items;
-    for (std::size_t i = 0; i < entry.value.size(); ++i) {
-      const config::yaml::Node item = entry.value[i];
-      const int line = LineOf(item);
-      items.push_back(Entry{"", item, entry.field + "[" + std::to_string(i) + "]",
-                            line > 0 ? line : entry.line});
-    }
-    return items;
-  }
+  std::string ReadString(const Entry& entry) const { return reader_.ReadString(entry); }
 
   // A path relative to the web config's directory that names a readable regular file.
   std::string ReadFilePath(const Entry& entry) const {
     const std::string text = ReadString(entry);
     if (text.empty()) Fail(entry.line, entry.field, "must not be empty");
-    const std::string path = ResolvePath(base_dir_, text);
+    const std::string path = reader_.ResolvePath(text);
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) {
       Fail(entry.line, entry.field,
@@ -235,10 +152,10 @@ class Loader {
   }
 
   TlsServerConfig ReadTls(const Entry& section) {
-    const auto entries = OpenMap(
-        section.value, section.field, section.line,
-        {"cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version",
-         "max_version", "cipher_suites", "prefer_server_cipher_suites", "curve_preferences"});
+    const auto entries =
+        reader_.OpenMap(section, {"cert_file", "key_file", "client_auth_type", "client_ca_file",
+                                  "min_version", "max_version", "cipher_suites",
+                                  "prefer_server_cipher_suites", "curve_preferences"});
     TlsServerConfig tls;
     const Entry* client_auth_entry = nullptr;
     const Entry* client_ca_entry = nullptr;
@@ -270,11 +187,13 @@ class Loader {
         tls.max_version = ReadVersion(entry);
         max_version_entry = &entry;
       } else if (key == "cipher_suites") {
-        for (const Entry& item : ReadList(entry)) tls.cipher_suites.push_back(ReadCipher(item));
+        for (const Entry& item : reader_.Items(entry))
+          tls.cipher_suites.push_back(ReadCipher(item));
       } else if (key == "prefer_server_cipher_suites") {
-        tls.prefer_server_cipher_suites = ReadBool(entry);
+        tls.prefer_server_cipher_suites = reader_.ReadBool(entry);
       } else if (key == "curve_preferences") {
-        for (const Entry& item : ReadList(entry)) tls.curve_preferences.push_back(ReadCurve(item));
+        for (const Entry& item : reader_.Items(entry))
+          tls.curve_preferences.push_back(ReadCurve(item));
       }
     }
     if (tls.cert_file.empty())
@@ -337,14 +256,13 @@ class Loader {
 
   std::vector<std::pair<std::string, std::string>> ReadHttp(const Entry& section) const {
     std::vector<std::pair<std::string, std::string>> headers;
-    for (const Entry& entry :
-         OpenMap(section.value, section.field, section.line, {"http2", "headers"})) {
+    for (const Entry& entry : reader_.OpenMap(section, {"http2", "headers"})) {
       if (entry.key == "http2") {
-        ReadBool(entry);  // healthgap serves HTTP/1.1 only; accepted for compatibility
+        reader_.ReadBool(entry);  // healthgap serves HTTP/1.1 only; accepted for compatibility
         continue;
       }
       if (entry.value.IsNull()) continue;
-      for (const Entry& header : OpenMap(entry.value, entry.field, entry.line, {})) {
+      for (const Entry& header : reader_.UserKeyedMap(entry, /*keys_case_insensitive=*/false)) {
         const std::string value = ReadString(header);
         const auto* allowed =
             std::find_if(kAllowedHeaders.begin(), kAllowedHeaders.end(),
@@ -372,7 +290,7 @@ class Loader {
 
   std::map<std::string, std::string> ReadUsers(const Entry& section) const {
     std::map<std::string, std::string> users;
-    for (const Entry& user : OpenMap(section.value, section.field, section.line, {})) {
+    for (const Entry& user : reader_.UserKeyedMap(section, /*keys_case_insensitive=*/false)) {
       if (user.key.empty()) Fail(user.line, section.field, "username must not be empty");
       if (user.key.find(':') != std::string::npos) {
         Fail(user.line, user.field,
@@ -390,8 +308,7 @@ class Loader {
     return users;
   }
 
-  const std::string source_;
-  const std::filesystem::path base_dir_;
+  const config::strict_yaml::Reader reader_;
 };
 
 // The OpenSSL error queue as one line, then cleared.
@@ -446,19 +363,12 @@ std::string CacheKey(const std::string& user, const std::string& hash,
 
 WebConfigResult LoadWebConfigString(std::string_view yaml, const std::string& source_name,
                                     const std::filesystem::path& base_dir) {
-  const config::yaml::SingleDocument document = config::yaml::ParseSingleDocument(yaml);
-  if (document.error) {
-    return {std::nullopt,
-            config::ConfigError{source_name, document.error->line, "", document.error->message}};
-  }
-  try {
-    return {Loader(source_name, base_dir).Load(document.root), std::nullopt};
-  } catch (const LoadFailure& failure) {
-    return {std::nullopt, failure.error};
-  } catch (const std::exception& e) {
-    return {std::nullopt,
-            config::ConfigError{source_name, 0, "", std::string("cannot load: ") + e.what()}};
-  }
+  WebConfigResult result;
+  result.error =
+      config::strict_yaml::Load(yaml, source_name, "", [&](const config::yaml::Node& root) {
+        result.config = Loader(source_name, base_dir).Load(root);
+      });
+  return result;
 }
 
 WebConfigResult LoadWebConfigFile(const std::string& path) {

@@ -75,7 +75,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"targets: [a:1]\n",
                 "sd.yml:1: expected a list of target groups ({targets: [...], labels: {...}}), "
                 "got a map"},
-        BadFile{"- targets: [a:1]\n  lables: {}\n", "sd.yml:2: [0].lables: unknown key \"lables\""},
+        BadFile{"- targets: [a:1]\n  lables: {}\n", "sd.yml:2: [0].lables: unknown key \"lables\"; expected one of targets, labels"},
         BadFile{"- labels: {env: prod}\n", "sd.yml:1: [0].targets: required field is missing"},
         BadFile{"- targets: ['10.0.0.1:8080']\n- targets:\n  - '10.0.0.2:99999'\n",
                 "sd.yml:3: [1].targets[0]: invalid URL \"http://10.0.0.2:99999\": invalid port "

@@ -1,0 +1,44 @@
+#pragma once
+
+// Readers of the config's typed values (durations, sizes, statuses, methods, paths, headers),
+// on top of strict_yaml's. Each returns a valid value or throws strict_yaml::Failure.
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/settings.h"
+#include "config/strict_yaml.h"
+
+namespace healthgap::config {
+
+Millis ReadDuration(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
+// A number between 0 and 1.
+double ReadRatio(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
+// A body size limit between 1KiB and 1GiB.
+std::size_t ReadBodyLimit(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
+std::string ReadMethod(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
+std::string ReadPath(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
+// A single pattern ("2xx", 200) or a list of them.
+StatusMatcher ReadStatus(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
+// Header names unique in any case.
+std::vector<Header> ReadHeaders(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
+
+// A map of strings with the user's keys; `check(key, value)` returns an error or "".
+template <typename Check>
+std::vector<std::pair<strict_yaml::Entry, std::string>> ReadStringMap(
+    const strict_yaml::Reader& reader, const strict_yaml::Entry& entry, Check check,
+    bool keys_case_insensitive) {
+  std::vector<std::pair<strict_yaml::Entry, std::string>> out;
+  for (strict_yaml::Entry& item : reader.UserKeyedMap(entry, keys_case_insensitive)) {
+    std::string value = reader.ReadString(item);
+    if (auto error = check(item.key, value); !error.empty()) {
+      reader.Fail(item.line, item.field, error);
+    }
+    out.emplace_back(std::move(item), std::move(value));
+  }
+  return out;
+}
+
+}  // namespace healthgap::config

@@ -1,0 +1,102 @@
+#include "config/inheritance.h"
+
+#include <algorithm>
+
+#include "common/strings.h"
+#include "config/cross_field_rules.h"
+
+namespace healthgap::config {
+
+HealthCheck ResolveHealth(const strict_yaml::Reader& reader, const HealthLayer& own,
+                          const Setting<LbPreset>* own_lb, const DefaultsLayer& defaults,
+                          const std::string& field, int line) {
+  const HealthLayer& dh = defaults.health;
+  const Setting<LbPreset>* lb = own_lb ? own_lb : (defaults.lb ? &*defaults.lb : nullptr);
+  HealthCheck builtin;
+  if (lb) builtin = ApplyLbPreset(builtin, lb->value);
+  // A preset's value, attributed to the `lb` key it came from (for error messages).
+  auto from_preset = [](const Setting<LbPreset>* preset, Millis value) -> Maybe<Millis> {
+    if (!preset) return std::nullopt;
+    return Setting<Millis>{value, preset->field, preset->line, preset->level};
+  };
+  // Own fields beat the own preset, which beats defaults.health fields.
+  auto pick = [&](const auto& own_value, const auto& inherited) {
+    return own_value ? &*own_value : (own_lb ? nullptr : (inherited ? &*inherited : nullptr));
+  };
+  HealthCheck check = builtin;
+  check.role = ValueOr(Pick(own.role, dh.role), builtin.role);
+  check.path = ValueOr(Pick(own.path, dh.path), builtin.path);
+  check.method = ValueOr(Pick(own.method, dh.method), builtin.method);
+  check.expected_status =
+      ValueOr(pick(own.expected_status, dh.expected_status), builtin.expected_status);
+  const Maybe<Millis> preset_interval = from_preset(lb, builtin.interval);
+  const Maybe<Millis> preset_timeout = from_preset(lb, builtin.timeout);
+  const Setting<Millis>* interval = pick(own.interval, dh.interval);
+  const Setting<Millis>* timeout = pick(own.timeout, dh.timeout);
+  if (!interval && preset_interval) interval = &*preset_interval;
+  if (!timeout && preset_timeout) timeout = &*preset_timeout;
+  check.interval = ValueOr(interval, builtin.interval);
+  check.timeout = ValueOr(timeout, builtin.timeout);
+  check.healthy_threshold =
+      ValueOr(pick(own.healthy_threshold, dh.healthy_threshold), builtin.healthy_threshold);
+  check.unhealthy_threshold =
+      ValueOr(pick(own.unhealthy_threshold, dh.unhealthy_threshold), builtin.unhealthy_threshold);
+  CheckNotAbove(reader, timeout, check.timeout, "timeout", interval, check.interval, "interval",
+                kTimeoutWhy, field + ".timeout", line);
+  return check;
+}
+
+void ResolveSample(const strict_yaml::Reader& reader, const SampleLayer& own,
+                   const SampleLayer& defaults, const std::string& field, int line,
+                   ApiSample& sample) {
+  const ApiSample builtin;
+  sample.method = ValueOr(Pick(own.method, defaults.method), builtin.method);
+  sample.expected_status =
+      ValueOr(Pick(own.expected_status, defaults.expected_status), builtin.expected_status);
+  const auto* interval = Pick(own.interval, defaults.interval);
+  const auto* timeout = Pick(own.timeout, defaults.timeout);
+  const auto* budget = Pick(own.latency_budget, defaults.latency_budget);
+  sample.interval = ValueOr(interval, builtin.interval);
+  sample.timeout = ValueOr(timeout, builtin.timeout);
+  if (budget) sample.latency_budget = budget->value;
+  sample.keep_alive = ValueOr(Pick(own.keep_alive, defaults.keep_alive), builtin.keep_alive);
+
+  for (const Header& header : defaults.headers) {
+    const bool overridden =
+        std::any_of(own.headers.begin(), own.headers.end(),
+                    [&](const Header& h) { return EqualsIgnoringCase(h.name, header.name); });
+    if (!overridden) sample.headers.emplace_back(header.name, header.value);
+  }
+  for (const Header& header : own.headers) sample.headers.emplace_back(header.name, header.value);
+
+  CheckNotAbove(reader, timeout, sample.timeout, "timeout", interval, sample.interval, "interval",
+                kTimeoutWhy, field + ".timeout", line);
+  if (budget) {
+    CheckNotAbove(reader, budget, budget->value, "latency_budget", timeout, sample.timeout,
+                  "timeout", kBudgetWhy, field + ".latency_budget", line);
+  }
+}
+
+void ResolveEvaluation(const strict_yaml::Reader& reader, const EvaluationLayer& own,
+                       const DefaultsLayer& defaults, const std::string& field, int line,
+                       ProbeSpec& spec) {
+  const EvaluationLayer& inherited = defaults.evaluation;
+  const Evaluation builtin;
+  const auto* window = Pick(own.window, inherited.window);
+  const auto* min_samples = Pick(own.min_samples, inherited.min_samples);
+  spec.evaluation.window = ValueOr(window, builtin.window);
+  spec.evaluation.max_error_ratio =
+      ValueOr(Pick(own.max_error_ratio, inherited.max_error_ratio), builtin.max_error_ratio);
+  spec.evaluation.min_samples = ValueOr(min_samples, builtin.min_samples);
+  CheckWindowHoldsMinSamples(reader, spec, field, line, window, min_samples);
+}
+
+void ResolveBodyLimitAndAuth(const Maybe<std::size_t>& own_body_limit,
+                             const Maybe<TargetAuth>& own_auth, const DefaultsLayer& defaults,
+                             ProbeSpec& spec) {
+  spec.max_body_bytes =
+      ValueOr(Pick(own_body_limit, defaults.max_body_bytes), ProbeSpec{}.max_body_bytes);
+  spec.auth = ValueOr(Pick(own_auth, defaults.auth), TargetAuth{});
+}
+
+}  // namespace healthgap::config
