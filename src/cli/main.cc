@@ -7,9 +7,10 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "cli/check.h"
-#include "cli/demo.h"
-#include "cli/serve.h"
+#include "app/check.h"
+#include "app/demo.h"
+#include "app/serve.h"
+#include "cli/flags.h"
 #include "common/allocator.h"
 #include "common/log.h"
 #include "config/values.h"
@@ -20,28 +21,10 @@
 namespace {
 
 using namespace healthgap;
+using cli::DurationValidator;
+using cli::ToSeconds;
 
 constexpr int kUsageError = 2;
-
-// CLI11 validator for Prometheus-style durations ("5s", "1m30s").
-CLI::Validator DurationValidator() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        auto parsed = config::ParseDurationText(text);
-        return parsed.value ? std::string() : parsed.error;
-      },
-      "DURATION");
-}
-
-std::chrono::seconds ToSeconds(const std::string& text) {
-  const auto parsed = config::ParseDuration(text);
-  return parsed ? std::chrono::duration_cast<std::chrono::seconds>(*parsed)
-                : std::chrono::seconds(0);
-}
-
-}  // namespace
-
-namespace {
 
 // As Go programs do (Prometheus, blackbox_exporter): the soft open-file limit up to the hard
 // one. Debian's default of 1024 is below what thousands of targets' sockets, or the server's
@@ -67,7 +50,7 @@ int main(int argc, char** argv) {
   app.add_option("--log.level", log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
 
-  cli::ServeOptions serve;
+  app::ServeOptions serve;
   CLI::App* serve_cmd = app.add_subcommand("serve", "Probe the configured targets, serve /metrics");
   serve_cmd->add_option("--config", serve.config_file, "YAML config file")->required();
   serve_cmd
@@ -84,12 +67,12 @@ int main(int argc, char** argv) {
       app.add_subcommand("check-config", "Validate a config file; exit 0 if valid, 2 if not");
   check_config_cmd->add_option("file", config_to_check, "YAML config file")->required();
 
-  cli::CheckOptions check;
+  app::CheckOptions check;
   CLI::App* check_cmd =
       app.add_subcommand("check", "One-shot: does this target's health check tell the truth?");
   cli::AddCheckOptions(*check_cmd, check);
 
-  cli::DemoOptions demo;
+  app::DemoOptions demo;
   std::string demo_duration = "0s";
   std::string demo_print_every = "5s";
   CLI::App* demo_cmd = app.add_subcommand(
@@ -127,17 +110,17 @@ int main(int argc, char** argv) {
   }
   log::SetLevel(*log::ParseLevel(log_level));
 
-  if (serve_cmd->parsed()) return cli::RunServe(serve);
-  if (check_config_cmd->parsed()) return cli::RunCheckConfig(config_to_check);
+  if (serve_cmd->parsed()) return app::RunServe(serve);
+  if (check_config_cmd->parsed()) return app::RunCheckConfig(config_to_check);
   if (check_cmd->parsed()) {
     RealClock clock;
     probe::CurlMultiClient client(clock);
-    return cli::RunCheck(check, client, std::cout);
+    return app::RunCheck(check, client, clock, std::cout);
   }
   if (demo_cmd->parsed()) {
     demo.duration = ToSeconds(demo_duration);
     demo.print_every = std::max(std::chrono::seconds(1), ToSeconds(demo_print_every));
-    return cli::RunDemo(demo);
+    return app::RunDemo(demo);
   }
   if (backend_cmd->parsed()) {
     const auto mode = demo::ParseDemoMode(backend_mode);

@@ -167,7 +167,9 @@ LAYERS = {
     "metrics": {"common", "config", "probe", "eval", "engine", "metrics"},
     "server": {"common", "config", "probe", "eval", "engine", "metrics", "server"},
     "demo": {"common", "demo"},
-    "cli": {"common", "config", "probe", "eval", "engine", "metrics", "server", "demo", "cli"},
+    "app": {"common", "config", "probe", "eval", "engine", "metrics", "server", "demo", "app"},
+    "cli": {"common", "config", "probe", "eval", "engine", "metrics", "server", "demo", "app",
+            "cli"},
 }
 # Includes that break the rule, each to be removed; the check fails on any include not listed
 # here, and on a listed one that is gone (so the list only shrinks). Empty: the rule holds.

@@ -1,7 +1,7 @@
 // The whole exporter in-process (config from YAML, engine, curl, collector, HTTP server) against
 // real loopback targets, read back through its own HTTP endpoints as Prometheus would.
 
-#include "cli/exporter_app.h"
+#include "app/exporter_app.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -17,7 +17,7 @@
 #include "support/poll_until.h"
 #include "support/promtool.h"
 
-namespace healthgap::cli {
+namespace healthgap::app {
 namespace {
 
 using testing::HostileServer;
@@ -214,4 +214,4 @@ TEST_F(ExporterAppTest, ProbeScrapesOfAHungTargetDoNotStarveMetrics) {
 }
 
 }  // namespace
-}  // namespace healthgap::cli
+}  // namespace healthgap::app

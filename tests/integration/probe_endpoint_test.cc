@@ -4,11 +4,11 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include "cli/exporter_app.h"
+#include "app/exporter_app.h"
 #include "support/loopback_server.h"
 #include "support/promtool.h"
 
-namespace healthgap::cli {
+namespace healthgap::app {
 namespace {
 
 using ::testing::HasSubstr;
@@ -196,4 +196,4 @@ TEST_F(ProbeEndpointTest, AnyScrapeTimeoutHeaderIsClampedOrIgnored) {
 }
 
 }  // namespace
-}  // namespace healthgap::cli
+}  // namespace healthgap::app

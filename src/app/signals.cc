@@ -1,10 +1,10 @@
-#include "cli/signals.h"
+#include "app/signals.h"
 
 #include <cerrno>
 #include <csignal>
 #include <ctime>
 
-namespace healthgap::cli {
+namespace healthgap::app {
 
 namespace {
 
@@ -39,4 +39,4 @@ int WaitForSignal(std::chrono::milliseconds timeout) {
   }
 }
 
-}  // namespace healthgap::cli
+}  // namespace healthgap::app

@@ -1,6 +1,6 @@
 // ProbeEndpoint in process, against a real loopback target through real curl.
 
-#include "cli/probe_endpoint.h"
+#include "app/probe_endpoint.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@
 #include "support/loopback_server.h"
 #include "support/poll_until.h"
 
-namespace healthgap::cli {
+namespace healthgap::app {
 namespace {
 
 using ::testing::Contains;
@@ -174,4 +174,4 @@ TEST(ProbeBudgetTest, ScrapeTimeoutLessTheOffsetWithinTheModulesOwnWorstCase) {
 }
 
 }  // namespace
-}  // namespace healthgap::cli
+}  // namespace healthgap::app

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-namespace healthgap::cli {
+namespace healthgap::app {
 
 // Blocks SIGINT, SIGTERM and SIGHUP in the calling thread. Call it before starting any thread:
 // threads inherit the mask, so the signals stay pending until WaitForSignal takes them and no
@@ -12,4 +12,4 @@ void BlockTerminationSignals();
 // Waits up to `timeout` for one of those signals; returns its number, or 0 on timeout.
 int WaitForSignal(std::chrono::milliseconds timeout);
 
-}  // namespace healthgap::cli
+}  // namespace healthgap::app

@@ -1,4 +1,4 @@
-#include "cli/check.h"
+#include "app/check_report.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -6,19 +6,15 @@
 #include <sstream>
 #include <utility>
 
-#include "common/clock.h"
 #include "config/values.h"
-#include "engine/paired_probe.h"
 #include "eval/health_body.h"
 #include "eval/lb_view.h"
 #include "eval/outcome.h"
 #include "eval/sample_window.h"
 #include "eval/verdict.h"
 
-namespace healthgap::cli {
+namespace healthgap::app {
 namespace {
-
-constexpr int kMaxRounds = 1000;  // a one-shot check, not a monitor: `serve` is for that
 
 // "200-399", "2xx", "200", comma-separated: the spelling --health-status accepts.
 std::string DescribeStatusMatcher(const config::StatusMatcher& matcher) {
@@ -78,76 +74,6 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-// A positive duration in Prometheus style ("2s", "500ms", "1m30s").
-CLI::Validator DurationValidator() {
-  return CLI::Validator(
-      [](std::string& text) {
-        const auto parsed = config::ParseDurationText(text);
-        return parsed.value ? std::string() : parsed.error;
-      },
-      "DURATION");
-}
-
-CLI::Validator StatusValidator() {
-  return CLI::Validator(
-      [](std::string& text) {
-        if (config::ParseStatusMatcher(text)) return std::string();
-        return "invalid status pattern \"" + text +
-               "\": expected codes (200), classes (2xx) or ranges (200-399), comma-separated";
-      },
-      "STATUS");
-}
-
-CLI::Validator UrlValidator() {
-  return CLI::Validator([](std::string& text) { return config::NormalizeBaseUrl(text).error; },
-                        "URL");
-}
-
-CLI::Validator PathValidator() {
-  return CLI::Validator([](std::string& text) { return config::CheckRequestPath(text); }, "PATH");
-}
-
-// The check as a config target: what RunPairedProbe runs.
-config::Target CheckTarget(const CheckOptions& options, const std::string& base_url) {
-  config::Target target;
-  target.name = "check";
-  target.base_url = base_url;
-  // A one-shot check cannot wait for an LB's usual 3 failures; 2 in a row decide either way.
-  target.health.healthy_threshold = 2;
-  target.health.unhealthy_threshold = 2;
-  target.health.expected_status = options.health_expected;
-  target.health.timeout = options.timeout;
-  target.health.path = options.health_paths.front();
-  for (const auto& path : options.sample_paths) {
-    config::ApiSample sample;
-    sample.name = path;
-    sample.path = path;
-    sample.expected_status = options.api_expected;
-    sample.timeout = options.timeout;
-    target.samples.push_back(sample);
-  }
-  target.evaluation.max_error_ratio = options.max_error_ratio;
-  return target;
-}
-
-int ExitCodeFor(eval::Verdict verdict) {
-  switch (verdict) {
-    case eval::Verdict::kHealthy:
-      return kCheckHealthy;
-    case eval::Verdict::kMismatch:
-      return kCheckMismatch;
-    case eval::Verdict::kDown:
-      return kCheckDown;
-    case eval::Verdict::kFalseNegative:
-      return kCheckFalseNegative;
-    case eval::Verdict::kUnknown:
-      return kCheckUnknown;
-    case eval::Verdict::kDegraded:
-      return kCheckDegraded;
-  }
-  return kCheckUnknown;
-}
-
 // What the primary health check's responses gave away beyond pass/fail: body components, cache
 // evidence, latency against the API's.
 void PrintHealthEvidence(const engine::TargetSnapshot& snapshot, std::ostream& out) {
@@ -183,121 +109,16 @@ void PrintHealthEvidence(const engine::TargetSnapshot& snapshot, std::ostream& o
 
 }  // namespace
 
-std::chrono::milliseconds WorstCaseDuration(const CheckOptions& options) {
-  return options.rounds * (options.timeout + options.spacing);
-}
-
-std::optional<std::string> ValidateCheckOptions(const CheckOptions& options) {
-  if (auto url = config::NormalizeBaseUrl(options.base_url); !url.value) return url.error;
-  if (options.health_paths.empty()) return "at least one health path is required";
-  if (options.sample_paths.empty()) {
-    return "at least one --sample path is required: without the API there is nothing to compare";
-  }
-  for (const auto* paths : {&options.health_paths, &options.sample_paths}) {
-    for (const auto& path : *paths) {
-      if (auto error = config::CheckRequestPath(path); !error.empty()) return error;
-    }
-  }
-  if (options.rounds < 1 || options.rounds > kMaxRounds) {
-    return "--samples must be between 1 and " + std::to_string(kMaxRounds);
-  }
-  if (options.timeout <= std::chrono::milliseconds::zero()) return "--timeout must be positive";
-  if (options.spacing < std::chrono::milliseconds::zero()) return "--spacing must not be negative";
-  if (!(options.max_error_ratio >= 0 && options.max_error_ratio <= 1)) {
-    return "--max-error-ratio must be between 0 and 1";
-  }
-  if (options.health_expected.ranges.empty() || options.api_expected.ranges.empty()) {
-    return "expected status patterns must not be empty";
-  }
-  return std::nullopt;
-}
-
-void AddCheckOptions(CLI::App& subcommand, CheckOptions& options) {
-  subcommand.add_option("url", options.base_url, "Target base URL, e.g. http://10.0.1.1:8080")
-      ->required()
-      ->check(UrlValidator());
-  subcommand
-      .add_option("--health", options.health_paths,
-                  "Health check path, as the load balancer probes it (repeatable)")
-      ->capture_default_str()
-      ->check(PathValidator());
-  subcommand
-      .add_option("--sample", options.sample_paths,
-                  "API path to sample, as users call it (repeatable; at least one)")
-      ->required()
-      ->check(PathValidator());
-  subcommand.add_option("--samples", options.rounds, "Rounds of probes and samples")
-      ->capture_default_str()
-      ->check(CLI::Range(1, kMaxRounds));
-  subcommand
-      .add_option_function<std::string>(
-          "--timeout",
-          [&options](const std::string& text) { options.timeout = *config::ParseDuration(text); },
-          "Per-request timeout (default 2s)")
-      ->check(DurationValidator());
-  subcommand
-      .add_option_function<std::string>(
-          "--spacing",
-          [&options](const std::string& text) { options.spacing = *config::ParseDuration(text); },
-          "Pause between rounds (default 200ms)")
-      ->check(DurationValidator());
-  subcommand
-      .add_option_function<std::string>(
-          "--health-status",
-          [&options](const std::string& text) {
-            options.health_expected = *config::ParseStatusMatcher(text);
-          },
-          "Health status codes that pass (default 200-399)")
-      ->check(StatusValidator());
-  subcommand
-      .add_option_function<std::string>(
-          "--sample-status",
-          [&options](const std::string& text) {
-            options.api_expected = *config::ParseStatusMatcher(text);
-          },
-          "API status codes that count as success (default 2xx)")
-      ->check(StatusValidator());
-  subcommand
-      .add_option("--max-error-ratio", options.max_error_ratio,
-                  "API error ratio above which users are failing")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
-  subcommand.footer(
-      "Exit codes: 0 healthy, 1 mismatch (health passes while the API fails), 2 usage error, "
-      "3 down, 4 false-negative (health fails while the API works), 5 unknown (inconclusive, "
-      "e.g. a flapping health check), 6 degraded (health passes but its body reports a failing "
-      "dependency).");
-}
-
-int ExitCodeForParseError(const CLI::App& app, const CLI::ParseError& error, std::ostream& out,
-                          std::ostream& err) {
-  const int cli11_code = app.exit(error, out, err);
-  return cli11_code == static_cast<int>(CLI::ExitCodes::Success) ? kCheckHealthy : kCheckUsageError;
-}
-
-int RunCheck(const CheckOptions& options, probe::HttpClient& client, std::ostream& out) {
-  if (auto error = ValidateCheckOptions(options)) {
-    out << "healthgap check: " << *error << "\n";
-    return kCheckUsageError;
-  }
-  const std::string base_url = *config::NormalizeBaseUrl(options.base_url).value;
+void PrintCheckHeader(const CheckOptions& options, const std::string& base_url, std::ostream& out) {
   const auto worst_case = WorstCaseDuration(options);
   out << "healthgap check " << base_url << ": " << Counted(options.rounds, "round", "rounds")
       << ", timeout " << config::FormatDuration(options.timeout) << ", spacing "
       << config::FormatDuration(options.spacing) << ", worst case "
       << config::FormatDuration(worst_case) << "\n\n";
+}
 
-  const config::Target target = CheckTarget(options, base_url);
-  engine::PairedProbeOptions run_options;
-  run_options.rounds = options.rounds;
-  run_options.spacing = options.spacing;
-  for (const auto& path : options.health_paths) {
-    config::HealthCheck check = target.health;
-    check.path = path;
-    run_options.health_checks.push_back(check);
-  }
-  RealClock clock;
-  const engine::PairedProbeResult run = engine::RunPairedProbe(target, run_options, client, clock);
+void PrintCheckReport(const CheckOptions& options, const engine::PairedProbeResult& run,
+                      std::ostream& out) {
   const int threshold = run.lb_threshold;
   const eval::LbState lb_state = run.snapshot.lb.state;
 
@@ -366,7 +187,6 @@ int RunCheck(const CheckOptions& options, probe::HttpClient& client, std::ostrea
     out << "cause: " << eval::ToString(decision.cause) << "\n";
   }
   out << "verdict: " << eval::ToString(decision.verdict) << "\n";
-  return ExitCodeFor(decision.verdict);
 }
 
-}  // namespace healthgap::cli
+}  // namespace healthgap::app

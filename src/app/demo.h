@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace healthgap::cli {
+namespace healthgap::app {
 
 struct DemoOptions {
   std::string listen_address = "127.0.0.1:9310";
@@ -25,4 +25,4 @@ int RunDemo(const DemoOptions& options);
 // The embedded demo config for backends listening on `base_urls` (in AllDemoModes() order).
 std::string DemoConfigYaml(const std::vector<std::string>& base_urls);
 
-}  // namespace healthgap::cli
+}  // namespace healthgap::app

@@ -1,4 +1,4 @@
-#include "cli/demo.h"
+#include "app/demo.h"
 
 #include <csignal>
 #include <iomanip>
@@ -8,8 +8,8 @@
 #include <sstream>
 #include <vector>
 
-#include "cli/exporter_app.h"
-#include "cli/signals.h"
+#include "app/exporter_app.h"
+#include "app/signals.h"
 #include "common/log.h"
 #include "config/loader.h"
 #include "demo/backend.h"
@@ -17,7 +17,7 @@
 #include "eval/verdict.h"
 #include "server/web_config.h"
 
-namespace healthgap::cli {
+namespace healthgap::app {
 
 namespace {
 
@@ -169,4 +169,4 @@ int RunDemo(const DemoOptions& options) {
   return options.exit_when_settled && !settled ? 1 : 0;
 }
 
-}  // namespace healthgap::cli
+}  // namespace healthgap::app

@@ -1,11 +1,11 @@
-#include "cli/exporter_app.h"
+#include "app/exporter_app.h"
 
 #include <iostream>
 
 #include "common/log.h"
 #include "server/status_page.h"
 
-namespace healthgap::cli {
+namespace healthgap::app {
 
 namespace {
 
@@ -101,4 +101,4 @@ std::optional<std::string> ExporterApp::Reload() {
   return std::nullopt;
 }
 
-}  // namespace healthgap::cli
+}  // namespace healthgap::app

@@ -14,7 +14,7 @@
 #include "probe/http_client.h"
 #include "server/exporter_server.h"
 
-namespace healthgap::cli {
+namespace healthgap::app {
 
 // GET /probe?target=URL&module=NAME: blackbox_exporter's multi-target pattern. Runs one paired
 // evaluation (health + API samples of the module) against the target at scrape time and
@@ -94,4 +94,4 @@ class ProbeEndpoint {
   std::atomic<std::uint64_t> invalid_{0};
 };
 
-}  // namespace healthgap::cli
+}  // namespace healthgap::app

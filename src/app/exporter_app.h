@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "cli/probe_endpoint.h"
+#include "app/probe_endpoint.h"
 #include "common/clock.h"
 #include "config/loader.h"
 #include "engine/engine.h"
@@ -14,7 +14,7 @@
 #include "probe/curl_multi_client.h"
 #include "server/exporter_server.h"
 
-namespace healthgap::cli {
+namespace healthgap::app {
 
 // The --web.config.file flag: the default (plain HTTP) when `file` is empty, the loaded config,
 // or nullopt after printing the error (file:line: field: message) to stderr.
@@ -60,4 +60,4 @@ class ExporterApp {
   double last_reload_success_seconds_ = 0;  // guarded by reload_mu_
 };
 
-}  // namespace healthgap::cli
+}  // namespace healthgap::app

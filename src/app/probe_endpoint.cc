@@ -1,4 +1,4 @@
-#include "cli/probe_endpoint.h"
+#include "app/probe_endpoint.h"
 
 #include <algorithm>
 
@@ -8,7 +8,7 @@
 #include "engine/target_state.h"
 #include "metrics/collector.h"
 
-namespace healthgap::cli {
+namespace healthgap::app {
 
 struct ProbeEndpoint::Tracked {
   explicit Tracked(const config::Target& target) : state(target) {}
@@ -199,4 +199,4 @@ server::HttpReply ProbeEndpoint::Handle(const server::ProbeRequest& request) {
                            server::kExpositionContentType};
 }
 
-}  // namespace healthgap::cli
+}  // namespace healthgap::app

@@ -4,17 +4,18 @@
 // the truth?". Probes the health endpoint the way a load balancer does and samples the real API
 // the way users do, a few rounds, then prints both views and the verdict.
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "config/config.h"
+#include "engine/paired_probe.h"
 #include "probe/http_client.h"
 
-namespace healthgap::cli {
+namespace healthgap::app {
 
 // Exit codes of `healthgap check`, one per verdict so scripts can branch without parsing.
 enum CheckExitCode : int {
@@ -27,6 +28,9 @@ enum CheckExitCode : int {
   kCheckDegraded = 6,  // health passes and the API works, but the health body reports a
                        // failing dependency
 };
+
+// A one-shot check, not a monitor: `serve` is for that.
+inline constexpr int kMaxCheckRounds = 1000;
 
 struct CheckOptions {
   std::string base_url;  // scheme://host[:port][/prefix]
@@ -48,17 +52,14 @@ std::chrono::milliseconds WorstCaseDuration(const CheckOptions& options);
 // built in code get the same validation as options from the command line.
 std::optional<std::string> ValidateCheckOptions(const CheckOptions& options);
 
-// Registers the positional URL and the flags on `subcommand`, with validation, writing into
-// `options` (which must outlive parsing). Sets the subcommand's footer to the exit codes.
-void AddCheckOptions(CLI::App& subcommand, CheckOptions& options);
+// The rounds of probes and samples for valid `options` against `base_url` (normalised).
+engine::PairedProbeResult RunCheckProbes(const CheckOptions& options, const std::string& base_url,
+                                         probe::HttpClient& client, Clock& clock);
 
-// Maps a CLI11 parse failure to our exit code after printing it as CLI11 does: 0 for --help,
-// kCheckUsageError for everything else.
-int ExitCodeForParseError(const CLI::App& app, const CLI::ParseError& error, std::ostream& out,
-                          std::ostream& err);
+// Validates, runs the check with `client` and prints the report (app/check_report.h) to `out`.
+// Returns a CheckExitCode. Blocks for at most about WorstCaseDuration(options), even when the
+// target hangs; `clock` paces the rounds.
+int RunCheck(const CheckOptions& options, probe::HttpClient& client, Clock& clock,
+             std::ostream& out);
 
-// Runs the check with `client` and prints the report to `out`. Returns a CheckExitCode.
-// Blocks for at most about WorstCaseDuration(options), even when the target hangs.
-int RunCheck(const CheckOptions& options, probe::HttpClient& client, std::ostream& out);
-
-}  // namespace healthgap::cli
+}  // namespace healthgap::app

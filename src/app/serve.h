@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace healthgap::cli {
+namespace healthgap::app {
 
 struct ServeOptions {
   std::string config_file;
@@ -19,4 +19,4 @@ int RunServe(const ServeOptions& options);
 // `healthgap check-config FILE`: 0 when valid, 2 with the error (file:line: field: message).
 int RunCheckConfig(const std::string& file);
 
-}  // namespace healthgap::cli
+}  // namespace healthgap::app

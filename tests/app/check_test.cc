@@ -1,4 +1,4 @@
-#include "cli/check.h"
+#include "app/check.h"
 
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <atomic>
 #include <future>
 #include <memory>
@@ -22,7 +21,7 @@
 #include "support/hostile_server.h"
 #include "support/subprocess.h"
 
-namespace healthgap::cli {
+namespace healthgap::app {
 namespace {
 
 using testing::Subprocess;
@@ -69,7 +68,7 @@ CheckRun RunWithCurl(const CheckOptions& options) {
   probe::CurlMultiClient client(clock);
   std::ostringstream out;
   CheckRun run;
-  run.exit_code = RunCheck(options, client, out);
+  run.exit_code = RunCheck(options, client, clock, out);
   run.output = out.str();
   return run;
 }
@@ -288,117 +287,14 @@ TEST(CheckTest, InvalidOptionsInCodeAreAUsageErrorWithoutTraffic) {
 
   for (const CheckOptions* options : {&no_samples, &bad_url, &no_rounds}) {
     NoNetworkClient client;
+    FakeClock clock;
     std::ostringstream out;
-    EXPECT_EQ(RunCheck(*options, client, out), kCheckUsageError) << out.str();
+    EXPECT_EQ(RunCheck(*options, client, clock, out), kCheckUsageError) << out.str();
     EXPECT_THAT(out.str(), HasSubstr("healthgap check: ")) << out.str();
     EXPECT_THAT(out.str(), Not(HasSubstr("verdict:"))) << out.str();
     EXPECT_EQ(client.sent(), 0);
   }
 }
 
-// Parses `healthgap check <args>` as main would; returns the exit code for a parse error, or
-// -1 when parsing succeeded.
-struct ParseRun {
-  int exit_code = -1;
-  std::string err;
-};
-
-ParseRun Parse(const std::vector<std::string>& args, CheckOptions& options) {
-  CLI::App app("healthgap");
-  CLI::App* check = app.add_subcommand("check", "One-shot check");
-  AddCheckOptions(*check, options);
-  std::vector<const char*> argv = {"healthgap", "check"};
-  for (const auto& arg : args) argv.push_back(arg.c_str());
-  ParseRun run;
-  std::ostringstream out;
-  std::ostringstream err;
-  try {
-    app.parse(static_cast<int>(argv.size()), argv.data());
-  } catch (const CLI::ParseError& error) {
-    run.exit_code = ExitCodeForParseError(app, error, out, err);
-  }
-  run.err = err.str();
-  return run;
-}
-
-TEST(CheckOptionsTest, ParsesEveryFlag) {
-  CheckOptions options;
-  const ParseRun run =
-      Parse({"http://127.0.0.1:8080/", "--health", "/healthz", "--sample", "/api/data", "--sample",
-             "/api/orders?limit=1", "--samples", "7", "--timeout", "1s500ms", "--spacing", "50ms",
-             "--health-status", "200", "--sample-status", "2xx,304", "--max-error-ratio", "0.05"},
-            options);
-  ASSERT_EQ(run.exit_code, -1) << run.err;
-  EXPECT_EQ(options.base_url, "http://127.0.0.1:8080/");
-  EXPECT_EQ(options.health_paths, std::vector<std::string>{"/healthz"});
-  EXPECT_EQ(options.sample_paths, (std::vector<std::string>{"/api/data", "/api/orders?limit=1"}));
-  EXPECT_EQ(options.rounds, 7);
-  EXPECT_EQ(options.timeout, std::chrono::milliseconds(1500));
-  EXPECT_EQ(options.spacing, std::chrono::milliseconds(50));
-  EXPECT_EQ(options.health_expected, (config::StatusMatcher{{{200, 200}}}));
-  EXPECT_EQ(options.api_expected, (config::StatusMatcher{{{200, 299}, {304, 304}}}));
-  EXPECT_DOUBLE_EQ(options.max_error_ratio, 0.05);
-  EXPECT_FALSE(ValidateCheckOptions(options).has_value());
-}
-
-TEST(CheckOptionsTest, DefaultsMatchTheDocumentedUsage) {
-  CheckOptions options;
-  const ParseRun run = Parse({"http://127.0.0.1:8080", "--sample", "/api/data"}, options);
-  ASSERT_EQ(run.exit_code, -1) << run.err;
-  EXPECT_EQ(options.health_paths, std::vector<std::string>{"/health"});
-  EXPECT_EQ(options.rounds, 5);
-  EXPECT_EQ(options.timeout, std::chrono::seconds(2));
-  EXPECT_EQ(options.health_expected, (config::StatusMatcher{{{200, 399}}}));
-  EXPECT_EQ(options.api_expected, (config::StatusMatcher{{{200, 299}}}));
-  EXPECT_DOUBLE_EQ(options.max_error_ratio, 0.2);
-}
-
-struct BadArgs {
-  std::string name;
-  std::vector<std::string> args;
-};
-
-void PrintTo(const BadArgs& bad_args, std::ostream* out) { *out << bad_args.name; }
-
-class CheckBadOptionsTest : public ::testing::TestWithParam<BadArgs> {};
-
-TEST_P(CheckBadOptionsTest, ExitsWithUsageError) {
-  CheckOptions options;
-  const ParseRun run = Parse(GetParam().args, options);
-  EXPECT_EQ(run.exit_code, kCheckUsageError);
-  EXPECT_FALSE(run.err.empty());
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    Cli11, CheckBadOptionsTest,
-    ::testing::Values(
-        BadArgs{"no_url", {"--sample", "/api/data"}},
-        BadArgs{"no_sample", {"http://127.0.0.1:8080"}},
-        BadArgs{"bad_scheme", {"ftp://127.0.0.1", "--sample", "/api/data"}},
-        BadArgs{"url_without_host", {"http://", "--sample", "/api/data"}},
-        BadArgs{"relative_path", {"http://127.0.0.1:8080", "--sample", "api/data"}},
-        BadArgs{"relative_health", {"http://127.0.0.1:8080", "--health", "h", "--sample", "/a"}},
-        BadArgs{"duration_without_unit",
-                {"http://127.0.0.1:8080", "--sample", "/a", "--timeout", "10"}},
-        BadArgs{"zero_timeout", {"http://127.0.0.1:8080", "--sample", "/a", "--timeout", "0s"}},
-        BadArgs{"bad_spacing", {"http://127.0.0.1:8080", "--sample", "/a", "--spacing", "soon"}},
-        BadArgs{"zero_rounds", {"http://127.0.0.1:8080", "--sample", "/a", "--samples", "0"}},
-        BadArgs{"rounds_not_a_number",
-                {"http://127.0.0.1:8080", "--sample", "/a", "--samples", "many"}},
-        BadArgs{"bad_status",
-                {"http://127.0.0.1:8080", "--sample", "/a", "--sample-status", "abc"}},
-        BadArgs{"bad_health_status",
-                {"http://127.0.0.1:8080", "--sample", "/a", "--health-status", "399-200"}},
-        BadArgs{"ratio_above_one",
-                {"http://127.0.0.1:8080", "--sample", "/a", "--max-error-ratio", "1.5"}},
-        BadArgs{"unknown_flag", {"http://127.0.0.1:8080", "--sample", "/a", "--verbose"}}),
-    [](const auto& info) { return info.param.name; });
-
-TEST(CheckOptionsTest, HelpIsNotAnError) {
-  CheckOptions options;
-  const ParseRun run = Parse({"--help"}, options);
-  EXPECT_EQ(run.exit_code, 0);
-}
-
 }  // namespace
-}  // namespace healthgap::cli
+}  // namespace healthgap::app

@@ -1,19 +1,19 @@
-#include "cli/serve.h"
+#include "app/serve.h"
 
 #include <csignal>
 #include <iostream>
 #include <memory>
 #include <mutex>
 
-#include "cli/exporter_app.h"
-#include "cli/signals.h"
+#include "app/exporter_app.h"
+#include "app/signals.h"
 #include "common/log.h"
 #include "config/file_sd.h"
 #include "config/loader.h"
 #include "config/shard.h"
 #include "server/web_config.h"
 
-namespace healthgap::cli {
+namespace healthgap::app {
 
 namespace {
 
@@ -132,4 +132,4 @@ int RunServe(const ServeOptions& options) {
   return 0;
 }
 
-}  // namespace healthgap::cli
+}  // namespace healthgap::app
