@@ -18,6 +18,7 @@
 #include "engine/snapshot.h"
 #include "engine/target_state.h"
 #include "metrics/collector.h"
+#include "support/family_builder.h"
 
 namespace {
 
@@ -64,8 +65,11 @@ int main(int argc, char** argv) {
     engine::TargetState& state = states.emplace_back(target);
     for (int k = 0; k < 24; ++k) {
       const auto at = now - std::chrono::seconds(5 * (24 - k));
-      state.RecordHealth(0, Result(200, 0.0003 + 1e-6 * k), at, wall);
-      state.RecordSample(0, Result(k % 7 == 0 ? 500 : 200, 0.0011 + 1e-6 * (i % 97)), at, wall);
+      state.Record(engine::Judge(state.config(), engine::Job::Health(0),
+                                 Result(200, 0.0003 + 1e-6 * k), at, wall));
+      state.Record(engine::Judge(state.config(), engine::Job::Sample(0),
+                                 Result(k % 7 == 0 ? 500 : 200, 0.0011 + 1e-6 * (i % 97)), at,
+                                 wall));
     }
   }
 
@@ -86,7 +90,7 @@ int main(int argc, char** argv) {
 
     // The way prometheus-cpp would: its objects, then its TextSerializer.
     start = std::chrono::steady_clock::now();
-    const auto families = metrics::BuildFamilies(snapshot, metrics::ExporterStatus{});
+    const auto families = testing::BuildFamilies(snapshot, metrics::ExporterStatus{});
     families_s = std::min(families_s, Since(start));
     start = std::chrono::steady_clock::now();
     std::ostringstream reference;

@@ -111,44 +111,35 @@ std::size_t Engine::DispatchDue() {
       std::shared_ptr<TargetState> target = state_->targets[job.key.target];
       const config::Target& cfg = target->config();
       std::weak_ptr<State> weak_state = state_;
-      const std::size_t slot =
-          job.key.sample == JobKey::kHealthJob
-              ? static_cast<std::size_t>(job.key.check)
-              : target->health_check_count() + static_cast<std::size_t>(job.key.sample);
-      if (!target->TryStartJob(slot)) {
+      const Job target_job = job.key.sample == JobKey::kHealthJob
+                                 ? Job::Health(static_cast<std::size_t>(job.key.check))
+                                 : Job::Sample(static_cast<std::size_t>(job.key.sample));
+      if (!target->TryStartJob(target_job)) {
         ++state_->stats.skipped_in_flight;
         continue;
       }
-      if (job.key.sample == JobKey::kHealthJob) {
-        const auto check_index = static_cast<std::size_t>(job.key.check);
-        probe::HttpRequest request = HealthRequest(cfg, target->health_check(check_index));
+      probe::HttpRequest request;
+      if (target_job.kind == Job::Kind::kHealth) {
+        request = HealthRequest(cfg, target->health_check(target_job.index));
         ++state_->stats.health_probes_sent;
-        const Clock* clock = &clock_;
-        pending.push_back(
-            {std::move(request),
-             [weak_state, target, check_index, slot, clock](probe::HttpResult result) {
-               auto state = weak_state.lock();
-               if (!state) return;
-               std::lock_guard lock(state->mu);
-               --state->stats.in_flight;
-               target->FinishJob(slot);
-               target->RecordHealth(check_index, result, clock->Now(), clock->WallNow());
-             }});
       } else {
-        const auto index = static_cast<std::size_t>(job.key.sample);
-        probe::HttpRequest request = SampleRequest(cfg, cfg.samples[index]);
+        request = SampleRequest(cfg, cfg.samples[target_job.index]);
         ++state_->stats.api_samples_sent;
-        const Clock* clock = &clock_;
-        pending.push_back({std::move(request),
-                           [weak_state, target, index, slot, clock](probe::HttpResult result) {
-                             auto state = weak_state.lock();
-                             if (!state) return;
-                             std::lock_guard lock(state->mu);
-                             --state->stats.in_flight;
-                             target->FinishJob(slot);
-                             target->RecordSample(index, result, clock->Now(), clock->WallNow());
-                           }});
       }
+      const Clock* clock = &clock_;
+      pending.push_back({std::move(request), [weak_state, target, config = target->shared_config(),
+                                              target_job, clock](probe::HttpResult result) {
+                           auto state = weak_state.lock();
+                           if (!state) return;
+                           // Classification and body parsing first: the lock is the probes' and
+                           // scrapes'.
+                           const JudgedResult judged = Judge(*config, target_job, std::move(result),
+                                                             clock->Now(), clock->WallNow());
+                           std::lock_guard lock(state->mu);
+                           --state->stats.in_flight;
+                           target->FinishJob(target_job);
+                           target->Record(judged);
+                         }});
       ++state_->stats.in_flight;
     }
   }

@@ -41,7 +41,7 @@ class Engine {
 
   // Targets are copied a batch at a time (kSnapshotBatch per hold of the engine's lock), each
   // consistent in itself; the batches are microseconds apart.
-  EngineSnapshot Snapshot(SnapshotScope scope = SnapshotScope::kWithRecentProbes) const;
+  EngineSnapshot Snapshot(SnapshotScope scope = SnapshotScope::kFull) const;
   static constexpr std::size_t kSnapshotBatch = 256;
 
  private:

@@ -72,14 +72,17 @@ std::vector<PairedRound> RunPairedRounds(TargetState& state, const PairedProbeOp
     }
     if (own_checks) {
       for (std::size_t i = 0; i < health_checks.size(); ++i) {
-        state.RecordHealth(i, out.health[i], out.health_outcomes[i], now, wall);
+        state.Record(Judge(Job::Health(i), out.health[i], out.health_outcomes[i], now, wall));
       }
     } else {
-      state.RecordHealth(0, out.health[quoted], out.health_outcomes[quoted], now, wall);
+      state.Record(
+          Judge(Job::Health(0), out.health[quoted], out.health_outcomes[quoted], now, wall));
     }
     out.lb_after = state.lb_state();
     for (std::size_t i = 0; i < out.samples.size(); ++i) {
-      out.sample_outcomes.push_back(state.RecordSample(i, out.samples[i], now, wall));
+      const JudgedResult judged = Judge(target, Job::Sample(i), out.samples[i], now, wall);
+      state.Record(judged);
+      out.sample_outcomes.push_back(judged.outcome);
     }
   }
   return rounds;

@@ -83,23 +83,28 @@ struct RecentProbe {
   Duration duration{0};
 };
 
+inline HealthCheckSnapshot BlankPrimaryCheck() {
+  HealthCheckSnapshot check;
+  check.primary = true;
+  return check;
+}
+
 struct TargetSnapshot {
   std::string name;
   std::string base_url;
   std::map<std::string, std::string> labels;
-  // last_health .. lb describe the primary check (checks[0]): the LB's view, what probe_* and
-  // healthgap_lb_* export.
-  HealthProbeSnapshot last_health;
-  std::uint64_t health_probes_total = 0;
-  std::array<std::uint64_t, kFailureReasonCount> health_failures_total{};
-  LatencyHistogram health_latency;
-  eval::HealthSummary lb;
+  eval::HealthSummary lb;  // the primary check as the verdict saw it
   eval::WindowSummary api_window;
   eval::Decision decision;
-  std::vector<HealthCheckSnapshot> checks;  // [0] is the primary check
-  eval::DetachmentSignal detachment;        // primary health vs API latency
+  // Never empty: [0] is the primary check, the LB's view (what probe_* and healthgap_lb_*
+  // export). A snapshot built by hand starts with a blank primary check.
+  std::vector<HealthCheckSnapshot> checks{BlankPrimaryCheck()};
+  eval::DetachmentSignal detachment;  // primary health vs API latency
   std::vector<SampleSnapshot> samples;
   std::vector<RecentProbe> recent;  // newest last, at most TargetState::kRecentProbes
+
+  const HealthCheckSnapshot& primary() const { return checks.front(); }
+  HealthCheckSnapshot& primary() { return checks.front(); }
 };
 
 // Exporter self-observation.
@@ -115,10 +120,11 @@ struct EngineStats {
   LatencyHistogram scheduling_lag;  // how late probes started against their schedule
 };
 
-// How much a snapshot copies: /metrics and /probe need the counters and the state, the status
-// page also each target's recent probes (TargetState::kRecentProbes of them, about half of a
-// target's snapshot).
-enum class SnapshotScope { kMetrics, kWithRecentProbes };
+// How much a snapshot holds: /metrics and /probe need the counters, the state and the verdict,
+// the status page also the verdict's reason and each target's recent probes
+// (TargetState::kRecentProbes of them, about half of a target's snapshot).
+// kMetrics: counters, state and verdict. kFull: also the reason and the recent probes.
+enum class SnapshotScope { kMetrics, kFull };
 
 struct EngineSnapshot {
   std::vector<TargetSnapshot> targets;

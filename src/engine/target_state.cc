@@ -34,7 +34,45 @@ bool SameLbSemantics(const config::HealthCheck& a, const config::HealthCheck& b)
          a.unhealthy_threshold == b.unhealthy_threshold;
 }
 
+// The health check `index` of `target`, as Job::Health numbers them; nullptr if none.
+const config::HealthCheck* HealthCheckOf(const config::Target& target, std::size_t index) {
+  if (index == 0) return &target.health;
+  return index <= target.other_health_checks.size() ? &target.other_health_checks[index - 1]
+                                                    : nullptr;
+}
+
 }  // namespace
+
+JudgedResult Judge(Job job, probe::HttpResult result, eval::Outcome outcome, TimePoint now,
+                   std::chrono::system_clock::time_point at) {
+  JudgedResult judged{.job = job,
+                      .result = std::move(result),
+                      .outcome = outcome,
+                      .body = {},
+                      .cache_facts = std::nullopt,
+                      .now = now,
+                      .at = at};
+  // A response without a body says nothing about components or caches.
+  if (job.kind == Job::Kind::kHealth && judged.result.error == std::nullopt) {
+    judged.body = eval::ParseHealthBody(judged.result.body, Header(judged.result, "content-type"));
+    judged.cache_facts = eval::FactsFrom(ResponseOf(judged.result), now);
+  }
+  return judged;
+}
+
+JudgedResult Judge(const config::Target& target, Job job, probe::HttpResult result, TimePoint now,
+                   std::chrono::system_clock::time_point at) {
+  eval::Outcome outcome;
+  if (job.kind == Job::Kind::kHealth) {
+    if (const config::HealthCheck* check = HealthCheckOf(target, job.index)) {
+      outcome = eval::Classify(ResponseOf(result), check->expected_status);
+    }
+  } else if (job.index < target.samples.size()) {
+    const config::ApiSample& sample = target.samples[job.index];
+    outcome = eval::Classify(ResponseOf(result), sample.expected_status, sample.latency_budget);
+  }
+  return Judge(job, std::move(result), outcome, now, at);
+}
 
 TargetState::Check::Check(const config::HealthCheck& check)
     : config(check),
@@ -42,7 +80,7 @@ TargetState::Check::Check(const config::HealthCheck& check)
       cache(CacheOptions(check)) {}
 
 TargetState::TargetState(const config::Target& target)
-    : config_(target), window_(target.evaluation.window) {
+    : config_(std::make_shared<const config::Target>(target)), window_(target.evaluation.window) {
   checks_.emplace_back(target.health);
   for (const auto& check : target.other_health_checks) checks_.emplace_back(check);
   for (const auto& sample : target.samples) {
@@ -51,14 +89,21 @@ TargetState::TargetState(const config::Target& target)
   job_running_.assign(checks_.size() + samples_.size(), 0);
 }
 
-bool TargetState::TryStartJob(std::size_t job) {
-  if (job >= job_running_.size() || job_running_[job]) return false;
-  job_running_[job] = 1;
+std::optional<std::size_t> TargetState::JobSlot(Job job) const {
+  const std::size_t count = job.kind == Job::Kind::kHealth ? checks_.size() : samples_.size();
+  if (job.index >= count) return std::nullopt;
+  return job.kind == Job::Kind::kHealth ? job.index : checks_.size() + job.index;
+}
+
+bool TargetState::TryStartJob(Job job) {
+  const std::optional<std::size_t> slot = JobSlot(job);
+  if (!slot || job_running_[*slot]) return false;
+  job_running_[*slot] = 1;
   return true;
 }
 
-void TargetState::FinishJob(std::size_t job) {
-  if (job < job_running_.size()) job_running_[job] = 0;
+void TargetState::FinishJob(Job job) {
+  if (const std::optional<std::size_t> slot = JobSlot(job)) job_running_[*slot] = 0;
 }
 
 const config::HealthCheck& TargetState::health_check(std::size_t check) const {
@@ -67,20 +112,20 @@ const config::HealthCheck& TargetState::health_check(std::size_t check) const {
 
 bool TargetState::Adopt(const config::Target& target) {
   if (target.other_health_checks.size() + 1 != checks_.size() ||
-      !SameLbSemantics(target.health, config_.health) ||
-      target.evaluation.window != config_.evaluation.window ||
-      target.samples.size() != config_.samples.size()) {
+      !SameLbSemantics(target.health, config_->health) ||
+      target.evaluation.window != config_->evaluation.window ||
+      target.samples.size() != config_->samples.size()) {
     return false;
   }
   for (std::size_t i = 0; i < target.other_health_checks.size(); ++i) {
-    if (!SameLbSemantics(target.other_health_checks[i], config_.other_health_checks[i])) {
+    if (!SameLbSemantics(target.other_health_checks[i], config_->other_health_checks[i])) {
       return false;
     }
   }
   for (std::size_t i = 0; i < target.samples.size(); ++i) {
-    if (target.samples[i].name != config_.samples[i].name) return false;
+    if (target.samples[i].name != config_->samples[i].name) return false;
   }
-  config_ = target;
+  config_ = std::make_shared<const config::Target>(target);
   checks_[0].config = target.health;
   for (std::size_t i = 0; i < target.other_health_checks.size(); ++i) {
     checks_[i + 1].config = target.other_health_checks[i];
@@ -88,18 +133,20 @@ bool TargetState::Adopt(const config::Target& target) {
   return true;
 }
 
-void TargetState::RecordHealth(std::size_t check, const probe::HttpResult& result, TimePoint now,
-                               std::chrono::system_clock::time_point at) {
-  if (check >= checks_.size()) return;
-  RecordHealth(check, result,
-               eval::Classify(ResponseOf(result), checks_[check].config.expected_status), now, at);
-}
-
-void TargetState::RecordHealth(std::size_t index, const probe::HttpResult& result,
-                               const eval::Outcome& outcome, TimePoint now,
-                               std::chrono::system_clock::time_point at) {
-  if (index >= checks_.size()) return;
-  Check& check = checks_[index];
+void TargetState::Record(const JudgedResult& judged) {
+  if (!JobSlot(judged.job)) return;
+  const probe::HttpResult& result = judged.result;
+  const eval::Outcome& outcome = judged.outcome;
+  if (judged.job.kind == Job::Kind::kSample) {
+    SampleSnapshot& counters = samples_[judged.job.index];
+    ++counters.requests_total;
+    CountFailure(counters.failures_total, outcome);
+    counters.latency.Observe(ToSeconds(result.total));
+    window_.Add(eval::SampleRecord{judged.now, outcome, result.total});
+    Remember(config_->samples[judged.job.index].name, judged);
+    return;
+  }
+  Check& check = checks_[judged.job.index];
   check.lb.Record(outcome.success);
   ++check.probes_total;
   CountFailure(check.failures_total, outcome);
@@ -111,47 +158,25 @@ void TargetState::RecordHealth(std::size_t index, const probe::HttpResult& resul
       .error = result.error,
       .phases = result.phases,
       .duration = result.total,
-      .at = at,
+      .at = judged.at,
   };
   if (outcome.success) check.fast_latencies.Add(result.total);
-  // A response without a body says nothing about components; keep no stale ones either.
-  check.body = result.error == std::nullopt
-                   ? eval::ParseHealthBody(result.body, Header(result, "content-type"))
-                   : eval::BodyReport{};
-  if (result.error == std::nullopt) {
-    check.cache_evidence = check.cache.Observe(eval::FactsFrom(ResponseOf(result), now));
-  }
-  Remember(index == 0 ? "health" : "health/" + std::string(ToString(check.config.role)), outcome,
-           result, at);
+  check.body = judged.body;  // no stale components after a failed probe either
+  if (judged.cache_facts) check.cache_evidence = check.cache.Observe(*judged.cache_facts);
+  Remember(judged.job.index == 0 ? "health" : "health/" + std::string(ToString(check.config.role)),
+           judged);
 }
 
-eval::Outcome TargetState::RecordSample(std::size_t index, const probe::HttpResult& result,
-                                        TimePoint now, std::chrono::system_clock::time_point at) {
-  if (index >= config_.samples.size()) return {};
-  const config::ApiSample& sample = config_.samples[index];
-  const eval::Outcome outcome =
-      eval::Classify(ResponseOf(result), sample.expected_status, sample.latency_budget);
-  SampleSnapshot& counters = samples_[index];
-  ++counters.requests_total;
-  CountFailure(counters.failures_total, outcome);
-  counters.latency.Observe(ToSeconds(result.total));
-  window_.Add(eval::SampleRecord{now, outcome, result.total});
-  Remember(sample.name, outcome, result, at);
-  return outcome;
-}
-
-void TargetState::Remember(std::string what, const eval::Outcome& outcome,
-                           const probe::HttpResult& result,
-                           std::chrono::system_clock::time_point at) {
+void TargetState::Remember(std::string what, const JudgedResult& judged) {
   if (recent_.size() == kRecentProbes) recent_.pop_front();
   recent_.push_back(RecentProbe{
-      .at = at,
+      .at = judged.at,
       .what = std::move(what),
-      .success = outcome.success,
-      .status_code = result.status_code,
-      .error = result.error,
-      .reason = outcome.reason,
-      .duration = result.total,
+      .success = judged.outcome.success,
+      .status_code = judged.result.status_code,
+      .error = judged.result.error,
+      .reason = judged.outcome.reason,
+      .duration = judged.result.total,
   });
 }
 
@@ -209,7 +234,7 @@ eval::Evidence TargetState::EvidenceFor(const eval::WindowSummary& api) const {
   input.api_timeouts = api.failures_by_reason[static_cast<std::size_t>(FailureReason::kTimeout)];
   input.api_p50 = api.latency_p50;
   input.api_p99 = api.latency_p99;
-  for (const auto& sample : config_.samples) {
+  for (const auto& sample : config_->samples) {
     input.api_timeout = std::max<Duration>(input.api_timeout, sample.timeout);
   }
   evidence.detachment = eval::ComputeDetachment(input);
@@ -218,15 +243,12 @@ eval::Evidence TargetState::EvidenceFor(const eval::WindowSummary& api) const {
 
 TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope) {
   TargetSnapshot out;
-  out.name = config_.name;
-  out.base_url = config_.base_url;
-  out.labels = config_.labels;
+  out.name = config_->name;
+  out.base_url = config_->base_url;
+  out.labels = config_->labels;
+  out.checks.clear();
   for (const Check& check : checks_) out.checks.push_back(SnapshotCheck(check));
-  const HealthCheckSnapshot& primary = out.checks.front();
-  out.last_health = primary.last;
-  out.health_probes_total = primary.probes_total;
-  out.health_failures_total = primary.failures_total;
-  out.health_latency = primary.latency;
+  const HealthCheckSnapshot& primary = out.primary();
   out.lb = eval::HealthSummary{
       .state = primary.lb_state,
       .last_status = primary.last.status_code,
@@ -236,9 +258,11 @@ TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope) {
   out.api_window = window_.Summarize(now);
   const eval::Evidence evidence = EvidenceFor(out.api_window);
   out.detachment = evidence.detachment;
-  out.decision = eval::Decide(out.lb, out.api_window, ThresholdsOf(config_.evaluation), evidence);
+  out.decision = eval::Decide(
+      out.lb, out.api_window, ThresholdsOf(config_->evaluation), evidence,
+      scope == SnapshotScope::kMetrics ? eval::Explain::kVerdictOnly : eval::Explain::kWithReason);
   out.samples = samples_;
-  if (scope == SnapshotScope::kWithRecentProbes) out.recent.assign(recent_.begin(), recent_.end());
+  if (scope == SnapshotScope::kFull) out.recent.assign(recent_.begin(), recent_.end());
   return out;
 }
 

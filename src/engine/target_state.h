@@ -1,7 +1,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +20,38 @@
 
 namespace healthgap::engine {
 
+// Which of a target's jobs a request belongs to: one of its health checks (0 is the primary,
+// config().health; i > 0 is config().other_health_checks[i - 1]) or one of its API samples.
+struct Job {
+  enum class Kind : std::uint8_t { kHealth, kSample };
+  Kind kind = Kind::kHealth;
+  std::size_t index = 0;
+
+  static Job Health(std::size_t check) { return {Kind::kHealth, check}; }
+  static Job Sample(std::size_t sample) { return {Kind::kSample, sample}; }
+  bool operator==(const Job&) const = default;
+};
+
+// A result judged and parsed, ready to record: the pure, per-response part of recording
+// (classification, the health body, cache facts), done by Judge before any lock is taken.
+struct JudgedResult {
+  Job job;
+  probe::HttpResult result;
+  eval::Outcome outcome;
+  eval::BodyReport body;                                 // health jobs with a response
+  std::optional<eval::HealthResponseFacts> cache_facts;  // health jobs with a response
+  TimePoint now{};                                       // monotonic, when it completed
+  std::chrono::system_clock::time_point at{};            // wall time, when it completed
+};
+
+// Judges `result` of `job` against `target` (the config the request was made under). A job
+// index `target` does not have judges as a failure without a reason, which Record ignores.
+JudgedResult Judge(const config::Target& target, Job job, probe::HttpResult result, TimePoint now,
+                   std::chrono::system_clock::time_point at);
+// The same with an outcome the caller decided (e.g. several health paths that must all pass).
+JudgedResult Judge(Job job, probe::HttpResult result, eval::Outcome outcome, TimePoint now,
+                   std::chrono::system_clock::time_point at);
+
 // Everything healthgap knows about one target: the LB view fed by health probes, the user view
 // fed by API samples, and the counters behind /metrics. The one place results are accounted,
 // for the background engine and for one-shot paired probes alike. Not thread-safe: the owner
@@ -30,48 +65,39 @@ class TargetState {
 
   explicit TargetState(const config::Target& target);
 
-  const config::Target& config() const { return config_; }
+  const config::Target& config() const { return *config_; }
+  // The config, shared: what a request's callback judges its result against without the lock
+  // (Adopt replaces the pointer, never the Target it points to).
+  std::shared_ptr<const config::Target> shared_config() const { return config_; }
   // Takes a reloaded config for the same target, keeping history; false (nothing changed) when
   // the history cannot carry over (different LB thresholds or samples).
   bool Adopt(const config::Target& target);
 
-  // Health checks of the target: 0 is config().health (the primary, the one the verdict
-  // follows), i > 0 is config().other_health_checks[i - 1].
+  // Health checks of the target, indexed as Job::Health.
   std::size_t health_check_count() const { return checks_.size(); }
   const config::HealthCheck& health_check(std::size_t check) const;
 
-  // A health probe of `check`, judged against that check. Its body is parsed for components and
-  // its headers and body feed the cache detector; `now` is monotonic, `at` wall time. Ignored for
-  // a check index a reload removed.
-  void RecordHealth(std::size_t check, const probe::HttpResult& result, TimePoint now,
-                    std::chrono::system_clock::time_point at);
-  // The same with an outcome the caller decided (e.g. several health paths that must all pass).
-  void RecordHealth(std::size_t check, const probe::HttpResult& result,
-                    const eval::Outcome& outcome, TimePoint now,
-                    std::chrono::system_clock::time_point at);
-  // An API sample for config().samples[index], and how it was judged; ignored (a failure with
-  // no reason) for an index a reload removed.
-  eval::Outcome RecordSample(std::size_t index, const probe::HttpResult& result, TimePoint now,
-                             std::chrono::system_clock::time_point at);
+  // The one way a result enters the state, for `serve`, /probe and `check` alike: the LB view
+  // of a health check, the window for an API sample, counters, and the recent probes. Ignored
+  // for a job a reload removed.
+  void Record(const JudgedResult& judged);
 
-  // The primary check's LB state: what the load balancer does with the target.
   // One run per job at a time: a load balancer never has two health checks to the same target
   // in flight, and an exporter that falls behind must shed load rather than queue it without
-  // bound. A job is a health check (its index) or an API sample (health_check_count() + its
-  // index). False when the job's previous run has not completed yet: skip this run.
-  bool TryStartJob(std::size_t job);
-  void FinishJob(std::size_t job);
+  // bound. False when the job's previous run has not completed yet: skip this run.
+  bool TryStartJob(Job job);
+  void FinishJob(Job job);
 
+  // The primary check's LB state: what the load balancer does with the target.
   eval::LbState lb_state() const { return checks_.front().lb.state(); }
 
   // The state as /metrics and the status page show it, with the window evaluated at `now`.
-  TargetSnapshot Snapshot(TimePoint now, SnapshotScope scope = SnapshotScope::kWithRecentProbes);
+  TargetSnapshot Snapshot(TimePoint now, SnapshotScope scope = SnapshotScope::kFull);
 
  private:
-  std::vector<char> job_running_;  // by job; char, not bool: addressable, no bit packing
-
-  void Remember(std::string what, const eval::Outcome& outcome, const probe::HttpResult& result,
-                std::chrono::system_clock::time_point at);
+  // Index into job_running_: health checks first, then samples; nullopt for a job not here.
+  std::optional<std::size_t> JobSlot(Job job) const;
+  void Remember(std::string what, const JudgedResult& judged);
 
   // One health check's LB view, counters and what its responses gave away.
   struct Check {
@@ -91,11 +117,12 @@ class TargetState {
   HealthCheckSnapshot SnapshotCheck(const Check& check) const;
   eval::Evidence EvidenceFor(const eval::WindowSummary& api) const;
 
-  config::Target config_;
-  std::vector<Check> checks_;  // parallel to health_check(i)
+  std::shared_ptr<const config::Target> config_;  // never null
+  std::vector<Check> checks_;                     // parallel to health_check(i)
   eval::SampleWindow window_;
   std::vector<SampleSnapshot> samples_;  // parallel to config_.samples
   std::deque<RecentProbe> recent_;
+  std::vector<char> job_running_;  // by JobSlot; char, not bool: addressable, no bit packing
 };
 
 }  // namespace healthgap::engine

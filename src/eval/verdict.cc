@@ -187,40 +187,49 @@ std::string DescribeLastHealthCheck(const HealthSummary& health) {
 }
 
 Decision Decide(const HealthSummary& health, const WindowSummary& api,
-                const ApiThresholds& thresholds, const Evidence& evidence) {
+                const ApiThresholds& thresholds, const Evidence& evidence, Explain explain) {
+  // The reason is text for humans; /metrics asks for the verdict and cause alone, so a scrape
+  // of thousands of targets builds no strings.
+  auto decided = [explain](Verdict verdict, Cause cause, auto reason) {
+    return Decision{verdict, explain == Explain::kWithReason ? reason() : std::string(), cause};
+  };
   if (health.state == LbState::kUnknown || api.total < thresholds.min_samples) {
-    return {Verdict::kUnknown, WaitingReason(health, api, thresholds), Cause::kWaiting};
+    return decided(Verdict::kUnknown, Cause::kWaiting,
+                   [&] { return WaitingReason(health, api, thresholds); });
   }
   const bool api_failing = api.error_ratio > thresholds.max_error_ratio;
-  const std::string last_check = DescribeLastHealthCheck(health);
   if (health.state == LbState::kHealthy) {
     if (!api_failing) {
       if (evidence.failing_components.empty()) return {Verdict::kHealthy, "", Cause::kNone};
-      return {Verdict::kDegraded,
-              CheckName(evidence) + last_check +
-                  " but its body reports failing: " + Joined(evidence.failing_components, 3) +
-                  "; " + Samples(api, api.total - api.failures) + " succeeded",
-              Cause::kDegradedBody};
+      return decided(Verdict::kDegraded, Cause::kDegradedBody, [&] {
+        return CheckName(evidence) + DescribeLastHealthCheck(health) +
+               " but its body reports failing: " + Joined(evidence.failing_components, 3) + "; " +
+               Samples(api, api.total - api.failures) + " succeeded";
+      });
     }
     const Cause cause = MismatchCause(api, evidence);
-    std::string reason = CheckName(evidence) + last_check + " while " + FailedSamples(api) + ": " +
-                         ExplainMismatch(cause, health, api, evidence);
-    if (evidence.role == HealthRole::kLiveness) {
-      reason +=
-          "; only a liveness check is configured, which says the process is up, not that it can "
-          "serve: add a readiness check";
-    }
-    return {Verdict::kMismatch, reason, cause};
+    return decided(Verdict::kMismatch, cause, [&] {
+      std::string reason = CheckName(evidence) + DescribeLastHealthCheck(health) + " while " +
+                           FailedSamples(api) + ": " +
+                           ExplainMismatch(cause, health, api, evidence);
+      if (evidence.role == HealthRole::kLiveness) {
+        reason +=
+            "; only a liveness check is configured, which says the process is up, not that it "
+            "can serve: add a readiness check";
+      }
+      return reason;
+    });
   }
   if (api_failing) {
-    return {Verdict::kDown,
-            CheckName(evidence) + "failing (" + last_check + ") and " + FailedSamples(api),
-            Cause::kBothFailing};
+    return decided(Verdict::kDown, Cause::kBothFailing, [&] {
+      return CheckName(evidence) + "failing (" + DescribeLastHealthCheck(health) + ") and " +
+             FailedSamples(api);
+    });
   }
-  return {Verdict::kFalseNegative,
-          CheckName(evidence) + "failing (" + last_check + ") while " +
-              Samples(api, api.total - api.failures) + " succeeded",
-          Cause::kHealthFailing};
+  return decided(Verdict::kFalseNegative, Cause::kHealthFailing, [&] {
+    return CheckName(evidence) + "failing (" + DescribeLastHealthCheck(health) + ") while " +
+           Samples(api, api.total - api.failures) + " succeeded";
+  });
 }
 
 }  // namespace healthgap::eval

@@ -96,8 +96,11 @@ struct Decision {
 // api.error_ratio > max_error_ratio (a ratio exactly at the threshold is not failing).
 // With evidence: `degraded` when the LB keeps the target and the API works but the body reports
 // a failing component; every non-healthy verdict gets a cause (see Cause) and a reason naming it.
+// kVerdictOnly leaves Decision::reason empty (and builds no text): for /metrics.
+enum class Explain { kWithReason, kVerdictOnly };
 Decision Decide(const HealthSummary& health, const WindowSummary& api,
-                const ApiThresholds& thresholds, const Evidence& evidence = {});
+                const ApiThresholds& thresholds, const Evidence& evidence = {},
+                Explain explain = Explain::kWithReason);
 
 // Building blocks of Decision::reason, exposed for tests.
 

@@ -47,14 +47,6 @@ void WriteExposition(const engine::EngineSnapshot& snapshot, const ExporterStatu
 // labels as /metrics (the exporter's self-metrics stay on /metrics).
 std::string TargetExpositionText(std::span<const engine::TargetSnapshot> targets);
 
-// The same families as prometheus-cpp objects, from the same definitions: for code that feeds a
-// prometheus::Registry, and for the tests that hold the text above to prometheus-cpp's own
-// TextSerializer.
-std::vector<prometheus::MetricFamily> BuildFamilies(const engine::EngineSnapshot& snapshot,
-                                                    const ExporterStatus& status);
-std::vector<prometheus::MetricFamily> BuildTargetFamilies(
-    std::span<const engine::TargetSnapshot> targets);
-
 // LatencyHistogram keeps per-bucket counts; exposition wants cumulative `le` buckets ending in
 // +Inf. The +Inf bucket always equals the sample count.
 prometheus::ClientMetric::Histogram ToCumulativeHistogram(const LatencyHistogram& histogram);

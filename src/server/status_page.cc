@@ -173,7 +173,7 @@ std::string LbViewCell(const engine::TargetSnapshot& target) {
 
 // The last health probe cell, likewise.
 std::string LastHealthCell(const engine::TargetSnapshot& target) {
-  if (target.checks.size() <= 1) return EscapeHtml(HealthText(target.last_health));
+  if (target.checks.size() <= 1) return EscapeHtml(HealthText(target.primary().last));
   std::string cell;
   for (const auto& check : target.checks) {
     cell += "<div class=\"check\">" + CheckLabel(check) + " <span class=\"url\">" +
@@ -308,7 +308,7 @@ std::string RenderStatusJson(const engine::EngineSnapshot& snapshot) {
         {"reason", target.decision.reason},
         {"cause", eval::ToString(target.decision.cause)},
         {"lb_view", eval::ToString(target.lb.state)},
-        {"last_health", HealthText(target.last_health)},
+        {"last_health", HealthText(target.primary().last)},
         {"health_checks", checks},
         {"api_window",
          {{"samples", target.api_window.total},

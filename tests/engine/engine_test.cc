@@ -71,7 +71,7 @@ TEST_F(EngineTest, UnknownBeforeAnyResult) {
   const TargetSnapshot& target = Only(snapshot);
   EXPECT_EQ(target.name, "a");
   EXPECT_EQ(target.labels.at("team"), "payments");
-  EXPECT_FALSE(target.last_health.has_result);
+  EXPECT_FALSE(target.primary().last.has_result);
   EXPECT_EQ(target.decision.verdict, eval::Verdict::kUnknown);
 }
 
@@ -157,8 +157,8 @@ TEST_F(EngineTest, HealthyWhenBothSidesWork) {
   const TargetSnapshot& target = Only(snapshot);
   EXPECT_EQ(target.lb.state, eval::LbState::kHealthy);
   EXPECT_EQ(target.decision.verdict, eval::Verdict::kHealthy);
-  EXPECT_TRUE(target.last_health.success);
-  EXPECT_EQ(target.last_health.status_code, 200);
+  EXPECT_TRUE(target.primary().last.success);
+  EXPECT_EQ(target.primary().last.status_code, 200);
 }
 
 TEST_F(EngineTest, MismatchWhenHealthPassesAndApiFails) {
@@ -208,7 +208,7 @@ TEST_F(EngineTest, DownWhenBothSidesFail) {
   const TargetSnapshot& target = Only(snapshot);
   EXPECT_EQ(target.lb.state, eval::LbState::kUnhealthy);
   EXPECT_EQ(target.decision.verdict, eval::Verdict::kDown);
-  EXPECT_EQ(target.health_failures_total[static_cast<int>(FailureReason::kConnectionRefused)],
+  EXPECT_EQ(target.primary().failures_total[static_cast<int>(FailureReason::kConnectionRefused)],
             4u);
 }
 

@@ -89,13 +89,13 @@ TEST_F(EngineProbingTest, HungTargetDoesNotDelayOthers) {
   ASSERT_TRUE(PollUntil([&] { return hung.RequestsSeen() >= 1; }));
   ASSERT_TRUE(PollUntil([&] {
     const auto snapshot = engine.Snapshot();
-    return Find(snapshot, "fast")->health_probes_total >= 10 &&
+    return Find(snapshot, "fast")->primary().probes_total >= 10 &&
            Find(snapshot, "fast")->samples[0].requests_total >= 10;
   }));
   const auto snapshot = engine.Snapshot();
   // Twenty answers from the healthy target arrived while the hung target's probes were still
   // in flight: nothing waited for them.
-  EXPECT_EQ(Find(snapshot, "hung")->health_probes_total, 0u);
+  EXPECT_EQ(Find(snapshot, "hung")->primary().probes_total, 0u);
   EXPECT_EQ(Find(snapshot, "hung")->samples[0].requests_total, 0u);
   EXPECT_GE(snapshot.stats.in_flight, 1u);
   EXPECT_EQ(Find(snapshot, "fast")->lb.state, eval::LbState::kHealthy);
@@ -176,12 +176,12 @@ TEST_P(HostileTargetTest, FailureIsClassifiedAndOthersKeepBeingProbed) {
     const auto snapshot = engine.Snapshot();
     const auto* target = Find(snapshot, "hostile");
     return target->samples[0].failures_total[reason] >= 2 &&
-           target->health_failures_total[reason] >= 2;
+           target->primary().failures_total[reason] >= 2;
   })) << "expected reason "
       << ToString(GetParam().expected);
-  const auto before = Find(engine.Snapshot(), "fast")->health_probes_total;
+  const auto before = Find(engine.Snapshot(), "fast")->primary().probes_total;
   ASSERT_TRUE(PollUntil(
-      [&] { return Find(engine.Snapshot(), "fast")->health_probes_total >= before + 5; }));
+      [&] { return Find(engine.Snapshot(), "fast")->primary().probes_total >= before + 5; }));
   const auto snapshot = engine.Snapshot();
   EXPECT_EQ(Find(snapshot, "hostile")->lb.state, eval::LbState::kUnhealthy);
   EXPECT_EQ(Find(snapshot, "fast")->lb.state, eval::LbState::kHealthy);

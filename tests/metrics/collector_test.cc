@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "metrics/names.h"
+#include "support/family_builder.h"
 #include "support/promtool.h"
 
 namespace healthgap::metrics {
@@ -33,15 +34,17 @@ engine::TargetSnapshot MismatchTarget() {
   t.name = "a";
   t.base_url = "http://127.0.0.1:1";
   t.labels = {{"team", "x"}};
-  t.last_health.has_result = true;
-  t.last_health.success = true;
-  t.last_health.status_code = 200;
-  t.last_health.duration = milliseconds(2);
-  t.last_health.phases = {0.0001, 0.0005, 0, 0.001, 0.0004};
-  t.health_probes_total = 12;
-  t.health_failures_total[Index(FailureReason::kStatus)] = 1;
-  t.health_latency.Observe(0.002);
-  t.health_latency.Observe(0.003);
+  engine::HealthCheckSnapshot& health = t.primary();
+  health.last.has_result = true;
+  health.last.success = true;
+  health.last.status_code = 200;
+  health.last.duration = milliseconds(2);
+  health.last.phases = {0.0001, 0.0005, 0, 0.001, 0.0004};
+  health.probes_total = 12;
+  health.failures_total[Index(FailureReason::kStatus)] = 1;
+  health.latency.Observe(0.002);
+  health.latency.Observe(0.003);
+  health.lb_state = eval::LbState::kHealthy;
   t.lb.state = eval::LbState::kHealthy;
   t.api_window.total = 40;
   t.api_window.failures = 38;
@@ -493,14 +496,15 @@ TEST(Collector, TextIsWhatPrometheusCppSerializerWrites) {
   snapshot.targets[1].labels["env"] = R"(we"ird\path)";
   snapshot.targets.push_back(DeepTarget());
   const std::string text = ExpositionText(snapshot, Status());
-  EXPECT_EQ(text, PrometheusCppText(BuildFamilies(snapshot, Status())));
+  EXPECT_EQ(text, PrometheusCppText(testing::BuildFamilies(snapshot, Status())));
   EXPECT_THAT(text, ::testing::HasSubstr(R"(env="we\"ird\\path")"));
   EXPECT_THAT(text, ::testing::HasSubstr("healthgap_health_component_status{"));
 
   const std::span<const engine::TargetSnapshot> targets(snapshot.targets);
-  EXPECT_EQ(TargetExpositionText(targets), PrometheusCppText(BuildTargetFamilies(targets)));
+  EXPECT_EQ(TargetExpositionText(targets),
+            PrometheusCppText(testing::BuildTargetFamilies(targets)));
   const std::span<const engine::TargetSnapshot> deep = targets.last(1);
-  EXPECT_EQ(TargetExpositionText(deep), PrometheusCppText(BuildTargetFamilies(deep)));
+  EXPECT_EQ(TargetExpositionText(deep), PrometheusCppText(testing::BuildTargetFamilies(deep)));
 }
 
 // /metrics streams the text in chunks: together they are exactly the whole text, and no chunk

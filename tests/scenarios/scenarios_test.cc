@@ -141,7 +141,7 @@ TEST_P(ScenarioTest, ReachesItsVerdictAndCauseWithinTheBound) {
                eval::ToString(seen.decision.cause) == expected.expected_cause;
       },
       scenario.bound_intervals * kHealthInterval * kDeadlineSlack);
-  const auto intervals = static_cast<int>(seen.health_probes_total);
+  const auto intervals = static_cast<int>(seen.primary().probes_total);
   std::cout << "scenario " << ToString(scenario.mode) << ": verdict "
             << eval::ToString(seen.decision.verdict) << " cause "
             << eval::ToString(seen.decision.cause) << " after " << intervals

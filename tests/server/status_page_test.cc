@@ -53,11 +53,13 @@ engine::TargetSnapshot LyingTarget() {
   target.decision.reason = "health check 200 in 0.4 ms while 8/8 API samples failed (status: 8)";
   target.decision.cause = eval::Cause::kShallowCheck;
   target.lb.state = eval::LbState::kHealthy;
-  target.last_health.has_result = true;
-  target.last_health.success = true;
-  target.last_health.status_code = 200;
-  target.last_health.duration = std::chrono::microseconds(400);
-  target.last_health.at = kT0;
+  engine::HealthProbeSnapshot& last = target.primary().last;
+  last.has_result = true;
+  last.success = true;
+  last.status_code = 200;
+  last.duration = std::chrono::microseconds(400);
+  last.at = kT0;
+  target.primary().lb_state = eval::LbState::kHealthy;
   target.api_window.total = 8;
   target.api_window.failures = 8;
   target.api_window.error_ratio = 1;
@@ -82,7 +84,7 @@ engine::TargetSnapshot TwoCheckTarget() {
   readiness.lb = "alb";
   readiness.primary = true;
   readiness.lb_state = eval::LbState::kHealthy;
-  readiness.last = target.last_health;
+  readiness.last = target.primary().last;
   engine::HealthCheckSnapshot liveness;
   liveness.role = config::HealthRole::kLiveness;
   liveness.path = "/live";

@@ -1,0 +1,353 @@
+#pragma once
+
+// Every family healthgap exports, defined once and written through a Writer: metrics/collector.cc
+// writes the text with it (TextWriter), tests/support/family_builder.h builds prometheus-cpp's
+// data model with it, to hold the text to prometheus-cpp's TextSerializer. A Writer takes a
+// family (Family(name, help, type)), then its series (Sample, Histogram), family after family.
+// Internal to metrics/ and its tests.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <initializer_list>
+#include <iterator>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "config/values.h"
+#include "engine/snapshot.h"
+#include "eval/lb_view.h"
+#include "eval/outcome.h"
+#include "eval/verdict.h"
+#include "metrics/collector.h"
+#include "metrics/names.h"
+#include "metrics/text_format.h"
+
+namespace healthgap::metrics::families {
+
+using prometheus::MetricType;
+
+// Labels healthgap sets itself; a configured label of the same name would make duplicates. The
+// loader rejects them already; this keeps a scrape valid whatever the snapshot holds.
+inline bool IsOwnLabel(std::string_view name) {
+  return std::ranges::find(config::kReservedLabelNames, name) !=
+         std::end(config::kReservedLabelNames);
+}
+
+// One target as every family sees it: its snapshot, the labels all its series share (`target`
+// and the valid configured labels) and its health checks.
+class PreparedTarget {
+ public:
+  explicit PreparedTarget(const engine::TargetSnapshot& target)
+      : snapshot_(target), labels_(TargetLabels(target)) {}
+
+  const engine::TargetSnapshot& operator*() const { return snapshot_; }
+  const engine::TargetSnapshot* operator->() const { return &snapshot_; }
+  const LabelSet& labels() const { return labels_; }
+  std::span<const engine::HealthCheckSnapshot> checks() const { return snapshot_.checks; }
+
+ private:
+  static LabelSet TargetLabels(const engine::TargetSnapshot& target) {
+    std::vector<Label> labels = {{"target", target.name}};
+    for (const auto& [name, value] : target.labels) {
+      if (IsValidLabelName(name) && !IsOwnLabel(name)) labels.push_back({name, value});
+    }
+    return LabelSet(std::move(labels));
+  }
+
+  const engine::TargetSnapshot& snapshot_;
+  LabelSet labels_;
+};
+
+// The exporter's own series have no shared labels.
+inline const LabelSet kNoLabels;
+
+template <class Writer>
+void FailureCounters(Writer& out, const LabelSet& shared, Label owner,
+                     const std::array<std::uint64_t, kFailureReasonCount>& failures) {
+  // Every reason, zeros included, so rate() sees the first failure as an increase.
+  for (FailureReason reason : kAllFailureReasons) {
+    out.Sample(shared, {owner, {"reason", healthgap::ToString(reason)}},
+               static_cast<double>(failures[static_cast<std::size_t>(reason)]));
+  }
+}
+
+inline double OneIf(bool condition) { return condition ? 1 : 0; }
+
+// One series per target, valued `value(snapshot)`; none for a target where it is nullopt.
+template <class Writer, class Value>
+void EachTarget(Writer& out, std::span<const PreparedTarget> targets, Value&& value) {
+  for (const PreparedTarget& t : targets) {
+    if (const std::optional<double> v = value(*t)) out.Sample(t.labels(), {}, *v);
+  }
+}
+
+// One series per health check of every target, labelled with its role (`check`) and valued
+// `value(check)`; none for a check where it is nullopt.
+template <class Writer, class Value>
+void EachCheck(Writer& out, std::span<const PreparedTarget> targets, Value&& value) {
+  for (const PreparedTarget& t : targets) {
+    for (const engine::HealthCheckSnapshot& check : t.checks()) {
+      if (const std::optional<double> v = value(check)) {
+        out.Sample(t.labels(), {{"check", engine::ToString(check.role)}}, *v);
+      }
+    }
+  }
+}
+
+// Like blackbox_exporter, probe_* describe a probe that happened; before the first result there
+// is none, and healthgap_lb_state{state="unknown"} says so.
+template <class Field>
+auto IfProbed(Field field) {
+  return [field](const engine::TargetSnapshot& t) -> std::optional<double> {
+    if (!t.primary().last.has_result) return std::nullopt;
+    return field(t.primary().last);
+  };
+}
+
+// Every per-target family, family by family (the text format wants a family's series together).
+template <class Writer>
+void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writer& out) {
+  std::vector<PreparedTarget> targets;
+  targets.reserve(snapshots.size());
+  for (const engine::TargetSnapshot& snapshot : snapshots) targets.emplace_back(snapshot);
+
+  using engine::HealthCheckSnapshot;
+  using engine::HealthProbeSnapshot;
+  using engine::TargetSnapshot;
+
+  out.Family(names::kProbeSuccess, "1 if the last health check succeeded, 0 if it failed.",
+             MetricType::Gauge);
+  EachTarget(out, targets, IfProbed([](const HealthProbeSnapshot& p) { return OneIf(p.success); }));
+  out.Family(names::kProbeDurationSeconds, "Duration of the last health check in seconds.",
+             MetricType::Gauge);
+  EachTarget(out, targets,
+             IfProbed([](const HealthProbeSnapshot& p) { return ToSeconds(p.duration); }));
+  out.Family(names::kProbeHttpStatusCode,
+             "HTTP status code of the last health check, 0 if no response arrived.",
+             MetricType::Gauge);
+  EachTarget(out, targets, IfProbed([](const HealthProbeSnapshot& p) {
+               return static_cast<double>(p.status_code);
+             }));
+  out.Family(
+      names::kProbeHttpDurationSeconds,
+      "Duration of the last health check by phase (resolve, connect, tls, processing, transfer).",
+      MetricType::Gauge);
+  for (const PreparedTarget& t : targets) {
+    if (!t->primary().last.has_result) continue;
+    const probe::PhaseTimings& phases = t->primary().last.phases;
+    const std::pair<std::string_view, double> by_phase[] = {{"resolve", phases.resolve},
+                                                            {"connect", phases.connect},
+                                                            {"tls", phases.tls},
+                                                            {"processing", phases.processing},
+                                                            {"transfer", phases.transfer}};
+    for (const auto& [phase, seconds] : by_phase)
+      out.Sample(t.labels(), {{"phase", phase}}, seconds);
+  }
+
+  // Health check history, per check (label `check`).
+  out.Family(names::kHealthProbesTotal, "Health checks completed.", MetricType::Counter);
+  EachCheck(out, targets, [](const HealthCheckSnapshot& check) {
+    return static_cast<double>(check.probes_total);
+  });
+  out.Family(names::kHealthProbeFailuresTotal, "Health checks failed, by reason.",
+             MetricType::Counter);
+  for (const PreparedTarget& t : targets) {
+    for (const engine::HealthCheckSnapshot& check : t.checks()) {
+      FailureCounters(out, t.labels(), {"check", engine::ToString(check.role)},
+                      check.failures_total);
+    }
+  }
+  out.Family(names::kHealthProbeDurationSeconds, "Health check duration in seconds.",
+             MetricType::Histogram);
+  for (const PreparedTarget& t : targets) {
+    for (const engine::HealthCheckSnapshot& check : t.checks()) {
+      out.Histogram(t.labels(), {{"check", engine::ToString(check.role)}}, check.latency);
+    }
+  }
+
+  out.Family(names::kLbHealthy,
+             "1 while the emulated load balancer keeps the target in rotation, else 0.",
+             MetricType::Gauge);
+  EachTarget(out, targets,
+             [](const TargetSnapshot& t) { return OneIf(t.lb.state == eval::LbState::kHealthy); });
+  out.Family(names::kLbState,
+             "Emulated load balancer state, one-hot over unknown, healthy and unhealthy.",
+             MetricType::Gauge);
+  for (const PreparedTarget& t : targets) {
+    for (eval::LbState state :
+         {eval::LbState::kUnknown, eval::LbState::kHealthy, eval::LbState::kUnhealthy}) {
+      out.Sample(t.labels(), {{"state", eval::ToString(state)}}, OneIf(t->lb.state == state));
+    }
+  }
+
+  out.Family(names::kApiRequestsTotal, "API sample requests completed.", MetricType::Counter);
+  for (const PreparedTarget& t : targets) {
+    for (const engine::SampleSnapshot& sample : t->samples) {
+      out.Sample(t.labels(), {{"sample", sample.name}}, static_cast<double>(sample.requests_total));
+    }
+  }
+  out.Family(names::kApiRequestFailuresTotal, "API sample requests failed, by reason.",
+             MetricType::Counter);
+  for (const PreparedTarget& t : targets) {
+    for (const engine::SampleSnapshot& sample : t->samples) {
+      FailureCounters(out, t.labels(), {"sample", sample.name}, sample.failures_total);
+    }
+  }
+  out.Family(names::kApiRequestDurationSeconds,
+             "API sample request duration in seconds, failures included.", MetricType::Histogram);
+  for (const PreparedTarget& t : targets) {
+    for (const engine::SampleSnapshot& sample : t->samples) {
+      out.Histogram(t.labels(), {{"sample", sample.name}}, sample.latency);
+    }
+  }
+  out.Family(names::kApiErrorRatio,
+             "Share of failed API samples in the sliding window, 0 when the window is empty.",
+             MetricType::Gauge);
+  EachTarget(out, targets, [](const TargetSnapshot& t) { return t.api_window.error_ratio; });
+  out.Family(names::kApiWindowSamples, "API samples in the sliding window.", MetricType::Gauge);
+  EachTarget(out, targets,
+             [](const TargetSnapshot& t) { return static_cast<double>(t.api_window.total); });
+
+  out.Family(
+      names::kVerdict,
+      "Verdict, one-hot over unknown, healthy, mismatch (health passes while the API fails), "
+      "down, false-negative and degraded (health passes, its body reports a failing dependency).",
+      MetricType::Gauge);
+  for (const PreparedTarget& t : targets) {
+    for (eval::Verdict verdict : eval::kAllVerdicts) {
+      out.Sample(t.labels(), {{"verdict", eval::ToString(verdict)}},
+                 OneIf(t->decision.verdict == verdict));
+    }
+  }
+  out.Family(names::kVerdictInfo, "Always 1: the current verdict and its bounded cause.",
+             MetricType::Gauge);
+  for (const PreparedTarget& t : targets) {
+    out.Sample(t.labels(),
+               {{"verdict", eval::ToString(t->decision.verdict)},
+                {"cause", eval::ToString(t->decision.cause)}},
+               1);
+  }
+
+  out.Family(names::kHealthCheckInfo,
+             "Always 1 per health check: its role (check), LB preset (lb) and whether it is the "
+             "primary check the LB view and verdict follow.",
+             MetricType::Gauge);
+  for (const PreparedTarget& t : targets) {
+    for (const engine::HealthCheckSnapshot& check : t.checks()) {
+      out.Sample(t.labels(),
+                 {{"check", engine::ToString(check.role)},
+                  {"lb", check.lb},
+                  {"primary", check.primary ? "true" : "false"}},
+                 1);
+    }
+  }
+  out.Family(names::kHealthCheckSuccess,
+             "1 if the last probe of this health check succeeded, else 0.", MetricType::Gauge);
+  EachCheck(out, targets, [](const HealthCheckSnapshot& check) -> std::optional<double> {
+    if (!check.last.has_result) return std::nullopt;
+    return OneIf(check.last.success);
+  });
+  out.Family(names::kHealthCheckLbHealthy,
+             "1 while this health check's own emulated LB view keeps the target in rotation, "
+             "else 0.",
+             MetricType::Gauge);
+  EachCheck(out, targets, [](const HealthCheckSnapshot& check) {
+    return OneIf(check.lb_state == eval::LbState::kHealthy);
+  });
+  out.Family(names::kHealthComponentStatus,
+             "Component status reported by the last health body, one-hot over pass, warn and "
+             "fail.",
+             MetricType::Gauge);
+  for (const PreparedTarget& t : targets) {
+    for (const engine::HealthCheckSnapshot& check : t.checks()) {
+      for (const engine::ComponentSnapshot& component : check.components) {
+        for (eval::ComponentStatus status :
+             {eval::ComponentStatus::kPass, eval::ComponentStatus::kWarn,
+              eval::ComponentStatus::kFail}) {
+          out.Sample(t.labels(),
+                     {{"check", engine::ToString(check.role)},
+                      {"component", component.name},
+                      {"status", eval::ToString(status)}},
+                     OneIf(component.status == status));
+        }
+      }
+    }
+  }
+  out.Family(names::kHealthComponentsDropped,
+             "Components of the last health body not exported (beyond 32 per check).",
+             MetricType::Gauge);
+  EachCheck(out, targets, [](const HealthCheckSnapshot& check) {
+    return static_cast<double>(check.components_dropped);
+  });
+  out.Family(names::kHealthCached, "1 if this health check's answers come from a cache, else 0.",
+             MetricType::Gauge);
+  EachCheck(out, targets,
+            [](const HealthCheckSnapshot& check) { return OneIf(check.cache.cached); });
+  out.Family(names::kHealthCacheEvidence,
+             "1 per kind of cache evidence present: age_header, cache_control, date_stuck, "
+             "body_frozen.",
+             MetricType::Gauge);
+  for (const PreparedTarget& t : targets) {
+    for (const engine::HealthCheckSnapshot& check : t.checks()) {
+      const auto& signals = check.cache.signals;
+      for (eval::CacheSignal signal :
+           {eval::CacheSignal::kAgeHeader, eval::CacheSignal::kCacheControl,
+            eval::CacheSignal::kDateStuck, eval::CacheSignal::kBodyFrozen}) {
+        out.Sample(t.labels(),
+                   {{"check", engine::ToString(check.role)}, {"kind", eval::ToString(signal)}},
+                   OneIf(std::ranges::find(signals, signal) != signals.end()));
+      }
+    }
+  }
+  out.Family(names::kHealthApiLatencyRatio,
+             "API p50 latency over the primary health check's p50 latency; 0 without data on a "
+             "side.",
+             MetricType::Gauge);
+  EachTarget(out, targets, [](const TargetSnapshot& t) { return t.detachment.latency_ratio; });
+}
+
+// The exporter's own families.
+template <class Writer>
+void WriteSelfFamilies(const engine::EngineSnapshot& snapshot, const ExporterStatus& status,
+                       Writer& out) {
+  const engine::EngineStats& stats = snapshot.stats;
+  out.Family(names::kProbesSentTotal, "Requests sent by the exporter, by kind (health or api).",
+             MetricType::Counter);
+  out.Sample(kNoLabels, {{"kind", "health"}}, static_cast<double>(stats.health_probes_sent));
+  out.Sample(kNoLabels, {{"kind", "api"}}, static_cast<double>(stats.api_samples_sent));
+  out.Family(names::kProbesSkippedTotal,
+             "Scheduled runs not sent, by reason: in_flight (the job's previous run had not "
+             "completed) or late (the scheduler fell more than an interval behind).",
+             MetricType::Counter);
+  out.Sample(kNoLabels, {{"reason", "in_flight"}}, static_cast<double>(stats.skipped_in_flight));
+  out.Sample(kNoLabels, {{"reason", "late"}}, static_cast<double>(stats.skipped_late));
+  out.Family(names::kProbesInFlight, "Requests sent and not yet completed.", MetricType::Gauge);
+  out.Sample(kNoLabels, {}, static_cast<double>(stats.in_flight));
+  out.Family(names::kSchedulingLagSeconds,
+             "How late probes started against their schedule, in seconds.", MetricType::Histogram);
+  out.Histogram(kNoLabels, {}, stats.scheduling_lag);
+  out.Family(names::kProbeRequestsTotal,
+             "/probe requests by result: ok, refused (target not in probe.allow), invalid.",
+             MetricType::Counter);
+  out.Sample(kNoLabels, {{"result", "ok"}}, static_cast<double>(status.probe_requests_ok));
+  out.Sample(kNoLabels, {{"result", "refused"}},
+             static_cast<double>(status.probe_requests_refused));
+  out.Sample(kNoLabels, {{"result", "invalid"}},
+             static_cast<double>(status.probe_requests_invalid));
+  out.Family(names::kTargets, "Configured targets.", MetricType::Gauge);
+  out.Sample(kNoLabels, {}, static_cast<double>(snapshot.targets.size()));
+  out.Family(names::kBuildInfo, "Always 1; the version label carries the healthgap version.",
+             MetricType::Gauge);
+  out.Sample(kNoLabels, {{"version", status.version}}, 1);
+  out.Family(names::kConfigLastReloadSuccessful,
+             "1 if the last configuration reload succeeded, else 0.", MetricType::Gauge);
+  out.Sample(kNoLabels, {}, OneIf(status.last_reload_successful));
+  out.Family(names::kConfigLastReloadSuccessTimestampSeconds,
+             "Unix time of the last successful configuration load or reload.", MetricType::Gauge);
+  out.Sample(kNoLabels, {}, status.last_reload_success_timestamp_seconds);
+}
+
+}  // namespace healthgap::metrics::families
