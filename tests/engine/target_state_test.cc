@@ -1,0 +1,190 @@
+#include "engine/target_state.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "common/clock.h"
+
+namespace healthgap::engine {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+config::Target TwoCheckTarget() {
+  config::Target target;
+  target.name = "t";
+  target.base_url = "http://127.0.0.1:1";
+  target.health.healthy_threshold = 2;
+  target.health.unhealthy_threshold = 2;
+  config::HealthCheck liveness;
+  liveness.role = config::HealthRole::kLiveness;
+  liveness.path = "/live";
+  liveness.healthy_threshold = 1;
+  liveness.unhealthy_threshold = 1;
+  target.other_health_checks.push_back(liveness);
+  config::ApiSample data;
+  data.name = "data";
+  data.path = "/api/data";
+  data.latency_budget = milliseconds(100);
+  target.samples.push_back(data);
+  target.evaluation.window = seconds(60);
+  target.evaluation.min_samples = 2;
+  return target;
+}
+
+probe::HttpResult Response(int status, milliseconds latency, std::string body = "") {
+  probe::HttpResult result;
+  result.status_code = status;
+  result.total = latency;
+  result.body = std::move(body);
+  return result;
+}
+
+class TargetStateTest : public ::testing::Test {
+ protected:
+  void Health(std::size_t check, probe::HttpResult result) {
+    state_.Record(Judge(state_.config(), Job::Health(check), std::move(result), clock_.Now(),
+                        clock_.WallNow()));
+  }
+  void Sample(probe::HttpResult result) {
+    state_.Record(
+        Judge(state_.config(), Job::Sample(0), std::move(result), clock_.Now(), clock_.WallNow()));
+  }
+
+  FakeClock clock_;
+  TargetState state_{TwoCheckTarget()};
+};
+
+TEST_F(TargetStateTest, JudgeClassifiesAgainstTheJobsOwnConfig) {
+  const config::Target target = TwoCheckTarget();
+  // 200 passes a health check (200-399) and a sample (2xx) alike, unless the sample is slow.
+  EXPECT_TRUE(
+      Judge(target, Job::Health(1), Response(200, milliseconds(500)), {}, {}).outcome.success);
+  const JudgedResult slow = Judge(target, Job::Sample(0), Response(200, milliseconds(500)), {}, {});
+  EXPECT_FALSE(slow.outcome.success);
+  EXPECT_EQ(slow.outcome.reason, FailureReason::kSlow);
+  // A 302 passes the health check and fails the sample.
+  EXPECT_TRUE(
+      Judge(target, Job::Health(0), Response(302, milliseconds(1)), {}, {}).outcome.success);
+  EXPECT_EQ(Judge(target, Job::Sample(0), Response(302, milliseconds(1)), {}, {}).outcome.reason,
+            FailureReason::kStatus);
+}
+
+TEST_F(TargetStateTest, OnlyHealthResponsesAreParsedForComponents) {
+  const config::Target target = TwoCheckTarget();
+  const std::string body = R"({"status":"UP","components":{"db":{"status":"DOWN"}}})";
+  const JudgedResult health =
+      Judge(target, Job::Health(0), Response(200, milliseconds(1), body), {}, {});
+  EXPECT_EQ(health.body.format, eval::BodyFormat::kSpringActuator);
+  EXPECT_TRUE(health.cache_facts.has_value());
+  const JudgedResult sample =
+      Judge(target, Job::Sample(0), Response(200, milliseconds(1), body), {}, {});
+  EXPECT_EQ(sample.body.format, eval::BodyFormat::kNone);
+  EXPECT_FALSE(sample.cache_facts.has_value());
+}
+
+TEST_F(TargetStateTest, EachCheckKeepsItsOwnLbViewAndThePrimaryDecides) {
+  Health(0, Response(200, milliseconds(2)));
+  Health(1, Response(503, milliseconds(2)));
+  TargetSnapshot snapshot = state_.Snapshot(clock_.Now());
+  ASSERT_EQ(snapshot.checks.size(), 2u);
+  EXPECT_EQ(snapshot.primary().lb_state, eval::LbState::kUnknown);    // 1 of 2 passes
+  EXPECT_EQ(snapshot.checks[1].lb_state, eval::LbState::kUnhealthy);  // threshold 1
+  Health(0, Response(200, milliseconds(2)));
+  snapshot = state_.Snapshot(clock_.Now());
+  EXPECT_EQ(snapshot.primary().lb_state, eval::LbState::kHealthy);
+  EXPECT_EQ(state_.lb_state(), eval::LbState::kHealthy);
+  EXPECT_EQ(snapshot.primary().probes_total, 2u);
+  EXPECT_EQ(snapshot.checks[1].failures_total[static_cast<std::size_t>(FailureReason::kStatus)],
+            1u);
+  EXPECT_EQ(snapshot.lb.state, eval::LbState::kHealthy);
+}
+
+TEST_F(TargetStateTest, SamplesLeaveTheWindowOnTheFakeClock) {
+  Health(0, Response(200, milliseconds(2)));
+  Health(0, Response(200, milliseconds(2)));
+  Sample(Response(500, milliseconds(5)));
+  Sample(Response(500, milliseconds(5)));
+  TargetSnapshot snapshot = state_.Snapshot(clock_.Now());
+  EXPECT_EQ(snapshot.api_window.total, 2);
+  EXPECT_EQ(snapshot.decision.verdict, eval::Verdict::kMismatch);
+  EXPECT_FALSE(snapshot.decision.reason.empty());
+
+  clock_.Advance(seconds(61));  // both samples are now older than the 60 s window
+  snapshot = state_.Snapshot(clock_.Now());
+  EXPECT_EQ(snapshot.api_window.total, 0);
+  EXPECT_EQ(snapshot.decision.verdict, eval::Verdict::kUnknown);
+  // The counters are cumulative: they never leave.
+  EXPECT_EQ(snapshot.samples[0].requests_total, 2u);
+}
+
+TEST_F(TargetStateTest, MetricsSnapshotsCarryTheVerdictWithoutItsReasonOrRecentProbes) {
+  Health(0, Response(200, milliseconds(2)));
+  Health(0, Response(200, milliseconds(2)));
+  Sample(Response(500, milliseconds(5)));
+  Sample(Response(500, milliseconds(5)));
+  const TargetSnapshot full = state_.Snapshot(clock_.Now(), SnapshotScope::kFull);
+  const TargetSnapshot metrics = state_.Snapshot(clock_.Now(), SnapshotScope::kMetrics);
+  EXPECT_EQ(metrics.decision.verdict, full.decision.verdict);
+  EXPECT_EQ(metrics.decision.cause, full.decision.cause);
+  EXPECT_FALSE(full.decision.reason.empty());
+  EXPECT_TRUE(metrics.decision.reason.empty());
+  EXPECT_EQ(full.recent.size(), 4u);
+  EXPECT_TRUE(metrics.recent.empty());
+}
+
+TEST_F(TargetStateTest, AJobRunsOnceAtATimeAndUnknownJobsNever) {
+  EXPECT_TRUE(state_.TryStartJob(Job::Health(0)));
+  EXPECT_FALSE(state_.TryStartJob(Job::Health(0)));
+  // Health check 0 and sample 0 are different jobs.
+  EXPECT_TRUE(state_.TryStartJob(Job::Sample(0)));
+  state_.FinishJob(Job::Health(0));
+  EXPECT_TRUE(state_.TryStartJob(Job::Health(0)));
+  EXPECT_FALSE(state_.TryStartJob(Job::Health(2)));
+  EXPECT_FALSE(state_.TryStartJob(Job::Sample(1)));
+}
+
+TEST_F(TargetStateTest, ResultsForJobsTheTargetNoLongerHasAreIgnored) {
+  Health(5, Response(200, milliseconds(2)));
+  state_.Record(Judge(state_.config(), Job::Sample(3), Response(500, milliseconds(2)), clock_.Now(),
+                      clock_.WallNow()));
+  const TargetSnapshot snapshot = state_.Snapshot(clock_.Now());
+  EXPECT_EQ(snapshot.primary().probes_total, 0u);
+  EXPECT_EQ(snapshot.samples[0].requests_total, 0u);
+  EXPECT_TRUE(snapshot.recent.empty());
+}
+
+TEST_F(TargetStateTest, AdoptKeepsHistoryOnlyWhenTheLbSemanticsStay) {
+  Health(0, Response(200, milliseconds(2)));
+  config::Target renamed_path = TwoCheckTarget();
+  renamed_path.health.path = "/ready";
+  EXPECT_TRUE(state_.Adopt(renamed_path));
+  EXPECT_EQ(state_.config().health.path, "/ready");
+  EXPECT_EQ(state_.Snapshot(clock_.Now()).primary().probes_total, 1u);
+
+  config::Target new_thresholds = TwoCheckTarget();
+  new_thresholds.health.unhealthy_threshold = 5;
+  EXPECT_FALSE(state_.Adopt(new_thresholds));
+  config::Target other_sample = TwoCheckTarget();
+  other_sample.samples[0].name = "orders";
+  EXPECT_FALSE(state_.Adopt(other_sample));
+  EXPECT_EQ(state_.config().health.path, "/ready");
+}
+
+TEST_F(TargetStateTest, RecentProbesAreBoundedAndNameTheirJob) {
+  for (std::size_t i = 0; i < TargetState::kRecentProbes + 5; ++i) {
+    Health(i % 2, Response(200, milliseconds(1)));
+  }
+  Sample(Response(200, milliseconds(1)));
+  const TargetSnapshot snapshot = state_.Snapshot(clock_.Now());
+  ASSERT_EQ(snapshot.recent.size(), TargetState::kRecentProbes);
+  EXPECT_EQ(snapshot.recent.back().what, "data");
+  EXPECT_EQ(snapshot.recent[snapshot.recent.size() - 2].what, "health");
+  EXPECT_EQ(snapshot.recent[snapshot.recent.size() - 3].what, "health/liveness");
+}
+
+}  // namespace
+}  // namespace healthgap::engine
