@@ -6,6 +6,7 @@
 #include <sstream>
 #include <utility>
 
+#include "common/duration_text.h"
 #include "config/values.h"
 #include "eval/health_body.h"
 #include "eval/lb_view.h"
@@ -102,9 +103,9 @@ void PrintHealthEvidence(const engine::TargetSnapshot& snapshot, std::ostream& o
   out << "  cache: " << cache << "\n";
   std::ostringstream ratio;
   ratio << std::setprecision(3) << snapshot.detachment.latency_ratio;
-  out << "  latency: API p50 " << eval::FormatDuration(snapshot.api_window.latency_p50)
-      << " vs health " << eval::FormatDuration(snapshot.lb.last_latency) << " (ratio "
-      << ratio.str() << ")" << (snapshot.detachment.detached ? ", detached" : "") << "\n\n";
+  out << "  latency: API p50 " << HumanDuration(snapshot.api_window.latency_p50) << " vs health "
+      << HumanDuration(snapshot.lb.last_latency) << " (ratio " << ratio.str() << ")"
+      << (snapshot.detachment.detached ? ", detached" : "") << "\n\n";
 }
 
 }  // namespace
@@ -131,7 +132,7 @@ void PrintCheckReport(const CheckOptions& options, const engine::PairedProbeResu
       health_table.AddRow({std::to_string(round + 1), options.health_paths[i],
                            results.health_outcomes[i].success ? "pass" : "FAIL",
                            result.status_code == 0 ? "-" : std::to_string(result.status_code),
-                           eval::FormatDuration(result.total), DescribeError(result.error),
+                           HumanDuration(result.total), DescribeError(result.error),
                            last_of_round ? std::string(eval::ToString(results.lb_after)) : ""});
     }
   }
@@ -155,8 +156,8 @@ void PrintCheckReport(const CheckOptions& options, const engine::PairedProbeResu
         eval::TopFailureReasons(summary.failures_by_reason, kFailureReasonCount);
     sample_table.AddRow({name, std::to_string(summary.total - summary.failures),
                          std::to_string(summary.failures), reasons.empty() ? "-" : reasons,
-                         eval::FormatDuration(summary.latency_p50),
-                         eval::FormatDuration(summary.latency_max), last_status});
+                         HumanDuration(summary.latency_p50), HumanDuration(summary.latency_max),
+                         last_status});
   };
   for (std::size_t i = 0; i < options.sample_paths.size(); ++i) {
     add_summary_row(options.sample_paths[i], run.per_sample[i],

@@ -6,6 +6,7 @@
 #include <limits>
 #include <utility>
 
+#include "common/duration_text.h"
 #include "common/hash.h"
 #include "common/strings.h"
 
@@ -173,19 +174,8 @@ void ParseCacheControl(std::string_view value, HealthResponseFacts& facts) {
   }
 }
 
-// "20 s", "1.5 s": probe spans are seconds to minutes. Local rather than verdict.h's
-// FormatDuration so that the fuzz target builds from the parsers' sources alone.
-std::string Seconds(Duration d) {
-  const double seconds = ToSeconds(d);
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, seconds < 10 ? "%.1f s" : "%.0f s", seconds);
-  std::string text = buffer;
-  if (text.ends_with(".0 s")) text.erase(text.size() - 4, 2);
-  return text;
-}
-
 std::string Probes(std::size_t count, Duration span) {
-  return std::to_string(count) + " probes over " + Seconds(span);
+  return std::to_string(count) + " probes over " + HumanDuration(span);
 }
 
 // The newest facts and how many before them share `key`, with the time they span.
@@ -349,7 +339,8 @@ CacheEvidence CacheDetector::Evaluate() const {
       result.signals.push_back(CacheSignal::kCacheControl);
       result.evidence.push_back(std::move(line));
     } else {
-      result.evidence.push_back(line + " (shorter than the " + Seconds(options_.probe_interval) +
+      result.evidence.push_back(line + " (shorter than the " +
+                                HumanDuration(options_.probe_interval) +
                                 " probe interval: not proof on its own)");
     }
   }

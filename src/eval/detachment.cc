@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "common/duration_text.h"
 #include "eval/sample_window.h"
 #include "eval/verdict.h"
 
@@ -23,7 +24,7 @@ std::string Ratio(double ratio) {
 std::string HealthPart(const DetachmentInput& input) {
   std::string text = "health ";
   if (input.health_status > 0) text += std::to_string(input.health_status) + " ";
-  return text + "in " + FormatDuration(input.health_p50);
+  return text + "in " + HumanDuration(input.health_p50);
 }
 
 constexpr std::string_view kConclusion = ": health check likely runs apart from request handlers";
@@ -54,7 +55,7 @@ DetachmentSignal ComputeDetachment(const DetachmentInput& input,
     signal.detached = true;
     signal.explanation = HealthPart(input) + " while " + std::to_string(input.api_timeouts) + "/" +
                          std::to_string(input.api_total) + " API samples timed out after " +
-                         FormatDuration(input.api_timeout) + std::string(kConclusion);
+                         HumanDuration(input.api_timeout) + std::string(kConclusion);
     return signal;
   }
 
@@ -63,9 +64,9 @@ DetachmentSignal ComputeDetachment(const DetachmentInput& input,
   if (signal.latency_ratio >= thresholds.min_latency_ratio &&
       input.api_p50 >= thresholds.min_api_p50) {
     signal.detached = true;
-    signal.explanation = HealthPart(input) + " while API p50 is " + FormatDuration(input.api_p50) +
+    signal.explanation = HealthPart(input) + " while API p50 is " + HumanDuration(input.api_p50) +
                          " (" + Ratio(signal.latency_ratio) + " slower, p99 " +
-                         FormatDuration(input.api_p99) + ")" + std::string(kConclusion);
+                         HumanDuration(input.api_p99) + ")" + std::string(kConclusion);
   }
   return signal;
 }

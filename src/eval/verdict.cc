@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/duration_text.h"
+
 namespace healthgap::eval {
 namespace {
 
@@ -92,13 +94,13 @@ std::string ExplainMismatch(Cause cause, const HealthSummary& health, const Wind
       if (evidence.detachment.detached) {
         text += Format(" (latency %.0fx the health check's)", evidence.detachment.latency_ratio);
       }
-      return text + " while health answers in " + FormatDuration(health.last_latency) +
+      return text + " while health answers in " + HumanDuration(health.last_latency) +
              ": health check likely runs apart from request handlers (separate thread, "
              "deadlock)";
     }
     case Cause::kPoolExhaustion:
-      return "API requests wait " + FormatDuration(api.latency_p50) +
-             " then fail while health answers in " + FormatDuration(health.last_latency) +
+      return "API requests wait " + HumanDuration(api.latency_p50) +
+             " then fail while health answers in " + HumanDuration(health.last_latency) +
              ": likely an exhausted connection pool the health check does not use";
     default:
       return "the health check does not exercise what the API needs (shallow check)";
@@ -149,18 +151,6 @@ std::string_view ToString(Cause cause) {
   return "none";
 }
 
-std::string FormatDuration(Duration d) {
-  const double seconds = ToSeconds(d);
-  if (seconds < 0.001) return Format("%.1f ms", seconds * 1e3);
-  if (seconds < 1) return Format("%.0f ms", seconds * 1e3);
-  if (seconds < 10) {
-    std::string text = Format("%.1f", seconds);
-    if (text.ends_with(".0")) text.resize(text.size() - 2);
-    return text + " s";
-  }
-  return Format("%.0f s", seconds);
-}
-
 std::string TopFailureReasons(const std::array<int, kFailureReasonCount>& failures_by_reason,
                               std::size_t limit) {
   std::vector<std::pair<int, FailureReason>> counted;
@@ -183,7 +173,7 @@ std::string TopFailureReasons(const std::array<int, kFailureReasonCount>& failur
 std::string DescribeLastHealthCheck(const HealthSummary& health) {
   if (health.last_error) return std::string(ToString(*health.last_error));
   if (health.last_status == 0) return "no result yet";
-  return std::to_string(health.last_status) + " in " + FormatDuration(health.last_latency);
+  return std::to_string(health.last_status) + " in " + HumanDuration(health.last_latency);
 }
 
 Decision Decide(const HealthSummary& health, const WindowSummary& api,

@@ -104,9 +104,6 @@ Decision Decide(const HealthSummary& health, const WindowSummary& api,
 
 // Building blocks of Decision::reason, exposed for tests.
 
-// Human duration: "0.4 ms", "12 ms", "2.5 s", "75 s".
-std::string FormatDuration(Duration d);
-
 // The most frequent failure reasons, by count then enum order: "timeout: 30, status: 8".
 // At most `limit` entries; empty when there are no failures.
 std::string TopFailureReasons(const std::array<int, kFailureReasonCount>& failures_by_reason,

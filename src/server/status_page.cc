@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "common/duration_text.h"
 #include "eval/lb_view.h"
 #include "eval/verdict.h"
 
@@ -96,7 +97,7 @@ std::string HealthText(const engine::HealthProbeSnapshot& health) {
   if (!health.has_result) return "no result yet";
   std::string text = health.error != std::nullopt ? std::string(healthgap::ToString(health.error))
                                                   : std::to_string(health.status_code);
-  return text + " in " + eval::FormatDuration(health.duration);
+  return text + " in " + HumanDuration(health.duration);
 }
 
 // RFC 3339 in UTC, to the millisecond: "2024-05-01T12:00:03.250Z".
@@ -223,8 +224,8 @@ void RenderTargetTable(const engine::EngineSnapshot& snapshot, std::ostringstrea
          << window.failures << " failed</td>";
     if (window.total > 0) {
       html << "<td class=\"num\">" << PercentText(window.error_ratio) << "</td><td class=\"num\">"
-           << eval::FormatDuration(window.latency_p50) << " / "
-           << eval::FormatDuration(window.latency_p99) << "</td>";
+           << HumanDuration(window.latency_p50) << " / " << HumanDuration(window.latency_p99)
+           << "</td>";
     } else {
       html << "<td class=\"num none\">n/a</td><td class=\"num none\">n/a</td>";
     }
@@ -255,7 +256,7 @@ void RenderRecentProbes(const engine::EngineSnapshot& snapshot, std::ostringstre
       html << "<tr><td>" << TimeElement(it->at) << "</td><td>" << EscapeHtml(it->what)
            << "</td><td class=\"" << (it->success ? "ok" : "failed") << "\">"
            << EscapeHtml(ResultText(*it)) << "</td><td>" << EscapeHtml(StatusOrErrorText(*it))
-           << "</td><td class=\"num\">" << eval::FormatDuration(it->duration) << "</td></tr>\n";
+           << "</td><td class=\"num\">" << HumanDuration(it->duration) << "</td></tr>\n";
     }
     html << "</tbody>\n</table></div>\n";
   }

@@ -161,17 +161,6 @@ TEST(Decide, ZeroToleranceFailsOnAnyError) {
             Verdict::kHealthy);
 }
 
-TEST(FormatDuration, ReadableUnits) {
-  EXPECT_EQ(FormatDuration(Duration{0}), "0.0 ms");
-  EXPECT_EQ(FormatDuration(microseconds(400)), "0.4 ms");
-  EXPECT_EQ(FormatDuration(milliseconds(2)), "2 ms");
-  EXPECT_EQ(FormatDuration(microseconds(12'400)), "12 ms");
-  EXPECT_EQ(FormatDuration(milliseconds(999)), "999 ms");
-  EXPECT_EQ(FormatDuration(seconds(1)), "1 s");
-  EXPECT_EQ(FormatDuration(milliseconds(2500)), "2.5 s");
-  EXPECT_EQ(FormatDuration(seconds(75)), "75 s");
-}
-
 TEST(TopFailureReasons, EmptyWithoutFailures) { EXPECT_EQ(TopFailureReasons({}), ""); }
 
 TEST(TopFailureReasons, TiesKeepEnumOrderAndLimitApplies) {
