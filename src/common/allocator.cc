@@ -37,9 +37,9 @@ std::string Name() {
 void Tune() {
   // glibc gives each thread that allocates a malloc arena of its own, up to 8 per core, and an
   // arena keeps what was freed in it. Scrapes (an engine snapshot: tens of MB at 10,000
-  // targets) land on any of the server's threads, so their memory spread over many arenas:
-  // with 10,000 targets, resident memory settled at 191 MB (peak 215 MB), with 4 arenas at
-  // 147 MB (peak 170 MB), at no measurable cost in /probe throughput (2 arenas cost ~5%).
+  // targets) land on any of the server's threads, so their memory spread over many arenas;
+  // 4 arenas cut resident memory by about a quarter at no cost in /probe throughput, 2 cost
+  // throughput (figures: docs/benchmarks.md).
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 4);
 }
 

@@ -158,9 +158,9 @@ EngineSnapshot Engine::Snapshot(SnapshotScope scope) const {
     snapshot.stats.skipped_late += state_->scheduler.skipped();
     targets = state_->targets;
   }
-  // A batch of targets per hold of the lock the I/O thread records results under: copying
-  // 10,000 targets at once held it ~18 ms, and every completion meanwhile waited, so the
-  // durations those probes reported grew by the wait.
+  // A batch of targets per hold of the lock the I/O thread records results under: copying all
+  // of thousands at once held it long enough that completions waited and the durations those
+  // probes reported grew by the wait (docs/benchmarks.md).
   snapshot.targets.reserve(targets.size());
   for (std::size_t start = 0; start < targets.size(); start += kSnapshotBatch) {
     const std::size_t end = std::min(targets.size(), start + kSnapshotBatch);

@@ -38,7 +38,8 @@ struct ExporterStatus {
 std::string ExpositionText(const engine::EngineSnapshot& snapshot, const ExporterStatus& status);
 
 // The same text handed to `sink` in pieces of about kExpositionChunkBytes, in order: what
-// /metrics serves, so a scrape of 10,000 targets (~70 MB of text) never holds it whole.
+// /metrics serves, so a scrape of thousands of targets (tens of MB of text) never holds it
+// whole.
 inline constexpr std::size_t kExpositionChunkBytes = 1 << 20;
 void WriteExposition(const engine::EngineSnapshot& snapshot, const ExporterStatus& status,
                      const std::function<void(std::string_view)>& sink);

@@ -74,9 +74,9 @@ void ForEachLabelInOrder(const LabelSet& shared, std::initializer_list<Label> ow
 
 // Writes the Prometheus text format 0.0.4 straight into one string: byte for byte what
 // prometheus::TextSerializer (prometheus-cpp 1.0) writes for the same families, without the
-// MetricFamily objects and the std::ostream in between. Numbers go through std::to_chars. Those
-// objects were 44% of the instructions of a /probe, and most of the memory of a /metrics at
-// 10,000 targets (bench/, docs/benchmarks.md).
+// MetricFamily objects and the std::ostream in between, which dominated the cost of a /probe
+// and the memory of a large /metrics (figures: docs/benchmarks.md). Numbers go through
+// std::to_chars.
 // One difference: a newline in a label value is escaped as `\n`; TextSerializer writes a
 // backslash and a raw newline, which breaks the exposition.
 // A family's HELP and TYPE lines are written with its first series, so a family without series
