@@ -94,12 +94,8 @@ std::string DemoConfigYaml(const std::vector<std::string>& base_urls) {
 }
 
 int RunDemo(const DemoOptions& options) {
-  std::string address_error;
-  const auto address = ParseListenAddress(options.listen_address, &address_error);
-  if (!address) {
-    std::cerr << "invalid --web.listen-address: " << address_error << "\n";
-    return 2;
-  }
+  const std::optional<ListenAddress> address = ListenAddressFlag(options.listen_address);
+  if (!address) return 2;
   const std::optional<server::WebConfig> web = LoadWebConfigFlag(options.web_config_file);
   if (!web) return 2;
   BlockTerminationSignals();

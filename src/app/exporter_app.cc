@@ -25,6 +25,13 @@ std::optional<server::WebConfig> LoadWebConfigFlag(const std::string& file) {
   return std::move(*loaded.config);
 }
 
+std::optional<ListenAddress> ListenAddressFlag(const std::string& text) {
+  std::string error;
+  std::optional<ListenAddress> address = ParseListenAddress(text, &error);
+  if (!address) std::cerr << "invalid --web.listen-address: " << error << "\n";
+  return address;
+}
+
 ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResult()> reload_source)
     : client_(clock_),
       probe_client_(clock_),

@@ -20,6 +20,9 @@ namespace healthgap::app {
 // or nullopt after printing the error (file:line: field: message) to stderr.
 std::optional<server::WebConfig> LoadWebConfigFlag(const std::string& file);
 
+// The --web.listen-address flag, or nullopt after printing why it is not one to stderr.
+std::optional<ListenAddress> ListenAddressFlag(const std::string& text);
+
 // The running exporter: probe engine, /metrics collector and HTTP server around one config,
 // with reload. Shared by `serve` and `demo`. Thread-safe.
 class ExporterApp {

@@ -79,12 +79,8 @@ int RunCheckConfig(const std::string& file) {
 }
 
 int RunServe(const ServeOptions& options) {
-  std::string address_error;
-  const auto address = ParseListenAddress(options.listen_address, &address_error);
-  if (!address) {
-    std::cerr << "invalid --web.listen-address: " << address_error << "\n";
-    return 2;
-  }
+  const std::optional<ListenAddress> address = ListenAddressFlag(options.listen_address);
+  if (!address) return 2;
   config::Shard shard;
   if (!options.shard.empty()) {
     const auto parsed = config::ParseShard(options.shard);

@@ -13,6 +13,14 @@
 
 namespace healthgap::config {
 
+// strict_yaml's scalars, as free functions for the field tables (settings.h).
+inline bool ReadBool(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry) {
+  return reader.ReadBool(entry);
+}
+inline int ReadCount(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry) {
+  return reader.ReadCount(entry);
+}
+
 Millis ReadDuration(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
 // A number between 0 and 1.
 double ReadRatio(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);

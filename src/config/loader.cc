@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
-#include <unordered_map>
 #include <vector>
 
 #include "config/field_readers.h"
@@ -21,12 +20,7 @@ namespace healthgap::config {
 namespace {
 
 using strict_yaml::Describe;
-using strict_yaml::Entry;
-using strict_yaml::Fields;
-using strict_yaml::KeySet;
 using strict_yaml::LineOf;
-using strict_yaml::Quote;
-using strict_yaml::Reader;
 
 // One target; *name_line is the line of its name, for the duplicate-name check.
 Target ReadTarget(const Reader& reader, const Entry& item, const DefaultsLayer& defaults,
@@ -93,15 +87,14 @@ Config ReadConfig(const Reader& reader, const yaml::Node& root) {
     reader.Fail(targets->line, "targets", "must list at least one target");
   }
   config.targets.reserve(items.size());
-  std::unordered_map<std::string, int> first_line_by_name;
+  strict_yaml::FirstLines first_lines;
   for (const Entry& item : items) {
     int name_line = 0;
     Target target = ReadTarget(reader, item, defaults, &name_line);
-    auto [it, inserted] = first_line_by_name.emplace(target.name, name_line);
-    if (!inserted) {
+    if (const std::optional<int> first = first_lines.Repeated(target.name, name_line)) {
       reader.Fail(name_line, item.field + ".name",
                   "duplicate target name " + Quote(target.name) + ", first defined at line " +
-                      std::to_string(it->second));
+                      std::to_string(*first));
     }
     config.targets.push_back(std::move(target));
   }

@@ -6,12 +6,6 @@
 
 namespace healthgap::config {
 
-using strict_yaml::Entry;
-using strict_yaml::Fields;
-using strict_yaml::KeySet;
-using strict_yaml::Quote;
-using strict_yaml::Reader;
-
 namespace {
 
 // A secret's text; the messages never quote it.

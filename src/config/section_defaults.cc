@@ -7,39 +7,30 @@
 
 namespace healthgap::config {
 
-using strict_yaml::Entry;
-using strict_yaml::Reader;
-
 namespace {
 
-const std::array<FieldRule<EvaluationLayer>, 3> kEvaluationFields = {{
-    {"window", [](const Reader& r, const Entry& e, Level l,
-                  EvaluationLayer& out) { out.window = SetAt(e, ReadDuration(r, e), l); }},
-    {"max_error_ratio",
-     [](const Reader& r, const Entry& e, Level l, EvaluationLayer& out) {
-       out.max_error_ratio = SetAt(e, ReadRatio(r, e), l);
-     }},
-    {"min_samples", [](const Reader& r, const Entry& e, Level l,
-                       EvaluationLayer& out) { out.min_samples = SetAt(e, r.ReadCount(e), l); }},
+using E = EvaluationLayer;
+const std::array<FieldRule<E>, 3> kEvaluationFields = {{
+    {"window", SetMember<E, &E::window, ReadDuration>},
+    {"max_error_ratio", SetMember<E, &E::max_error_ratio, ReadRatio>},
+    {"min_samples", SetMember<E, &E::min_samples, ReadCount>},
 }};
 
-const std::array<FieldRule<DefaultsLayer>, 6> kDefaultsFields = {{
+using D = DefaultsLayer;
+const std::array<FieldRule<D>, 6> kDefaultsFields = {{
     {"health", [](const Reader& r, const Entry& e, Level l,
-                  DefaultsLayer& out) { out.health = ReadHealthLayer(r, e, l); }},
+                  D& out) { out.health = ReadHealthLayer(r, e, l); }},
     {"sample",
-     [](const Reader& r, const Entry& e, Level l, DefaultsLayer& out) {
+     [](const Reader& r, const Entry& e, Level l, D& out) {
        out.sample = ReadSampleLayer(r, r.OpenMap(e, SampleSettingKeys()), l);
      }},
     {"evaluation", [](const Reader& r, const Entry& e, Level l,
-                      DefaultsLayer& out) { out.evaluation = ReadEvaluationLayer(r, e, l); }},
-    {"max_body_bytes",
-     [](const Reader& r, const Entry& e, Level l, DefaultsLayer& out) {
-       out.max_body_bytes = SetAt(e, ReadBodyLimit(r, e), l);
-     }},
-    {"auth", [](const Reader& r, const Entry& e, Level l,
-                DefaultsLayer& out) { out.auth = ReadAuth(r, e, l); }},
-    {"lb", [](const Reader& r, const Entry& e, Level l,
-              DefaultsLayer& out) { out.lb = ReadLbPreset(r, e, l); }},
+                      D& out) { out.evaluation = ReadEvaluationLayer(r, e, l); }},
+    {"max_body_bytes", SetMember<D, &D::max_body_bytes, ReadBodyLimit>},
+    {"auth",
+     [](const Reader& r, const Entry& e, Level l, D& out) { out.auth = ReadAuth(r, e, l); }},
+    {"lb",
+     [](const Reader& r, const Entry& e, Level l, D& out) { out.lb = ReadLbPreset(r, e, l); }},
 }};
 
 }  // namespace

@@ -9,12 +9,8 @@
 namespace healthgap::config {
 
 using strict_yaml::Describe;
-using strict_yaml::Entry;
-using strict_yaml::Fields;
 using strict_yaml::ItemLine;
 using strict_yaml::LineOf;
-using strict_yaml::Quote;
-using strict_yaml::Reader;
 
 namespace {
 

@@ -10,11 +10,6 @@
 
 namespace healthgap::config {
 
-using strict_yaml::Entry;
-using strict_yaml::Fields;
-using strict_yaml::Quote;
-using strict_yaml::Reader;
-
 namespace {
 
 Setting<HealthRole> ReadRole(const Reader& reader, const Entry& entry, Level level) {
@@ -25,29 +20,17 @@ Setting<HealthRole> ReadRole(const Reader& reader, const Entry& entry, Level lev
               "invalid role " + Quote(text) + ", expected readiness or liveness");
 }
 
-const std::array<FieldRule<HealthLayer>, 8> kHealthFields = {{
-    {"role", [](const Reader& r, const Entry& e, Level l,
-                HealthLayer& out) { out.role = ReadRole(r, e, l); }},
-    {"path", [](const Reader& r, const Entry& e, Level l,
-                HealthLayer& out) { out.path = SetAt(e, ReadPath(r, e), l); }},
-    {"method", [](const Reader& r, const Entry& e, Level l,
-                  HealthLayer& out) { out.method = SetAt(e, ReadMethod(r, e), l); }},
-    {"expected_status",
-     [](const Reader& r, const Entry& e, Level l, HealthLayer& out) {
-       out.expected_status = SetAt(e, ReadStatus(r, e), l);
-     }},
-    {"interval", [](const Reader& r, const Entry& e, Level l,
-                    HealthLayer& out) { out.interval = SetAt(e, ReadDuration(r, e), l); }},
-    {"timeout", [](const Reader& r, const Entry& e, Level l,
-                   HealthLayer& out) { out.timeout = SetAt(e, ReadDuration(r, e), l); }},
-    {"healthy_threshold",
-     [](const Reader& r, const Entry& e, Level l, HealthLayer& out) {
-       out.healthy_threshold = SetAt(e, r.ReadCount(e), l);
-     }},
-    {"unhealthy_threshold",
-     [](const Reader& r, const Entry& e, Level l, HealthLayer& out) {
-       out.unhealthy_threshold = SetAt(e, r.ReadCount(e), l);
-     }},
+using H = HealthLayer;
+const std::array<FieldRule<H>, 8> kHealthFields = {{
+    {"role",
+     [](const Reader& r, const Entry& e, Level l, H& out) { out.role = ReadRole(r, e, l); }},
+    {"path", SetMember<H, &H::path, ReadPath>},
+    {"method", SetMember<H, &H::method, ReadMethod>},
+    {"expected_status", SetMember<H, &H::expected_status, ReadStatus>},
+    {"interval", SetMember<H, &H::interval, ReadDuration>},
+    {"timeout", SetMember<H, &H::timeout, ReadDuration>},
+    {"healthy_threshold", SetMember<H, &H::healthy_threshold, ReadCount>},
+    {"unhealthy_threshold", SetMember<H, &H::unhealthy_threshold, ReadCount>},
 }};
 
 }  // namespace

@@ -7,11 +7,6 @@
 
 namespace healthgap::config {
 
-using strict_yaml::Entry;
-using strict_yaml::Fields;
-using strict_yaml::KeySet;
-using strict_yaml::Reader;
-
 namespace {
 
 constexpr int kMaxRounds = 100;  // /probe sends rounds x samples requests per scrape

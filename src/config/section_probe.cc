@@ -5,10 +5,6 @@
 
 namespace healthgap::config {
 
-using strict_yaml::Entry;
-using strict_yaml::Fields;
-using strict_yaml::Reader;
-
 namespace {
 
 // One rule: a map with exactly one of url_prefix, host and cidr.

@@ -1,7 +1,6 @@
 // samples: and defaults.sample.
 
 #include <array>
-#include <unordered_map>
 
 #include "config/field_readers.h"
 #include "config/inheritance.h"
@@ -10,34 +9,19 @@
 
 namespace healthgap::config {
 
-using strict_yaml::Entry;
-using strict_yaml::Fields;
-using strict_yaml::KeySet;
-using strict_yaml::Quote;
-using strict_yaml::Reader;
-
 namespace {
 
 // The keys defaults.sample and each sample share.
-const std::array<FieldRule<SampleLayer>, 7> kSampleSettingFields = {{
-    {"method", [](const Reader& r, const Entry& e, Level l,
-                  SampleLayer& out) { out.method = SetAt(e, ReadMethod(r, e), l); }},
-    {"expected_status",
-     [](const Reader& r, const Entry& e, Level l, SampleLayer& out) {
-       out.expected_status = SetAt(e, ReadStatus(r, e), l);
-     }},
-    {"interval", [](const Reader& r, const Entry& e, Level l,
-                    SampleLayer& out) { out.interval = SetAt(e, ReadDuration(r, e), l); }},
-    {"timeout", [](const Reader& r, const Entry& e, Level l,
-                   SampleLayer& out) { out.timeout = SetAt(e, ReadDuration(r, e), l); }},
-    {"latency_budget",
-     [](const Reader& r, const Entry& e, Level l, SampleLayer& out) {
-       out.latency_budget = SetAt(e, ReadDuration(r, e), l);
-     }},
-    {"keep_alive", [](const Reader& r, const Entry& e, Level l,
-                      SampleLayer& out) { out.keep_alive = SetAt(e, r.ReadBool(e), l); }},
-    {"headers", [](const Reader& r, const Entry& e, Level,
-                   SampleLayer& out) { out.headers = ReadHeaders(r, e); }},
+using S = SampleLayer;
+const std::array<FieldRule<S>, 7> kSampleSettingFields = {{
+    {"method", SetMember<S, &S::method, ReadMethod>},
+    {"expected_status", SetMember<S, &S::expected_status, ReadStatus>},
+    {"interval", SetMember<S, &S::interval, ReadDuration>},
+    {"timeout", SetMember<S, &S::timeout, ReadDuration>},
+    {"latency_budget", SetMember<S, &S::latency_budget, ReadDuration>},
+    {"keep_alive", SetMember<S, &S::keep_alive, ReadBool>},
+    {"headers",
+     [](const Reader& r, const Entry& e, Level, S& out) { out.headers = ReadHeaders(r, e); }},
 }};
 
 // A sample's own keys beside the shared ones.
@@ -89,16 +73,15 @@ std::vector<ApiSample> ReadSamples(const Reader& reader, const Fields& fields,
   if (items.empty())
     reader.Fail(samples->line, samples->field, "must list at least one API sample");
   std::vector<ApiSample> out;
-  std::unordered_map<std::string, int> first_sample_line;
+  strict_yaml::FirstLines first_lines;
   for (const Entry& item : items) {
     int name_line = 0;
     ApiSample sample = ReadSample(reader, item, defaults, &name_line);
-    auto [it, inserted] = first_sample_line.emplace(sample.name, name_line);
-    if (!inserted) {
+    if (const std::optional<int> first = first_lines.Repeated(sample.name, name_line)) {
       std::string message = "duplicate sample name " + Quote(sample.name);
       const bool derived = !item.value.Find("name");
       if (derived) message += " (derived from path " + Quote(sample.path) + ")";
-      message += ", first used at line " + std::to_string(it->second);
+      message += ", first used at line " + std::to_string(*first);
       if (derived) message += "; set a unique name";
       reader.Fail(name_line, item.field + ".name", message);
     }

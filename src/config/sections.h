@@ -16,6 +16,13 @@
 
 namespace healthgap::config {
 
+// What every section reader works with.
+using strict_yaml::Entry;
+using strict_yaml::Fields;
+using strict_yaml::KeySet;
+using strict_yaml::Quote;
+using strict_yaml::Reader;
+
 // health: and each item of health_checks:.
 HealthLayer ReadHealthLayer(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry,
                             Level level);

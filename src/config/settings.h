@@ -92,6 +92,13 @@ struct FieldRule {
   void (*read)(const strict_yaml::Reader&, const strict_yaml::Entry&, Level, Layer&);
 };
 
+// The usual rule: `read` the value and keep it, with where it was set, in `member`.
+template <typename Layer, auto member, auto read>
+void SetMember(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry, Level level,
+               Layer& layer) {
+  layer.*member = SetAt(entry, read(reader, entry), level);
+}
+
 template <typename Layer, std::size_t N>
 strict_yaml::KeySet KeysOf(const std::array<FieldRule<Layer>, N>& table) {
   strict_yaml::KeySet keys;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <unordered_map>
 
 #include "common/strings.h"
 
@@ -101,7 +100,7 @@ Fields Reader::OpenMap(const yaml::Node& node, const std::string& field, int lin
 std::vector<Entry> Reader::UserKeyedMap(const Entry& entry, bool keys_case_insensitive) const {
   if (!entry.value.IsMap()) ExpectedGot(entry, "a map");
   std::vector<Entry> out;
-  std::unordered_map<std::string, int> first_line;
+  FirstLines first_lines;
   for (std::size_t i = 0; i < entry.value.size(); ++i) {
     const yaml::Node key_node = entry.value.Key(i);
     const int key_line = LineOf(key_node);
@@ -111,11 +110,9 @@ std::vector<Entry> Reader::UserKeyedMap(const Entry& entry, bool keys_case_insen
     Entry item{key_node.Scalar(), entry.value.Value(i), entry.field + "." + key_node.Scalar(),
                key_line};
     const std::string normalized = keys_case_insensitive ? ToLower(item.key) : item.key;
-    auto [previous, inserted] = first_line.emplace(normalized, key_line);
-    if (!inserted) {
+    if (const std::optional<int> first = first_lines.Repeated(normalized, key_line)) {
       Fail(key_line, item.field,
-           "duplicate key " + Quote(item.key) + ", first set at line " +
-               std::to_string(previous->second));
+           "duplicate key " + Quote(item.key) + ", first set at line " + std::to_string(*first));
     }
     out.push_back(std::move(item));
   }

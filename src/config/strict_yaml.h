@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config_error.h"
@@ -68,6 +69,20 @@ struct Fields {
   const Entry* Get(std::string_view key) const;
   auto begin() const { return entries.begin(); }
   auto end() const { return entries.end(); }
+};
+
+// Where each name of a list was first used, for "duplicate ..., first at line N" errors.
+class FirstLines {
+ public:
+  // The line `name` was first used at, or nullopt (remembering `line`) when it is new.
+  std::optional<int> Repeated(const std::string& name, int line) {
+    auto [it, inserted] = lines_.emplace(name, line);
+    if (inserted) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  std::unordered_map<std::string, int> lines_;
 };
 
 // Internal control flow only: a reader throws it at the first error; Load() returns it.

@@ -6,35 +6,35 @@ namespace healthgap::engine {
 
 namespace {
 
-void AddAuth(const config::Target& target, probe::HttpRequest& request) {
+// What every request to `target` has: the method and URL of `path`, its timeout, the body limit
+// and the target's credentials.
+probe::HttpRequest TargetRequest(const config::Target& target, const std::string& method,
+                                 const std::string& path, std::chrono::milliseconds timeout) {
+  probe::HttpRequest request;
+  request.method = method;
+  request.url = target.base_url + path;
+  request.timeout = timeout;
+  request.max_body_bytes = target.max_body_bytes;
   for (auto& header : config::AuthHeaders(target.auth)) request.headers.push_back(header);
+  return request;
 }
 
 }  // namespace
 
 probe::HttpRequest HealthRequest(const config::Target& target, const config::HealthCheck& check) {
-  probe::HttpRequest request;
-  request.method = check.method;
-  request.url = target.base_url + check.path;
-  request.timeout = check.timeout;
-  request.max_body_bytes = target.max_body_bytes;
+  probe::HttpRequest request = TargetRequest(target, check.method, check.path, check.timeout);
   request.reuse_connection = false;
   request.max_redirects = 0;
-  AddAuth(target, request);
   return request;
 }
 
 probe::HttpRequest SampleRequest(const config::Target& target, const config::ApiSample& sample) {
-  probe::HttpRequest request;
-  request.method = sample.method;
-  request.url = target.base_url + sample.path;
-  request.headers = sample.headers;
+  probe::HttpRequest request = TargetRequest(target, sample.method, sample.path, sample.timeout);
+  // The sample's headers first, then the credentials, as before.
+  request.headers.insert(request.headers.begin(), sample.headers.begin(), sample.headers.end());
   request.body = sample.body;
-  request.timeout = sample.timeout;
-  request.max_body_bytes = target.max_body_bytes;
   request.keep_response = false;  // a sample is judged by its status and timing
   request.reuse_connection = sample.keep_alive;
-  AddAuth(target, request);
   return request;
 }
 
