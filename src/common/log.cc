@@ -6,25 +6,23 @@
 #include <ctime>
 #include <mutex>
 
+#include "common/enum_names.h"
+
 namespace healthgap::log {
 
 namespace {
 
 std::atomic<Level> current_level{Level::kInfo};
 
-std::string_view Name(Level level) {
-  switch (level) {
-    case Level::kDebug:
-      return "debug";
-    case Level::kInfo:
-      return "info";
-    case Level::kWarn:
-      return "warn";
-    case Level::kError:
-      return "error";
-  }
-  return "info";
-}
+constexpr std::array<EnumName<Level>, 4> kLevelNames = {{
+    {Level::kDebug, "debug"},
+    {Level::kInfo, "info"},
+    {Level::kWarn, "warn"},
+    {Level::kError, "error"},
+}};
+static_assert(ListsValuesInOrder(kLevelNames));
+
+std::string_view Name(Level level) { return NameOf(kLevelNames, level); }
 
 // logfmt: quote values with spaces, quotes or '=' and escape what needs it.
 void AppendValue(std::string& line, std::string_view value) {
@@ -64,12 +62,7 @@ std::string Timestamp() {
 
 }  // namespace
 
-std::optional<Level> ParseLevel(std::string_view text) {
-  for (Level level : {Level::kDebug, Level::kInfo, Level::kWarn, Level::kError}) {
-    if (Name(level) == text) return level;
-  }
-  return std::nullopt;
-}
+std::optional<Level> ParseLevel(std::string_view text) { return ValueNamed(kLevelNames, text); }
 
 void SetLevel(Level level) { current_level = level; }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "common/enum_names.h"
 #include "common/strings.h"
 
 namespace healthgap::config {
@@ -206,17 +207,14 @@ Parsed<ProbeUrl> ParseProbeUrl(std::string_view text) {
   return Parsed<ProbeUrl>::Ok(std::move(out));
 }
 
-std::string KindName(AllowRule::Kind kind) {
-  switch (kind) {
-    case AllowRule::Kind::kUrlPrefix:
-      return "url_prefix";
-    case AllowRule::Kind::kHost:
-      return "host";
-    case AllowRule::Kind::kCidr:
-      return "cidr";
-  }
-  return "rule";
-}
+constexpr std::array<EnumName<AllowRule::Kind>, 3> kKindNames = {{
+    {AllowRule::Kind::kUrlPrefix, "url_prefix"},
+    {AllowRule::Kind::kHost, "host"},
+    {AllowRule::Kind::kCidr, "cidr"},
+}};
+static_assert(ListsValuesInOrder(kKindNames));
+
+std::string KindName(AllowRule::Kind kind) { return std::string(NameOf(kKindNames, kind)); }
 
 std::string Describe(const AllowRule& rule) { return KindName(rule.kind) + " " + rule.pattern; }
 

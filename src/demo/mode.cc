@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "common/enum_names.h"
+
 namespace healthgap::demo {
 namespace {
 
@@ -14,49 +16,29 @@ constexpr std::array<DemoMode, 10> kAllModes = {
 
 }  // namespace
 
-std::string_view ToString(DemoMode mode) {
-  switch (mode) {
-    case DemoMode::kHonest:
-      return "honest";
-    case DemoMode::kShallowHealth:
-      return "shallow-health";
-    case DemoMode::kPoolExhaustion:
-      return "pool-exhaustion";
-    case DemoMode::kCachedHealth:
-      return "cached-health";
-    case DemoMode::kDeadlock:
-      return "deadlock";
-    case DemoMode::kFalseNegative:
-      return "false-negative";
-    case DemoMode::kDegraded:
-      return "degraded";
-    case DemoMode::kFlaky:
-      return "flaky";
-    case DemoMode::kSlow:
-      return "slow";
-    case DemoMode::kDetached:
-      return "detached";
-  }
-  return "unknown";
-}
+constexpr std::array<EnumName<DemoMode>, 10> kDemoModeNames = {{
+    {DemoMode::kHonest, "honest"},
+    {DemoMode::kShallowHealth, "shallow-health"},
+    {DemoMode::kPoolExhaustion, "pool-exhaustion"},
+    {DemoMode::kCachedHealth, "cached-health"},
+    {DemoMode::kDeadlock, "deadlock"},
+    {DemoMode::kFalseNegative, "false-negative"},
+    {DemoMode::kDegraded, "degraded"},
+    {DemoMode::kFlaky, "flaky"},
+    {DemoMode::kSlow, "slow"},
+    {DemoMode::kDetached, "detached"},
+}};
+static_assert(ListsValuesInOrder(kDemoModeNames));
+
+std::string_view ToString(DemoMode mode) { return NameOf(kDemoModeNames, mode); }
 
 std::optional<DemoMode> ParseDemoMode(std::string_view name) {
-  for (DemoMode mode : kAllModes) {
-    if (ToString(mode) == name) return mode;
-  }
-  return std::nullopt;
+  return ValueNamed(kDemoModeNames, name);
 }
 
 std::span<const DemoMode> AllDemoModes() { return kAllModes; }
 
-std::string DemoModeNames() {
-  std::string names;
-  for (DemoMode mode : kAllModes) {
-    if (!names.empty()) names += ", ";
-    names += ToString(mode);
-  }
-  return names;
-}
+std::string DemoModeNames() { return JoinedNames(kDemoModeNames); }
 
 DemoExpectation ExpectationFor(DemoMode mode) {
   switch (mode) {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/duration_text.h"
+#include "common/enum_names.h"
 #include "common/hash.h"
 #include "common/strings.h"
 
@@ -191,19 +192,15 @@ std::pair<std::size_t, Duration> TrailingRun(const std::deque<HealthResponseFact
 
 }  // namespace
 
-std::string_view ToString(CacheSignal signal) {
-  switch (signal) {
-    case CacheSignal::kAgeHeader:
-      return "age_header";
-    case CacheSignal::kCacheControl:
-      return "cache_control";
-    case CacheSignal::kDateStuck:
-      return "date_stuck";
-    case CacheSignal::kBodyFrozen:
-      return "body_frozen";
-  }
-  return "age_header";
-}
+constexpr std::array<EnumName<CacheSignal>, 4> kCacheSignalNames = {{
+    {CacheSignal::kAgeHeader, "age_header"},
+    {CacheSignal::kCacheControl, "cache_control"},
+    {CacheSignal::kDateStuck, "date_stuck"},
+    {CacheSignal::kBodyFrozen, "body_frozen"},
+}};
+static_assert(ListsValuesInOrder(kCacheSignalNames));
+
+std::string_view ToString(CacheSignal signal) { return NameOf(kCacheSignalNames, signal); }
 
 std::optional<sys_seconds> ParseHttpDate(std::string_view text) {
   text = Trim(text);

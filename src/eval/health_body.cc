@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "common/enum_names.h"
 #include "common/strings.h"
 #include "common/utf8.h"
 
@@ -426,33 +427,25 @@ std::string_view TrimLeft(std::string_view text) {
 
 }  // namespace
 
-std::string_view ToString(BodyFormat format) {
-  switch (format) {
-    case BodyFormat::kNone:
-      return "none";
-    case BodyFormat::kFlatMap:
-      return "flat_map";
-    case BodyFormat::kSpringActuator:
-      return "spring_actuator";
-    case BodyFormat::kIetfHealth:
-      return "ietf";
-    case BodyFormat::kK8sVerbose:
-      return "k8s_verbose";
-  }
-  return "none";
-}
+constexpr std::array<EnumName<BodyFormat>, 5> kBodyFormatNames = {{
+    {BodyFormat::kNone, "none"},
+    {BodyFormat::kFlatMap, "flat_map"},
+    {BodyFormat::kSpringActuator, "spring_actuator"},
+    {BodyFormat::kIetfHealth, "ietf"},
+    {BodyFormat::kK8sVerbose, "k8s_verbose"},
+}};
+static_assert(ListsValuesInOrder(kBodyFormatNames));
 
-std::string_view ToString(ComponentStatus status) {
-  switch (status) {
-    case ComponentStatus::kPass:
-      return "pass";
-    case ComponentStatus::kWarn:
-      return "warn";
-    case ComponentStatus::kFail:
-      return "fail";
-  }
-  return "fail";
-}
+std::string_view ToString(BodyFormat format) { return NameOf(kBodyFormatNames, format); }
+
+constexpr std::array<EnumName<ComponentStatus>, 3> kComponentStatusNames = {{
+    {ComponentStatus::kPass, "pass"},
+    {ComponentStatus::kWarn, "warn"},
+    {ComponentStatus::kFail, "fail"},
+}};
+static_assert(ListsValuesInOrder(kComponentStatusNames));
+
+std::string_view ToString(ComponentStatus status) { return NameOf(kComponentStatusNames, status); }
 
 std::optional<ComponentStatus> WorstStatus(const BodyReport& report) {
   std::optional<ComponentStatus> worst = report.overall;

@@ -3,19 +3,18 @@
 #include <algorithm>
 #include <limits>
 
+#include "common/enum_names.h"
+
 namespace healthgap::eval {
 
-std::string_view ToString(LbState state) {
-  switch (state) {
-    case LbState::kUnknown:
-      return "unknown";
-    case LbState::kHealthy:
-      return "healthy";
-    case LbState::kUnhealthy:
-      return "unhealthy";
-  }
-  return "unknown";
-}
+constexpr std::array<EnumName<LbState>, 3> kLbStateNames = {{
+    {LbState::kUnknown, "unknown"},
+    {LbState::kHealthy, "healthy"},
+    {LbState::kUnhealthy, "unhealthy"},
+}};
+static_assert(ListsValuesInOrder(kLbStateNames));
+
+std::string_view ToString(LbState state) { return NameOf(kLbStateNames, state); }
 
 // A threshold below 1 would make a state reachable without any result; treat it as 1.
 LbView::LbView(int healthy_threshold, int unhealthy_threshold)

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/duration_text.h"
+#include "common/enum_names.h"
 
 namespace healthgap::eval {
 namespace {
@@ -109,47 +110,32 @@ std::string ExplainMismatch(Cause cause, const HealthSummary& health, const Wind
 
 }  // namespace
 
-std::string_view ToString(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::kUnknown:
-      return "unknown";
-    case Verdict::kHealthy:
-      return "healthy";
-    case Verdict::kMismatch:
-      return "mismatch";
-    case Verdict::kDown:
-      return "down";
-    case Verdict::kFalseNegative:
-      return "false-negative";
-    case Verdict::kDegraded:
-      return "degraded";
-  }
-  return "unknown";
-}
+constexpr std::array<EnumName<Verdict>, 6> kVerdictNames = {{
+    {Verdict::kUnknown, "unknown"},
+    {Verdict::kHealthy, "healthy"},
+    {Verdict::kMismatch, "mismatch"},
+    {Verdict::kDown, "down"},
+    {Verdict::kFalseNegative, "false-negative"},
+    {Verdict::kDegraded, "degraded"},
+}};
+static_assert(ListsValuesInOrder(kVerdictNames));
 
-std::string_view ToString(Cause cause) {
-  switch (cause) {
-    case Cause::kNone:
-      return "none";
-    case Cause::kWaiting:
-      return "waiting";
-    case Cause::kShallowCheck:
-      return "shallow_check";
-    case Cause::kDetachedHealth:
-      return "detached_health";
-    case Cause::kPoolExhaustion:
-      return "pool_exhaustion";
-    case Cause::kCachedHealth:
-      return "cached_health";
-    case Cause::kDegradedBody:
-      return "degraded_body";
-    case Cause::kHealthFailing:
-      return "health_failing";
-    case Cause::kBothFailing:
-      return "both_failing";
-  }
-  return "none";
-}
+std::string_view ToString(Verdict verdict) { return NameOf(kVerdictNames, verdict); }
+
+constexpr std::array<EnumName<Cause>, 9> kCauseNames = {{
+    {Cause::kNone, "none"},
+    {Cause::kWaiting, "waiting"},
+    {Cause::kShallowCheck, "shallow_check"},
+    {Cause::kDetachedHealth, "detached_health"},
+    {Cause::kPoolExhaustion, "pool_exhaustion"},
+    {Cause::kCachedHealth, "cached_health"},
+    {Cause::kDegradedBody, "degraded_body"},
+    {Cause::kHealthFailing, "health_failing"},
+    {Cause::kBothFailing, "both_failing"},
+}};
+static_assert(ListsValuesInOrder(kCauseNames));
+
+std::string_view ToString(Cause cause) { return NameOf(kCauseNames, cause); }
 
 std::string TopFailureReasons(const std::array<int, kFailureReasonCount>& failures_by_reason,
                               std::size_t limit) {
