@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/status_matcher.h"
+#include "common/tls_version.h"
 
 namespace healthgap::config {
 
@@ -20,6 +21,7 @@ using Millis = std::chrono::milliseconds;
 using healthgap::HealthRole;
 using healthgap::StatusMatcher;
 using healthgap::StatusRange;
+using healthgap::TlsVersion;
 
 // The health endpoint as a load balancer probes it.
 struct HealthCheck {
@@ -91,6 +93,18 @@ struct TargetAuth {
   bool operator==(const TargetAuth&) const = default;
 };
 
+// TLS to the target (config key `tls_config`, blackbox_exporter's keys). Files were checked
+// at load time and are read again by every handshake, so a rotated CA needs no reload.
+struct TlsConfig {
+  std::string ca_file;    // PEM CA bundle the target's certificate must chain to; empty: system
+  std::string cert_file;  // client certificate (mTLS), with key_file
+  std::string key_file;
+  std::string server_name;  // SNI and the name the certificate must match; empty: the URL host
+  bool insecure_skip_verify = false;
+  std::optional<TlsVersion> min_version;
+  bool operator==(const TlsConfig&) const = default;
+};
+
 // How a target is probed and judged: what targets and modules share.
 struct ProbeSpec {
   // The check the load balancer uses and the verdict follows: the readiness check, or the
@@ -101,6 +115,7 @@ struct ProbeSpec {
   Evaluation evaluation;
   std::size_t max_body_bytes = 1 << 20;  // bodies beyond this fail with reason "too_large"
   TargetAuth auth;
+  TlsConfig tls;
   bool operator==(const ProbeSpec&) const = default;
 };
 

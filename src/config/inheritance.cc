@@ -91,12 +91,13 @@ void ResolveEvaluation(const strict_yaml::Reader& reader, const EvaluationLayer&
   CheckWindowHoldsMinSamples(reader, spec, field, line, window, min_samples);
 }
 
-void ResolveBodyLimitAndAuth(const Maybe<std::size_t>& own_body_limit,
-                             const Maybe<TargetAuth>& own_auth, const DefaultsLayer& defaults,
-                             ProbeSpec& spec) {
+void ResolveWholeSettings(const Maybe<std::size_t>& own_body_limit,
+                          const Maybe<TargetAuth>& own_auth, const Maybe<TlsConfig>& own_tls,
+                          const DefaultsLayer& defaults, ProbeSpec& spec) {
   spec.max_body_bytes =
       ValueOr(Pick(own_body_limit, defaults.max_body_bytes), ProbeSpec{}.max_body_bytes);
   spec.auth = ValueOr(Pick(own_auth, defaults.auth), TargetAuth{});
+  spec.tls = ValueOr(Pick(own_tls, defaults.tls), TlsConfig{});
 }
 
 }  // namespace healthgap::config

@@ -31,10 +31,10 @@ void ResolveEvaluation(const strict_yaml::Reader& reader, const EvaluationLayer&
                        const DefaultsLayer& defaults, const std::string& field, int line,
                        ProbeSpec& spec);
 
-// spec.max_body_bytes and spec.auth from their own settings, then defaults. Auth is one
-// setting, not field by field: an own auth replaces the default one.
-void ResolveBodyLimitAndAuth(const Maybe<std::size_t>& own_body_limit,
-                             const Maybe<TargetAuth>& own_auth, const DefaultsLayer& defaults,
-                             ProbeSpec& spec);
+// spec.max_body_bytes, spec.auth and spec.tls from their own settings, then defaults. Auth and
+// tls_config are each one setting, not field by field: an own one replaces the default one.
+void ResolveWholeSettings(const Maybe<std::size_t>& own_body_limit,
+                          const Maybe<TargetAuth>& own_auth, const Maybe<TlsConfig>& own_tls,
+                          const DefaultsLayer& defaults, ProbeSpec& spec);
 
 }  // namespace healthgap::config

@@ -10,14 +10,16 @@ namespace healthgap::config {
 namespace {
 
 using E = EvaluationLayer;
-const std::array<FieldRule<E>, 3> kEvaluationFields = {{
+// Sized by its rules, so a table cannot hold an empty one.
+const auto kEvaluationFields = std::to_array<FieldRule<E>>({
     {"window", SetMember<E, &E::window, ReadDuration>},
     {"max_error_ratio", SetMember<E, &E::max_error_ratio, ReadRatio>},
     {"min_samples", SetMember<E, &E::min_samples, ReadCount>},
-}};
+});
 
 using D = DefaultsLayer;
-const std::array<FieldRule<D>, 6> kDefaultsFields = {{
+// Sized by its rules, so a table cannot hold an empty one.
+const auto kDefaultsFields = std::to_array<FieldRule<D>>({
     {"health", [](const Reader& r, const Entry& e, Level l,
                   D& out) { out.health = ReadHealthLayer(r, e, l); }},
     {"sample",
@@ -31,7 +33,9 @@ const std::array<FieldRule<D>, 6> kDefaultsFields = {{
      [](const Reader& r, const Entry& e, Level l, D& out) { out.auth = ReadAuth(r, e, l); }},
     {"lb",
      [](const Reader& r, const Entry& e, Level l, D& out) { out.lb = ReadLbPreset(r, e, l); }},
-}};
+    {"tls_config",
+     [](const Reader& r, const Entry& e, Level l, D& out) { out.tls = ReadTlsConfig(r, e, l); }},
+});
 
 }  // namespace
 

@@ -21,7 +21,8 @@ Setting<HealthRole> ReadRole(const Reader& reader, const Entry& entry, Level lev
 }
 
 using H = HealthLayer;
-const std::array<FieldRule<H>, 8> kHealthFields = {{
+// Sized by its rules, so a table cannot hold an empty one.
+const auto kHealthFields = std::to_array<FieldRule<H>>({
     {"role",
      [](const Reader& r, const Entry& e, Level l, H& out) { out.role = ReadRole(r, e, l); }},
     {"path", SetMember<H, &H::path, ReadPath>},
@@ -31,7 +32,7 @@ const std::array<FieldRule<H>, 8> kHealthFields = {{
     {"timeout", SetMember<H, &H::timeout, ReadDuration>},
     {"healthy_threshold", SetMember<H, &H::healthy_threshold, ReadCount>},
     {"unhealthy_threshold", SetMember<H, &H::unhealthy_threshold, ReadCount>},
-}};
+});
 
 }  // namespace
 

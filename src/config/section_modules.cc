@@ -30,7 +30,8 @@ Module ReadModule(const Reader& reader, const Entry& entry, const DefaultsLayer&
 }  // namespace
 
 KeySet ProbeSpecKeys() {
-  return {"health", "health_checks", "lb", "samples", "evaluation", "max_body_bytes", "auth"};
+  return {"health",     "health_checks",  "lb",   "samples",
+          "evaluation", "max_body_bytes", "auth", "tls_config"};
 }
 
 ProbeSpec ReadProbeSpec(const Reader& reader, const Fields& fields, const std::string& field,
@@ -52,7 +53,9 @@ ProbeSpec ReadProbeSpec(const Reader& reader, const Fields& fields, const std::s
   }
   Maybe<TargetAuth> own_auth;
   if (const Entry* auth = fields.Get("auth")) own_auth = ReadAuth(reader, *auth, kOwn);
-  ResolveBodyLimitAndAuth(own_body_limit, own_auth, defaults, spec);
+  Maybe<TlsConfig> own_tls;
+  if (const Entry* tls = fields.Get("tls_config")) own_tls = ReadTlsConfig(reader, *tls, kOwn);
+  ResolveWholeSettings(own_body_limit, own_auth, own_tls, defaults, spec);
   return spec;
 }
 

@@ -13,7 +13,8 @@ namespace {
 
 // The keys defaults.sample and each sample share.
 using S = SampleLayer;
-const std::array<FieldRule<S>, 7> kSampleSettingFields = {{
+// Sized by its rules, so a table cannot hold an empty one.
+const auto kSampleSettingFields = std::to_array<FieldRule<S>>({
     {"method", SetMember<S, &S::method, ReadMethod>},
     {"expected_status", SetMember<S, &S::expected_status, ReadStatus>},
     {"interval", SetMember<S, &S::interval, ReadDuration>},
@@ -22,7 +23,7 @@ const std::array<FieldRule<S>, 7> kSampleSettingFields = {{
     {"keep_alive", SetMember<S, &S::keep_alive, ReadBool>},
     {"headers",
      [](const Reader& r, const Entry& e, Level, S& out) { out.headers = ReadHeaders(r, e); }},
-}};
+});
 
 // A sample's own keys beside the shared ones.
 const KeySet kSampleOwnKeys = {"name", "path", "body"};

@@ -52,6 +52,9 @@ DefaultsLayer ReadDefaults(const strict_yaml::Reader& reader, const strict_yaml:
 Setting<TargetAuth> ReadAuth(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry,
                              Level level);
 
+// tls_config: blackbox_exporter's keys; the files named must be readable PEM.
+Setting<TlsConfig> ReadTlsConfig(const Reader& reader, const Entry& entry, Level level);
+
 // probe: the /probe allowlist.
 ProbeSettings ReadProbeSettings(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
 

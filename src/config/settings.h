@@ -81,6 +81,7 @@ struct DefaultsLayer {
   EvaluationLayer evaluation;
   Maybe<std::size_t> max_body_bytes;
   Maybe<TargetAuth> auth;
+  Maybe<TlsConfig> tls;
   Maybe<LbPreset> lb;
 };
 

@@ -16,6 +16,14 @@ probe::HttpRequest TargetRequest(const config::Target& target, const std::string
   request.timeout = timeout;
   request.max_body_bytes = target.max_body_bytes;
   for (auto& header : config::AuthHeaders(target.auth)) request.headers.push_back(header);
+  request.tls = probe::TlsOptions{
+      .ca_file = target.tls.ca_file,
+      .cert_file = target.tls.cert_file,
+      .key_file = target.tls.key_file,
+      .server_name = target.tls.server_name,
+      .insecure_skip_verify = target.tls.insecure_skip_verify,
+      .min_version = target.tls.min_version,
+  };
   return request;
 }
 

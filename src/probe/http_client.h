@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/failure_reason.h"
+#include "common/tls_version.h"
 
 namespace healthgap::probe {
 
@@ -24,6 +25,19 @@ class RedirectGuard {
   // Empty when `next` may be sent; the guard may amend it (its URL normalised as checked, pins
   // for its host added to `resolve`). Otherwise why not, for humans.
   virtual std::string Refusal(struct HttpRequest& next) const = 0;
+};
+
+// TLS to the target; the defaults verify against the system's CAs and the URL's host.
+struct TlsOptions {
+  std::string ca_file{};    // PEM bundle to verify against instead of the system's
+  std::string cert_file{};  // client certificate and key (mTLS)
+  std::string key_file{};
+  // Sent as SNI and verified against instead of the URL's host, which stays the address
+  // connected to and the Host header (blackbox_exporter's server_name).
+  std::string server_name{};
+  bool insecure_skip_verify = false;
+  std::optional<TlsVersion> min_version{};
+  bool operator==(const TlsOptions&) const = default;
 };
 
 struct HttpRequest {
@@ -47,6 +61,7 @@ struct HttpRequest {
   // CURLOPT_RESOLVE entries ("host:port:addr"): pins host names to addresses already checked
   // (the /probe SSRF guard), so DNS cannot answer differently between check and request.
   std::vector<std::string> resolve;
+  TlsOptions tls;  // every hop's
 };
 
 // Seconds spent in each phase, as blackbox_exporter's probe_http_duration_seconds{phase}.

@@ -14,6 +14,7 @@
 
 #include "common/base64.h"
 #include "server/exporter_server.h"
+#include "support/pki.h"
 #include "support/serving_port.h"
 #include "support/slow_clients.h"
 #include "support/subprocess.h"
@@ -48,59 +49,7 @@ Finished RunProcess(const std::vector<std::string>& argv, seconds timeout = seco
   return finished;
 }
 
-// Test certificates, made fresh with the openssl CLI once per test binary run (private keys
-// are never committed): a server CA and a server certificate for 127.0.0.1 and localhost, a
-// client CA with a client certificate, and a self-signed "rogue" client certificate.
-class Pki {
- public:
-  static const Pki& Get() {
-    static const Pki pki;
-    return pki;
-  }
-  const fs::path& dir() const { return dir_; }
-  fs::path operator/(const std::string& name) const { return dir_ / name; }
-  const std::string& error() const { return error_; }
-
-  // Copies a testdata file next to the certificates, where its relative paths point.
-  fs::path CopyTestdata(const std::string& name) const {
-    const fs::path copy = dir_ / name;
-    fs::copy_file(kTestdata / name, copy, fs::copy_options::overwrite_existing);
-    return copy;
-  }
-  fs::path Write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir_ / name) << text;
-    return dir_ / name;
-  }
-
- private:
-  Pki() {
-    std::string pattern = (fs::temp_directory_path() / "healthgap-pki-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-    const std::string script = R"(set -e
-cd ")" + dir_.string() + R"("
-key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key"; }
-ca() { key "$1"; openssl req -x509 -new -key "$1.key" -out "$1.crt" -days 2 -subj "/CN=$1"; }
-leaf() {
-  key "$1"
-  openssl req -new -key "$1.key" -out "$1.csr" -subj "/CN=$1"
-  printf '%s\n' "$3" > "$1.ext"
-  openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -CAcreateserial -out "$1.crt" \
-    -days 2 -extfile "$1.ext"
-}
-ca ca
-ca client-ca
-leaf server ca "subjectAltName=DNS:localhost,IP:127.0.0.1"
-leaf client client-ca "extendedKeyUsage=clientAuth"
-ca rogue
-)";
-    const Finished run = RunProcess({"sh", "-c", script});
-    if (run.exit_code != 0) error_ = "openssl failed: " + run.output;
-  }
-  ~Pki() { fs::remove_all(dir_); }
-
-  fs::path dir_;
-  std::string error_;
-};
+using testing::Pki;
 
 std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
   for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
@@ -122,7 +71,7 @@ class ValidWebConfigTest : public WebConfigFilesTest,
                            public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(ValidWebConfigTest, LoadsAndPromtoolAgrees) {
-  const fs::path file = Pki::Get().CopyTestdata(GetParam());
+  const fs::path file = Pki::Get().Copy(kTestdata / (GetParam()));
   const WebConfigResult loaded = LoadWebConfigFile(file.string());
   ASSERT_TRUE(loaded.config) << loaded.error->Format();
   const Finished promtool = RunProcess({"promtool", "check", "web-config", file.string()});
@@ -148,13 +97,15 @@ INSTANTIATE_TEST_SUITE_P(Testdata, ValidWebConfigTest,
                          });
 
 TEST_F(WebConfigFilesTest, EmptyFileMeansPlainHttpWithoutAuth) {
-  const auto loaded = LoadWebConfigFile(Pki::Get().CopyTestdata("web-valid-empty.yml").string());
+  const auto loaded =
+      LoadWebConfigFile(Pki::Get().Copy(kTestdata / ("web-valid-empty.yml")).string());
   ASSERT_TRUE(loaded.config);
   EXPECT_EQ(*loaded.config, WebConfig{});
 }
 
 TEST_F(WebConfigFilesTest, FieldsAreReadAndPathsResolveAgainstTheFilesDirectory) {
-  const auto loaded = LoadWebConfigFile(Pki::Get().CopyTestdata("web-valid-mtls.yml").string());
+  const auto loaded =
+      LoadWebConfigFile(Pki::Get().Copy(kTestdata / ("web-valid-mtls.yml")).string());
   ASSERT_TRUE(loaded.config) << loaded.error->Format();
   ASSERT_TRUE(loaded.config->tls);
   const TlsServerConfig& tls = *loaded.config->tls;
@@ -173,7 +124,7 @@ TEST_F(WebConfigFilesTest, FieldsAreReadAndPathsResolveAgainstTheFilesDirectory)
 
 TEST_F(WebConfigFilesTest, UsersAndHeadersAreRead) {
   const auto loaded =
-      LoadWebConfigFile(Pki::Get().CopyTestdata("web-valid-basic-auth.yml").string());
+      LoadWebConfigFile(Pki::Get().Copy(kTestdata / ("web-valid-basic-auth.yml")).string());
   ASSERT_TRUE(loaded.config) << loaded.error->Format();
   EXPECT_FALSE(loaded.config->tls);
   EXPECT_EQ(loaded.config->basic_auth_users.size(), 2u);
@@ -286,7 +237,7 @@ class InvalidWebConfigTest : public WebConfigFilesTest,
                              public ::testing::WithParamInterface<InvalidCase> {};
 
 TEST_P(InvalidWebConfigTest, FailsWithExactMessage) {
-  const fs::path file = Pki::Get().CopyTestdata("web-invalid-" + GetParam().name + ".yml");
+  const fs::path file = Pki::Get().Copy(kTestdata / ("web-invalid-" + GetParam().name + ".yml"));
   const WebConfigResult loaded = LoadWebConfigFile(file.string());
   ASSERT_FALSE(loaded.config);
   ASSERT_TRUE(loaded.error);
@@ -635,7 +586,7 @@ TEST_F(SecureServerTest, DefaultWebConfigIsPlainHttpWithoutAuth) {
 // ---- the real binary ------------------------------------------------------------------------
 
 TEST_F(WebConfigFilesTest, ServeWithABadWebConfigExitsTwoNamingTheFile) {
-  const fs::path bad = Pki::Get().CopyTestdata("web-invalid-header-value.yml");
+  const fs::path bad = Pki::Get().Copy(kTestdata / ("web-invalid-header-value.yml"));
   const Finished run = RunProcess(
       {kBinary, "serve", "--config", std::string(HEALTHGAP_SOURCE_DIR) + "/examples/healthgap.yml",
        "--web.listen-address", "127.0.0.1:0", "--web.config.file", bad.string()});
