@@ -108,6 +108,29 @@ void PrintHealthEvidence(const engine::TargetSnapshot& snapshot, std::ostream& o
       << (snapshot.detachment.detached ? ", detached" : "") << "\n\n";
 }
 
+// Why requests got no response, in the transport's own words ("SSL certificate problem: ..."),
+// each distinct one once: the error columns above only name the reason.
+void PrintTransportErrors(const CheckOptions& options, const engine::PairedProbeResult& run,
+                          std::ostream& out) {
+  std::vector<std::string> lines;
+  auto add = [&lines](const std::string& path, const probe::HttpResult& result) {
+    if (result.error == std::nullopt || result.error_message.empty()) return;
+    const std::string line =
+        path + ": " + std::string(healthgap::ToString(result.error)) + ": " + result.error_message;
+    if (std::find(lines.begin(), lines.end(), line) == lines.end()) lines.push_back(line);
+  };
+  for (const engine::PairedRound& round : run.rounds) {
+    for (std::size_t i = 0; i < round.health.size(); ++i)
+      add(options.health_paths[i], round.health[i]);
+    for (std::size_t i = 0; i < round.samples.size(); ++i)
+      add(options.sample_paths[i], round.samples[i]);
+  }
+  if (lines.empty()) return;
+  out << "Errors:\n";
+  for (const std::string& line : lines) out << "  " << line << "\n";
+  out << "\n";
+}
+
 }  // namespace
 
 void PrintCheckHeader(const CheckOptions& options, const std::string& base_url, std::ostream& out) {
@@ -167,6 +190,7 @@ void PrintCheckReport(const CheckOptions& options, const engine::PairedProbeResu
   if (options.sample_paths.size() > 1) add_summary_row("all", api, "");
   sample_table.Print(out, "  ");
   out << "\n";
+  PrintTransportErrors(options, run, out);
   PrintHealthEvidence(run.snapshot, out);
 
   const eval::Decision& decision = run.snapshot.decision;

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "common/log.h"
 #include "engine/requests.h"
 #include "engine/target_state.h"
 

@@ -28,6 +28,9 @@ struct HealthProbeSnapshot {
   bool success = false;
   int status_code = 0;
   std::optional<FailureReason> error = std::nullopt;
+  // What went wrong in the transport's own words ("SSL certificate problem: ..."), "" when a
+  // response arrived: for logs, the status page and `check`, never a label.
+  std::string error_detail;
   probe::PhaseTimings phases;
   Duration duration{0};
   std::chrono::system_clock::time_point at{};  // wall time the probe completed
@@ -81,6 +84,7 @@ struct RecentProbe {
   std::optional<FailureReason> error = std::nullopt;
   std::optional<FailureReason> reason;
   Duration duration{0};
+  std::string error_detail;  // as HealthProbeSnapshot::error_detail
 };
 
 inline HealthCheckSnapshot BlankPrimaryCheck() {

@@ -133,8 +133,8 @@ bool TargetState::Adopt(const config::Target& target) {
   return true;
 }
 
-void TargetState::Record(const JudgedResult& judged) {
-  if (!JobSlot(judged.job)) return;
+bool TargetState::Record(const JudgedResult& judged) {
+  if (!JobSlot(judged.job)) return false;
   const probe::HttpResult& result = judged.result;
   const eval::Outcome& outcome = judged.outcome;
   if (judged.job.kind == Job::Kind::kSample) {
@@ -144,18 +144,22 @@ void TargetState::Record(const JudgedResult& judged) {
     counters.latency.Observe(ToSeconds(result.total));
     window_.Add(eval::SampleRecord{judged.now, outcome, result.total});
     Remember(config_->samples[judged.job.index].name, judged);
-    return;
+    return false;
   }
   Check& check = checks_[judged.job.index];
   check.lb.Record(outcome.success);
   ++check.probes_total;
   CountFailure(check.failures_total, outcome);
   check.latency.Observe(ToSeconds(result.total));
+  const std::string detail = result.error ? result.error_message : std::string();
+  const bool new_failure =
+      result.error && (check.last.error != result.error || check.last.error_detail != detail);
   check.last = HealthProbeSnapshot{
       .has_result = true,
       .success = outcome.success,
       .status_code = result.status_code,
       .error = result.error,
+      .error_detail = detail,
       .phases = result.phases,
       .duration = result.total,
       .at = judged.at,
@@ -165,6 +169,7 @@ void TargetState::Record(const JudgedResult& judged) {
   if (judged.cache_facts) check.cache_evidence = check.cache.Observe(*judged.cache_facts);
   Remember(judged.job.index == 0 ? "health" : "health/" + std::string(ToString(check.config.role)),
            judged);
+  return new_failure;
 }
 
 void TargetState::Remember(std::string what, const JudgedResult& judged) {
@@ -177,6 +182,7 @@ void TargetState::Remember(std::string what, const JudgedResult& judged) {
       .error = judged.result.error,
       .reason = judged.outcome.reason,
       .duration = judged.result.total,
+      .error_detail = judged.result.error ? judged.result.error_message : std::string(),
   });
 }
 

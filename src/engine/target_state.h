@@ -79,8 +79,9 @@ class TargetState {
 
   // The one way a result enters the state, for `serve`, /probe and `check` alike: the LB view
   // of a health check, the window for an API sample, counters, and the recent probes. Ignored
-  // for a job a reload removed.
-  void Record(const JudgedResult& judged);
+  // for a job a reload removed. True when a health check now fails in the transport in a way
+  // it did not on its previous probe (another reason or detail): worth a log line.
+  bool Record(const JudgedResult& judged);
 
   // One run per job at a time: a load balancer never has two health checks to the same target
   // in flight, and an exporter that falls behind must shed load rather than queue it without

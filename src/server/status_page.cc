@@ -97,7 +97,9 @@ std::string HealthText(const engine::HealthProbeSnapshot& health) {
   if (!health.has_result) return "no result yet";
   std::string text = health.error != std::nullopt ? std::string(healthgap::ToString(health.error))
                                                   : std::to_string(health.status_code);
-  return text + " in " + HumanDuration(health.duration);
+  text += " in " + HumanDuration(health.duration);
+  if (!health.error_detail.empty()) text += ": " + health.error_detail;
+  return text;
 }
 
 // RFC 3339 in UTC, to the millisecond: "2024-05-01T12:00:03.250Z".
@@ -133,8 +135,10 @@ std::string ResultText(const engine::RecentProbe& entry) {
 }
 
 std::string StatusOrErrorText(const engine::RecentProbe& entry) {
-  if (entry.error != std::nullopt) return std::string(healthgap::ToString(entry.error));
-  return std::to_string(entry.status_code);
+  if (entry.error == std::nullopt) return std::to_string(entry.status_code);
+  std::string text(healthgap::ToString(entry.error));
+  if (!entry.error_detail.empty()) text += ": " + entry.error_detail;
+  return text;
 }
 
 std::string PercentText(double ratio) {
@@ -271,6 +275,7 @@ nlohmann::json RecentJson(const engine::RecentProbe& entry) {
       {"status_code", entry.status_code},
       {"error", healthgap::ToString(entry.error)},
       {"reason", entry.reason ? nlohmann::json(healthgap::ToString(*entry.reason)) : nullptr},
+      {"error_detail", entry.error_detail},
       {"duration_seconds", ToSeconds(entry.duration)},
   };
 }

@@ -1,0 +1,96 @@
+// Targets behind TLS as a fleet has them, probed by the real engine and curl client from a config
+// file: a private CA (trusted only through tls_config.ca_file), insecure_skip_verify, and the
+// untrusted case, whose curl reason reaches the status API.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "config/loader.h"
+#include "engine/engine.h"
+#include "probe/curl_multi_client.h"
+#include "server/status_page.h"
+#include "support/nginx.h"
+#include "support/pki.h"
+#include "support/poll_until.h"
+
+namespace healthgap {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::Nginx;
+using testing::Pki;
+using testing::PollUntil;
+
+std::string Cert(const std::string& name) { return (Pki::Get() / name).string(); }
+
+std::string Config(int port) {
+  const std::string url = "https://127.0.0.1:" + std::to_string(port);
+  const std::string probing =
+      "    health: {interval: 5s, timeout: 5s, healthy_threshold: 1, unhealthy_threshold: 1}\n"
+      "    samples: [{path: /api/data, interval: 5s, timeout: 5s}]\n"
+      "    evaluation: {window: 1m, min_samples: 1}\n";
+  return "targets:\n"
+         "  - name: trusted\n    url: " +
+         url + "\n    tls_config: {ca_file: " + Cert("ca.crt") + "}\n" + probing +
+         "  - name: untrusted\n    url: " + url + "\n" + probing +
+         "  - name: insecure\n    url: " + url +
+         "\n    tls_config: {insecure_skip_verify: true}\n" + probing;
+}
+
+const engine::TargetSnapshot& Find(const engine::EngineSnapshot& snapshot, std::string_view name) {
+  for (const auto& target : snapshot.targets) {
+    if (target.name == name) return target;
+  }
+  throw std::runtime_error("no target " + std::string(name));
+}
+
+TEST(TlsTargetsTest, APrivateCaNeedsItsCaFileAndTheReasonReachesTheStatusApi) {
+  ASSERT_EQ(Pki::Get().error(), "");
+  Nginx nginx("server { listen 127.0.0.1:{PORT} ssl; ssl_certificate " + Cert("server.crt") +
+              "; ssl_certificate_key " + Cert("server.key") + "; location / { return 200 ok; } }");
+  ASSERT_GT(nginx.port(), 0) << nginx.error();
+  const config::LoadResult loaded = config::LoadString(Config(nginx.port()), "tls.yml");
+  ASSERT_TRUE(loaded.config) << loaded.error->Format();
+
+  RealClock clock;
+  probe::CurlMultiClient client(clock);
+  engine::Engine engine(clock, client);
+  engine.Apply(*loaded.config);
+  engine.Start();
+  ASSERT_TRUE(PollUntil([&] {
+    const engine::EngineSnapshot snapshot = engine.Snapshot();
+    for (const auto& target : snapshot.targets) {
+      if (!target.primary().last.has_result || target.samples[0].requests_total == 0) return false;
+    }
+    return true;
+  }));
+  const engine::EngineSnapshot snapshot = engine.Snapshot();
+
+  EXPECT_TRUE(Find(snapshot, "trusted").primary().last.success)
+      << Find(snapshot, "trusted").primary().last.error_detail;
+  EXPECT_TRUE(Find(snapshot, "insecure").primary().last.success)
+      << Find(snapshot, "insecure").primary().last.error_detail;
+
+  const engine::HealthProbeSnapshot& untrusted = Find(snapshot, "untrusted").primary().last;
+  EXPECT_FALSE(untrusted.success);
+  EXPECT_EQ(untrusted.error, FailureReason::kTls);
+  EXPECT_THAT(untrusted.error_detail, HasSubstr("SSL certificate problem"));
+
+  // The bounded reason is the label; curl's words are in the status API for a human.
+  const nlohmann::json status = nlohmann::json::parse(server::RenderStatusJson(snapshot));
+  bool found = false;
+  for (const auto& target : status["targets"]) {
+    if (target["target"] != "untrusted") continue;
+    found = true;
+    EXPECT_THAT(target["last_health"].get<std::string>(), HasSubstr("tls in "));
+    EXPECT_THAT(target["last_health"].get<std::string>(), HasSubstr("SSL certificate problem"));
+  }
+  EXPECT_TRUE(found);
+  engine.Stop();
+}
+
+}  // namespace
+}  // namespace healthgap
