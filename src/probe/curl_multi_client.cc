@@ -9,6 +9,7 @@
 
 #include "common/strings.h"
 #include "probe/curl_mapping.h"
+#include "probe/curl_tls.h"
 #include "probe/redirects.h"
 
 namespace healthgap::probe {
@@ -38,8 +39,7 @@ struct detail::CurlTransfer {
   CurlEasy easy;
   CurlSlist header_list;
   CurlSlist resolve_list;
-  CurlSlist connect_to_list;
-  std::string server_name_url;  // the URL with tls.server_name as host, when that is set
+  CurlTlsLists tls_lists;
   char error_buffer[CURL_ERROR_SIZE] = {};
   bool body_too_large = false;
   int redirects_followed = 0;
@@ -114,7 +114,7 @@ struct detail::CurlTransfer {
     set(curl_easy_setopt(handle, CURLOPT_WRITEDATA, this));
     set(curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, &CurlTransfer::OnHeader));
     set(curl_easy_setopt(handle, CURLOPT_HEADERDATA, this));
-    ok = ok && ConfigureTls(handle);
+    ok = ok && ConfigureTls(handle, request, tls_lists, header_list);
 
     const std::string method = ToUpper(request.method);
     if (method == "HEAD") {
@@ -147,64 +147,6 @@ struct detail::CurlTransfer {
     if (!request.resolve.empty()) {
       for (const auto& entry : request.resolve) ok = ok && resolve_list.Append(entry.c_str());
       set(curl_easy_setopt(handle, CURLOPT_RESOLVE, resolve_list.get()));
-    }
-    return ok;
-  }
-
-  // request.tls. A server name goes in the URL (so curl sends it as SNI and verifies the
-  // certificate against it) while CURLOPT_CONNECT_TO keeps the connection on the URL's own
-  // host and port, and a Host header keeps what the server is asked for.
-  bool ConfigureTls(CURL* handle) {
-    const TlsOptions& tls = request.tls;
-    bool ok = true;
-    const auto set = [&ok](CURLcode code) { ok = ok && code == CURLE_OK; };
-    if (!tls.ca_file.empty()) set(curl_easy_setopt(handle, CURLOPT_CAINFO, tls.ca_file.c_str()));
-    if (!tls.cert_file.empty()) {
-      set(curl_easy_setopt(handle, CURLOPT_SSLCERT, tls.cert_file.c_str()));
-      set(curl_easy_setopt(handle, CURLOPT_SSLKEY, tls.key_file.c_str()));
-    }
-    if (tls.insecure_skip_verify) {
-      set(curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 0L));
-      set(curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 0L));
-    }
-    if (tls.min_version) {
-      constexpr std::array<long, 4> kCurlVersions = {
-          CURL_SSLVERSION_TLSv1_0, CURL_SSLVERSION_TLSv1_1, CURL_SSLVERSION_TLSv1_2,
-          CURL_SSLVERSION_TLSv1_3};
-      set(curl_easy_setopt(handle, CURLOPT_SSLVERSION,
-                           kCurlVersions[static_cast<std::size_t>(*tls.min_version)]));
-    }
-    if (!tls.server_name.empty()) ok = ok && UseServerName(handle);
-    return ok;
-  }
-
-  bool UseServerName(CURL* handle) {
-    std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> url(curl_url(), &curl_url_cleanup);
-    if (!url || curl_url_set(url.get(), CURLUPART_URL, request.url.c_str(), 0) != CURLUE_OK) {
-      return false;
-    }
-    const auto get = [&](CURLUPart part, unsigned flags) {
-      char* text = nullptr;
-      std::string out;
-      if (curl_url_get(url.get(), part, &text, flags) == CURLUE_OK && text) out = text;
-      curl_free(text);
-      return out;
-    };
-    if (get(CURLUPART_SCHEME, 0) != "https") return true;  // no TLS, no server name
-    const std::string host = get(CURLUPART_HOST, 0);
-    const std::string port = get(CURLUPART_PORT, CURLU_DEFAULT_PORT);
-    const std::string explicit_port = get(CURLUPART_PORT, 0);
-    if (curl_url_set(url.get(), CURLUPART_HOST, request.tls.server_name.c_str(), 0) != CURLUE_OK) {
-      return false;
-    }
-    server_name_url = get(CURLUPART_URL, 0);
-    const std::string connect_to = request.tls.server_name + ":" + port + ":" + host + ":" + port;
-    bool ok = !server_name_url.empty() && connect_to_list.Append(connect_to.c_str());
-    ok = ok && curl_easy_setopt(handle, CURLOPT_URL, server_name_url.c_str()) == CURLE_OK;
-    ok = ok && curl_easy_setopt(handle, CURLOPT_CONNECT_TO, connect_to_list.get()) == CURLE_OK;
-    if (!HasHeader(request, "host")) {
-      const std::string line = "Host: " + host + (explicit_port.empty() ? "" : ":" + explicit_port);
-      ok = ok && header_list.Append(line.c_str());
     }
     return ok;
   }

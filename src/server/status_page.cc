@@ -135,10 +135,15 @@ std::string ResultText(const engine::RecentProbe& entry) {
 }
 
 std::string StatusOrErrorText(const engine::RecentProbe& entry) {
-  if (entry.error == std::nullopt) return std::to_string(entry.status_code);
-  std::string text(healthgap::ToString(entry.error));
-  if (!entry.error_detail.empty()) text += ": " + entry.error_detail;
-  return text;
+  if (entry.error != std::nullopt) return std::string(healthgap::ToString(entry.error));
+  return std::to_string(entry.status_code);
+}
+
+// The status cell; a transport error's own words are its tooltip, to keep the column narrow.
+std::string StatusOrErrorCell(const engine::RecentProbe& entry) {
+  const std::string title =
+      entry.error_detail.empty() ? "" : " title=\"" + EscapeHtml(entry.error_detail) + "\"";
+  return "<td" + title + ">" + EscapeHtml(StatusOrErrorText(entry)) + "</td>";
 }
 
 std::string PercentText(double ratio) {
@@ -259,8 +264,8 @@ void RenderRecentProbes(const engine::EngineSnapshot& snapshot, std::ostringstre
     for (auto it = target.recent.rbegin(); it != target.recent.rend(); ++it) {
       html << "<tr><td>" << TimeElement(it->at) << "</td><td>" << EscapeHtml(it->what)
            << "</td><td class=\"" << (it->success ? "ok" : "failed") << "\">"
-           << EscapeHtml(ResultText(*it)) << "</td><td>" << EscapeHtml(StatusOrErrorText(*it))
-           << "</td><td class=\"num\">" << HumanDuration(it->duration) << "</td></tr>\n";
+           << EscapeHtml(ResultText(*it)) << "</td>" << StatusOrErrorCell(*it)
+           << "<td class=\"num\">" << HumanDuration(it->duration) << "</td></tr>\n";
     }
     html << "</tbody>\n</table></div>\n";
   }
