@@ -29,6 +29,10 @@ struct HealthCheck {
   std::string lb = "custom";  // the preset the defaults came from (config/lb_presets.h)
   std::string path = "/health";
   std::string method = "GET";
+  // What the LB sends besides auth: a Host header for a virtual host (HAProxy's
+  // `http-check send hdr`, Envoy's `host`), a body for a POST check.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
   StatusMatcher expected_status{{{200, 399}}};
   Millis interval{10'000};
   Millis timeout{5'000};

@@ -21,6 +21,11 @@ inline int ReadCount(const strict_yaml::Reader& reader, const strict_yaml::Entry
   return reader.ReadCount(entry);
 }
 
+inline std::string ReadBodyText(const strict_yaml::Reader& reader,
+                                const strict_yaml::Entry& entry) {
+  return reader.ReadString(entry);
+}
+
 Millis ReadDuration(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
 // A number between 0 and 1.
 double ReadRatio(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);

@@ -6,6 +6,24 @@
 #include "config/cross_field_rules.h"
 
 namespace healthgap::config {
+namespace {
+
+// The defaults' headers, then the own ones; an own header replaces a default of the same name
+// (any case).
+std::vector<std::pair<std::string, std::string>> MergedHeaders(const std::vector<Header>& defaults,
+                                                               const std::vector<Header>& own) {
+  std::vector<std::pair<std::string, std::string>> merged;
+  for (const Header& header : defaults) {
+    const bool overridden = std::any_of(own.begin(), own.end(), [&](const Header& h) {
+      return EqualsIgnoringCase(h.name, header.name);
+    });
+    if (!overridden) merged.emplace_back(header.name, header.value);
+  }
+  for (const Header& header : own) merged.emplace_back(header.name, header.value);
+  return merged;
+}
+
+}  // namespace
 
 HealthCheck ResolveHealth(const strict_yaml::Reader& reader, const HealthLayer& own,
                           const Setting<LbPreset>* own_lb, const DefaultsLayer& defaults,
@@ -27,6 +45,8 @@ HealthCheck ResolveHealth(const strict_yaml::Reader& reader, const HealthLayer& 
   check.role = ValueOr(Pick(own.role, dh.role), builtin.role);
   check.path = ValueOr(Pick(own.path, dh.path), builtin.path);
   check.method = ValueOr(Pick(own.method, dh.method), builtin.method);
+  check.body = ValueOr(Pick(own.body, dh.body), builtin.body);
+  check.headers = MergedHeaders(dh.headers, own.headers);
   check.expected_status =
       ValueOr(pick(own.expected_status, dh.expected_status), builtin.expected_status);
   const Maybe<Millis> preset_interval = from_preset(lb, builtin.interval);
@@ -61,13 +81,7 @@ void ResolveSample(const strict_yaml::Reader& reader, const SampleLayer& own,
   if (budget) sample.latency_budget = budget->value;
   sample.keep_alive = ValueOr(Pick(own.keep_alive, defaults.keep_alive), builtin.keep_alive);
 
-  for (const Header& header : defaults.headers) {
-    const bool overridden =
-        std::any_of(own.headers.begin(), own.headers.end(),
-                    [&](const Header& h) { return EqualsIgnoringCase(h.name, header.name); });
-    if (!overridden) sample.headers.emplace_back(header.name, header.value);
-  }
-  for (const Header& header : own.headers) sample.headers.emplace_back(header.name, header.value);
+  sample.headers = MergedHeaders(defaults.headers, own.headers);
 
   CheckNotAbove(reader, timeout, sample.timeout, "timeout", interval, sample.interval, "interval",
                 kTimeoutWhy, field + ".timeout", line);

@@ -54,7 +54,8 @@ struct Header {
 
 struct HealthLayer {
   Maybe<HealthRole> role;
-  Maybe<std::string> path, method;
+  Maybe<std::string> path, method, body;
+  std::vector<Header> headers;
   Maybe<StatusMatcher> expected_status;
   Maybe<Millis> interval, timeout;
   Maybe<int> healthy_threshold, unhealthy_threshold;

@@ -219,7 +219,7 @@ Parsed<std::string> NormalizeBaseUrl(std::string_view url) {
   std::string_view prefix =
       authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
   if (authority.find('@') != std::string_view::npos) {
-    return fail("must not contain credentials; send an Authorization header from the sample");
+    return fail("must not contain credentials; set them in the target's auth");
   }
   std::string_view host;
   std::optional<std::string_view> port;

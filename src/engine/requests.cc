@@ -31,6 +31,8 @@ probe::HttpRequest TargetRequest(const config::Target& target, const std::string
 
 probe::HttpRequest HealthRequest(const config::Target& target, const config::HealthCheck& check) {
   probe::HttpRequest request = TargetRequest(target, check.method, check.path, check.timeout);
+  request.headers.insert(request.headers.begin(), check.headers.begin(), check.headers.end());
+  request.body = check.body;
   request.reuse_connection = false;
   request.max_redirects = 0;
   return request;

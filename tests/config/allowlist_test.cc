@@ -103,7 +103,7 @@ INSTANTIATE_TEST_SUITE_P(
         // URL confusion: credentials, backslashes, encoded hosts, IDN, odd numeric forms.
         UrlCase{"http://127.0.0.1@checkout.svc.cluster.local", false,
                 "invalid URL \"http://127.0.0.1@checkout.svc.cluster.local\": must not contain "
-                "credentials; send an Authorization header from the sample"},
+                "credentials; set them in the target's auth"},
         UrlCase{"http://a.svc.cluster.local\\@127.0.0.1/", false,
                 "invalid URL \"http://a.svc.cluster.local\\@127.0.0.1/\": backslashes are not "
                 "allowed"},

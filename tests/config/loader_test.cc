@@ -140,13 +140,13 @@ const std::vector<InvalidCase>& InvalidCases() {
           {"unknown-key-defaults",
            R"(:4: defaults.probe: unknown key "probe"; expected one of health, sample, evaluation, max_body_bytes, auth, lb, tls_config)"},
           {"unknown-key-health",
-           R"(:6: targets[0].health.intervall: unknown key "intervall"; expected one of role, path, method, expected_status, interval, timeout, healthy_threshold, unhealthy_threshold)"},
+           R"(:6: targets[0].health.intervall: unknown key "intervall"; expected one of role, path, method, headers, body, expected_status, interval, timeout, healthy_threshold, unhealthy_threshold)"},
           {"unknown-key-sample",
            R"(:6: targets[0].samples[0].expected_code: unknown key "expected_code"; expected one of name, path, body, method, expected_status, interval, timeout, latency_budget, keep_alive, headers)"},
           {"unknown-key-top",
            R"(:6: scrape_interval: unknown key "scrape_interval"; expected one of defaults, targets, modules, probe, file_sd_configs)"},
           {"url-credentials",
-           R"(:3: targets[0].url: invalid URL "http://admin:secret@10.0.1.1:8080": must not contain credentials; send an Authorization header from the sample)"},
+           R"(:3: targets[0].url: invalid URL "http://admin:secret@10.0.1.1:8080": must not contain credentials; set them in the target's auth)"},
           {"url-fragment",
            R"(:3: targets[0].url: invalid URL "http://10.0.1.1:8080/app#top": must not contain a fragment)"},
           {"url-no-host", R"(:3: targets[0].url: invalid URL "http://:8080/app": missing host)"},
@@ -215,7 +215,7 @@ const std::vector<InvalidCase>& InvalidCases() {
           {"probe-rule-two-kinds",
            R"(:5: probe.allow[0]: set exactly one of url_prefix, host or cidr in each rule)"},
           {"probe-url-prefix-credentials",
-           R"(:3: probe.allow[0].url_prefix: invalid URL "https://user:pw@api.internal/": must not contain credentials; send an Authorization header from the sample)"},
+           R"(:3: probe.allow[0].url_prefix: invalid URL "https://user:pw@api.internal/": must not contain credentials; set them in the target's auth)"},
       };
   return cases;
 }
@@ -300,6 +300,16 @@ TEST(LoadFileTest, TlsConfigIsInheritedWholeAndResolvesFilesAgainstTheConfig) {
                                        .min_version = TlsVersion::kTls13}));
   EXPECT_TRUE(targets[2].tls.insecure_skip_verify);
   EXPECT_EQ(targets[2].tls.ca_file, "");
+}
+
+TEST(LoadFileTest, HealthChecksSendHeadersAndABodyOwnHeadersReplacingDefaultsInAnyCase) {
+  const LoadResult result = LoadFile(kTestdata + "valid-health-headers.yml");
+  ASSERT_TRUE(result.config) << result.error->Format();
+  const HealthCheck& health = result.config->targets[0].health;
+  EXPECT_EQ(health.method, "POST");
+  EXPECT_EQ(health.body, R"({"deep": true})");
+  EXPECT_EQ(health.headers, (std::vector<std::pair<std::string, std::string>>{
+                                {"X-Probe", "healthgap"}, {"host", "api.internal"}}));
 }
 
 TEST(ConfigErrorTest, FormatLeavesOutUnknownParts) {

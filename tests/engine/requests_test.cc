@@ -33,6 +33,20 @@ TEST(RequestsTest, HealthCheckIsWhatALoadBalancerSends) {
   EXPECT_EQ(request.max_body_bytes, 4096u);
 }
 
+TEST(RequestsTest, HealthCheckSendsTheLbsHeadersBodyAndTargetCredentials) {
+  config::Target target = Target();
+  target.health.method = "POST";
+  target.health.headers = {{"Host", "api.internal"}};
+  target.health.body = "{\"ping\":1}";
+  target.auth.bearer_token = config::Secret("t0ken");
+  const probe::HttpRequest request = HealthRequest(target, target.health);
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.body, "{\"ping\":1}");
+  ASSERT_EQ(request.headers.size(), 2u);
+  EXPECT_THAT(request.headers[0], Pair("Host", "api.internal"));
+  EXPECT_THAT(request.headers[1], Pair("Authorization", "Bearer t0ken"));
+}
+
 TEST(RequestsTest, SampleIsWhatAUsersClientSendsAndKeepsNoResponse) {
   const config::Target target = Target();
   const probe::HttpRequest request = SampleRequest(target, target.samples[0]);

@@ -1,6 +1,7 @@
-// Targets behind TLS as a fleet has them, probed by the real engine and curl client from a config
-// file: a private CA (trusted only through tls_config.ca_file), insecure_skip_verify, and the
-// untrusted case, whose curl reason reaches the status API.
+// Targets as a fleet has them, on a real nginx, probed by the real engine and curl client from a
+// config file: behind TLS with a private CA (trusted only through tls_config.ca_file), with
+// insecure_skip_verify, untrusted (curl's reason reaches the status API), and a virtual host
+// that answers only a health check sending its Host header.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -40,6 +41,26 @@ std::string Config(int port) {
          "\n    tls_config: {insecure_skip_verify: true}\n" + probing;
 }
 
+// Polls until every target has a health result and an API sample.
+engine::EngineSnapshot ProbeAll(const config::Config& config) {
+  RealClock clock;
+  probe::CurlMultiClient client(clock);
+  engine::Engine engine(clock, client);
+  engine.Apply(config);
+  engine.Start();
+  const bool done = PollUntil([&] {
+    const engine::EngineSnapshot snapshot = engine.Snapshot();
+    for (const auto& target : snapshot.targets) {
+      if (!target.primary().last.has_result || target.samples[0].requests_total == 0) return false;
+    }
+    return true;
+  });
+  engine::EngineSnapshot snapshot = engine.Snapshot();
+  engine.Stop();
+  EXPECT_TRUE(done);
+  return snapshot;
+}
+
 const engine::TargetSnapshot& Find(const engine::EngineSnapshot& snapshot, std::string_view name) {
   for (const auto& target : snapshot.targets) {
     if (target.name == name) return target;
@@ -47,7 +68,7 @@ const engine::TargetSnapshot& Find(const engine::EngineSnapshot& snapshot, std::
   throw std::runtime_error("no target " + std::string(name));
 }
 
-TEST(TlsTargetsTest, APrivateCaNeedsItsCaFileAndTheReasonReachesTheStatusApi) {
+TEST(FleetTargetsTest, APrivateCaNeedsItsCaFileAndTheReasonReachesTheStatusApi) {
   ASSERT_EQ(Pki::Get().error(), "");
   Nginx nginx("server { listen 127.0.0.1:{PORT} ssl; ssl_certificate " + Cert("server.crt") +
               "; ssl_certificate_key " + Cert("server.key") + "; location / { return 200 ok; } }");
@@ -55,19 +76,7 @@ TEST(TlsTargetsTest, APrivateCaNeedsItsCaFileAndTheReasonReachesTheStatusApi) {
   const config::LoadResult loaded = config::LoadString(Config(nginx.port()), "tls.yml");
   ASSERT_TRUE(loaded.config) << loaded.error->Format();
 
-  RealClock clock;
-  probe::CurlMultiClient client(clock);
-  engine::Engine engine(clock, client);
-  engine.Apply(*loaded.config);
-  engine.Start();
-  ASSERT_TRUE(PollUntil([&] {
-    const engine::EngineSnapshot snapshot = engine.Snapshot();
-    for (const auto& target : snapshot.targets) {
-      if (!target.primary().last.has_result || target.samples[0].requests_total == 0) return false;
-    }
-    return true;
-  }));
-  const engine::EngineSnapshot snapshot = engine.Snapshot();
+  const engine::EngineSnapshot snapshot = ProbeAll(*loaded.config);
 
   EXPECT_TRUE(Find(snapshot, "trusted").primary().last.success)
       << Find(snapshot, "trusted").primary().last.error_detail;
@@ -89,7 +98,33 @@ TEST(TlsTargetsTest, APrivateCaNeedsItsCaFileAndTheReasonReachesTheStatusApi) {
     EXPECT_THAT(target["last_health"].get<std::string>(), HasSubstr("SSL certificate problem"));
   }
   EXPECT_TRUE(found);
-  engine.Stop();
+}
+
+TEST(FleetTargetsTest, AVirtualHostAnswersTheHealthCheckThatSendsItsHost) {
+  // nginx's default server answers 421 to any other Host, as a shared ingress does.
+  Nginx nginx(
+      "server { listen 127.0.0.1:{PORT} default_server; location / { return 421; } }\n"
+      "server { listen 127.0.0.1:{PORT}; server_name api.internal; location / { return 200 ok; } "
+      "}");
+  ASSERT_GT(nginx.port(), 0) << nginx.error();
+  const std::string url = "http://127.0.0.1:" + std::to_string(nginx.port());
+  const std::string probing =
+      "    samples: [{path: /api/data, interval: 5s, timeout: 5s, headers: {Host: api.internal}}]\n"
+      "    evaluation: {window: 1m, min_samples: 1}\n";
+  const config::LoadResult loaded = config::LoadString(
+      "defaults:\n  health: {interval: 5s, timeout: 5s, healthy_threshold: 1, unhealthy_threshold: "
+      "1}\n"
+      "targets:\n"
+      "  - name: with-host\n    url: " +
+          url + "\n    health: {headers: {Host: api.internal}}\n" + probing +
+          "  - name: without-host\n    url: " + url + "\n" + probing,
+      "vhost.yml");
+  ASSERT_TRUE(loaded.config) << loaded.error->Format();
+  const engine::EngineSnapshot snapshot = ProbeAll(*loaded.config);
+  EXPECT_EQ(Find(snapshot, "with-host").primary().last.status_code, 200);
+  EXPECT_TRUE(Find(snapshot, "with-host").primary().last.success);
+  EXPECT_EQ(Find(snapshot, "without-host").primary().last.status_code, 421);
+  EXPECT_FALSE(Find(snapshot, "without-host").primary().last.success);
 }
 
 }  // namespace
