@@ -20,12 +20,16 @@ config::Target CheckTarget(const CheckOptions& options, const std::string& base_
   target.health.expected_status = options.health_expected;
   target.health.timeout = options.timeout;
   target.health.path = options.health_paths.front();
+  target.health.headers = options.headers;
+  target.auth = options.auth;
+  target.tls = options.tls;
   for (const auto& path : options.sample_paths) {
     config::ApiSample sample;
     sample.name = path;
     sample.path = path;
     sample.expected_status = options.api_expected;
     sample.timeout = options.timeout;
+    sample.headers = options.headers;
     target.samples.push_back(sample);
   }
   target.evaluation.max_error_ratio = options.max_error_ratio;
@@ -77,6 +81,12 @@ std::optional<std::string> ValidateCheckOptions(const CheckOptions& options) {
   }
   if (options.health_expected.ranges.empty() || options.api_expected.ranges.empty()) {
     return "expected status patterns must not be empty";
+  }
+  for (const auto& [name, value] : options.headers) {
+    if (auto error = config::CheckHeader(name, value); !error.empty()) return "--header: " + error;
+  }
+  if (options.tls.cert_file.empty() != options.tls.key_file.empty()) {
+    return "--tls-cert and --tls-key go together";
   }
   return std::nullopt;
 }

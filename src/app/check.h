@@ -42,6 +42,10 @@ struct CheckOptions {
   config::StatusMatcher health_expected{{{200, 399}}};
   config::StatusMatcher api_expected;  // 2xx
   double max_error_ratio = 0.2;
+  // Sent with every request, health and API alike, as `serve` sends a target's.
+  std::vector<std::pair<std::string, std::string>> headers;  // --header
+  config::TargetAuth auth;                                   // --bearer-token-file, --basic-auth
+  config::TlsConfig tls;  // --tls-ca, --tls-cert, --tls-key, --server-name, --insecure
 };
 
 // Upper bound on how long RunCheck takes: every round waits at most one timeout (all requests

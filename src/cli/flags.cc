@@ -1,5 +1,11 @@
 #include "cli/flags.h"
 
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "common/strings.h"
+#include "config/auth.h"
 #include "config/values.h"
 
 namespace healthgap::cli {
@@ -33,6 +39,94 @@ CLI::Validator UrlValidator() {
 
 CLI::Validator PathValidator() {
   return CLI::Validator([](std::string& text) { return config::CheckRequestPath(text); }, "PATH");
+}
+
+// "Name: value", as curl's -H takes it.
+std::optional<std::pair<std::string, std::string>> SplitHeader(const std::string& text) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  return std::pair{std::string(Trim(text.substr(0, colon))),
+                   std::string(Trim(text.substr(colon + 1)))};
+}
+
+CLI::Validator HeaderValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const auto header = SplitHeader(text);
+        if (!header) return "expected \"Name: value\", got \"" + text + "\"";
+        return config::CheckHeader(header->first, header->second);
+      },
+      "NAME: VALUE");
+}
+
+CLI::Validator SecretFileValidator() {
+  return CLI::Validator(
+      [](std::string& path) {
+        std::string error;
+        return config::ReadSecretFile(path, &error) ? std::string() : error;
+      },
+      "FILE");
+}
+
+// "user:password", as curl's -u takes it; the password is visible to `ps`, so for anything
+// but a lab prefer --bearer-token-file.
+CLI::Validator BasicAuthValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const auto colon = text.find(':');
+        if (colon == std::string::npos || colon == 0) return "expected USER:PASSWORD";
+        if (auto why = config::CheckSecretText(text.substr(colon + 1)); !why.empty()) {
+          return "password " + why;
+        }
+        return config::CheckSecretText(text.substr(0, colon)).empty()
+                   ? std::string()
+                   : "username contains CR, LF or NUL";
+      },
+      "USER:PASSWORD");
+}
+
+// The flags that make `check` send what `serve` sends for a configured target.
+void AddRequestOptions(CLI::App& subcommand, app::CheckOptions& options) {
+  subcommand
+      .add_option_function<std::vector<std::string>>(
+          "--header",
+          [&options](const std::vector<std::string>& lines) {
+            for (const std::string& line : lines) options.headers.push_back(*SplitHeader(line));
+          },
+          "Header sent with every request, \"Name: value\" (repeatable), e.g. a Host")
+      ->check(HeaderValidator());
+  CLI::Option* token = subcommand
+                           .add_option_function<std::string>(
+                               "--bearer-token-file",
+                               [&options](const std::string& path) {
+                                 std::string error;
+                                 options.auth.bearer_token = config::ReadSecretFile(path, &error);
+                               },
+                               "Send Authorization: Bearer with the token in this file")
+                           ->check(SecretFileValidator());
+  subcommand
+      .add_option_function<std::string>(
+          "--basic-auth",
+          [&options](const std::string& text) {
+            const auto colon = text.find(':');
+            options.auth.basic_auth =
+                config::BasicAuth{text.substr(0, colon), config::Secret(text.substr(colon + 1))};
+          },
+          "Send Authorization: Basic for USER:PASSWORD")
+      ->check(BasicAuthValidator())
+      ->excludes(token);
+  subcommand
+      .add_option("--tls-ca", options.tls.ca_file, "PEM CA bundle to verify the target against")
+      ->check(CLI::ExistingFile);
+  subcommand
+      .add_option("--tls-cert", options.tls.cert_file, "Client certificate (mTLS), with --tls-key")
+      ->check(CLI::ExistingFile);
+  subcommand.add_option("--tls-key", options.tls.key_file, "Client key, with --tls-cert")
+      ->check(CLI::ExistingFile);
+  subcommand.add_option("--server-name", options.tls.server_name,
+                        "TLS server name (SNI and verification) instead of the URL's host");
+  subcommand.add_flag("--insecure", options.tls.insecure_skip_verify,
+                      "Accept any TLS certificate (a lab, never production)");
 }
 
 }  // namespace
@@ -93,6 +187,7 @@ void AddCheckOptions(CLI::App& subcommand, app::CheckOptions& options) {
                   "API error ratio above which users are failing")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  AddRequestOptions(subcommand, options);
   subcommand.footer(
       "Exit codes: 0 healthy, 1 mismatch (health passes while the API fails), 2 usage error, "
       "3 down, 4 false-negative (health fails while the API works), 5 unknown (inconclusive, "

@@ -1,5 +1,6 @@
 // auth: credentials sent with every request of a target; secret files read at load time.
 
+#include "config/auth.h"
 #include "config/loader.h"
 #include "config/sections.h"
 #include "config/values.h"
@@ -8,31 +9,21 @@ namespace healthgap::config {
 
 namespace {
 
-// A secret's text; the messages never quote it.
-Secret CheckSecret(const Reader& reader, const Entry& entry, std::string text,
-                   const std::string& origin) {
-  if (text.empty()) reader.Fail(entry.line, entry.field, origin + "is empty");
-  if (text.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
-    reader.Fail(entry.line, entry.field, origin + "contains CR, LF or NUL");
+Secret ReadSecretValue(const Reader& reader, const Entry& entry) {
+  std::string text = reader.ReadString(entry);
+  if (std::string why = CheckSecretText(text); !why.empty()) {
+    reader.Fail(entry.line, entry.field, "secret " + why);  // never quotes the secret
   }
   return Secret(std::move(text));
 }
 
-Secret ReadSecretValue(const Reader& reader, const Entry& entry) {
-  return CheckSecret(reader, entry, reader.ReadString(entry), "secret ");
-}
-
-// Read at load time, so a reload picks up a rotated secret; one trailing newline is trimmed.
+// Read at load time, so a reload picks up a rotated secret.
 Secret ReadSecretFile(const Reader& reader, const Entry& entry) {
-  const std::string path = reader.ResolvePath(reader.ReadString(entry));
   std::string error;
-  std::optional<std::string> text = ReadTextFile(path, &error);
-  if (!text) {
-    reader.Fail(entry.line, entry.field, "cannot read secret file " + Quote(path) + ": " + error);
-  }
-  if (text->ends_with('\n')) text->pop_back();
-  if (text->ends_with('\r')) text->pop_back();
-  return CheckSecret(reader, entry, std::move(*text), "secret file " + Quote(path) + " ");
+  std::optional<Secret> secret =
+      config::ReadSecretFile(reader.ResolvePath(reader.ReadString(entry)), &error);
+  if (!secret) reader.Fail(entry.line, entry.field, error);
+  return std::move(*secret);
 }
 
 BasicAuth ReadBasicAuth(const Reader& reader, const Entry& entry) {

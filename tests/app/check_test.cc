@@ -19,6 +19,8 @@
 #include "probe/blocking.h"
 #include "probe/curl_multi_client.h"
 #include "support/hostile_server.h"
+#include "support/nginx.h"
+#include "support/pki.h"
 #include "support/subprocess.h"
 
 namespace healthgap::app {
@@ -226,6 +228,29 @@ TEST(CheckTest, ToleratedErrorRatioKeepsTheVerdictHealthy) {
   options.max_error_ratio = 0.5;  // exactly at the threshold is not failing
   const CheckRun run = RunWithCurl(options);
   EXPECT_EQ(run.exit_code, kCheckHealthy) << run.output;
+}
+
+// A target behind TLS with a private CA: `check` sees what `serve` would with the same
+// tls_config, and without it says why in curl's words.
+TEST(CheckTest, APrivateCaTargetIsHealthyWithItsCaAndDownWithTheReasonWithout) {
+  ASSERT_EQ(testing::Pki::Get().error(), "");
+  const std::string dir = testing::Pki::Get().dir().string();
+  testing::Nginx nginx("server { listen 127.0.0.1:{PORT} ssl; ssl_certificate " + dir +
+                       "/server.crt; ssl_certificate_key " + dir +
+                       "/server.key; location / { return 200 ok; } }");
+  ASSERT_GT(nginx.port(), 0) << nginx.error();
+  CheckOptions options = FastOptions("https://127.0.0.1:" + std::to_string(nginx.port()));
+  options.rounds = 2;
+
+  const CheckRun untrusted = RunWithCurl(options);
+  EXPECT_EQ(untrusted.exit_code, kCheckDown) << untrusted.output;
+  EXPECT_THAT(untrusted.output, HasSubstr("Errors:\n  /health: tls: SSL certificate problem"))
+      << untrusted.output;
+
+  options.tls.ca_file = dir + "/ca.crt";
+  const CheckRun trusted = RunWithCurl(options);
+  EXPECT_EQ(trusted.exit_code, kCheckHealthy) << trusted.output;
+  EXPECT_THAT(trusted.output, Not(HasSubstr("Errors:"))) << trusted.output;
 }
 
 // The backend's own contract: it never outlives the test that started it.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -111,6 +112,56 @@ INSTANTIATE_TEST_SUITE_P(
                 {"http://127.0.0.1:8080", "--sample", "/a", "--max-error-ratio", "1.5"}},
         BadArgs{"unknown_flag", {"http://127.0.0.1:8080", "--sample", "/a", "--verbose"}}),
     [](const auto& info) { return info.param.name; });
+
+TEST(CheckOptionsTest, RequestFlagsSendWhatServeWouldForATarget) {
+  const std::string token_file = ::testing::TempDir() + "/healthgap-check-token";
+  std::ofstream(token_file) << "t0ken\n";
+  const std::string ca = std::string(HEALTHGAP_SOURCE_DIR) + "/tests/config/testdata/tls/ca.pem";
+  CheckOptions options;
+  const ParseRun run =
+      Parse({"https://10.0.0.7:8443", "--sample", "/api/data", "--header", "Host: api.internal",
+             "--header", "X-Probe:1", "--bearer-token-file", token_file, "--tls-ca", ca,
+             "--server-name", "api.internal", "--insecure"},
+            options);
+  ASSERT_EQ(run.exit_code, -1) << run.err;
+  EXPECT_EQ(options.headers, (std::vector<std::pair<std::string, std::string>>{
+                                 {"Host", "api.internal"}, {"X-Probe", "1"}}));
+  ASSERT_TRUE(options.auth.bearer_token.has_value());
+  EXPECT_EQ(options.auth.bearer_token->value(), "t0ken");  // one trailing newline trimmed
+  EXPECT_EQ(options.tls.ca_file, ca);
+  EXPECT_EQ(options.tls.server_name, "api.internal");
+  EXPECT_TRUE(options.tls.insecure_skip_verify);
+  EXPECT_FALSE(ValidateCheckOptions(options).has_value());
+
+  CheckOptions basic;
+  ASSERT_EQ(
+      Parse({"http://10.0.0.7", "--sample", "/a", "--basic-auth", "ops:pa:ss"}, basic).exit_code,
+      -1);
+  ASSERT_TRUE(basic.auth.basic_auth.has_value());
+  EXPECT_EQ(basic.auth.basic_auth->username, "ops");
+  EXPECT_EQ(basic.auth.basic_auth->password.value(), "pa:ss");
+}
+
+TEST(CheckOptionsTest, BadRequestFlagsAreUsageErrors) {
+  const std::vector<std::vector<std::string>> bad = {
+      {"http://10.0.0.7", "--sample", "/a", "--header", "no colon"},
+      {"http://10.0.0.7", "--sample", "/a", "--header", "Bad Name: x"},
+      {"http://10.0.0.7", "--sample", "/a", "--bearer-token-file", "/nonexistent/token"},
+      {"http://10.0.0.7", "--sample", "/a", "--basic-auth", "nopassword"},
+      {"http://10.0.0.7", "--sample", "/a", "--tls-ca", "/nonexistent/ca.pem"},
+  };
+  for (const auto& args : bad) {
+    CheckOptions options;
+    const ParseRun run = Parse(args, options);
+    EXPECT_EQ(run.exit_code, kCheckUsageError) << args.back();
+    EXPECT_FALSE(run.err.empty()) << args.back();
+  }
+  CheckOptions cert_only;
+  cert_only.base_url = "https://10.0.0.7";
+  cert_only.sample_paths = {"/a"};
+  cert_only.tls.cert_file = "client.pem";
+  EXPECT_EQ(ValidateCheckOptions(cert_only), "--tls-cert and --tls-key go together");
+}
 
 TEST(CheckOptionsTest, HelpIsNotAnError) {
   CheckOptions options;
