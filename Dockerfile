@@ -20,7 +20,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DHEALTHGAP_BUILD_T
 FROM debian:12-slim AS healthgap
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      ca-certificates libcurl4 libssl3 libyaml-0-2 \
+      ca-certificates libcurl4 libssl3 libyaml-0-2 libre2-9 \
       libprometheus-cpp-core1.0 libcpp-httplib0.11 libjemalloc2 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /usr/local/bin/healthgap /usr/local/bin/healthgap

@@ -319,7 +319,7 @@ def target():
     b.panel("timeseries", "API failures by reason",
             "Failed API samples per second by reason: status (unexpected status code), slow "
             "(over latency budget), timeout, connection_refused, connection_reset, dns, tls, "
-            "too_large, bad_response, redirect_loop, other.",
+            "too_large, bad_response, redirect_loop, body_mismatch, header_mismatch, other.",
             "reqps", [("sum by (reason) (rate(healthgap_api_request_failures_total"
                        f"{{{sel}}}[$__rate_interval]))", "{{reason}}")],
             0, 12, 8, options=TS_OPTS, custom=bars)

@@ -10,7 +10,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   # libraries (Debian packages only: no vendored copies, no downloads)
   prometheus-cpp-dev libcpp-httplib-dev libssl-dev libcli11-dev nlohmann-json3-dev
-  libyaml-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libjemalloc-dev
+  libyaml-dev libre2-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libjemalloc-dev
   # --web.config.file: bcrypt via libxcrypt; the tests make certificates with the openssl CLI
   libcrypt-dev openssl
   # real components the tests start themselves

@@ -30,6 +30,7 @@ config::Target CheckTarget(const CheckOptions& options, const std::string& base_
     sample.expected_status = options.api_expected;
     sample.timeout = options.timeout;
     sample.headers = options.headers;
+    sample.conditions = options.sample_conditions;
     target.samples.push_back(sample);
   }
   target.evaluation.max_error_ratio = options.max_error_ratio;

@@ -46,6 +46,8 @@ struct CheckOptions {
   std::vector<std::pair<std::string, std::string>> headers;  // --header
   config::TargetAuth auth;                                   // --bearer-token-file, --basic-auth
   config::TlsConfig tls;  // --tls-ca, --tls-cert, --tls-key, --server-name, --insecure
+  // --fail-if-body-matches, --fail-if-body-not-matches: on the API samples, as in `serve`.
+  config::ResponseConditions sample_conditions;
 };
 
 // Upper bound on how long RunCheck takes: every round waits at most one timeout (all requests

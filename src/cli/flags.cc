@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/regex.h"
 #include "common/strings.h"
 #include "config/auth.h"
 #include "config/values.h"
@@ -85,6 +86,25 @@ CLI::Validator BasicAuthValidator() {
       "USER:PASSWORD");
 }
 
+// A regular expression in RE2 syntax, as the config's conditions take them.
+CLI::Validator RegexValidator() {
+  return CLI::Validator(
+      [](std::string& text) {
+        std::string error;
+        return Regex::Compile(text, &error) ? std::string()
+                                            : "invalid regular expression: " + error;
+      },
+      "REGEX");
+}
+
+// Appends each validated pattern of a repeatable flag to `out`.
+auto AppendRegexes(std::vector<Regex>& out) {
+  return [&out](const std::vector<std::string>& patterns) {
+    std::string unused;
+    for (const std::string& pattern : patterns) out.push_back(*Regex::Compile(pattern, &unused));
+  };
+}
+
 // The flags that make `check` send what `serve` sends for a configured target.
 void AddRequestOptions(CLI::App& subcommand, app::CheckOptions& options) {
   subcommand
@@ -127,6 +147,17 @@ void AddRequestOptions(CLI::App& subcommand, app::CheckOptions& options) {
                         "TLS server name (SNI and verification) instead of the URL's host");
   subcommand.add_flag("--insecure", options.tls.insecure_skip_verify,
                       "Accept any TLS certificate (a lab, never production)");
+  subcommand
+      .add_option_function<std::vector<std::string>>(
+          "--fail-if-body-matches", AppendRegexes(options.sample_conditions.fail_if_body_matches),
+          "An API sample whose body matches this fails (body_mismatch), e.g. '\"error\"'")
+      ->check(RegexValidator());
+  subcommand
+      .add_option_function<std::vector<std::string>>(
+          "--fail-if-body-not-matches",
+          AppendRegexes(options.sample_conditions.fail_if_body_not_matches),
+          "An API sample whose body does not match this fails (body_mismatch)")
+      ->check(RegexValidator());
 }
 
 }  // namespace

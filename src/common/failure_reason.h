@@ -23,6 +23,8 @@ enum class FailureReason : std::uint8_t {
   kTooLarge,
   kBadResponse,
   kRedirectLoop,
+  kBodyMismatch,    // a response whose body failed a fail_if_body_* condition
+  kHeaderMismatch,  // a response whose headers failed a fail_if_header_* condition
   kOther,
 };
 
@@ -44,6 +46,9 @@ inline constexpr auto kFailureReasons = std::to_array<FailureReasonName>({
     {FailureReason::kTooLarge, "too_large", "the body exceeded max_body_bytes"},
     {FailureReason::kBadResponse, "bad_response", "not valid HTTP"},
     {FailureReason::kRedirectLoop, "redirect_loop", "a redirect chain beyond the limit"},
+    {FailureReason::kBodyMismatch, "body_mismatch", "the body failed a fail_if_body condition"},
+    {FailureReason::kHeaderMismatch, "header_mismatch",
+     "a header failed a fail_if_header condition"},
     {FailureReason::kOther, "other", "any other failure"},
 });
 inline constexpr std::size_t kFailureReasonCount = kFailureReasons.size();

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/response_conditions.h"
 #include "common/status_matcher.h"
 #include "common/tls_version.h"
 
@@ -18,7 +19,10 @@ namespace healthgap::config {
 using Millis = std::chrono::milliseconds;
 
 // Shared with eval/ (common/status_matcher.h).
+using healthgap::HeaderCondition;
 using healthgap::HealthRole;
+using healthgap::Regex;
+using healthgap::ResponseConditions;
 using healthgap::StatusMatcher;
 using healthgap::StatusRange;
 using healthgap::TlsVersion;
@@ -34,6 +38,7 @@ struct HealthCheck {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   StatusMatcher expected_status{{{200, 399}}};
+  ResponseConditions conditions;  // fail_if_body_* and fail_if_header_* (reason *_mismatch)
   Millis interval{10'000};
   Millis timeout{5'000};
   int healthy_threshold = 2;    // consecutive successes before the LB puts it back in rotation
@@ -49,6 +54,7 @@ struct ApiSample {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   StatusMatcher expected_status;         // default 2xx
+  ResponseConditions conditions;         // fail_if_body_* and fail_if_header_*
   std::optional<Millis> latency_budget;  // slower than this counts as a failure (reason "slow")
   Millis interval{5'000};
   Millis timeout{5'000};

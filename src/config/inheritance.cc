@@ -23,6 +23,20 @@ std::vector<std::pair<std::string, std::string>> MergedHeaders(const std::vector
   return merged;
 }
 
+// Each condition list is one setting: the own one, else the inherited one.
+ResponseConditions ResolveConditions(const ConditionsLayer& own, const ConditionsLayer& inherited) {
+  ResponseConditions out;
+  out.fail_if_body_matches =
+      ValueOr(Pick(own.fail_if_body_matches, inherited.fail_if_body_matches), {});
+  out.fail_if_body_not_matches =
+      ValueOr(Pick(own.fail_if_body_not_matches, inherited.fail_if_body_not_matches), {});
+  out.fail_if_header_matches =
+      ValueOr(Pick(own.fail_if_header_matches, inherited.fail_if_header_matches), {});
+  out.fail_if_header_not_matches =
+      ValueOr(Pick(own.fail_if_header_not_matches, inherited.fail_if_header_not_matches), {});
+  return out;
+}
+
 }  // namespace
 
 HealthCheck ResolveHealth(const strict_yaml::Reader& reader, const HealthLayer& own,
@@ -47,6 +61,7 @@ HealthCheck ResolveHealth(const strict_yaml::Reader& reader, const HealthLayer& 
   check.method = ValueOr(Pick(own.method, dh.method), builtin.method);
   check.body = ValueOr(Pick(own.body, dh.body), builtin.body);
   check.headers = MergedHeaders(dh.headers, own.headers);
+  check.conditions = ResolveConditions(own.conditions, dh.conditions);
   check.expected_status =
       ValueOr(pick(own.expected_status, dh.expected_status), builtin.expected_status);
   const Maybe<Millis> preset_interval = from_preset(lb, builtin.interval);
@@ -82,6 +97,7 @@ void ResolveSample(const strict_yaml::Reader& reader, const SampleLayer& own,
   sample.keep_alive = ValueOr(Pick(own.keep_alive, defaults.keep_alive), builtin.keep_alive);
 
   sample.headers = MergedHeaders(defaults.headers, own.headers);
+  sample.conditions = ResolveConditions(own.conditions, defaults.conditions);
 
   CheckNotAbove(reader, timeout, sample.timeout, "timeout", interval, sample.interval, "interval",
                 kTimeoutWhy, field + ".timeout", line);

@@ -41,7 +41,9 @@ const auto kHealthFields = std::to_array<FieldRule<H>>({
 
 HealthLayer ReadHealthLayer(const Reader& reader, const Entry& entry, Level level) {
   HealthLayer layer;
-  ReadFields(reader, reader.OpenMap(entry, KeysOf(kHealthFields)), kHealthFields, level, layer);
+  const Fields fields = reader.OpenMap(entry, KeysOf(kHealthFields).Add(ConditionKeys()));
+  ReadFields(reader, fields, kHealthFields, level, layer);
+  layer.conditions = ReadConditionsLayer(reader, fields, level);
   return layer;
 }
 

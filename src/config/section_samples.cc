@@ -54,11 +54,12 @@ ApiSample ReadSample(const Reader& reader, const Entry& item, const SampleLayer&
 
 }  // namespace
 
-KeySet SampleSettingKeys() { return KeysOf(kSampleSettingFields); }
+KeySet SampleSettingKeys() { return KeysOf(kSampleSettingFields).Add(ConditionKeys()); }
 
 SampleLayer ReadSampleLayer(const Reader& reader, const Fields& fields, Level level) {
   SampleLayer layer;
   ReadFields(reader, fields, kSampleSettingFields, level, layer);
+  layer.conditions = ReadConditionsLayer(reader, fields, level);
   return layer;
 }
 

@@ -35,6 +35,11 @@ std::vector<HealthCheck> ReadHealthChecks(const strict_yaml::Reader& reader,
                                           const std::string& field, int line,
                                           const DefaultsLayer& defaults);
 
+// fail_if_body_matches_regexp, fail_if_body_not_matches_regexp, fail_if_header_matches and
+// fail_if_header_not_matches, allowed wherever a health check or sample is configured.
+KeySet ConditionKeys();
+ConditionsLayer ReadConditionsLayer(const Reader& reader, const Fields& fields, Level level);
+
 // defaults.sample: the keys it shares with each sample.
 strict_yaml::KeySet SampleSettingKeys();
 SampleLayer ReadSampleLayer(const strict_yaml::Reader& reader, const strict_yaml::Fields& fields,

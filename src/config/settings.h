@@ -52,6 +52,12 @@ struct Header {
   std::string value;
 };
 
+// fail_if_body_* and fail_if_header_*, each one setting: an own list replaces an inherited one.
+struct ConditionsLayer {
+  Maybe<std::vector<Regex>> fail_if_body_matches, fail_if_body_not_matches;
+  Maybe<std::vector<HeaderCondition>> fail_if_header_matches, fail_if_header_not_matches;
+};
+
 struct HealthLayer {
   Maybe<HealthRole> role;
   Maybe<std::string> path, method, body;
@@ -59,6 +65,7 @@ struct HealthLayer {
   Maybe<StatusMatcher> expected_status;
   Maybe<Millis> interval, timeout;
   Maybe<int> healthy_threshold, unhealthy_threshold;
+  ConditionsLayer conditions;
 };
 
 // The keys defaults.sample and each sample share.
@@ -68,6 +75,7 @@ struct SampleLayer {
   Maybe<Millis> interval, timeout, latency_budget;
   Maybe<bool> keep_alive;
   std::vector<Header> headers;
+  ConditionsLayer conditions;
 };
 
 struct EvaluationLayer {

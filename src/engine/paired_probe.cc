@@ -63,8 +63,9 @@ std::vector<PairedRound> RunPairedRounds(TargetState& state, const PairedProbeOp
     std::size_t quoted = health_checks.size() - 1;
     bool passed = true;
     for (std::size_t i = 0; i < health_checks.size(); ++i) {
-      out.health_outcomes.push_back(
-          eval::Classify(ResponseOf(out.health[i]), health_checks[i].expected_status));
+      out.health_outcomes.push_back(eval::Classify(ResponseOf(out.health[i]),
+                                                   health_checks[i].expected_status, std::nullopt,
+                                                   health_checks[i].conditions));
       if (passed && !out.health_outcomes[i].success) {
         passed = false;
         quoted = i;

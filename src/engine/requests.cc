@@ -43,7 +43,9 @@ probe::HttpRequest SampleRequest(const config::Target& target, const config::Api
   // The sample's headers first, then the credentials, as before.
   request.headers.insert(request.headers.begin(), sample.headers.begin(), sample.headers.end());
   request.body = sample.body;
-  request.keep_response = false;  // a sample is judged by its status and timing
+  // A sample is judged by its status and timing, and by its headers and body only when a
+  // condition asks.
+  request.keep_response = !sample.conditions.empty();
   request.reuse_connection = sample.keep_alive;
   return request;
 }

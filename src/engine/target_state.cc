@@ -65,11 +65,13 @@ JudgedResult Judge(const config::Target& target, Job job, probe::HttpResult resu
   eval::Outcome outcome;
   if (job.kind == Job::Kind::kHealth) {
     if (const config::HealthCheck* check = HealthCheckOf(target, job.index)) {
-      outcome = eval::Classify(ResponseOf(result), check->expected_status);
+      outcome = eval::Classify(ResponseOf(result), check->expected_status, std::nullopt,
+                               check->conditions);
     }
   } else if (job.index < target.samples.size()) {
     const config::ApiSample& sample = target.samples[job.index];
-    outcome = eval::Classify(ResponseOf(result), sample.expected_status, sample.latency_budget);
+    outcome = eval::Classify(ResponseOf(result), sample.expected_status, sample.latency_budget,
+                             sample.conditions);
   }
   return Judge(job, std::move(result), outcome, now, at);
 }

@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/failure_reason.h"
+#include "common/response_conditions.h"
 #include "common/status_matcher.h"
 #include "eval/response.h"
 
@@ -20,8 +21,10 @@ struct Outcome {
 
 // Judges a transport result against what the config expects. `latency_budget` applies only to
 // API samples (health checks have their timeout instead). Precedence: transport error, then
-// status, then latency; a slow 500 counts as "status".
+// status, then header conditions, then body conditions, then latency; a slow 500 counts as
+// "status", a 200 whose body fails a condition as "body_mismatch".
 Outcome Classify(const Response& response, const StatusMatcher& expected,
-                 std::optional<std::chrono::milliseconds> latency_budget = std::nullopt);
+                 std::optional<std::chrono::milliseconds> latency_budget = std::nullopt,
+                 const ResponseConditions& conditions = {});
 
 }  // namespace healthgap::eval

@@ -19,6 +19,7 @@
 #include "probe/blocking.h"
 #include "probe/curl_multi_client.h"
 #include "support/hostile_server.h"
+#include "support/loopback_server.h"
 #include "support/nginx.h"
 #include "support/pki.h"
 #include "support/subprocess.h"
@@ -251,6 +252,29 @@ TEST(CheckTest, APrivateCaTargetIsHealthyWithItsCaAndDownWithTheReasonWithout) {
   const CheckRun trusted = RunWithCurl(options);
   EXPECT_EQ(trusted.exit_code, kCheckHealthy) << trusted.output;
   EXPECT_THAT(trusted.output, Not(HasSubstr("Errors:"))) << trusted.output;
+}
+
+// An API that answers 200 with an error envelope passes on status alone; a body condition, as
+// in serve's config, makes `check` call the health check what it is.
+TEST(CheckTest, AnErrorEnvelopeBehindA200IsAMismatchWithABodyCondition) {
+  testing::LoopbackServer backend;
+  backend.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  backend.Get("/api/data", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"error":"db down"})", "application/json");
+  });
+  ASSERT_TRUE(backend.Start());
+  CheckOptions options = FastOptions(backend.Url("/").substr(0, backend.Url("/").size() - 1));
+
+  const CheckRun by_status = RunWithCurl(options);
+  EXPECT_EQ(by_status.exit_code, kCheckHealthy) << by_status.output;
+
+  std::string error;
+  options.sample_conditions.fail_if_body_matches.push_back(*Regex::Compile(R"("error")", &error));
+  const CheckRun by_body = RunWithCurl(options);
+  EXPECT_EQ(by_body.exit_code, kCheckMismatch) << by_body.output;
+  EXPECT_THAT(by_body.output, HasSubstr("body_mismatch: 4")) << by_body.output;
 }
 
 // The backend's own contract: it never outlives the test that started it.

@@ -142,6 +142,22 @@ TEST(CheckOptionsTest, RequestFlagsSendWhatServeWouldForATarget) {
   EXPECT_EQ(basic.auth.basic_auth->password.value(), "pa:ss");
 }
 
+TEST(CheckOptionsTest, BodyConditionsApplyToSamples) {
+  CheckOptions options;
+  ASSERT_EQ(Parse({"http://10.0.0.7", "--sample", "/a", "--fail-if-body-matches", "\"error\"",
+                   "--fail-if-body-not-matches", "rows"},
+                  options)
+                .exit_code,
+            -1);
+  ASSERT_EQ(options.sample_conditions.fail_if_body_matches.size(), 1u);
+  EXPECT_EQ(options.sample_conditions.fail_if_body_matches[0].pattern(), "\"error\"");
+  ASSERT_EQ(options.sample_conditions.fail_if_body_not_matches.size(), 1u);
+  CheckOptions bad;
+  EXPECT_EQ(
+      Parse({"http://10.0.0.7", "--sample", "/a", "--fail-if-body-matches", "(x"}, bad).exit_code,
+      kCheckUsageError);
+}
+
 TEST(CheckOptionsTest, BadRequestFlagsAreUsageErrors) {
   const std::vector<std::vector<std::string>> bad = {
       {"http://10.0.0.7", "--sample", "/a", "--header", "no colon"},

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace healthgap::eval {
 namespace {
@@ -103,6 +106,90 @@ TEST(Classify, NoBudgetNeverSlow) {
 TEST(Classify, SlowErrorStatusCountsAsStatus) {
   EXPECT_EQ(Classify(Answer(503, milliseconds(900)), k2xx, milliseconds(300)).reason,
             FailureReason::kStatus);
+}
+
+}  // namespace
+}  // namespace healthgap::eval
+
+namespace healthgap::eval {
+namespace {
+
+Regex Re(const std::string& pattern) {
+  std::string error;
+  auto regex = Regex::Compile(pattern, &error);
+  if (!regex) throw std::runtime_error(error);
+  return *regex;
+}
+
+struct Judged {
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  Outcome Classify(const ResponseConditions& conditions, int status = 200,
+                   Duration total = milliseconds(10)) const {
+    Response response = Answer(status, total);
+    response.headers = headers;
+    response.body = body;
+    return eval::Classify(response, k2xx, milliseconds(100), conditions);
+  }
+};
+
+TEST(ClassifyConditions, BodyMatchingAFailIfPatternFailsAsBodyMismatch) {
+  const Judged error_envelope{{}, R"({"error":"db down"})"};
+  ResponseConditions conditions;
+  conditions.fail_if_body_matches = {Re(R"("error")")};
+  EXPECT_EQ(error_envelope.Classify(conditions).reason, FailureReason::kBodyMismatch);
+  EXPECT_TRUE(Judged({}, R"({"rows":3})").Classify(conditions).success);
+}
+
+TEST(ClassifyConditions, EveryNotMatchesPatternMustMatch) {
+  ResponseConditions conditions;
+  conditions.fail_if_body_not_matches = {Re(R"("status":\s*"UP")"), Re("rows")};
+  EXPECT_TRUE(Judged({}, R"({"status": "UP", "rows": 3})").Classify(conditions).success);
+  EXPECT_EQ(Judged({}, R"({"status": "UP"})").Classify(conditions).reason,
+            FailureReason::kBodyMismatch);
+}
+
+TEST(ClassifyConditions, HeaderConditionsFollowBlackboxExporter) {
+  ResponseConditions matches;
+  matches.fail_if_header_matches = {{"X-Cache", Re("(?i)hit"), false}};
+  EXPECT_EQ(Judged({{"x-cache", "HIT"}}, "").Classify(matches).reason,
+            FailureReason::kHeaderMismatch);
+  EXPECT_TRUE(Judged({}, "").Classify(matches).success);  // missing: nothing matches
+
+  ResponseConditions not_matches;
+  not_matches.fail_if_header_not_matches = {{"Content-Type", Re("^application/json"), false}};
+  EXPECT_TRUE(Judged({{"content-type", "application/json"}}, "").Classify(not_matches).success);
+  EXPECT_EQ(Judged({{"content-type", "text/html"}}, "").Classify(not_matches).reason,
+            FailureReason::kHeaderMismatch);
+  EXPECT_EQ(Judged({}, "").Classify(not_matches).reason, FailureReason::kHeaderMismatch);
+  not_matches.fail_if_header_not_matches[0].allow_missing = true;
+  EXPECT_TRUE(Judged({}, "").Classify(not_matches).success);
+}
+
+TEST(ClassifyConditions, StatusThenHeadersThenBodyThenLatency) {
+  ResponseConditions conditions;
+  conditions.fail_if_body_matches = {Re("error")};
+  conditions.fail_if_header_matches = {{"X-Cache", Re("hit"), false}};
+  const Judged both{{{"x-cache", "hit"}}, "error"};
+  EXPECT_EQ(both.Classify(conditions, 500).reason, FailureReason::kStatus);
+  EXPECT_EQ(both.Classify(conditions).reason, FailureReason::kHeaderMismatch);
+  EXPECT_EQ(Judged({}, "error").Classify(conditions, 200, milliseconds(500)).reason,
+            FailureReason::kBodyMismatch);
+  EXPECT_EQ(Judged({}, "fine").Classify(conditions, 200, milliseconds(500)).reason,
+            FailureReason::kSlow);
+}
+
+// A pattern that backtracks exponentially in a backtracking engine, against 1 MiB that makes
+// it do so: RE2 matches in time linear in the body, so the probe's judgement cannot stall. The
+// deadline only catches a hang; it is no timing claim.
+TEST(ClassifyConditions, AHostileMegabyteBodyIsJudgedWithoutStalling) {
+  ResponseConditions conditions;
+  conditions.fail_if_body_matches = {Re("(a+)+$"), Re("(x+x+)+y")};
+  conditions.fail_if_body_not_matches = {Re("^(a|aa)+b")};
+  const Judged hostile{{}, std::string(1 << 20, 'a') + "!"};
+  auto judged = std::async(std::launch::async, [&] { return hostile.Classify(conditions); });
+  ASSERT_EQ(judged.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  EXPECT_EQ(judged.get().reason, FailureReason::kBodyMismatch);  // nothing ends in b
 }
 
 }  // namespace

@@ -127,5 +127,48 @@ TEST(FleetTargetsTest, AVirtualHostAnswersTheHealthCheckThatSendsItsHost) {
   EXPECT_FALSE(Find(snapshot, "without-host").primary().last.success);
 }
 
+// The case the reference describes, in its API form: /health says 200, the API says 200 too, but
+// with an error envelope. With a body condition configured, serve's verdict is mismatch.
+TEST(FleetTargetsTest, AnErrorEnvelopeBehindA200IsAMismatchWithABodyCondition) {
+  Nginx nginx(
+      "server { listen 127.0.0.1:{PORT}; location /health { return 200 ok; }"
+      " location /api/ { default_type application/json; return 200 '{\"error\":\"db down\"}'; } }");
+  ASSERT_GT(nginx.port(), 0) << nginx.error();
+  const std::string url = "http://127.0.0.1:" + std::to_string(nginx.port());
+  const config::LoadResult loaded = config::LoadString(
+      "defaults:\n"
+      "  health: {interval: 1s, timeout: 1s, healthy_threshold: 1, unhealthy_threshold: 1}\n"
+      "  sample: {interval: 1s, timeout: 1s}\n"
+      "  evaluation: {window: 1m, min_samples: 2}\n"
+      "targets:\n"
+      "  - name: by-status\n    url: " +
+          url +
+          "\n    samples: [{path: /api/data}]\n"
+          "  - name: by-body\n    url: " +
+          url +
+          "\n"
+          "    samples: [{path: /api/data, fail_if_body_matches_regexp: ['\"error\"']}]\n",
+      "envelope.yml");
+  ASSERT_TRUE(loaded.config) << loaded.error->Format();
+  RealClock clock;
+  probe::CurlMultiClient client(clock);
+  engine::Engine engine(clock, client);
+  engine.Apply(*loaded.config);
+  engine.Start();
+  ASSERT_TRUE(PollUntil([&] {
+    const engine::EngineSnapshot snapshot = engine.Snapshot();
+    return Find(snapshot, "by-status").api_window.total >= 2 &&
+           Find(snapshot, "by-body").api_window.total >= 2;
+  }));
+  const engine::EngineSnapshot snapshot = engine.Snapshot();
+  engine.Stop();
+  EXPECT_EQ(Find(snapshot, "by-status").decision.verdict, eval::Verdict::kHealthy);
+  const engine::TargetSnapshot& by_body = Find(snapshot, "by-body");
+  EXPECT_EQ(by_body.decision.verdict, eval::Verdict::kMismatch) << by_body.decision.reason;
+  EXPECT_GT(
+      by_body.samples[0].failures_total[static_cast<std::size_t>(FailureReason::kBodyMismatch)],
+      0u);
+}
+
 }  // namespace
 }  // namespace healthgap
