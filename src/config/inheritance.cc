@@ -114,10 +114,17 @@ void ResolveEvaluation(const strict_yaml::Reader& reader, const EvaluationLayer&
   const Evaluation builtin;
   const auto* window = Pick(own.window, inherited.window);
   const auto* min_samples = Pick(own.min_samples, inherited.min_samples);
-  spec.evaluation.window = ValueOr(window, builtin.window);
+  spec.evaluation.min_samples = ValueOr(min_samples, builtin.min_samples);
+  // Without a configured window: the built-in 2m, or as long as min_samples of the most frequent
+  // sample take, so a gentle production interval (30s, 1m) works with the defaults.
+  Millis shortest_interval = spec.samples.empty() ? builtin.window : spec.samples[0].interval;
+  for (const ApiSample& sample : spec.samples) {
+    shortest_interval = std::min(shortest_interval, sample.interval);
+  }
+  const Millis derived = std::max(builtin.window, shortest_interval * spec.evaluation.min_samples);
+  spec.evaluation.window = ValueOr(window, derived);
   spec.evaluation.max_error_ratio =
       ValueOr(Pick(own.max_error_ratio, inherited.max_error_ratio), builtin.max_error_ratio);
-  spec.evaluation.min_samples = ValueOr(min_samples, builtin.min_samples);
   CheckWindowHoldsMinSamples(reader, spec, field, line, window, min_samples);
 }
 

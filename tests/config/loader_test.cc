@@ -343,6 +343,41 @@ TEST(LoadFileTest, ConditionsAreCompiledAndInheritedListByList) {
   EXPECT_EQ(*result.config, *LoadFile(kTestdata + "valid-conditions.yml").config);
 }
 
+TEST(LoadStringTest, AGentleSampleIntervalLoadsWithTheDefaultEvaluation) {
+  const LoadResult result = LoadString(
+      "targets:\n  - name: t\n    url: http://10.0.0.1\n"
+      "    samples: [{path: /a, interval: 1m}, {path: /b, interval: 30s}]\n",
+      "gentle.yml");
+  ASSERT_TRUE(result.config) << result.error->Format();
+  // min_samples (5) of the most frequent sample: 5 x 30s, more than the built-in 2m.
+  EXPECT_EQ(result.config->targets[0].evaluation.window, std::chrono::minutes(2) + seconds(30));
+  const LoadResult frequent = LoadString(
+      "targets:\n  - name: t\n    url: http://10.0.0.1\n    samples: [{path: /a}]\n", "f.yml");
+  ASSERT_TRUE(frequent.config) << frequent.error->Format();
+  EXPECT_EQ(frequent.config->targets[0].evaluation.window, std::chrono::minutes(2));
+}
+
+// examples/production.yml, with its two files pointed at ones the test has.
+TEST(LoadStringTest, TheProductionExampleLoads) {
+  std::ifstream file(std::string(HEALTHGAP_SOURCE_DIR) + "/examples/production.yml");
+  std::stringstream text;
+  text << file.rdbuf();
+  std::string yaml = text.str();
+  const std::string token = ::testing::TempDir() + "/healthgap-production-token";
+  std::ofstream(token) << "t0ken\n";
+  const auto replace = [&yaml](const std::string& from, const std::string& to) {
+    yaml.replace(yaml.find(from), from.size(), to);
+  };
+  replace("/etc/healthgap/internal-ca.pem", kTestdata + "tls/ca.pem");
+  replace("/run/secrets/healthgap-token", token);
+  const LoadResult result = LoadString(yaml, "production.yml");
+  ASSERT_TRUE(result.config) << result.error->Format();
+  const Target& checkout = result.config->targets[0];
+  EXPECT_EQ(checkout.samples[0].interval, std::chrono::minutes(1));
+  EXPECT_EQ(checkout.evaluation.window, std::chrono::minutes(5));
+  EXPECT_EQ(checkout.samples[1].conditions.fail_if_body_matches.size(), 1u);
+}
+
 TEST(ConfigErrorTest, FormatLeavesOutUnknownParts) {
   EXPECT_EQ((ConfigError{"a.yml", 3, "targets[0].url", "bad"}).Format(),
             "a.yml:3: targets[0].url: bad");
