@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
       "healthgap: probes health checks as a load balancer does and real endpoints as "
       "users do, and tells you when the health check lies."};
   app.require_subcommand(1);
+  // `healthgap --version`, as Prometheus' tools take it; the `version` subcommand says the same.
+  app.set_version_flag("--version", std::string("healthgap ") + HEALTHGAP_VERSION + " (" +
+                                        std::string(allocator::Name()) + ")");
   std::string log_level = "info";
   app.add_option("--log.level", log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));

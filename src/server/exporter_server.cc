@@ -89,7 +89,7 @@ void ExporterServer::RegisterRoutes() {
   });
   server_->Post("/-/reload", [this](const httplib::Request&, httplib::Response& res) {
     if (auto error = endpoints_.reload()) {
-      res.status = 500;
+      res.status = 400;  // the config asked for is bad; the running one stays
       res.set_content("failed to reload config: " + *error + "\n", "text/plain");
     } else {
       res.set_content("config reloaded\n", "text/plain");

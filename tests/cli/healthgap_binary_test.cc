@@ -39,6 +39,34 @@ Finished RunToCompletion(std::vector<std::string> args, seconds timeout = second
   return finished;
 }
 
+TEST(VersionFlag, PrintsTheVersionAndExitsZeroLikeOtherPrometheusTools) {
+  const Finished flag = RunToCompletion({"--version"});
+  EXPECT_EQ(flag.exit_code, 0) << flag.output;
+  EXPECT_THAT(flag.output, HasSubstr(std::string("healthgap ") + HEALTHGAP_VERSION));
+  const Finished subcommand = RunToCompletion({"version"});
+  EXPECT_EQ(subcommand.output, flag.output);
+}
+
+// The error envelope of issue 14, from the command line: --fail-if-body-matches makes a 200
+// whose body says "error" a failed sample, and the lying health check exits 1.
+TEST(CheckCommand, FailIfBodyMatchesTurnsAnErrorEnvelopeIntoAMismatch) {
+  LoopbackServer backend;
+  backend.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  backend.Get("/api/data", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"error":"db down"})", "application/json");
+  });
+  ASSERT_TRUE(backend.Start());
+  const std::string url = backend.Url("/").substr(0, backend.Url("/").size() - 1);
+  const Finished plain = RunToCompletion({"check", url, "--sample", "/api/data", "--samples", "3"});
+  EXPECT_EQ(plain.exit_code, 0) << plain.output;
+  const Finished judged = RunToCompletion({"check", url, "--sample", "/api/data", "--samples", "3",
+                                           "--fail-if-body-matches", "\"error\""});
+  EXPECT_EQ(judged.exit_code, 1) << judged.output;
+  EXPECT_THAT(judged.output, HasSubstr("verdict: mismatch"));
+}
+
 TEST(CheckConfigCommand, ValidExampleExitsZero) {
   const Finished run =
       RunToCompletion({"check-config", std::string(kSourceDir) + "/examples/healthgap.yml"});

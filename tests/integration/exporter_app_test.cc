@@ -147,7 +147,7 @@ TEST_F(ExporterAppTest, BadReloadKeepsRunningConfigAndGoodReloadSwitches) {
   }
   auto res = client.Post("/-/reload");
   ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 500);
+  EXPECT_EQ(res->status, 400);
   EXPECT_NE(res->body.find("reload.yml:4: targets[0].samples[0].interval"), std::string::npos)
       << res->body;
   std::string metrics = Get("/metrics");

@@ -59,7 +59,7 @@ TEST(ExporterServerTest, ServesEndpointsOnAnEphemeralPort) {
   EXPECT_EQ(res->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
   res = client.Post("/-/reload");
   ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 500);
+  EXPECT_EQ(res->status, 400);
   EXPECT_NE(res->body.find("bad.yml:3"), std::string::npos);
   res = client.Post("/-/reload");
   ASSERT_TRUE(res);
