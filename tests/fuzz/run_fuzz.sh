@@ -33,8 +33,9 @@ case $target in
     max_len=1048578
     ;;
   config)
-    sources=("$root"/src/config/*.cc "$root/src/server/web_config.cc" "$root/src/common/log.cc")
-    libraries=($(pkg-config --libs yaml-0.1 libssl libcrypto) -lcrypt)
+    sources=("$root"/src/config/*.cc "$root/src/server/web_config.cc" "$root/src/common/log.cc"
+      "$root/src/common/regex.cc")
+    libraries=($(pkg-config --libs yaml-0.1 re2 libssl libcrypto) -lcrypt)
     max_len=65536
     ;;
   http)
