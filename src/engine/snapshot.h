@@ -34,6 +34,9 @@ struct HealthProbeSnapshot {
   probe::PhaseTimings phases;
   Duration duration{0};
   std::chrono::system_clock::time_point at{};  // wall time the probe completed
+  // This probe's TLS handshake; nullopt for plain http and for a handshake that failed, so,
+  // as with blackbox_exporter, the certificate series describe the probe that just happened.
+  std::optional<probe::TlsInfo> tls = std::nullopt;
 };
 
 // One component a health body reported (database, redis, ...).
@@ -73,6 +76,9 @@ struct SampleSnapshot {
   std::uint64_t requests_total = 0;
   std::array<std::uint64_t, kFailureReasonCount> failures_total{};  // by FailureReason
   LatencyHistogram latency;  // every completed request, success or not
+  // The last TLS handshake a sample made. Samples keep connections alive, so most requests
+  // make none: this stays until the next one.
+  std::optional<probe::TlsInfo> tls = std::nullopt;
 };
 
 // One completed probe, for the status page's "recent probes" (like blackbox's history).

@@ -144,6 +144,7 @@ bool TargetState::Record(const JudgedResult& judged) {
     ++counters.requests_total;
     CountFailure(counters.failures_total, outcome);
     counters.latency.Observe(ToSeconds(result.total));
+    if (result.tls) counters.tls = result.tls;
     window_.Add(eval::SampleRecord{judged.now, outcome, result.total});
     Remember(config_->samples[judged.job.index].name, judged);
     return false;
@@ -165,6 +166,7 @@ bool TargetState::Record(const JudgedResult& judged) {
       .phases = result.phases,
       .duration = result.total,
       .at = judged.at,
+      .tls = result.tls,
   };
   if (outcome.success) check.fast_latencies.Add(result.total);
   check.body = judged.body;  // no stale components after a failed probe either

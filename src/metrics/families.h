@@ -107,6 +107,29 @@ auto IfProbed(Field field) {
   };
 }
 
+// One series per sample of every target, labelled `sample` and valued `value(sample)`; none
+// for a sample where it is nullopt.
+template <class Writer, class Value>
+void EachSample(Writer& out, std::span<const PreparedTarget> targets, Value&& value) {
+  for (const PreparedTarget& t : targets) {
+    for (const engine::SampleSnapshot& sample : t->samples) {
+      if (const std::optional<double> v = value(sample)) {
+        out.Sample(t.labels(), {{"sample", sample.name}}, *v);
+      }
+    }
+  }
+}
+
+// The TLS handshake of the last health probe, when it made one.
+template <class Field>
+auto IfHandshake(Field field) {
+  return [field](const engine::TargetSnapshot& t) -> std::optional<double> {
+    const std::optional<probe::TlsInfo>& tls = t.primary().last.tls;
+    if (!tls) return std::nullopt;
+    return field(*tls);
+  };
+}
+
 // Every per-target family, family by family (the text format wants a family's series together).
 template <class Writer>
 void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writer& out) {
@@ -145,6 +168,26 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
                                                             {"transfer", phases.transfer}};
     for (const auto& [phase, seconds] : by_phase)
       out.Sample(t.labels(), {{"phase", phase}}, seconds);
+  }
+
+  out.Family(names::kProbeSslEarliestCertExpiry,
+             "Unix time the earliest certificate the health check's server presented expires.",
+             MetricType::Gauge);
+  EachTarget(out, targets, IfHandshake([](const probe::TlsInfo& tls) -> std::optional<double> {
+               return tls.earliest_cert_expiry;
+             }));
+  out.Family(names::kProbeSslLastChainExpiry,
+             "Unix time the verified chain of the health check's server expires (its earliest "
+             "certificate, root included).",
+             MetricType::Gauge);
+  EachTarget(out, targets, IfHandshake([](const probe::TlsInfo& tls) {
+               return tls.last_chain_expiry;
+             }));
+  out.Family(names::kProbeTlsVersionInfo, "Always 1: the TLS version of the last health check.",
+             MetricType::Gauge);
+  for (const PreparedTarget& t : targets) {
+    const std::optional<probe::TlsInfo>& tls = t->primary().last.tls;
+    if (tls && tls->version) out.Sample(t.labels(), {{"version", VersionLabel(*tls->version)}}, 1);
   }
 
   // Health check history, per check (label `check`).
@@ -203,6 +246,31 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
       out.Histogram(t.labels(), {{"sample", sample.name}}, sample.latency);
     }
   }
+  out.Family(names::kApiSslEarliestCertExpiry,
+             "Unix time the earliest certificate a sample's server presented at its last TLS "
+             "handshake expires.",
+             MetricType::Gauge);
+  EachSample(out, targets, [](const engine::SampleSnapshot& sample) -> std::optional<double> {
+    if (!sample.tls) return std::nullopt;
+    return sample.tls->earliest_cert_expiry;
+  });
+  out.Family(names::kApiSslLastChainExpiry,
+             "Unix time the chain verified at a sample's last TLS handshake expires.",
+             MetricType::Gauge);
+  EachSample(out, targets, [](const engine::SampleSnapshot& sample) -> std::optional<double> {
+    if (!sample.tls) return std::nullopt;
+    return sample.tls->last_chain_expiry;
+  });
+  out.Family(names::kApiTlsVersionInfo, "Always 1: the TLS version of a sample's last handshake.",
+             MetricType::Gauge);
+  for (const PreparedTarget& t : targets) {
+    for (const engine::SampleSnapshot& sample : t->samples) {
+      if (sample.tls && sample.tls->version) {
+        out.Sample(t.labels(),
+                   {{"sample", sample.name}, {"version", VersionLabel(*sample.tls->version)}}, 1);
+      }
+    }
+  }
   out.Family(names::kApiErrorRatio,
              "Share of failed API samples in the sliding window, 0 when the window is empty.",
              MetricType::Gauge);
@@ -232,15 +300,17 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
   }
 
   out.Family(names::kHealthCheckInfo,
-             "Always 1 per health check: its role (check), LB preset (lb) and whether it is the "
-             "primary check the LB view and verdict follow.",
+             "Always 1 per health check: its role (check), LB preset (lb), whether it is the "
+             "primary check the LB view and verdict follow, and its URL without the query.",
              MetricType::Gauge);
   for (const PreparedTarget& t : targets) {
     for (const engine::HealthCheckSnapshot& check : t.checks()) {
+      const std::string_view path = std::string_view(check.path).substr(0, check.path.find('?'));
       out.Sample(t.labels(),
                  {{"check", engine::ToString(check.role)},
                   {"lb", check.lb},
-                  {"primary", check.primary ? "true" : "false"}},
+                  {"primary", check.primary ? "true" : "false"},
+                  {"url", t->base_url + std::string(path)}},
                  1);
     }
   }

@@ -9,6 +9,10 @@ inline constexpr char kProbeSuccess[] = "probe_success";
 inline constexpr char kProbeDurationSeconds[] = "probe_duration_seconds";
 inline constexpr char kProbeHttpStatusCode[] = "probe_http_status_code";
 inline constexpr char kProbeHttpDurationSeconds[] = "probe_http_duration_seconds";  // {phase}
+// TLS of the last health probe, only after a completed handshake (unix seconds).
+inline constexpr char kProbeSslEarliestCertExpiry[] = "probe_ssl_earliest_cert_expiry";
+inline constexpr char kProbeSslLastChainExpiry[] = "probe_ssl_last_chain_expiry_timestamp_seconds";
+inline constexpr char kProbeTlsVersionInfo[] = "probe_tls_version_info";  // {version}
 
 // Health check history.
 inline constexpr char kHealthProbesTotal[] = "healthgap_health_probes_total";
@@ -29,6 +33,12 @@ inline constexpr char kApiRequestFailuresTotal[] = "healthgap_api_request_failur
 inline constexpr char kApiRequestDurationSeconds[] = "healthgap_api_request_duration_seconds";
 inline constexpr char kApiErrorRatio[] = "healthgap_api_error_ratio";  // sliding window
 inline constexpr char kApiWindowSamples[] = "healthgap_api_window_samples";
+// The last TLS handshake of each sample, as the probe_ssl_* families (unix seconds). {sample}
+inline constexpr char kApiSslEarliestCertExpiry[] =
+    "healthgap_api_ssl_earliest_cert_expiry_timestamp_seconds";
+inline constexpr char kApiSslLastChainExpiry[] =
+    "healthgap_api_ssl_last_chain_expiry_timestamp_seconds";
+inline constexpr char kApiTlsVersionInfo[] = "healthgap_api_tls_version_info";  // {sample,version}
 
 // The verdict: one-hot over all verdict values.
 inline constexpr char kVerdict[] = "healthgap_verdict";  // {verdict}
@@ -36,7 +46,8 @@ inline constexpr char kVerdict[] = "healthgap_verdict";  // {verdict}
 inline constexpr char kVerdictInfo[] = "healthgap_verdict_info";  // {verdict,cause}
 
 // Per health check; `check` is its role (readiness|liveness).
-inline constexpr char kHealthCheckInfo[] = "healthgap_health_check_info";  // {check,lb,primary}
+// {check,lb,primary,url}
+inline constexpr char kHealthCheckInfo[] = "healthgap_health_check_info";
 inline constexpr char kHealthCheckSuccess[] = "healthgap_health_check_success";       // {check}
 inline constexpr char kHealthCheckLbHealthy[] = "healthgap_health_check_lb_healthy";  // {check}
 // Deep health bodies: one-hot over pass|warn|fail per reported component (at most 32 per check).

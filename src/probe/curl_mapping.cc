@@ -72,8 +72,14 @@ double PhaseSeconds(curl_off_t from_us, curl_off_t to_us) {
 PhaseTimings PhasesFromCurlTimes(const CurlTimes& times) {
   PhaseTimings phases;
   phases.resolve = PhaseSeconds(0, times.namelookup);
-  phases.connect = PhaseSeconds(times.namelookup, times.connect);
-  phases.tls = times.appconnect > 0 ? PhaseSeconds(times.connect, times.appconnect) : 0;
+  const curl_off_t handshake_start = std::min(times.handshake_start, times.total);
+  const curl_off_t connected = times.connect > 0 ? times.connect : handshake_start;
+  phases.connect = PhaseSeconds(times.namelookup, connected);
+  if (times.appconnect > 0) {
+    phases.tls = PhaseSeconds(connected, times.appconnect);
+  } else if (handshake_start > 0) {
+    phases.tls = PhaseSeconds(connected, times.total);
+  }
   // Without TLS, the request goes out right after connect; with TLS, right after the handshake.
   const curl_off_t request_sent = std::max({times.namelookup, times.connect, times.appconnect});
   phases.processing = PhaseSeconds(request_sent, times.starttransfer);

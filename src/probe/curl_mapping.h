@@ -24,10 +24,13 @@ struct CurlTimes {
   curl_off_t appconnect = 0;  // TLS done; 0 for plain http
   curl_off_t starttransfer = 0;
   curl_off_t total = 0;
+  // When OpenSSL began the handshake (our own clock, probe/curl_tls.h): curl reports neither a
+  // connect nor an appconnect time for a handshake that fails. 0: none began.
+  curl_off_t handshake_start = 0;
 };
 
 // Splits cumulative times into phases that never go negative and, for a completed request,
-// add up to the total.
+// add up to the total. A handshake that began and did not finish owns the time after it began.
 PhaseTimings PhasesFromCurlTimes(const CurlTimes& times);
 
 }  // namespace healthgap::probe::detail

@@ -164,6 +164,11 @@ struct detail::CurlTransfer {
     curl_easy_getinfo(handle, CURLINFO_APPCONNECT_TIME_T, &times.appconnect);
     curl_easy_getinfo(handle, CURLINFO_STARTTRANSFER_TIME_T, &times.starttransfer);
     curl_easy_getinfo(handle, CURLINFO_TOTAL_TIME_T, &times.total);
+    const TlsObservation* handshake = tls_lists.observation.get();
+    if (handshake != nullptr) {
+      times.handshake_start = handshake->HandshakeStartMicros();
+      result.tls = handshake->info;
+    }
 
     const std::string_view message =
         error_buffer[0] != '\0' ? std::string_view(error_buffer) : curl_easy_strerror(code);

@@ -73,6 +73,18 @@ struct PhaseTimings {
   double transfer = 0;    // first byte until last byte
 };
 
+// What a completed TLS handshake showed: blackbox_exporter's probe_tls_version_info,
+// probe_ssl_earliest_cert_expiry and probe_ssl_last_chain_expiry_timestamp_seconds.
+struct TlsInfo {
+  std::optional<TlsVersion> version{};  // nullopt: a version this build has no name for
+  // Unix seconds: the earliest NotAfter among the certificates the server presented.
+  double earliest_cert_expiry = 0;
+  // Unix seconds: the earliest NotAfter within the chain OpenSSL verified (root included);
+  // nullopt when nothing was verified (insecure_skip_verify against an untrusted certificate).
+  std::optional<double> last_chain_expiry{};
+  bool operator==(const TlsInfo&) const = default;
+};
+
 struct HttpResult {
   // Why no complete response arrived; nullopt when one did (whatever its status code). Only
   // transport reasons: never kStatus or kSlow, which judge a response (eval/outcome.h).
@@ -86,6 +98,9 @@ struct HttpResult {
   // Response headers, names lowercased; empty without keep_response.
   std::vector<std::pair<std::string, std::string>> headers;
   TimePoint started{};  // when the request was handed to the transport
+  // The final hop's handshake; nullopt for plain http, a reused connection (no handshake) or a
+  // handshake that failed.
+  std::optional<TlsInfo> tls;
 };
 
 // Asynchronous HTTP. Thread-safe: Send may be called from any thread; `done` runs on the

@@ -11,16 +11,19 @@
 
 #include "config/loader.h"
 #include "engine/engine.h"
+#include "metrics/collector.h"
 #include "probe/curl_multi_client.h"
 #include "server/status_page.h"
 #include "support/nginx.h"
 #include "support/pki.h"
 #include "support/poll_until.h"
+#include "support/promtool.h"
 
 namespace healthgap {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::Nginx;
 using testing::Pki;
 using testing::PollUntil;
@@ -98,6 +101,36 @@ TEST(FleetTargetsTest, APrivateCaNeedsItsCaFileAndTheReasonReachesTheStatusApi) 
     EXPECT_THAT(target["last_health"].get<std::string>(), HasSubstr("SSL certificate problem"));
   }
   EXPECT_TRUE(found);
+}
+
+TEST(FleetTargetsTest, CertificateSeriesDescribeTheHandshakesOfHealthChecksAndSamples) {
+  ASSERT_EQ(Pki::Get().error(), "");
+  Nginx nginx("server { listen 127.0.0.1:{PORT} ssl; ssl_protocols TLSv1.3; ssl_certificate " +
+              Cert("server.crt") + "; ssl_certificate_key " + Cert("server.key") +
+              "; location / { return 200 ok; } }");
+  ASSERT_GT(nginx.port(), 0) << nginx.error();
+  const config::LoadResult loaded = config::LoadString(Config(nginx.port()), "tls.yml");
+  ASSERT_TRUE(loaded.config) << loaded.error->Format();
+
+  const std::string text = metrics::TargetExpositionText(ProbeAll(*loaded.config).targets);
+  const auto [code, lint] = testing::PromtoolCheckMetrics(text);
+  EXPECT_EQ(code, 0) << lint;
+
+  // A verified chain has both expiries; insecure_skip_verify against a certificate the system
+  // does not trust verifies nothing, so only the earliest presented certificate's is there.
+  EXPECT_THAT(text, HasSubstr("probe_ssl_earliest_cert_expiry{target=\"trusted\"} "));
+  EXPECT_THAT(text,
+              HasSubstr("probe_ssl_last_chain_expiry_timestamp_seconds{target=\"trusted\"} "));
+  EXPECT_THAT(text, HasSubstr("probe_tls_version_info{target=\"trusted\",version=\"TLS 1.3\"} 1"));
+  EXPECT_THAT(text, HasSubstr("probe_ssl_earliest_cert_expiry{target=\"insecure\"} "));
+  EXPECT_THAT(text, Not(HasSubstr("probe_ssl_last_chain_expiry_timestamp_seconds{target=\"insecure\"}")));
+  EXPECT_THAT(text, HasSubstr("healthgap_api_ssl_last_chain_expiry_timestamp_seconds{sample="
+                              "\"api_data\",target=\"trusted\"} "));
+  EXPECT_THAT(text, HasSubstr("healthgap_api_tls_version_info{sample=\"api_data\",target="
+                              "\"trusted\",version=\"TLS 1.3\"} 1"));
+  // A handshake that failed describes no certificate.
+  EXPECT_THAT(text, Not(HasSubstr("probe_ssl_earliest_cert_expiry{target=\"untrusted\"}")));
+  EXPECT_THAT(text, Not(HasSubstr("probe_tls_version_info{target=\"untrusted\"")));
 }
 
 TEST(FleetTargetsTest, AVirtualHostAnswersTheHealthCheckThatSendsItsHost) {

@@ -357,15 +357,20 @@ namespace {
 engine::TargetSnapshot DeepTarget() {
   engine::TargetSnapshot t = MismatchTarget();
   t.name = "d";
+  t.base_url = "https://d.internal:8443";
   t.labels = {};
   t.decision = {eval::Verdict::kMismatch, "...", eval::Cause::kCachedHealth};
   t.detachment.latency_ratio = 1500;
   engine::HealthCheckSnapshot readiness;
   readiness.role = config::HealthRole::kReadiness;
   readiness.lb = "aws-alb";
+  readiness.path = "/health?token=secret";  // the query stays out of the url label
   readiness.primary = true;
   readiness.last.has_result = true;
   readiness.last.success = true;
+  readiness.last.tls = probe::TlsInfo{.version = TlsVersion::kTls12,
+                                      .earliest_cert_expiry = 1.8e9,
+                                      .last_chain_expiry = 1.7e9};
   readiness.probes_total = 7;
   readiness.lb_state = eval::LbState::kHealthy;
   readiness.components = {{"database", eval::ComponentStatus::kPass, ""},
@@ -379,6 +384,7 @@ engine::TargetSnapshot DeepTarget() {
                              eval::CacheSignal::kDateStuck};
   engine::HealthCheckSnapshot liveness;
   liveness.role = config::HealthRole::kLiveness;
+  liveness.path = "/livez";
   liveness.probes_total = 3;
   liveness.lb_state = eval::LbState::kUnhealthy;
   liveness.cache.evidence = {
@@ -393,6 +399,19 @@ std::vector<std::string> DeepLines() {
   return Lines(TargetExpositionText(std::span(&target, 1)));
 }
 
+TEST(Collector, CertificateSeriesFollowTheLastHandshake) {
+  const auto lines = DeepLines();
+  EXPECT_THAT(lines, Contains(R"(probe_ssl_earliest_cert_expiry{target="d"} 1800000000)"));
+  EXPECT_THAT(lines,
+              Contains(R"(probe_ssl_last_chain_expiry_timestamp_seconds{target="d"} 1700000000)"));
+  EXPECT_THAT(lines, Contains(R"(probe_tls_version_info{target="d",version="TLS 1.2"} 1)"));
+  // The sample has made no handshake (plain http): no series rather than a zero.
+  for (const std::string& line : lines) {
+    EXPECT_FALSE(line.starts_with("healthgap_api_ssl_")) << line;
+    EXPECT_FALSE(line.starts_with("healthgap_api_tls_")) << line;
+  }
+}
+
 TEST(Collector, PerCheckSeriesCarryTheRole) {
   const auto lines = DeepLines();
   EXPECT_THAT(lines, Contains(R"(healthgap_health_probes_total{check="readiness",target="d"} 7)"));
@@ -405,11 +424,11 @@ TEST(Collector, PerCheckSeriesCarryTheRole) {
   EXPECT_THAT(
       lines,
       Contains(
-          R"(healthgap_health_check_info{check="readiness",lb="aws-alb",primary="true",target="d"} 1)"));
+          R"(healthgap_health_check_info{check="readiness",lb="aws-alb",primary="true",target="d",url="https://d.internal:8443/health"} 1)"));
   EXPECT_THAT(
       lines,
       Contains(
-          R"(healthgap_health_check_info{check="liveness",lb="custom",primary="false",target="d"} 1)"));
+          R"(healthgap_health_check_info{check="liveness",lb="custom",primary="false",target="d",url="https://d.internal:8443/livez"} 1)"));
   // The liveness check has no result yet: no success series for it.
   EXPECT_THAT(
       lines,

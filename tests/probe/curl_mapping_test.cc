@@ -91,5 +91,27 @@ TEST(PhasesFromCurlTimesTest, PhasesNotReachedAreZeroNeverNegative) {
   EXPECT_DOUBLE_EQ(phases.transfer, 0);
 }
 
+TEST(PhasesFromCurlTimesTest, FailedHandshakeOwnsTheTimeAfterItBegan) {
+  // curl reports neither connect nor appconnect when the handshake fails (an untrusted
+  // certificate); OpenSSL's callback saw the handshake start 2 ms in.
+  const CurlTimes times{.namelookup = 1'000, .total = 9'000, .handshake_start = 2'000};
+  const PhaseTimings phases = PhasesFromCurlTimes(times);
+  EXPECT_DOUBLE_EQ(phases.resolve, 0.001);
+  EXPECT_DOUBLE_EQ(phases.connect, 0.001);
+  EXPECT_DOUBLE_EQ(phases.tls, 0.007);
+  EXPECT_DOUBLE_EQ(phases.processing, 0);
+  EXPECT_DOUBLE_EQ(phases.transfer, 0);
+}
+
+TEST(PhasesFromCurlTimesTest, CompletedHandshakeKeepsCurlsOwnTimes) {
+  const CurlTimes times{.namelookup = 1'000,
+                        .connect = 2'000,
+                        .appconnect = 5'000,
+                        .starttransfer = 6'000,
+                        .total = 6'500,
+                        .handshake_start = 2'100};
+  EXPECT_DOUBLE_EQ(PhasesFromCurlTimes(times).tls, 0.003);
+}
+
 }  // namespace
 }  // namespace healthgap::probe

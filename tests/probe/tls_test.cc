@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <string>
 
 #include "common/clock.h"
@@ -63,6 +64,53 @@ TEST_F(TlsTest, APrivateCaIsTrustedOnlyWhenConfigured) {
   const HttpResult insecure = Get(url, TlsOptions{.insecure_skip_verify = true});
   EXPECT_EQ(insecure.error, std::nullopt) << insecure.error_message;
   EXPECT_EQ(insecure.status_code, 200);
+}
+
+TEST_F(TlsTest, AnExpiredCertificateFailsWithCurlsReasonAndTheTimeInTheTlsPhase) {
+  Nginx nginx("server { listen 127.0.0.1:{PORT} ssl; ssl_certificate " + Cert("expired.crt") +
+              "; ssl_certificate_key " + Cert("expired.key") + "; location / { return 200; } }\n");
+  ASSERT_GT(nginx.port(), 0) << nginx.error();
+  const std::string url = "https://127.0.0.1:" + std::to_string(nginx.port()) + "/";
+
+  const HttpResult expired = Get(url, TlsOptions{.ca_file = Cert("ca.crt")});
+  EXPECT_EQ(expired.error, FailureReason::kTls);
+  EXPECT_THAT(expired.error_message, HasSubstr("certificate has expired"));
+  // The handshake ran and failed: its time is the tls phase's, not lost (curl itself reports
+  // no connect or appconnect time for it).
+  EXPECT_GT(expired.phases.tls, 0);
+  EXPECT_EQ(expired.phases.processing, 0);
+  EXPECT_EQ(expired.tls, std::nullopt);
+
+  // Skipping verification gets through, and the handshake's details say what was skipped.
+  const HttpResult insecure = Get(url, TlsOptions{.insecure_skip_verify = true});
+  ASSERT_EQ(insecure.error, std::nullopt) << insecure.error_message;
+  ASSERT_TRUE(insecure.tls.has_value());
+  EXPECT_EQ(insecure.tls->earliest_cert_expiry, 1577923200);  // 2020-01-02T00:00:00Z
+  EXPECT_EQ(insecure.tls->last_chain_expiry, std::nullopt);   // nothing was verified
+}
+
+TEST_F(TlsTest, AHandshakeReportsTheVersionAndTheChainsExpiries) {
+  Nginx nginx("server { listen 127.0.0.1:{PORT} ssl; ssl_protocols TLSv1.2; ssl_certificate " +
+              Cert("server.crt") + "; ssl_certificate_key " + Cert("server.key") +
+              "; location / { return 200 ok; } }\n");
+  ASSERT_GT(nginx.port(), 0) << nginx.error();
+  const std::string url = "https://127.0.0.1:" + std::to_string(nginx.port()) + "/";
+
+  const HttpResult result = Get(url, TlsOptions{.ca_file = Cert("ca.crt")});
+  ASSERT_EQ(result.error, std::nullopt) << result.error_message;
+  ASSERT_TRUE(result.tls.has_value());
+  EXPECT_EQ(result.tls->version, TlsVersion::kTls12);
+  // Every certificate here is valid for two days from now (pki.h), the leaf made after the CA:
+  // the leaf expires no earlier than the CA, so both expiries are within the CA's two days.
+  const double now = static_cast<double>(std::time(nullptr));
+  EXPECT_GT(result.tls->earliest_cert_expiry, now + 86400);
+  EXPECT_LE(result.tls->earliest_cert_expiry, now + 2 * 86400 + 60);
+  ASSERT_TRUE(result.tls->last_chain_expiry.has_value());
+  EXPECT_GT(*result.tls->last_chain_expiry, now + 86400);
+  EXPECT_LE(*result.tls->last_chain_expiry, result.tls->earliest_cert_expiry);
+
+  const HttpResult plain_http = Get("http://127.0.0.1:1/", {});
+  EXPECT_EQ(plain_http.tls, std::nullopt);
 }
 
 TEST_F(TlsTest, ServerNameIsSentAsSniAndVerifiedWhileTheHostStays) {

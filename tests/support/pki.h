@@ -7,6 +7,7 @@
 //   vhost.crt/.key        signed by ca, for api.internal only (server_name tests)
 //   client-ca.crt/.key    the client CA; client.crt/.key signed by it (mTLS)
 //   rogue.crt/.key        self-signed, trusted by nobody
+//   expired.crt/.key      signed by ca, for localhost and 127.0.0.1, valid only on 2020-01-01
 
 #include <stdlib.h>
 
@@ -63,6 +64,14 @@ leaf server ca "subjectAltName=DNS:localhost,IP:127.0.0.1"
 leaf vhost ca "subjectAltName=DNS:api.internal"
 leaf client client-ca "extendedKeyUsage=clientAuth"
 ca rogue
+# openssl x509 (3.0) cannot backdate; openssl ca can.
+key expired
+openssl req -new -key expired.key -out expired.csr -subj "/CN=expired"
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > expired.ext
+mkdir ca-db && touch ca-db/index && echo 01 > ca-db/serial
+printf '[ca]\ndefault_ca=d\n[d]\ndatabase=ca-db/index\nnew_certs_dir=ca-db\nserial=ca-db/serial\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n' > ca.cnf
+openssl ca -batch -config ca.cnf -cert ca.crt -keyfile ca.key -in expired.csr -out expired.crt \
+  -startdate 20200101000000Z -enddate 20200102000000Z -extfile expired.ext -notext
 )";
     Subprocess run({"sh", "-c", script}, Subprocess::Stderr::kMergeIntoStdout);
     const std::string output = run.ReadAll(std::chrono::seconds(60));
