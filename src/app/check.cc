@@ -1,25 +1,29 @@
 #include "app/check.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "app/check_report.h"
+#include "config/lb_presets.h"
+#include "config/loader.h"
 #include "config/values.h"
 #include "engine/paired_probe.h"
 
 namespace healthgap::app {
 namespace {
 
-// The check as a config target: what RunPairedProbe runs.
-config::Target CheckTarget(const CheckOptions& options, const std::string& base_url) {
+// The check as `serve` would configure it from the flags: the LB preset's health check (serve's
+// own defaults for "custom"), serve's sample defaults, and what the flags override.
+config::Target TargetFromFlags(const CheckOptions& options, const config::LbPreset& preset,
+                               const std::string& base_url) {
   config::Target target;
   target.name = "check";
   target.base_url = base_url;
-  // A one-shot check cannot wait for an LB's usual 3 failures; 2 in a row decide either way.
-  target.health.healthy_threshold = 2;
-  target.health.unhealthy_threshold = 2;
-  target.health.expected_status = options.health_expected;
-  target.health.timeout = options.timeout;
-  target.health.path = options.health_paths.front();
+  config::HealthCheck health;
+  health.path = options.health_paths.front();
+  target.health = config::ApplyLbPreset(health, preset);
+  if (options.timeout) target.health.timeout = *options.timeout;
+  if (options.health_expected) target.health.expected_status = *options.health_expected;
   target.health.headers = options.headers;
   target.auth = options.auth;
   target.tls = options.tls;
@@ -28,13 +32,82 @@ config::Target CheckTarget(const CheckOptions& options, const std::string& base_
     sample.name = path;
     sample.path = path;
     sample.expected_status = options.api_expected;
-    sample.timeout = options.timeout;
+    if (options.timeout) sample.timeout = *options.timeout;
     sample.headers = options.headers;
     sample.conditions = options.sample_conditions;
     target.samples.push_back(sample);
   }
   target.evaluation.max_error_ratio = options.max_error_ratio;
   return target;
+}
+
+std::optional<std::string> ValidateRounds(const CheckOptions& options) {
+  if (options.rounds < 1 || options.rounds > kMaxCheckRounds) {
+    return "--samples must be between 1 and " + std::to_string(kMaxCheckRounds);
+  }
+  if (options.spacing < std::chrono::milliseconds::zero()) return "--spacing must not be negative";
+  return std::nullopt;
+}
+
+std::optional<std::string> ValidateFlags(const CheckOptions& options) {
+  if (options.base_url.empty()) {
+    return "a target URL (or --config FILE --target NAME) is required";
+  }
+  if (auto url = config::NormalizeBaseUrl(options.base_url); !url.value) return url.error;
+  if (options.health_paths.empty()) return "at least one health path is required";
+  if (options.sample_paths.empty()) {
+    return "at least one --sample path is required: without the API there is nothing to compare";
+  }
+  for (const auto* paths : {&options.health_paths, &options.sample_paths}) {
+    for (const auto& path : *paths) {
+      if (auto error = config::CheckRequestPath(path); !error.empty()) return error;
+    }
+  }
+  if (!config::FindLbPreset(options.lb)) {
+    return "--lb must be one of " + config::LbPresetNames() + ", got \"" + options.lb + "\"";
+  }
+  if (options.timeout && *options.timeout <= std::chrono::milliseconds::zero()) {
+    return "--timeout must be positive";
+  }
+  if (!(options.max_error_ratio >= 0 && options.max_error_ratio <= 1)) {
+    return "--max-error-ratio must be between 0 and 1";
+  }
+  if ((options.health_expected && options.health_expected->ranges.empty()) ||
+      options.api_expected.ranges.empty()) {
+    return "expected status patterns must not be empty";
+  }
+  for (const auto& [name, value] : options.headers) {
+    if (auto error = config::CheckHeader(name, value); !error.empty()) return "--header: " + error;
+  }
+  if (options.tls.cert_file.empty() != options.tls.key_file.empty()) {
+    return "--tls-cert and --tls-key go together";
+  }
+  return std::nullopt;
+}
+
+// The target named in options.config_file, loaded as `serve` loads it.
+PlannedCheck PlanConfiguredCheck(const CheckOptions& options) {
+  if (!options.base_url.empty()) {
+    return {std::nullopt, "--config takes the URL from the configured target: drop " +
+                              options.base_url};
+  }
+  if (options.target_name.empty()) return {std::nullopt, "--config needs --target NAME"};
+  const config::LoadResult loaded = config::LoadFile(options.config_file);
+  if (!loaded.config) return {std::nullopt, loaded.error->Format()};
+  std::string names;
+  for (const config::Target& target : loaded.config->targets) {
+    if (target.name == options.target_name) {
+      return {CheckPlan{.target = target,
+                        .health_checks = {target.health},
+                        .rounds = options.rounds,
+                        .spacing = options.spacing,
+                        .origin = "target " + target.name + " of " + options.config_file},
+              ""};
+    }
+    names += (names.empty() ? "" : ", ") + target.name;
+  }
+  return {std::nullopt, options.config_file + " has no target \"" + options.target_name +
+                            "\" (its targets: " + (names.empty() ? "none" : names) + ")"};
 }
 
 int ExitCodeFor(eval::Verdict verdict) {
@@ -57,65 +130,51 @@ int ExitCodeFor(eval::Verdict verdict) {
 
 }  // namespace
 
-std::chrono::milliseconds WorstCaseDuration(const CheckOptions& options) {
-  return options.rounds * (options.timeout + options.spacing);
-}
-
-std::optional<std::string> ValidateCheckOptions(const CheckOptions& options) {
-  if (auto url = config::NormalizeBaseUrl(options.base_url); !url.value) return url.error;
-  if (options.health_paths.empty()) return "at least one health path is required";
-  if (options.sample_paths.empty()) {
-    return "at least one --sample path is required: without the API there is nothing to compare";
-  }
-  for (const auto* paths : {&options.health_paths, &options.sample_paths}) {
-    for (const auto& path : *paths) {
-      if (auto error = config::CheckRequestPath(path); !error.empty()) return error;
-    }
-  }
-  if (options.rounds < 1 || options.rounds > kMaxCheckRounds) {
-    return "--samples must be between 1 and " + std::to_string(kMaxCheckRounds);
-  }
-  if (options.timeout <= std::chrono::milliseconds::zero()) return "--timeout must be positive";
-  if (options.spacing < std::chrono::milliseconds::zero()) return "--spacing must not be negative";
-  if (!(options.max_error_ratio >= 0 && options.max_error_ratio <= 1)) {
-    return "--max-error-ratio must be between 0 and 1";
-  }
-  if (options.health_expected.ranges.empty() || options.api_expected.ranges.empty()) {
-    return "expected status patterns must not be empty";
-  }
-  for (const auto& [name, value] : options.headers) {
-    if (auto error = config::CheckHeader(name, value); !error.empty()) return "--header: " + error;
-  }
-  if (options.tls.cert_file.empty() != options.tls.key_file.empty()) {
-    return "--tls-cert and --tls-key go together";
-  }
-  return std::nullopt;
-}
-
-engine::PairedProbeResult RunCheckProbes(const CheckOptions& options, const std::string& base_url,
-                                         probe::HttpClient& client, Clock& clock) {
-  const config::Target target = CheckTarget(options, base_url);
-  engine::PairedProbeOptions run_options;
-  run_options.rounds = options.rounds;
-  run_options.spacing = options.spacing;
+PlannedCheck PlanCheck(const CheckOptions& options) {
+  if (auto error = ValidateRounds(options)) return {std::nullopt, *error};
+  if (!options.config_file.empty()) return PlanConfiguredCheck(options);
+  if (!options.target_name.empty()) return {std::nullopt, "--target goes with --config FILE"};
+  if (auto error = ValidateFlags(options)) return {std::nullopt, *error};
+  const std::string base_url = *config::NormalizeBaseUrl(options.base_url).value;
+  CheckPlan plan{.target = TargetFromFlags(options, *config::FindLbPreset(options.lb), base_url),
+                 .health_checks = {},
+                 .rounds = options.rounds,
+                 .spacing = options.spacing,
+                 .origin = ""};
   for (const auto& path : options.health_paths) {
-    config::HealthCheck check = target.health;
+    config::HealthCheck check = plan.target.health;
     check.path = path;
-    run_options.health_checks.push_back(check);
+    plan.health_checks.push_back(check);
   }
-  return engine::RunPairedProbe(target, run_options, client, clock);
+  return {std::move(plan), ""};
+}
+
+std::chrono::milliseconds WorstCaseDuration(const CheckPlan& plan) {
+  std::chrono::milliseconds longest{0};
+  for (const auto& check : plan.health_checks) longest = std::max(longest, check.timeout);
+  for (const auto& sample : plan.target.samples) longest = std::max(longest, sample.timeout);
+  return plan.rounds * (longest + plan.spacing);
+}
+
+engine::PairedProbeResult RunCheckProbes(const CheckPlan& plan, probe::HttpClient& client,
+                                         Clock& clock) {
+  engine::PairedProbeOptions run_options;
+  run_options.rounds = plan.rounds;
+  run_options.spacing = plan.spacing;
+  run_options.health_checks = plan.health_checks;
+  return engine::RunPairedProbe(plan.target, run_options, client, clock);
 }
 
 int RunCheck(const CheckOptions& options, probe::HttpClient& client, Clock& clock,
              std::ostream& out) {
-  if (auto error = ValidateCheckOptions(options)) {
-    out << "healthgap check: " << *error << "\n";
+  const PlannedCheck planned = PlanCheck(options);
+  if (!planned.plan) {
+    out << "healthgap check: " << planned.error << "\n";
     return kCheckUsageError;
   }
-  const std::string base_url = *config::NormalizeBaseUrl(options.base_url).value;
-  PrintCheckHeader(options, base_url, out);
-  const engine::PairedProbeResult run = RunCheckProbes(options, base_url, client, clock);
-  PrintCheckReport(options, run, out);
+  PrintCheckHeader(*planned.plan, out);
+  const engine::PairedProbeResult run = RunCheckProbes(*planned.plan, client, clock);
+  PrintCheckReport(*planned.plan, run, out);
   return ExitCodeFor(run.snapshot.decision.verdict);
 }
 

@@ -21,7 +21,7 @@ namespace healthgap::app {
 enum CheckExitCode : int {
   kCheckHealthy = 0,
   kCheckMismatch = 1,    // health passes while the API fails: the case healthgap exists for
-  kCheckUsageError = 2,  // bad URL, path, duration, status pattern, or no --sample
+  kCheckUsageError = 2,  // bad URL, path, duration, status pattern, no --sample, bad --config
   kCheckDown = 3,
   kCheckFalseNegative = 4,
   kCheckUnknown = 5,   // inconclusive, e.g. the health check flaps so the LB never decides
@@ -37,10 +37,14 @@ struct CheckOptions {
   std::vector<std::string> health_paths{"/health"};
   std::vector<std::string> sample_paths;  // at least one
   int rounds = 5;
-  std::chrono::milliseconds timeout{2000};  // per request, health and API alike
-  std::chrono::milliseconds spacing{200};   // pause between rounds
-  config::StatusMatcher health_expected{{{200, 399}}};
-  config::StatusMatcher api_expected;  // 2xx
+  std::chrono::milliseconds spacing{200};  // pause between rounds
+  // --lb: the balancer whose health-check settings (thresholds, timeout, status matcher) the LB
+  // view emulates; "custom" is serve's own defaults, so check and serve agree on a target.
+  std::string lb = "custom";
+  // --timeout: every request's, instead of the preset's (health) and serve's 5 s (API).
+  std::optional<std::chrono::milliseconds> timeout;
+  std::optional<config::StatusMatcher> health_expected;  // --health-status, over the preset's
+  config::StatusMatcher api_expected;                    // 2xx
   double max_error_ratio = 0.2;
   // Sent with every request, health and API alike, as `serve` sends a target's.
   std::vector<std::pair<std::string, std::string>> headers;  // --header
@@ -48,23 +52,42 @@ struct CheckOptions {
   config::TlsConfig tls;  // --tls-ca, --tls-cert, --tls-key, --server-name, --insecure
   // --fail-if-body-matches, --fail-if-body-not-matches: on the API samples, as in `serve`.
   config::ResponseConditions sample_conditions;
+  // --config FILE --target NAME: the configured target exactly as `serve` probes it (its URL,
+  // primary health check, samples, thresholds, auth, TLS and conditions) instead of the flags
+  // above; only rounds and spacing still apply.
+  std::string config_file;
+  std::string target_name;
 };
 
-// Upper bound on how long RunCheck takes: every round waits at most one timeout (all requests
-// of a round run concurrently) plus the spacing.
-std::chrono::milliseconds WorstCaseDuration(const CheckOptions& options);
+// A check ready to run: what each round sends and how the report describes it.
+struct CheckPlan {
+  config::Target target;
+  // Sent every round; all must pass for the LB view to count the round as a pass.
+  std::vector<config::HealthCheck> health_checks;
+  int rounds = 1;
+  std::chrono::milliseconds spacing{0};
+  std::string origin;  // "target NAME of FILE" for --config, else empty
+};
 
-// Why `options` cannot run, or nullopt when they can. RunCheck checks this itself, so options
-// built in code get the same validation as options from the command line.
-std::optional<std::string> ValidateCheckOptions(const CheckOptions& options);
+// The plan for `options`, or why they cannot run (a bad flag, a config file that does not load,
+// with its file:line, or no such target in it).
+struct PlannedCheck {
+  std::optional<CheckPlan> plan;
+  std::string error;
+};
+PlannedCheck PlanCheck(const CheckOptions& options);
 
-// The rounds of probes and samples for valid `options` against `base_url` (normalised).
-engine::PairedProbeResult RunCheckProbes(const CheckOptions& options, const std::string& base_url,
-                                         probe::HttpClient& client, Clock& clock);
+// Upper bound on how long the check takes: every round waits at most its longest request
+// timeout (all requests of a round run concurrently) plus the spacing.
+std::chrono::milliseconds WorstCaseDuration(const CheckPlan& plan);
 
-// Validates, runs the check with `client` and prints the report (app/check_report.h) to `out`.
-// Returns a CheckExitCode. Blocks for at most about WorstCaseDuration(options), even when the
-// target hangs; `clock` paces the rounds.
+// The rounds of probes and samples of `plan`.
+engine::PairedProbeResult RunCheckProbes(const CheckPlan& plan, probe::HttpClient& client,
+                                         Clock& clock);
+
+// Plans, runs the check with `client` and prints the report (app/check_report.h) to `out`.
+// Returns a CheckExitCode. Blocks for at most about WorstCaseDuration, even when the target
+// hangs; `clock` paces the rounds.
 int RunCheck(const CheckOptions& options, probe::HttpClient& client, Clock& clock,
              std::ostream& out);
 

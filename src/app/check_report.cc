@@ -110,7 +110,7 @@ void PrintHealthEvidence(const engine::TargetSnapshot& snapshot, std::ostream& o
 
 // Why requests got no response, in the transport's own words ("SSL certificate problem: ..."),
 // each distinct one once: the error columns above only name the reason.
-void PrintTransportErrors(const CheckOptions& options, const engine::PairedProbeResult& run,
+void PrintTransportErrors(const CheckPlan& plan, const engine::PairedProbeResult& run,
                           std::ostream& out) {
   std::vector<std::string> lines;
   auto add = [&lines](const std::string& path, const probe::HttpResult& result) {
@@ -121,9 +121,9 @@ void PrintTransportErrors(const CheckOptions& options, const engine::PairedProbe
   };
   for (const engine::PairedRound& round : run.rounds) {
     for (std::size_t i = 0; i < round.health.size(); ++i)
-      add(options.health_paths[i], round.health[i]);
+      add(plan.health_checks[i].path, round.health[i]);
     for (std::size_t i = 0; i < round.samples.size(); ++i)
-      add(options.sample_paths[i], round.samples[i]);
+      add(plan.target.samples[i].path, round.samples[i]);
   }
   if (lines.empty()) return;
   out << "Errors:\n";
@@ -133,18 +133,28 @@ void PrintTransportErrors(const CheckOptions& options, const engine::PairedProbe
 
 }  // namespace
 
-void PrintCheckHeader(const CheckOptions& options, const std::string& base_url, std::ostream& out) {
-  const auto worst_case = WorstCaseDuration(options);
-  out << "healthgap check " << base_url << ": " << Counted(options.rounds, "round", "rounds")
-      << ", timeout " << config::FormatDuration(options.timeout) << ", spacing "
-      << config::FormatDuration(options.spacing) << ", worst case "
-      << config::FormatDuration(worst_case) << "\n\n";
+void PrintCheckHeader(const CheckPlan& plan, std::ostream& out) {
+  const auto& samples = plan.target.samples;
+  const auto health_timeout = plan.health_checks.front().timeout;
+  const bool same_timeouts = std::all_of(samples.begin(), samples.end(), [&](const auto& sample) {
+    return sample.timeout == health_timeout;
+  });
+  out << "healthgap check " << plan.target.base_url
+      << (plan.origin.empty() ? "" : " (" + plan.origin + ")") << ": "
+      << Counted(plan.rounds, "round", "rounds") << ", lb " << plan.target.health.lb
+      << (same_timeouts ? ", timeout " : ", health timeout ")
+      << config::FormatDuration(health_timeout);
+  if (!same_timeouts && !samples.empty()) {
+    out << ", API timeout " << config::FormatDuration(samples.front().timeout);
+  }
+  out << ", spacing " << config::FormatDuration(plan.spacing) << ", worst case "
+      << config::FormatDuration(WorstCaseDuration(plan)) << "\n\n";
 }
 
-void PrintCheckReport(const CheckOptions& options, const engine::PairedProbeResult& run,
+void PrintCheckReport(const CheckPlan& plan, const engine::PairedProbeResult& run,
                       std::ostream& out) {
-  const int threshold = run.lb_threshold;
   const eval::LbState lb_state = run.snapshot.lb.state;
+  const auto& samples = plan.target.samples;
 
   Table health_table({"round", "path", "result", "status", "latency", "error", "lb state"});
   for (std::size_t round = 0; round < run.rounds.size(); ++round) {
@@ -152,7 +162,7 @@ void PrintCheckReport(const CheckOptions& options, const engine::PairedProbeResu
     for (std::size_t i = 0; i < results.health.size(); ++i) {
       const auto& result = results.health[i];
       const bool last_of_round = i + 1 == results.health.size();
-      health_table.AddRow({std::to_string(round + 1), options.health_paths[i],
+      health_table.AddRow({std::to_string(round + 1), plan.health_checks[i].path,
                            results.health_outcomes[i].success ? "pass" : "FAIL",
                            result.status_code == 0 ? "-" : std::to_string(result.status_code),
                            HumanDuration(result.total), DescribeError(result.error),
@@ -161,15 +171,20 @@ void PrintCheckReport(const CheckOptions& options, const engine::PairedProbeResu
   }
 
   out << "LB view: health checks on fresh connections, pass on "
-      << DescribeStatusMatcher(options.health_expected) << ", in rotation after "
-      << Counted(threshold, "pass", "passes") << ", out after "
-      << Counted(threshold, "failure", "failures") << "\n";
+      << DescribeStatusMatcher(plan.health_checks.front().expected_status) << ", in rotation after "
+      << Counted(run.healthy_threshold, "pass", "passes") << ", out after "
+      << Counted(run.unhealthy_threshold, "failure", "failures") << "\n";
   health_table.Print(out, "  ");
   out << "  LB state: " << eval::ToString(lb_state) << "\n\n";
 
   std::ostringstream ratio;
-  ratio << std::setprecision(3) << options.max_error_ratio * 100;
-  out << "User view: API samples, success on " << DescribeStatusMatcher(options.api_expected)
+  ratio << std::setprecision(3) << plan.target.evaluation.max_error_ratio * 100;
+  const bool same_matchers = std::all_of(samples.begin(), samples.end(), [&](const auto& sample) {
+    return sample.expected_status == samples.front().expected_status;
+  });
+  out << "User view: API samples, success on "
+      << (same_matchers ? DescribeStatusMatcher(samples.front().expected_status)
+                        : std::string("each sample's expected status"))
       << ", failing above " << ratio.str() << "% errors\n";
   Table sample_table({"path", "ok", "failed", "reasons", "p50", "max", "last status"});
   auto add_summary_row = [&sample_table](const std::string& name,
@@ -182,15 +197,15 @@ void PrintCheckReport(const CheckOptions& options, const engine::PairedProbeResu
                          HumanDuration(summary.latency_p50), HumanDuration(summary.latency_max),
                          last_status});
   };
-  for (std::size_t i = 0; i < options.sample_paths.size(); ++i) {
-    add_summary_row(options.sample_paths[i], run.per_sample[i],
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    add_summary_row(samples[i].path, run.per_sample[i],
                     DescribeStatus(run.rounds.back().samples[i]));
   }
   const eval::WindowSummary& api = run.snapshot.api_window;
-  if (options.sample_paths.size() > 1) add_summary_row("all", api, "");
+  if (samples.size() > 1) add_summary_row("all", api, "");
   sample_table.Print(out, "  ");
   out << "\n";
-  PrintTransportErrors(options, run, out);
+  PrintTransportErrors(plan, run, out);
   PrintHealthEvidence(run.snapshot, out);
 
   const eval::Decision& decision = run.snapshot.decision;
@@ -200,8 +215,10 @@ void PrintCheckReport(const CheckOptions& options, const engine::PairedProbeResu
   if (decision.verdict == eval::Verdict::kUnknown && lb_state == eval::LbState::kUnknown) {
     // Decide's "waiting for data" fits a running monitor; this check has finished.
     why = "health check passed " + std::to_string(run.health_rounds_passed) + " of " +
-          std::to_string(options.rounds) + " rounds but never " + std::to_string(threshold) +
-          " in a row either way, so a load balancer would not decide";
+          std::to_string(plan.rounds) + " rounds but never " +
+          Counted(run.healthy_threshold, "pass", "passes") + " or " +
+          Counted(run.unhealthy_threshold, "failure", "failures") +
+          " in a row, so a load balancer would not decide";
   } else if (why.empty()) {
     why = "health check " + eval::DescribeLastHealthCheck(health) + " and " +
           std::to_string(api.total - api.failures) + "/" + std::to_string(api.total) +

@@ -13,11 +13,11 @@
 
 namespace healthgap::app {
 
-// "healthgap check URL: N rounds, timeout T, spacing S, worst case W" and a blank line.
-void PrintCheckHeader(const CheckOptions& options, const std::string& base_url, std::ostream& out);
+// "healthgap check URL: N rounds, lb L, timeout T, spacing S, worst case W" and a blank line.
+void PrintCheckHeader(const CheckPlan& plan, std::ostream& out);
 
 // Everything after the header, from the finished run.
-void PrintCheckReport(const CheckOptions& options, const engine::PairedProbeResult& run,
+void PrintCheckReport(const CheckPlan& plan, const engine::PairedProbeResult& run,
                       std::ostream& out);
 
 }  // namespace healthgap::app

@@ -7,6 +7,7 @@
 #include "common/regex.h"
 #include "common/strings.h"
 #include "config/auth.h"
+#include "config/lb_presets.h"
 #include "config/values.h"
 
 namespace healthgap::cli {
@@ -97,6 +98,12 @@ CLI::Validator RegexValidator() {
       "REGEX");
 }
 
+std::vector<std::string> LbPresetList() {
+  std::vector<std::string> names;
+  for (const config::LbPreset& preset : config::AllLbPresets()) names.emplace_back(preset.name);
+  return names;
+}
+
 // Appends each validated pattern of a repeatable flag to `out`.
 auto AppendRegexes(std::vector<Regex>& out) {
   return [&out](const std::vector<std::string>& patterns) {
@@ -169,56 +176,92 @@ std::chrono::seconds ToSeconds(const std::string& text) {
 }
 
 void AddCheckOptions(CLI::App& subcommand, app::CheckOptions& options) {
-  subcommand.add_option("url", options.base_url, "Target base URL, e.g. http://10.0.1.1:8080")
-      ->required()
-      ->check(UrlValidator());
-  subcommand
-      .add_option("--health", options.health_paths,
-                  "Health check path, as the load balancer probes it (repeatable)")
-      ->capture_default_str()
-      ->check(PathValidator());
-  subcommand
-      .add_option("--sample", options.sample_paths,
-                  "API path to sample, as users call it (repeatable; at least one)")
-      ->required()
-      ->check(PathValidator());
+  // Every flag that describes the target: --config takes all of it from the file instead.
+  std::vector<CLI::Option*> target_flags;
+  target_flags.push_back(
+      subcommand.add_option("url", options.base_url, "Target base URL, e.g. http://10.0.1.1:8080")
+          ->check(UrlValidator()));
+  target_flags.push_back(
+      subcommand
+          .add_option("--health", options.health_paths,
+                      "Health check path, as the load balancer probes it (repeatable)")
+          ->capture_default_str()
+          ->check(PathValidator()));
+  target_flags.push_back(
+      subcommand
+          .add_option("--sample", options.sample_paths,
+                      "API path to sample, as users call it (repeatable; at least one)")
+          ->check(PathValidator()));
+  target_flags.push_back(
+      subcommand
+          .add_option("--lb", options.lb,
+                      "Load balancer whose health-check thresholds, timeout and status matcher "
+                      "to emulate: " +
+                          config::LbPresetNames() + " (custom: serve's defaults)")
+          ->capture_default_str()
+          ->check(CLI::IsMember(LbPresetList())));
   subcommand.add_option("--samples", options.rounds, "Rounds of probes and samples")
       ->capture_default_str()
       ->check(CLI::Range(1, app::kMaxCheckRounds));
-  subcommand
-      .add_option_function<std::string>(
-          "--timeout",
-          [&options](const std::string& text) { options.timeout = *config::ParseDuration(text); },
-          "Per-request timeout (default 2s)")
-      ->check(DurationValidator());
+  target_flags.push_back(
+      subcommand
+          .add_option_function<std::string>(
+              "--timeout",
+              [&options](const std::string& text) {
+                options.timeout = *config::ParseDuration(text);
+              },
+              "Every request's timeout (default: the --lb preset's for health, 5s for samples)")
+          ->check(DurationValidator()));
   subcommand
       .add_option_function<std::string>(
           "--spacing",
           [&options](const std::string& text) { options.spacing = *config::ParseDuration(text); },
           "Pause between rounds (default 200ms)")
       ->check(DurationValidator());
-  subcommand
-      .add_option_function<std::string>(
-          "--health-status",
-          [&options](const std::string& text) {
-            options.health_expected = *config::ParseStatusMatcher(text);
-          },
-          "Health status codes that pass (default 200-399)")
-      ->check(StatusValidator());
-  subcommand
-      .add_option_function<std::string>(
-          "--sample-status",
-          [&options](const std::string& text) {
-            options.api_expected = *config::ParseStatusMatcher(text);
-          },
-          "API status codes that count as success (default 2xx)")
-      ->check(StatusValidator());
-  subcommand
-      .add_option("--max-error-ratio", options.max_error_ratio,
-                  "API error ratio above which users are failing")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+  target_flags.push_back(
+      subcommand
+          .add_option_function<std::string>(
+              "--health-status",
+              [&options](const std::string& text) {
+                options.health_expected = *config::ParseStatusMatcher(text);
+              },
+              "Health status codes that pass (default: the --lb preset's)")
+          ->check(StatusValidator()));
+  target_flags.push_back(
+      subcommand
+          .add_option_function<std::string>(
+              "--sample-status",
+              [&options](const std::string& text) {
+                options.api_expected = *config::ParseStatusMatcher(text);
+              },
+              "API status codes that count as success (default 2xx)")
+          ->check(StatusValidator()));
+  target_flags.push_back(subcommand
+                             .add_option("--max-error-ratio", options.max_error_ratio,
+                                         "API error ratio above which users are failing")
+                             ->capture_default_str()
+                             ->check(CLI::Range(0.0, 1.0)));
+  const std::size_t before_request_options = subcommand.get_options().size();
   AddRequestOptions(subcommand, options);
+  const std::vector<CLI::Option*> all = subcommand.get_options();
+  target_flags.insert(target_flags.end(), all.begin() + static_cast<long>(before_request_options),
+                      all.end());
+  CLI::Option* config_file =
+      subcommand
+          .add_option("--config", options.config_file,
+                      "Check the target --target of this config file exactly as serve probes it")
+          ->check(CLI::ExistingFile);
+  CLI::Option* target_name = subcommand.add_option(
+      "--target", options.target_name, "The configured target to check, with --config");
+  config_file->needs(target_name);
+  target_name->needs(config_file);
+  for (CLI::Option* flag : target_flags) config_file->excludes(flag);
+  // Without --config the URL and a sample are required (CLI11 has no "required unless").
+  subcommand.parse_complete_callback([&options] {
+    if (!options.config_file.empty()) return;
+    if (options.base_url.empty()) throw CLI::RequiredError("url (or --config FILE --target NAME)");
+    if (options.sample_paths.empty()) throw CLI::RequiredError("--sample");
+  });
   subcommand.footer(
       "Exit codes: 0 healthy, 1 mismatch (health passes while the API fails), 2 usage error, "
       "3 down, 4 false-negative (health fails while the API works), 5 unknown (inconclusive, "

@@ -95,8 +95,8 @@ PairedProbeResult RunPairedProbe(const config::Target& target, const PairedProbe
   const config::Target adjusted = OneShotTarget(target, rounds);
   TargetState state(adjusted);
   PairedProbeResult result;
-  result.lb_threshold =
-      std::min(adjusted.health.healthy_threshold, adjusted.health.unhealthy_threshold);
+  result.healthy_threshold = adjusted.health.healthy_threshold;
+  result.unhealthy_threshold = adjusted.health.unhealthy_threshold;
   result.rounds = RunPairedRounds(state, options, client, clock);
 
   std::vector<eval::SampleWindow> per_sample(target.samples.size(),

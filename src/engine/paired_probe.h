@@ -43,7 +43,10 @@ struct PairedProbeResult {
   std::vector<PairedRound> rounds;
   std::vector<eval::WindowSummary> per_sample;  // parallel to target.samples
   int health_rounds_passed = 0;
-  int lb_threshold = 1;  // consecutive results the LB view needed either way
+  // Consecutive passes (failures) the LB view needed to put the target in (take it out of)
+  // rotation: the target's thresholds, capped at the rounds.
+  int healthy_threshold = 1;
+  int unhealthy_threshold = 1;
 };
 
 class TargetState;

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -130,7 +132,7 @@ INSTANTIATE_TEST_SUITE_P(
                                "/api/data  4   0       -  ", "health check 200 in"},
                       ModeCase{"flapping", "verdict: unknown", kCheckUnknown,
                                "/api/data  4   0       -  ",
-                               "health check passed 2 of 4 rounds but never 2 in a row"}),
+                               "health check passed 2 of 4 rounds but never 2 passes or 3 failures in a row"}),
     [](const auto& info) {
       std::string name = info.param.mode;
       for (char& c : name) {
@@ -170,6 +172,32 @@ TEST(CheckTest, NothingListeningIsDown) {
   EXPECT_TRUE(run.output.ends_with("verdict: down\n")) << run.output;
 }
 
+// --config/--target: the configured target's own settings decide, here an error envelope behind
+// a 200 that only its body condition catches, and the haproxy preset's thresholds.
+TEST(CheckTest, AConfiguredTargetIsCheckedWithItsOwnSettings) {
+  ThirdPartyBackend backend("honest");
+  const std::string config = ::testing::TempDir() + "/healthgap-check-target.yml";
+  std::ofstream(config) << "targets:\n  - name: shop\n    url: " << backend.url()
+                        << "\n    lb: haproxy\n    health: {timeout: 2s}\n"
+                           "    samples: [{path: /api/data, timeout: 2s, "
+                           "fail_if_body_not_matches_regexp: [never-in-the-body]}]\n";
+  CheckOptions options;
+  options.config_file = config;
+  options.target_name = "shop";
+  options.rounds = 3;
+  options.spacing = std::chrono::milliseconds(20);
+  const CheckRun run = RunWithCurl(options);
+  EXPECT_EQ(run.exit_code, kCheckMismatch) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("(target shop of " + config + "): 3 rounds, lb haproxy"))
+      << run.output;
+  EXPECT_THAT(run.output, HasSubstr("body_mismatch: 3")) << run.output;
+
+  options.target_name = "cart";
+  const CheckRun missing = RunWithCurl(options);
+  EXPECT_EQ(missing.exit_code, kCheckUsageError);
+  EXPECT_THAT(missing.output, HasSubstr("has no target \"cart\" (its targets: shop)"));
+}
+
 TEST(CheckTest, HeaderStatesTheWorstCaseDuration) {
   const int port = testing::UnusedLoopbackPort();
   ASSERT_GT(port, 0);
@@ -177,10 +205,11 @@ TEST(CheckTest, HeaderStatesTheWorstCaseDuration) {
   options.rounds = 2;
   options.timeout = std::chrono::milliseconds(1500);
   options.spacing = std::chrono::milliseconds(100);
-  EXPECT_EQ(WorstCaseDuration(options), std::chrono::milliseconds(3200));
+  EXPECT_EQ(WorstCaseDuration(*PlanCheck(options).plan), std::chrono::milliseconds(3200));
 
   const CheckRun run = RunWithCurl(options);
-  EXPECT_THAT(run.output, HasSubstr("2 rounds, timeout 1s500ms, spacing 100ms, worst case 3s200ms"))
+  EXPECT_THAT(run.output,
+              HasSubstr("2 rounds, lb custom, timeout 1s500ms, spacing 100ms, worst case 3s200ms"))
       << run.output;
 }
 
@@ -192,7 +221,7 @@ TEST(CheckTest, OneRoundDecidesOnASingleProbe) {
   const CheckRun run = RunWithCurl(options);
 
   EXPECT_EQ(run.exit_code, kCheckDown) << run.output;
-  EXPECT_THAT(run.output, HasSubstr(": 1 round, timeout")) << run.output;
+  EXPECT_THAT(run.output, HasSubstr(": 1 round, lb custom, timeout")) << run.output;
   EXPECT_THAT(run.output, HasSubstr("in rotation after 1 pass, out after 1 failure\n"))
       << run.output;
 }

@@ -13,7 +13,10 @@ namespace {
 
 using app::CheckOptions;
 using app::kCheckUsageError;
-using app::ValidateCheckOptions;
+using app::PlanCheck;
+
+// Why `options` cannot run, "" when they can.
+std::string PlanError(const CheckOptions& options) { return PlanCheck(options).error; }
 
 // Parses `healthgap check <args>` as main would; returns the exit code for a parse error, or
 // -1 when parsing succeeded.
@@ -57,7 +60,7 @@ TEST(CheckOptionsTest, ParsesEveryFlag) {
   EXPECT_EQ(options.health_expected, (config::StatusMatcher{{{200, 200}}}));
   EXPECT_EQ(options.api_expected, (config::StatusMatcher{{{200, 299}, {304, 304}}}));
   EXPECT_DOUBLE_EQ(options.max_error_ratio, 0.05);
-  EXPECT_FALSE(ValidateCheckOptions(options).has_value());
+  EXPECT_EQ(PlanError(options), "");
 }
 
 TEST(CheckOptionsTest, DefaultsMatchTheDocumentedUsage) {
@@ -66,10 +69,90 @@ TEST(CheckOptionsTest, DefaultsMatchTheDocumentedUsage) {
   ASSERT_EQ(run.exit_code, -1) << run.err;
   EXPECT_EQ(options.health_paths, std::vector<std::string>{"/health"});
   EXPECT_EQ(options.rounds, 5);
-  EXPECT_EQ(options.timeout, std::chrono::seconds(2));
-  EXPECT_EQ(options.health_expected, (config::StatusMatcher{{{200, 399}}}));
+  EXPECT_EQ(options.lb, "custom");
+  EXPECT_EQ(options.timeout, std::nullopt);
+  EXPECT_EQ(options.health_expected, std::nullopt);
   EXPECT_EQ(options.api_expected, (config::StatusMatcher{{{200, 299}}}));
   EXPECT_DOUBLE_EQ(options.max_error_ratio, 0.2);
+}
+
+// Without flags saying otherwise, check probes a target as serve would with no settings at all:
+// the same thresholds, timeouts and matchers.
+TEST(CheckOptionsTest, DefaultsAreServesDefaults) {
+  CheckOptions options;
+  ASSERT_EQ(Parse({"http://127.0.0.1:8080", "--sample", "/api/data"}, options).exit_code, -1);
+  const app::PlannedCheck planned = PlanCheck(options);
+  ASSERT_TRUE(planned.plan) << planned.error;
+  const config::Target& target = planned.plan->target;
+  const config::HealthCheck serve_health;  // the built-in defaults, as the loader resolves them
+  const config::ApiSample serve_sample;
+  EXPECT_EQ(target.health.healthy_threshold, serve_health.healthy_threshold);
+  EXPECT_EQ(target.health.unhealthy_threshold, serve_health.unhealthy_threshold);
+  EXPECT_EQ(target.health.timeout, serve_health.timeout);
+  EXPECT_EQ(target.health.expected_status, (config::StatusMatcher{{{200, 399}}}));
+  ASSERT_EQ(target.samples.size(), 1u);
+  EXPECT_EQ(target.samples[0].timeout, serve_sample.timeout);
+  EXPECT_EQ(target.evaluation.max_error_ratio, config::Target{}.evaluation.max_error_ratio);
+}
+
+TEST(CheckOptionsTest, LbPresetSetsTheHealthCheckAndFlagsOverrideIt) {
+  CheckOptions options;
+  ASSERT_EQ(Parse({"http://127.0.0.1:8080", "--sample", "/a", "--lb", "aws-alb"}, options)
+                .exit_code,
+            -1);
+  const config::Target alb = PlanCheck(options).plan->target;
+  EXPECT_EQ(alb.health.lb, "aws-alb");
+  EXPECT_EQ(alb.health.healthy_threshold, 5);    // AWS's documented default
+  EXPECT_EQ(alb.health.unhealthy_threshold, 2);
+  EXPECT_EQ(alb.health.expected_status, (config::StatusMatcher{{{200, 200}}}));
+
+  CheckOptions overridden;
+  ASSERT_EQ(Parse({"http://127.0.0.1:8080", "--sample", "/a", "--lb", "aws-alb", "--timeout",
+                   "1s", "--health-status", "200-299"},
+                  overridden)
+                .exit_code,
+            -1);
+  const config::Target target = PlanCheck(overridden).plan->target;
+  EXPECT_EQ(target.health.timeout, std::chrono::seconds(1));
+  EXPECT_EQ(target.samples[0].timeout, std::chrono::seconds(1));
+  EXPECT_EQ(target.health.expected_status, (config::StatusMatcher{{{200, 299}}}));
+  EXPECT_EQ(target.health.unhealthy_threshold, 2);
+
+  CheckOptions unknown;
+  EXPECT_EQ(Parse({"http://127.0.0.1:8080", "--sample", "/a", "--lb", "f5"}, unknown).exit_code,
+            kCheckUsageError);
+}
+
+TEST(CheckOptionsTest, ConfigAndTargetReplaceEveryTargetFlag) {
+  const std::string config = ::testing::TempDir() + "/healthgap-check-config.yml";
+  std::ofstream(config) << "targets:\n  - name: shop\n    url: http://127.0.0.1:9\n"
+                           "    lb: haproxy\n    samples: [{path: /api/cart}]\n";
+  CheckOptions options;
+  ASSERT_EQ(Parse({"--config", config, "--target", "shop", "--samples", "3"}, options).exit_code,
+            -1);
+  const app::PlannedCheck planned = PlanCheck(options);
+  ASSERT_TRUE(planned.plan) << planned.error;
+  EXPECT_EQ(planned.plan->target.name, "shop");
+  EXPECT_EQ(planned.plan->target.health.lb, "haproxy");
+  EXPECT_EQ(planned.plan->target.samples[0].path, "/api/cart");
+  EXPECT_EQ(planned.plan->rounds, 3);
+  EXPECT_EQ(planned.plan->origin, "target shop of " + config);
+
+  CheckOptions missing;
+  ASSERT_EQ(Parse({"--config", config, "--target", "cart"}, missing).exit_code, -1);
+  EXPECT_EQ(PlanError(missing), config + " has no target \"cart\" (its targets: shop)");
+
+  // The target's URL and settings come from the file: flags describing them are refused.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"http://127.0.0.1:8080", "--config", config, "--target", "shop"},
+        {"--config", config, "--target", "shop", "--sample", "/a"},
+        {"--config", config, "--target", "shop", "--lb", "aws-alb"},
+        {"--config", config, "--target", "shop", "--header", "Host: a"},
+        {"--config", config},
+        {"--target", "shop", "--sample", "/a", "http://127.0.0.1"}}) {
+    CheckOptions refused;
+    EXPECT_EQ(Parse(args, refused).exit_code, kCheckUsageError) << args.back();
+  }
 }
 
 struct BadArgs {
@@ -131,7 +214,7 @@ TEST(CheckOptionsTest, RequestFlagsSendWhatServeWouldForATarget) {
   EXPECT_EQ(options.tls.ca_file, ca);
   EXPECT_EQ(options.tls.server_name, "api.internal");
   EXPECT_TRUE(options.tls.insecure_skip_verify);
-  EXPECT_FALSE(ValidateCheckOptions(options).has_value());
+  EXPECT_EQ(PlanError(options), "");
 
   CheckOptions basic;
   ASSERT_EQ(
@@ -176,7 +259,7 @@ TEST(CheckOptionsTest, BadRequestFlagsAreUsageErrors) {
   cert_only.base_url = "https://10.0.0.7";
   cert_only.sample_paths = {"/a"};
   cert_only.tls.cert_file = "client.pem";
-  EXPECT_EQ(ValidateCheckOptions(cert_only), "--tls-cert and --tls-key go together");
+  EXPECT_EQ(PlanError(cert_only), "--tls-cert and --tls-key go together");
 }
 
 TEST(CheckOptionsTest, HelpIsNotAnError) {
