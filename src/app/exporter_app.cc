@@ -44,8 +44,8 @@ ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResul
                 metrics::WriteExposition(engine_.Snapshot(engine::SnapshotScope::kMetrics),
                                          Status(), sink);
               },
-          .status_html = [this] { return server::RenderStatusHtml(engine_.Snapshot()); },
-          .status_json = [this] { return server::RenderStatusJson(engine_.Snapshot()); },
+          .status_html = [this] { return server::RenderStatusHtml(Snapshot()); },
+          .status_json = [this] { return server::RenderStatusJson(Snapshot()); },
           .reload = [this] { return Reload(); },
           .probe =
               [this](const server::ProbeRequest& request) {
@@ -58,6 +58,12 @@ ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResul
 }
 
 ExporterApp::~ExporterApp() { Stop(); }
+
+engine::EngineSnapshot ExporterApp::Snapshot() const {
+  engine::EngineSnapshot snapshot = engine_.Snapshot();
+  snapshot.probed = probe_endpoint_.Snapshots();
+  return snapshot;
+}
 
 metrics::ExporterStatus ExporterApp::Status() const {
   const ProbeEndpoint::Counters probes = probe_endpoint_.counters();

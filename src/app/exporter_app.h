@@ -42,7 +42,8 @@ class ExporterApp {
   // healthgap_config_last_reload_successful to 0 and returns the error.
   std::optional<std::string> Reload();
 
-  engine::EngineSnapshot Snapshot() const { return engine_.Snapshot(); }
+  // The configured targets' state, and the /probe targets' as their last scrapes left it.
+  engine::EngineSnapshot Snapshot() const;
   int port() const { return server_.port(); }
 
  private:

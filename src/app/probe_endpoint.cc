@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "app/probe_trace.h"
 #include "config/allowlist.h"
 #include "config/values.h"
 #include "engine/paired_probe.h"
@@ -15,6 +16,8 @@ struct ProbeEndpoint::Tracked {
   std::mutex mu;  // one scrape at a time per (module, target)
   engine::TargetState state;
   TimePoint last_used{};  // guarded by ProbeEndpoint::mu_
+  // What the last scrape returned, for the status page; guarded by ProbeEndpoint::mu_.
+  std::shared_ptr<const engine::TargetSnapshot> last;
 };
 
 namespace {
@@ -189,14 +192,53 @@ server::HttpReply ProbeEndpoint::Handle(const server::ProbeRequest& request) {
     options.budget = Budget(*request.scrape_timeout_seconds, *module);
   }
   engine::TargetSnapshot snapshot;
+  std::string body;
   {
     std::lock_guard lock(tracked->mu);
-    engine::RunPairedRounds(tracked->state, options, client_, clock_);
-    snapshot = tracked->state.Snapshot(clock_.Now(), engine::SnapshotScope::kMetrics);
+    const std::vector<engine::PairedRound> rounds =
+        engine::RunPairedRounds(tracked->state, options, client_, clock_);
+    snapshot = tracked->state.Snapshot(clock_.Now(), request.debug ? engine::SnapshotScope::kFull
+                                                                   : engine::SnapshotScope::kMetrics);
+    body = metrics::TargetExpositionText({&snapshot, 1});
+    if (request.debug) {
+      ProbeTrace trace{.module = module_name,
+                       .target = &tracked->state.config(),
+                       .health_checks = {},
+                       .rounds = &rounds,
+                       .snapshot = &snapshot,
+                       .exposition = std::move(body)};
+      for (std::size_t i = 0; i < tracked->state.health_check_count(); ++i) {
+        trace.health_checks.push_back(tracked->state.health_check(i));
+      }
+      body = RenderProbeTrace(trace);
+    }
   }
   ++ok_;
-  return server::HttpReply{200, metrics::TargetExpositionText({&snapshot, 1}),
-                           server::kExpositionContentType};
+  snapshot.module = module_name;
+  snapshot.recent.clear();  // the status page shows /probe targets without their history
+  auto last = std::make_shared<const engine::TargetSnapshot>(std::move(snapshot));
+  {
+    std::lock_guard lock(mu_);
+    tracked->last = std::move(last);
+  }
+  if (request.debug) return server::HttpReply{200, std::move(body), "text/plain; charset=utf-8"};
+  return server::HttpReply{200, std::move(body), server::kExpositionContentType};
+}
+
+std::vector<engine::TargetSnapshot> ProbeEndpoint::Snapshots() const {
+  std::vector<std::pair<TimePoint, std::shared_ptr<const engine::TargetSnapshot>>> scraped;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, tracked] : tracked_) {
+      if (tracked->last) scraped.emplace_back(tracked->last_used, tracked->last);
+    }
+  }
+  std::stable_sort(scraped.begin(), scraped.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<engine::TargetSnapshot> snapshots;
+  snapshots.reserve(scraped.size());
+  for (const auto& [at, snapshot] : scraped) snapshots.push_back(*snapshot);
+  return snapshots;
 }
 
 }  // namespace healthgap::app

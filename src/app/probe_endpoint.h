@@ -11,12 +11,13 @@
 #include "common/clock.h"
 #include "config/allowlist.h"
 #include "config/config.h"
+#include "engine/snapshot.h"
 #include "probe/http_client.h"
 #include "server/exporter_server.h"
 
 namespace healthgap::app {
 
-// GET /probe?target=URL&module=NAME: blackbox_exporter's multi-target pattern. Runs one paired
+// GET /probe?target=URL&module=NAME[&debug=true]: blackbox_exporter's multi-target pattern. Runs one paired
 // evaluation (health + API samples of the module) against the target at scrape time and
 // answers with its metrics in a fresh registry, under the same names as background mode.
 // Each (module, target) keeps its state between scrapes, as a load balancer keeps its view
@@ -25,6 +26,8 @@ namespace healthgap::app {
 // dashboards written for background mode work unchanged. That state is bounded
 // (kMaxTrackedTargets, least recently scraped dropped first) and forgotten after kForgetAfter
 // without a scrape.
+// debug=true answers a readable trace of the probe (app/probe_trace.h) instead of the metrics;
+// the probe counts as any other.
 // Refuses (403) every target the config's probe.allow rules do not allow: without that, anyone
 // who can reach the exporter could make it send requests anywhere (an open proxy).
 // Thread-safe.
@@ -66,6 +69,8 @@ class ProbeEndpoint {
   static Duration Budget(double scrape_timeout_seconds, const config::Module& module);
 
   Counters counters() const;
+  // Every tracked (module, target) as its last scrape left it, oldest scrape first.
+  std::vector<engine::TargetSnapshot> Snapshots() const;
   // (module, target) pairs whose state is kept now.
   std::size_t tracked_targets() const;
 

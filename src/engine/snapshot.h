@@ -102,6 +102,7 @@ inline HealthCheckSnapshot BlankPrimaryCheck() {
 struct TargetSnapshot {
   std::string name;
   std::string base_url;
+  std::string module;  // the /probe module that probed it; empty for a configured target
   std::map<std::string, std::string> labels;
   eval::HealthSummary lb;  // the primary check as the verdict saw it
   eval::WindowSummary api_window;
@@ -139,6 +140,9 @@ enum class SnapshotScope { kMetrics, kFull };
 struct EngineSnapshot {
   std::vector<TargetSnapshot> targets;
   EngineStats stats;
+  // /probe targets as their last scrape left them (counters, state, verdict; no reason or
+  // recent probes): for the status page and /api/v1/status.
+  std::vector<TargetSnapshot> probed;
 };
 
 }  // namespace healthgap::engine

@@ -27,6 +27,7 @@ struct ProbeRequest {
   std::string module;
   // From X-Prometheus-Scrape-Timeout-Seconds; nullopt when Prometheus did not send it.
   std::optional<double> scrape_timeout_seconds;
+  bool debug = false;  // debug=true: a readable trace instead of the metrics
 };
 
 // X-Prometheus-Scrape-Timeout-Seconds as Prometheus writes it ("10", "9.5"): a finite number

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <sstream>
 #include <string_view>
 
@@ -212,22 +213,27 @@ void RenderSummary(const engine::EngineSnapshot& snapshot, std::ostringstream& h
        << "</span> targets</li>\n</ul>\n</section>\n";
 }
 
-void RenderTargetTable(const engine::EngineSnapshot& snapshot, std::ostringstream& html) {
-  html << "<section id=\"targets\">\n<h2>Targets</h2>\n";
-  if (snapshot.targets.empty()) {
-    html << "<p class=\"none\">No targets configured.</p>\n</section>\n";
+// One table of targets: the configured ones (section "targets") or the /probe ones ("probed").
+void RenderTargetTable(std::string_view id, std::string_view title,
+                       std::span<const engine::TargetSnapshot> targets, std::string_view none,
+                       std::ostringstream& html) {
+  html << "<section id=\"" << id << "\">\n<h2>" << title << "</h2>\n";
+  if (targets.empty()) {
+    html << "<p class=\"none\">" << none << "</p>\n</section>\n";
     return;
   }
   html << "<table>\n<thead><tr><th>Target</th><th>Verdict</th><th>LB view</th>"
           "<th>Last health probe</th><th>User view (window)</th><th>Error ratio</th>"
           "<th>Latency p50 / p99</th><th>Why</th></tr></thead>\n<tbody>\n";
-  for (const auto& target : snapshot.targets) {
+  for (const auto& target : targets) {
     const std::string_view verdict = eval::ToString(target.decision.verdict);
     const auto& window = target.api_window;
     // The verdict cell stays a bare "<td>verdict</td>": scripts and tests grep for it.
     html << "<tr class=\"verdict-" << verdict << "\"><td><a href=\"#"
          << EscapeHtml(AnchorFor(target.name)) << "\">" << EscapeHtml(target.name)
-         << "</a><div class=\"url\">" << EscapeHtml(target.base_url) << "</div></td><td>" << verdict
+         << "</a><div class=\"url\">" << EscapeHtml(target.base_url)
+         << (target.module.empty() ? "" : " (module " + EscapeHtml(target.module) + ")")
+         << "</div></td><td>" << verdict
          << "</td><td>" << LbViewCell(target) << "</td><td>" << LastHealthCell(target)
          << "</td><td class=\"num\">" << window.total - window.failures << " ok / "
          << window.failures << " failed</td>";
@@ -287,6 +293,45 @@ nlohmann::json RecentJson(const engine::RecentProbe& entry) {
 
 }  // namespace
 
+nlohmann::json TargetJson(const engine::TargetSnapshot& target) {
+  nlohmann::json failures = nlohmann::json::object();
+  for (auto reason : kAllFailureReasons) {
+    const int count = target.api_window.failures_by_reason[static_cast<std::size_t>(reason)];
+    if (count > 0) failures[std::string(healthgap::ToString(reason))] = count;
+  }
+  nlohmann::json recent = nlohmann::json::array();  // newest last, like the snapshot
+  for (const auto& entry : target.recent) recent.push_back(RecentJson(entry));
+  nlohmann::json checks = nlohmann::json::array();  // the primary first
+  for (const auto& check : target.checks) {
+    checks.push_back({{"check", engine::ToString(check.role)},
+                      {"path", check.path},
+                      {"lb", check.lb},
+                      {"primary", check.primary},
+                      {"lb_view", eval::ToString(check.lb_state)},
+                      {"last_health", HealthText(check.last)}});
+  }
+  return nlohmann::json{
+      {"target", target.name},
+      {"url", target.base_url},
+      {"module", target.module},
+      {"labels", target.labels},
+      {"verdict", eval::ToString(target.decision.verdict)},
+      {"reason", target.decision.reason},
+      {"cause", eval::ToString(target.decision.cause)},
+      {"lb_view", eval::ToString(target.lb.state)},
+      {"last_health", HealthText(target.primary().last)},
+      {"health_checks", checks},
+      {"api_window",
+       {{"samples", target.api_window.total},
+        {"failures", target.api_window.failures},
+        {"error_ratio", target.api_window.error_ratio},
+        {"failures_by_reason", failures},
+        {"latency_p50_seconds", ToSeconds(target.api_window.latency_p50)},
+        {"latency_p99_seconds", ToSeconds(target.api_window.latency_p99)}}},
+      {"recent", recent},
+  };
+}
+
 std::string RenderStatusJson(const engine::EngineSnapshot& snapshot) {
   nlohmann::json summary = nlohmann::json::object();
   const auto counts = CountVerdicts(snapshot);
@@ -294,44 +339,11 @@ std::string RenderStatusJson(const engine::EngineSnapshot& snapshot) {
     summary[std::string(eval::ToString(verdict))] = counts[static_cast<std::size_t>(verdict)];
   }
   nlohmann::json targets = nlohmann::json::array();
-  for (const auto& target : snapshot.targets) {
-    nlohmann::json failures = nlohmann::json::object();
-    for (auto reason : kAllFailureReasons) {
-      const int count = target.api_window.failures_by_reason[static_cast<std::size_t>(reason)];
-      if (count > 0) failures[std::string(healthgap::ToString(reason))] = count;
-    }
-    nlohmann::json recent = nlohmann::json::array();  // newest last, like the snapshot
-    for (const auto& entry : target.recent) recent.push_back(RecentJson(entry));
-    nlohmann::json checks = nlohmann::json::array();  // the primary first
-    for (const auto& check : target.checks) {
-      checks.push_back({{"check", engine::ToString(check.role)},
-                        {"path", check.path},
-                        {"lb", check.lb},
-                        {"primary", check.primary},
-                        {"lb_view", eval::ToString(check.lb_state)},
-                        {"last_health", HealthText(check.last)}});
-    }
-    targets.push_back({
-        {"target", target.name},
-        {"url", target.base_url},
-        {"labels", target.labels},
-        {"verdict", eval::ToString(target.decision.verdict)},
-        {"reason", target.decision.reason},
-        {"cause", eval::ToString(target.decision.cause)},
-        {"lb_view", eval::ToString(target.lb.state)},
-        {"last_health", HealthText(target.primary().last)},
-        {"health_checks", checks},
-        {"api_window",
-         {{"samples", target.api_window.total},
-          {"failures", target.api_window.failures},
-          {"error_ratio", target.api_window.error_ratio},
-          {"failures_by_reason", failures},
-          {"latency_p50_seconds", ToSeconds(target.api_window.latency_p50)},
-          {"latency_p99_seconds", ToSeconds(target.api_window.latency_p99)}}},
-        {"recent", recent},
-    });
-  }
-  return nlohmann::json{{"summary", summary}, {"targets", targets}}.dump(2) + "\n";
+  for (const auto& target : snapshot.targets) targets.push_back(TargetJson(target));
+  nlohmann::json probed = nlohmann::json::array();
+  for (const auto& target : snapshot.probed) probed.push_back(TargetJson(target));
+  return nlohmann::json{{"summary", summary}, {"targets", targets}, {"probed", probed}}.dump(2) +
+         "\n";
 }
 
 std::string RenderStatusHtml(const engine::EngineSnapshot& snapshot) {
@@ -347,7 +359,9 @@ std::string RenderStatusHtml(const engine::EngineSnapshot& snapshot) {
           "<nav><a href=\"/metrics\">Metrics</a> &middot; "
           "<a href=\"/api/v1/status\">Status as JSON</a></nav>\n</header>\n";
   RenderSummary(snapshot, html);
-  RenderTargetTable(snapshot, html);
+  RenderTargetTable("targets", "Targets", snapshot.targets, "No targets configured.", html);
+  RenderTargetTable("probed", "Probed through /probe", snapshot.probed,
+                    "No /probe scrapes yet (or none in the last hour).", html);
   RenderRecentProbes(snapshot, html);
   html << "<footer>Verdicts: <b>healthy</b> in rotation and the API works; <b>mismatch</b> in "
           "rotation while the API fails (the health check lies); <b>down</b> out of rotation "

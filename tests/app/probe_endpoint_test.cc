@@ -129,6 +129,45 @@ TEST(ProbeEndpointStateTest, TargetsNotScrapedForAnHourAreForgotten) {
   EXPECT_EQ(endpoint.tracked_targets(), 2u);  // 127.0.0.2 forgotten, .1 and .3 kept
 }
 
+// debug=true: the trace a human reads to see why, with the metrics a scrape would have got.
+TEST(ProbeEndpointTest, DebugAnswersATraceOfEveryRequestAndTheVerdict) {
+  LoopbackServer target;
+  target.Get("/health",
+             [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+  target.Get("/api/data", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 500;
+    res.set_content("db down", "text/plain");
+  });
+  ASSERT_TRUE(target.Start());
+  RealClock clock;
+  probe::CurlCallerThreadClient client(clock);
+  LoopbackResolver resolver;
+  ProbeEndpoint endpoint(clock, client, resolver);
+  endpoint.Configure(ModuleWithHealthPath("/health"));
+
+  const std::string address = "127.0.0.1:" + std::to_string(target.port());
+  server::ProbeRequest request{address, "api", 5.0};
+  request.debug = true;
+  const server::HttpReply reply = endpoint.Handle(request);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.content_type, "text/plain; charset=utf-8");
+  EXPECT_THAT(reply.body, ::testing::HasSubstr("Round 1:\n  health (readiness): GET http://" +
+                                               address + "/health\n    status 200"));
+  EXPECT_THAT(reply.body, ::testing::HasSubstr("  sample data: GET http://" + address +
+                                               "/api/data\n    status 500, 7 body bytes"));
+  EXPECT_THAT(reply.body, ::testing::HasSubstr("    judged: FAIL (status)\n"));
+  EXPECT_THAT(reply.body, ::testing::HasSubstr("\nVerdict: "));
+  EXPECT_THAT(reply.body, ::testing::HasSubstr("Metrics that would have been returned:\n"
+                                               "# HELP probe_success"));
+
+  // The status page and /api/v1/status list it, with the module that probed it.
+  const std::vector<engine::TargetSnapshot> probed = endpoint.Snapshots();
+  ASSERT_EQ(probed.size(), 1u);
+  EXPECT_EQ(probed[0].name, address);
+  EXPECT_EQ(probed[0].module, "api");
+  EXPECT_EQ(probed[0].api_window.failures, 1);
+}
+
 TEST(ProbeEndpointStateTest, AtTheBoundTheLeastRecentlyScrapedIsDroppedFirst) {
   FakeClock clock;
   testing::InstantHttpClient client(clock, std::chrono::milliseconds(0));
