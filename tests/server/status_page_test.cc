@@ -127,6 +127,31 @@ TEST(StatusPageHtmlTest, AnchorsOfHostileNamesAreSafeAndMatchTheirLinks) {
   EXPECT_NE(html.find("<h3 id=\"recent--b-x--b----\">"), std::string::npos) << html;
 }
 
+TEST(StatusPageHtmlTest, ProbedTargetsHaveTheirOwnTableWithTheirModule) {
+  engine::EngineSnapshot snapshot;
+  snapshot.targets.push_back(LyingTarget());
+  engine::TargetSnapshot probed = Target("10.0.1.9:8080", eval::Verdict::kDown);
+  probed.base_url = "http://10.0.1.9:8080";
+  probed.module = "<api>";
+  snapshot.probed.push_back(probed);
+  const std::string html = RenderStatusHtml(snapshot);
+  const std::size_t section = html.find("<section id=\"probed\">");
+  ASSERT_NE(section, std::string::npos) << html;
+  EXPECT_NE(html.find("10.0.1.9:8080", section), std::string::npos);
+  EXPECT_NE(html.find("(module &lt;api&gt;)", section), std::string::npos);
+  EXPECT_EQ(html.find("shallow-health", section), std::string::npos);  // configured ones above
+
+  const nlohmann::json json = nlohmann::json::parse(RenderStatusJson(snapshot));
+  ASSERT_EQ(json["probed"].size(), 1u);
+  EXPECT_EQ(json["probed"][0]["target"], "10.0.1.9:8080");
+  EXPECT_EQ(json["probed"][0]["module"], "<api>");
+  EXPECT_EQ(json["probed"][0]["verdict"], "down");
+  EXPECT_EQ(json["targets"][0]["module"], "");
+
+  const std::string empty = RenderStatusHtml(engine::EngineSnapshot{});
+  EXPECT_NE(empty.find("No /probe scrapes yet"), std::string::npos);
+}
+
 TEST(StatusPageHtmlTest, SummaryCountsEveryVerdict) {
   engine::EngineSnapshot snapshot;
   snapshot.targets = {LyingTarget(), Target("cached", eval::Verdict::kMismatch),
