@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/http_protocol.h"
 #include "common/response_conditions.h"
 #include "common/status_matcher.h"
 #include "common/tls_version.h"
@@ -26,6 +27,33 @@ using healthgap::ResponseConditions;
 using healthgap::StatusMatcher;
 using healthgap::StatusRange;
 using healthgap::TlsVersion;
+using healthgap::HttpVersion;
+using healthgap::IpProtocol;
+
+// How a request is sent and which HTTP it accepts, per health check and sample, with
+// blackbox_exporter's names.
+struct HttpSettings {
+  bool follow_redirects = false;
+  int max_redirects = 5;  // with follow_redirects; a longer chain fails (reason redirect_loop)
+  // Sent as Accept-Encoding and decoded (gzip, deflate, br); "" sends none. max_body_bytes caps
+  // the decoded body, so a compression bomb stops at the cap.
+  std::string compression{};
+  // A response in another version fails (reason bad_response); empty accepts any.
+  std::vector<HttpVersion> valid_http_versions{};
+  bool operator==(const HttpSettings&) const = default;
+};
+
+// How a target is connected to (target, module or defaults level).
+struct ConnectionSettings {
+  // Every request of the target goes through this proxy (http://, https:// or socks5://);
+  // empty: none, whatever http_proxy/https_proxy say, as a load balancer connects directly.
+  std::string proxy_url;
+  // Resolve only this family; with ip_protocol_fallback, the other when it has no address.
+  // Unset: both, IPv6 first as curl's happy eyeballs does.
+  std::optional<IpProtocol> preferred_ip_protocol;
+  bool ip_protocol_fallback = true;
+  bool operator==(const ConnectionSettings&) const = default;
+};
 
 // The health endpoint as a load balancer probes it.
 struct HealthCheck {
@@ -39,6 +67,7 @@ struct HealthCheck {
   std::string body;
   StatusMatcher expected_status{{{200, 399}}};
   ResponseConditions conditions;  // fail_if_body_* and fail_if_header_* (reason *_mismatch)
+  HttpSettings http;  // load balancers follow no redirects
   Millis interval{10'000};
   Millis timeout{5'000};
   int healthy_threshold = 2;    // consecutive successes before the LB puts it back in rotation
@@ -56,6 +85,7 @@ struct ApiSample {
   StatusMatcher expected_status;         // default 2xx
   ResponseConditions conditions;         // fail_if_body_* and fail_if_header_*
   std::optional<Millis> latency_budget;  // slower than this counts as a failure (reason "slow")
+  HttpSettings http{.follow_redirects = true};  // as clients do
   Millis interval{5'000};
   Millis timeout{5'000};
   // Reuse one connection across this sample's requests, as a client with a connection pool
@@ -126,6 +156,7 @@ struct ProbeSpec {
   std::size_t max_body_bytes = 1 << 20;  // bodies beyond this fail with reason "too_large"
   TargetAuth auth;
   TlsConfig tls;
+  ConnectionSettings connection;  // proxy_url, preferred_ip_protocol, ip_protocol_fallback
   bool operator==(const ProbeSpec&) const = default;
 };
 

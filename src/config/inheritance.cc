@@ -24,6 +24,20 @@ std::vector<std::pair<std::string, std::string>> MergedHeaders(const std::vector
 }
 
 // Each condition list is one setting: the own one, else the inherited one.
+// Field by field: own, then inherited, then `builtin`'s.
+HttpSettings ResolveHttp(const HttpLayer& own, const HttpLayer& inherited,
+                         const HttpSettings& builtin) {
+  HttpSettings out;
+  out.follow_redirects = ValueOr(Pick(own.follow_redirects, inherited.follow_redirects),
+                                 builtin.follow_redirects);
+  out.max_redirects =
+      ValueOr(Pick(own.max_redirects, inherited.max_redirects), builtin.max_redirects);
+  out.compression = ValueOr(Pick(own.compression, inherited.compression), builtin.compression);
+  out.valid_http_versions = ValueOr(Pick(own.valid_http_versions, inherited.valid_http_versions),
+                                    builtin.valid_http_versions);
+  return out;
+}
+
 ResponseConditions ResolveConditions(const ConditionsLayer& own, const ConditionsLayer& inherited) {
   ResponseConditions out;
   out.fail_if_body_matches =
@@ -62,6 +76,7 @@ HealthCheck ResolveHealth(const strict_yaml::Reader& reader, const HealthLayer& 
   check.body = ValueOr(Pick(own.body, dh.body), builtin.body);
   check.headers = MergedHeaders(dh.headers, own.headers);
   check.conditions = ResolveConditions(own.conditions, dh.conditions);
+  check.http = ResolveHttp(own.http, dh.http, builtin.http);
   check.expected_status =
       ValueOr(pick(own.expected_status, dh.expected_status), builtin.expected_status);
   const Maybe<Millis> preset_interval = from_preset(lb, builtin.interval);
@@ -98,6 +113,7 @@ void ResolveSample(const strict_yaml::Reader& reader, const SampleLayer& own,
 
   sample.headers = MergedHeaders(defaults.headers, own.headers);
   sample.conditions = ResolveConditions(own.conditions, defaults.conditions);
+  sample.http = ResolveHttp(own.http, defaults.http, builtin.http);
 
   CheckNotAbove(reader, timeout, sample.timeout, "timeout", interval, sample.interval, "interval",
                 kTimeoutWhy, field + ".timeout", line);
@@ -130,7 +146,18 @@ void ResolveEvaluation(const strict_yaml::Reader& reader, const EvaluationLayer&
 
 void ResolveWholeSettings(const Maybe<std::size_t>& own_body_limit,
                           const Maybe<TargetAuth>& own_auth, const Maybe<TlsConfig>& own_tls,
-                          const DefaultsLayer& defaults, ProbeSpec& spec) {
+                          const ConnectionLayer& own_connection, const DefaultsLayer& defaults,
+                          ProbeSpec& spec) {
+  const ConnectionLayer& inherited = defaults.connection;
+  const ConnectionSettings builtin;
+  spec.connection.proxy_url =
+      ValueOr(Pick(own_connection.proxy_url, inherited.proxy_url), builtin.proxy_url);
+  if (const auto* ip = Pick(own_connection.preferred_ip_protocol, inherited.preferred_ip_protocol)) {
+    spec.connection.preferred_ip_protocol = ip->value;
+  }
+  spec.connection.ip_protocol_fallback =
+      ValueOr(Pick(own_connection.ip_protocol_fallback, inherited.ip_protocol_fallback),
+              builtin.ip_protocol_fallback);
   spec.max_body_bytes =
       ValueOr(Pick(own_body_limit, defaults.max_body_bytes), ProbeSpec{}.max_body_bytes);
   spec.auth = ValueOr(Pick(own_auth, defaults.auth), TargetAuth{});

@@ -33,8 +33,11 @@ void ResolveEvaluation(const strict_yaml::Reader& reader, const EvaluationLayer&
 
 // spec.max_body_bytes, spec.auth and spec.tls from their own settings, then defaults. Auth and
 // tls_config are each one setting, not field by field: an own one replaces the default one.
+// spec.connection's fields (proxy_url, preferred_ip_protocol, ip_protocol_fallback) one by one,
+// own then defaults.
 void ResolveWholeSettings(const Maybe<std::size_t>& own_body_limit,
                           const Maybe<TargetAuth>& own_auth, const Maybe<TlsConfig>& own_tls,
-                          const DefaultsLayer& defaults, ProbeSpec& spec);
+                          const ConnectionLayer& own_connection, const DefaultsLayer& defaults,
+                          ProbeSpec& spec);
 
 }  // namespace healthgap::config

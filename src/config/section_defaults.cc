@@ -48,8 +48,9 @@ EvaluationLayer ReadEvaluationLayer(const Reader& reader, const Entry& entry, Le
 
 DefaultsLayer ReadDefaults(const Reader& reader, const Entry& entry) {
   DefaultsLayer defaults;
-  ReadFields(reader, reader.OpenMap(entry, KeysOf(kDefaultsFields)), kDefaultsFields, kDefaults,
-             defaults);
+  const Fields fields = reader.OpenMap(entry, KeysOf(kDefaultsFields).Add(ConnectionKeys()));
+  ReadFields(reader, fields, kDefaultsFields, kDefaults, defaults);
+  defaults.connection = ReadConnectionLayer(reader, fields, kDefaults);
   return defaults;
 }
 

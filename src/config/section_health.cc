@@ -41,9 +41,11 @@ const auto kHealthFields = std::to_array<FieldRule<H>>({
 
 HealthLayer ReadHealthLayer(const Reader& reader, const Entry& entry, Level level) {
   HealthLayer layer;
-  const Fields fields = reader.OpenMap(entry, KeysOf(kHealthFields).Add(ConditionKeys()));
+  const Fields fields =
+      reader.OpenMap(entry, KeysOf(kHealthFields).Add(ConditionKeys()).Add(HttpKeys()));
   ReadFields(reader, fields, kHealthFields, level, layer);
   layer.conditions = ReadConditionsLayer(reader, fields, level);
+  layer.http = ReadHttpLayer(reader, fields, level);
   return layer;
 }
 

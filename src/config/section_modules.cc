@@ -30,8 +30,9 @@ Module ReadModule(const Reader& reader, const Entry& entry, const DefaultsLayer&
 }  // namespace
 
 KeySet ProbeSpecKeys() {
-  return {"health",     "health_checks",  "lb",   "samples",
-          "evaluation", "max_body_bytes", "auth", "tls_config"};
+  return KeySet{"health",     "health_checks",  "lb",   "samples",
+                "evaluation", "max_body_bytes", "auth", "tls_config"}
+      .Add(ConnectionKeys());
 }
 
 ProbeSpec ReadProbeSpec(const Reader& reader, const Fields& fields, const std::string& field,
@@ -55,7 +56,8 @@ ProbeSpec ReadProbeSpec(const Reader& reader, const Fields& fields, const std::s
   if (const Entry* auth = fields.Get("auth")) own_auth = ReadAuth(reader, *auth, kOwn);
   Maybe<TlsConfig> own_tls;
   if (const Entry* tls = fields.Get("tls_config")) own_tls = ReadTlsConfig(reader, *tls, kOwn);
-  ResolveWholeSettings(own_body_limit, own_auth, own_tls, defaults, spec);
+  ResolveWholeSettings(own_body_limit, own_auth, own_tls, ReadConnectionLayer(reader, fields, kOwn),
+                       defaults, spec);
   return spec;
 }
 

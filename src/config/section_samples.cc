@@ -54,12 +54,15 @@ ApiSample ReadSample(const Reader& reader, const Entry& item, const SampleLayer&
 
 }  // namespace
 
-KeySet SampleSettingKeys() { return KeysOf(kSampleSettingFields).Add(ConditionKeys()); }
+KeySet SampleSettingKeys() {
+  return KeysOf(kSampleSettingFields).Add(ConditionKeys()).Add(HttpKeys());
+}
 
 SampleLayer ReadSampleLayer(const Reader& reader, const Fields& fields, Level level) {
   SampleLayer layer;
   ReadFields(reader, fields, kSampleSettingFields, level, layer);
   layer.conditions = ReadConditionsLayer(reader, fields, level);
+  layer.http = ReadHttpLayer(reader, fields, level);
   return layer;
 }
 

@@ -40,6 +40,15 @@ std::vector<HealthCheck> ReadHealthChecks(const strict_yaml::Reader& reader,
 KeySet ConditionKeys();
 ConditionsLayer ReadConditionsLayer(const Reader& reader, const Fields& fields, Level level);
 
+// follow_redirects, max_redirects, compression and valid_http_versions: wherever a health check
+// or sample is configured (section_http.cc).
+KeySet HttpKeys();
+HttpLayer ReadHttpLayer(const Reader& reader, const Fields& fields, Level level);
+
+// proxy_url, preferred_ip_protocol and ip_protocol_fallback: on targets, modules and defaults.
+KeySet ConnectionKeys();
+ConnectionLayer ReadConnectionLayer(const Reader& reader, const Fields& fields, Level level);
+
 // defaults.sample: the keys it shares with each sample.
 strict_yaml::KeySet SampleSettingKeys();
 SampleLayer ReadSampleLayer(const strict_yaml::Reader& reader, const strict_yaml::Fields& fields,

@@ -58,6 +58,21 @@ struct ConditionsLayer {
   Maybe<std::vector<HeaderCondition>> fail_if_header_matches, fail_if_header_not_matches;
 };
 
+// follow_redirects, max_redirects, compression, valid_http_versions: field by field.
+struct HttpLayer {
+  Maybe<bool> follow_redirects;
+  Maybe<int> max_redirects;
+  Maybe<std::string> compression;
+  Maybe<std::vector<HttpVersion>> valid_http_versions;
+};
+
+// proxy_url, preferred_ip_protocol, ip_protocol_fallback: field by field.
+struct ConnectionLayer {
+  Maybe<std::string> proxy_url;
+  Maybe<IpProtocol> preferred_ip_protocol;
+  Maybe<bool> ip_protocol_fallback;
+};
+
 struct HealthLayer {
   Maybe<HealthRole> role;
   Maybe<std::string> path, method, body;
@@ -66,6 +81,7 @@ struct HealthLayer {
   Maybe<Millis> interval, timeout;
   Maybe<int> healthy_threshold, unhealthy_threshold;
   ConditionsLayer conditions;
+  HttpLayer http;
 };
 
 // The keys defaults.sample and each sample share.
@@ -76,6 +92,7 @@ struct SampleLayer {
   Maybe<bool> keep_alive;
   std::vector<Header> headers;
   ConditionsLayer conditions;
+  HttpLayer http;
 };
 
 struct EvaluationLayer {
@@ -91,6 +108,7 @@ struct DefaultsLayer {
   Maybe<std::size_t> max_body_bytes;
   Maybe<TargetAuth> auth;
   Maybe<TlsConfig> tls;
+  ConnectionLayer connection;
   Maybe<LbPreset> lb;
 };
 

@@ -24,7 +24,18 @@ probe::HttpRequest TargetRequest(const config::Target& target, const std::string
       .insecure_skip_verify = target.tls.insecure_skip_verify,
       .min_version = target.tls.min_version,
   };
+  request.proxy = target.connection.proxy_url;
+  request.ip_protocol = target.connection.preferred_ip_protocol;
+  request.ip_protocol_fallback = target.connection.ip_protocol_fallback;
   return request;
+}
+
+// A health check's or sample's follow_redirects, max_redirects, compression and
+// valid_http_versions.
+void ApplyHttpSettings(const config::HttpSettings& http, probe::HttpRequest& request) {
+  request.max_redirects = http.follow_redirects ? http.max_redirects : 0;
+  request.accept_encoding = http.compression;
+  request.valid_http_versions = http.valid_http_versions;
 }
 
 }  // namespace
@@ -34,7 +45,7 @@ probe::HttpRequest HealthRequest(const config::Target& target, const config::Hea
   request.headers.insert(request.headers.begin(), check.headers.begin(), check.headers.end());
   request.body = check.body;
   request.reuse_connection = false;
-  request.max_redirects = 0;
+  ApplyHttpSettings(check.http, request);
   return request;
 }
 
@@ -47,6 +58,7 @@ probe::HttpRequest SampleRequest(const config::Target& target, const config::Api
   // condition asks.
   request.keep_response = !sample.conditions.empty();
   request.reuse_connection = sample.keep_alive;
+  ApplyHttpSettings(sample.http, request);
   return request;
 }
 

@@ -37,6 +37,8 @@ struct HealthProbeSnapshot {
   // This probe's TLS handshake; nullopt for plain http and for a handshake that failed, so,
   // as with blackbox_exporter, the certificate series describe the probe that just happened.
   std::optional<probe::TlsInfo> tls = std::nullopt;
+  std::optional<HttpVersion> http_version = std::nullopt;  // probe_http_version
+  std::optional<IpProtocol> ip_protocol = std::nullopt;    // probe_ip_protocol
 };
 
 // One component a health body reported (database, redis, ...).

@@ -167,6 +167,8 @@ bool TargetState::Record(const JudgedResult& judged) {
       .duration = result.total,
       .at = judged.at,
       .tls = result.tls,
+      .http_version = result.http_version,
+      .ip_protocol = result.ip_protocol,
   };
   if (outcome.success) check.fast_latencies.Add(result.total);
   check.body = judged.body;  // no stale components after a failed probe either

@@ -170,6 +170,21 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
       out.Sample(t.labels(), {{"phase", phase}}, seconds);
   }
 
+  out.Family(names::kProbeHttpVersion,
+             "HTTP version of the last health check's response (1, 1.1, 2, 3).",
+             MetricType::Gauge);
+  EachTarget(out, targets, [](const TargetSnapshot& t) -> std::optional<double> {
+    const std::optional<HttpVersion>& version = t.primary().last.http_version;
+    if (!version) return std::nullopt;
+    return VersionNumber(*version);
+  });
+  out.Family(names::kProbeIpProtocol, "IP protocol of the last health check's connection (4, 6).",
+             MetricType::Gauge);
+  EachTarget(out, targets, [](const TargetSnapshot& t) -> std::optional<double> {
+    const std::optional<IpProtocol>& protocol = t.primary().last.ip_protocol;
+    if (!protocol) return std::nullopt;
+    return *protocol == IpProtocol::kIp4 ? 4 : 6;
+  });
   out.Family(names::kProbeSslEarliestCertExpiry,
              "Unix time the earliest certificate the health check's server presented expires.",
              MetricType::Gauge);

@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/failure_reason.h"
+#include "common/http_protocol.h"
 #include "common/tls_version.h"
 
 namespace healthgap::probe {
@@ -62,6 +63,16 @@ struct HttpRequest {
   // (the /probe SSRF guard), so DNS cannot answer differently between check and request.
   std::vector<std::string> resolve;
   TlsOptions tls;  // every hop's
+  // Every hop goes through this proxy; empty: none, whatever http_proxy & co. say.
+  std::string proxy;
+  // Sent as Accept-Encoding and decoded ("gzip"); empty: none sent.
+  std::string accept_encoding;
+  // A response in another version fails with kBadResponse; empty: any.
+  std::vector<HttpVersion> valid_http_versions;
+  // Resolve and connect over this family only; nullopt: either. With ip_protocol_fallback a
+  // name without an address of that family is tried once more over the other.
+  std::optional<IpProtocol> ip_protocol;
+  bool ip_protocol_fallback = true;
 };
 
 // Seconds spent in each phase, as blackbox_exporter's probe_http_duration_seconds{phase}.
@@ -98,6 +109,8 @@ struct HttpResult {
   // Response headers, names lowercased; empty without keep_response.
   std::vector<std::pair<std::string, std::string>> headers;
   TimePoint started{};  // when the request was handed to the transport
+  std::optional<HttpVersion> http_version;  // of the response; nullopt when none arrived
+  std::optional<IpProtocol> ip_protocol;    // of the connection; nullopt when none was made
   // The final hop's handshake; nullopt for plain http, a reused connection (no handshake) or a
   // handshake that failed.
   std::optional<TlsInfo> tls;

@@ -80,7 +80,7 @@ const std::vector<InvalidCase>& InvalidCases() {
               {"latency-budget-exceeds-timeout",
                R"(:7: targets[0].samples[0].latency_budget: latency_budget 2s500ms exceeds timeout 2s; requests would time out before they could count as slow)"},
               {"merge-key",
-               R"(:9: targets[0].samples[0].<<: unknown key "<<" (YAML merge keys are not supported); expected one of name, path, body, method, expected_status, interval, timeout, latency_budget, keep_alive, headers, fail_if_body_matches_regexp, fail_if_body_not_matches_regexp, fail_if_header_matches, fail_if_header_not_matches)"},
+               R"(:9: targets[0].samples[0].<<: unknown key "<<" (YAML merge keys are not supported); expected one of name, path, body, method, expected_status, interval, timeout, latency_budget, keep_alive, headers, fail_if_body_matches_regexp, fail_if_body_not_matches_regexp, fail_if_header_matches, fail_if_header_not_matches, follow_redirects, max_redirects, compression, valid_http_versions)"},
               {"method-lowercase",
                R"(:5: targets[0].health.method: unsupported method "get", expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)"},
               {"method",
@@ -141,12 +141,28 @@ const std::vector<InvalidCase>& InvalidCases() {
                R"(:1: expected a map with a "targets" list at the top level, got a list)"},
               {"unhealthy-threshold-negative",
                R"(:3: defaults.health.unhealthy_threshold: must be at least 1, got -1)"},
+              {"http-max-redirects-large",
+               R"(:6: targets[0].samples[0].max_redirects: must be at most 20, got 50)"},
+              {"http-compression-unknown",
+               R"(:6: targets[0].health.compression: unknown compression "zip", expected one of gzip, deflate, br, identity)"},
+              {"http-version-unknown",
+               R"(:6: targets[0].samples[0].valid_http_versions[1]: unknown HTTP version "HTTP/2", expected one of HTTP/1.0, HTTP/1.1, HTTP/2.0, HTTP/3.0)"},
+              {"http-versions-empty",
+               R"(:3: defaults.sample.valid_http_versions: must list at least one version)"},
+              {"http-follow-redirects-string",
+               R"(:5: targets[0].health.follow_redirects: expected true or false, got the quoted string "yes")"},
+              {"proxy-url-scheme",
+               R"(:4: targets[0].proxy_url: invalid proxy URL "127.0.0.1:8888", expected http://, https:// or socks5:// and a host, without credentials)"},
+              {"proxy-url-credentials",
+               R"(:2: defaults.proxy_url: invalid proxy URL "http://user:pw@proxy:3128", expected http://, https:// or socks5:// and a host, without credentials)"},
+              {"ip-protocol-unknown",
+               R"(:4: targets[0].preferred_ip_protocol: unknown IP protocol "ipv4", expected one of ip4, ip6)"},
               {"unknown-key-defaults",
-               R"(:4: defaults.probe: unknown key "probe"; expected one of health, sample, evaluation, max_body_bytes, auth, lb, tls_config)"},
+               R"(:4: defaults.probe: unknown key "probe"; expected one of health, sample, evaluation, max_body_bytes, auth, lb, tls_config, proxy_url, preferred_ip_protocol, ip_protocol_fallback)"},
               {"unknown-key-health",
-               R"(:6: targets[0].health.intervall: unknown key "intervall"; expected one of role, path, method, headers, body, expected_status, interval, timeout, healthy_threshold, unhealthy_threshold, fail_if_body_matches_regexp, fail_if_body_not_matches_regexp, fail_if_header_matches, fail_if_header_not_matches)"},
+               R"(:6: targets[0].health.intervall: unknown key "intervall"; expected one of role, path, method, headers, body, expected_status, interval, timeout, healthy_threshold, unhealthy_threshold, fail_if_body_matches_regexp, fail_if_body_not_matches_regexp, fail_if_header_matches, fail_if_header_not_matches, follow_redirects, max_redirects, compression, valid_http_versions)"},
               {"unknown-key-sample",
-               R"(:6: targets[0].samples[0].expected_code: unknown key "expected_code"; expected one of name, path, body, method, expected_status, interval, timeout, latency_budget, keep_alive, headers, fail_if_body_matches_regexp, fail_if_body_not_matches_regexp, fail_if_header_matches, fail_if_header_not_matches)"},
+               R"(:6: targets[0].samples[0].expected_code: unknown key "expected_code"; expected one of name, path, body, method, expected_status, interval, timeout, latency_budget, keep_alive, headers, fail_if_body_matches_regexp, fail_if_body_not_matches_regexp, fail_if_header_matches, fail_if_header_not_matches, follow_redirects, max_redirects, compression, valid_http_versions)"},
               {"unknown-key-top",
                R"(:6: scrape_interval: unknown key "scrape_interval"; expected one of defaults, targets, modules, probe, file_sd_configs)"},
               {"url-credentials",
@@ -214,7 +230,7 @@ const std::vector<InvalidCase>& InvalidCases() {
               {"module-rounds-too-many", R"(:4: modules.api.rounds: must be at most 100, got 101)"},
               {"module-rounds-zero", R"(:4: modules.api.rounds: must be at least 1, got 0)"},
               {"module-unknown-key",
-               R"(:3: modules.api.url: unknown key "url"; expected one of health, health_checks, lb, samples, evaluation, max_body_bytes, auth, tls_config, rounds)"},
+               R"(:3: modules.api.url: unknown key "url"; expected one of health, health_checks, lb, samples, evaluation, max_body_bytes, auth, tls_config, proxy_url, preferred_ip_protocol, ip_protocol_fallback, rounds)"},
               {"modules-empty",
                R"(:1: modules: must define at least one module; leave the key out to get the built-in module "default")"},
               {"probe-cidr-host-bits",
@@ -311,6 +327,47 @@ TEST(LoadFileTest, TlsConfigIsInheritedWholeAndResolvesFilesAgainstTheConfig) {
                                        .min_version = TlsVersion::kTls13}));
   EXPECT_TRUE(targets[2].tls.insecure_skip_verify);
   EXPECT_EQ(targets[2].tls.ca_file, "");
+}
+
+TEST(LoadStringTest, HttpAndConnectionSettingsAreInheritedFieldByField) {
+  const LoadResult result = LoadString(R"(defaults:
+  proxy_url: http://127.0.0.1:3128
+  preferred_ip_protocol: ip6
+  sample: {compression: gzip, max_redirects: 3}
+  health: {valid_http_versions: [HTTP/1.1]}
+targets:
+  - name: a
+    url: http://127.0.0.1:8080
+    ip_protocol_fallback: false
+    health: {follow_redirects: true}
+    samples: [{path: /x, compression: identity}, {path: /y, follow_redirects: false}]
+  - name: b
+    url: http://127.0.0.1:8081
+    proxy_url: socks5://127.0.0.1:1080
+    preferred_ip_protocol: ip4
+    samples: [{path: /z}]
+)",
+                                       "http.yml");
+  ASSERT_TRUE(result.config) << result.error->Format();
+  const Target& a = result.config->targets[0];
+  EXPECT_EQ(a.connection, (ConnectionSettings{.proxy_url = "http://127.0.0.1:3128",
+                                              .preferred_ip_protocol = IpProtocol::kIp6,
+                                              .ip_protocol_fallback = false}));
+  EXPECT_EQ(a.health.http, (HttpSettings{.follow_redirects = true,
+                                         .max_redirects = 5,
+                                         .compression = "",
+                                         .valid_http_versions = {HttpVersion::kHttp11}}));
+  EXPECT_EQ(a.samples[0].http, (HttpSettings{.follow_redirects = true,
+                                             .max_redirects = 3,
+                                             .compression = "",
+                                             .valid_http_versions = {}}));
+  EXPECT_FALSE(a.samples[1].http.follow_redirects);
+  EXPECT_EQ(a.samples[1].http.compression, "gzip");
+  const Target& b = result.config->targets[1];
+  EXPECT_EQ(b.connection.proxy_url, "socks5://127.0.0.1:1080");
+  EXPECT_EQ(b.connection.preferred_ip_protocol, IpProtocol::kIp4);
+  EXPECT_TRUE(b.connection.ip_protocol_fallback);
+  EXPECT_FALSE(b.health.http.follow_redirects);  // a load balancer's default
 }
 
 TEST(LoadFileTest, HealthChecksSendHeadersAndABodyOwnHeadersReplacingDefaultsInAnyCase) {

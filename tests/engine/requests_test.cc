@@ -64,5 +64,34 @@ TEST(RequestsTest, SampleWithoutKeepAliveOpensANewConnectionEachTime) {
   EXPECT_FALSE(SampleRequest(target, target.samples[0]).reuse_connection);
 }
 
+TEST(RequestsTest, HttpAndConnectionSettingsReachEveryRequest) {
+  config::Target target = Target();
+  target.connection = config::ConnectionSettings{.proxy_url = "http://127.0.0.1:3128",
+                                                 .preferred_ip_protocol = IpProtocol::kIp4,
+                                                 .ip_protocol_fallback = false};
+  target.health.http = config::HttpSettings{.follow_redirects = true,
+                                            .max_redirects = 2,
+                                            .compression = "gzip",
+                                            .valid_http_versions = {HttpVersion::kHttp2}};
+  target.samples[0].http.follow_redirects = false;
+  const probe::HttpRequest health = HealthRequest(target, target.health);
+  EXPECT_EQ(health.max_redirects, 2);
+  EXPECT_EQ(health.accept_encoding, "gzip");
+  EXPECT_EQ(health.valid_http_versions, std::vector<HttpVersion>{HttpVersion::kHttp2});
+  const probe::HttpRequest sample = SampleRequest(target, target.samples[0]);
+  EXPECT_EQ(sample.max_redirects, 0);
+  EXPECT_EQ(sample.accept_encoding, "");
+  for (const probe::HttpRequest* request : {&health, &sample}) {
+    EXPECT_EQ(request->proxy, "http://127.0.0.1:3128");
+    EXPECT_EQ(request->ip_protocol, IpProtocol::kIp4);
+    EXPECT_FALSE(request->ip_protocol_fallback);
+  }
+  // The defaults: load balancers follow no redirects, clients follow up to 5; no proxy.
+  const config::Target plain = Target();
+  EXPECT_EQ(HealthRequest(plain, plain.health).max_redirects, 0);
+  EXPECT_EQ(SampleRequest(plain, plain.samples[0]).max_redirects, 5);
+  EXPECT_EQ(SampleRequest(plain, plain.samples[0]).proxy, "");
+}
+
 }  // namespace
 }  // namespace healthgap::engine

@@ -4,11 +4,7 @@
 // on a loopback port picked at run time; stopped (SIGTERM) when the object goes. The test
 // writes the server blocks; "{PORT}" in them is the port.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdlib.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -17,56 +13,35 @@
 #include <memory>
 #include <string>
 
-#include "support/hostile_server.h"
-#include "support/poll_until.h"
-#include "support/subprocess.h"
+#include "support/loopback_daemon.h"
 
 namespace healthgap::testing {
 
 class Nginx {
  public:
-  explicit Nginx(const std::string& server_blocks) {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "healthgap-nginx-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-    // A port another test takes between the pick and nginx's bind makes nginx exit: pick again.
-    for (int attempt = 0; attempt < 5 && port_ == 0; ++attempt) {
-      const int port = UnusedLoopbackPort();
-      WriteConfig(server_blocks, port);
-      process_ = std::make_unique<Subprocess>(
-          std::vector<std::string>{"nginx", "-p", dir_.string(), "-c", "nginx.conf", "-e",
-                                   (dir_ / "error.log").string()},
-          Subprocess::Stderr::kMergeIntoStdout);
-      if (PollUntil([&] { return Accepts(port) || process_->WaitForExit({}).has_value(); },
-                    std::chrono::seconds(20)) &&
-          Accepts(port)) {
-        port_ = port;
-      }
-    }
-  }
+  explicit Nginx(const std::string& server_blocks)
+      : dir_(MakeDir()), daemon_([&](int port) {
+          WriteConfig(server_blocks, port);
+          return std::vector<std::string>{"nginx", "-p", dir_.string(), "-c", "nginx.conf", "-e",
+                                          (dir_ / "error.log").string()};
+        }) {}
   ~Nginx() {
-    process_.reset();
+    daemon_.Stop();
     std::filesystem::remove_all(dir_);
   }
 
   // 0 when nginx could not start; error() says why.
-  int port() const { return port_; }
+  int port() const { return daemon_.port(); }
   std::string error() const {
     std::ifstream log(dir_ / "error.log");
     return std::string(std::istreambuf_iterator<char>(log), {});
   }
 
  private:
-  static bool Accepts(int port) {
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool connected = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-    close(fd);
-    return connected;
+  static std::filesystem::path MakeDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "healthgap-nginx-XXXXXX").string();
+    return mkdtemp(pattern.data());
   }
 
   void WriteConfig(std::string servers, int port) {
@@ -85,8 +60,7 @@ class Nginx {
   }
 
   std::filesystem::path dir_;
-  std::unique_ptr<Subprocess> process_;
-  int port_ = 0;
+  LoopbackDaemon daemon_;
 };
 
 }  // namespace healthgap::testing
