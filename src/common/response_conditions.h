@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json_condition.h"
 #include "common/regex.h"
 
 namespace healthgap {
@@ -24,14 +25,18 @@ struct ResponseConditions {
   std::vector<HeaderCondition> fail_if_header_matches;
   // A header whose value does not match fails, and so does a missing one unless allow_missing.
   std::vector<HeaderCondition> fail_if_header_not_matches;
+  // All must hold on a JSON body, else body_mismatch (json_conditions, common/json_condition.h).
+  std::vector<JsonCondition> json_conditions;
 
   bool empty() const {
     return fail_if_body_matches.empty() && fail_if_body_not_matches.empty() &&
-           fail_if_header_matches.empty() && fail_if_header_not_matches.empty();
+           fail_if_header_matches.empty() && fail_if_header_not_matches.empty() &&
+           json_conditions.empty();
   }
   // The body must be kept to be judged.
   bool NeedsBody() const {
-    return !fail_if_body_matches.empty() || !fail_if_body_not_matches.empty();
+    return !fail_if_body_matches.empty() || !fail_if_body_not_matches.empty() ||
+           !json_conditions.empty();
   }
   bool operator==(const ResponseConditions&) const = default;
 };

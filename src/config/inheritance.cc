@@ -48,6 +48,7 @@ ResponseConditions ResolveConditions(const ConditionsLayer& own, const Condition
       ValueOr(Pick(own.fail_if_header_matches, inherited.fail_if_header_matches), {});
   out.fail_if_header_not_matches =
       ValueOr(Pick(own.fail_if_header_not_matches, inherited.fail_if_header_not_matches), {});
+  out.json_conditions = ValueOr(Pick(own.json_conditions, inherited.json_conditions), {});
   return out;
 }
 

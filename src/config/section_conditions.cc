@@ -45,6 +45,18 @@ std::vector<HeaderCondition> ReadHeaderConditions(const Reader& reader, const En
   return out;
 }
 
+// JSON conditions (common/json_condition.h), each parsed now: a bad one is a load error.
+std::vector<JsonCondition> ReadJsonConditions(const Reader& reader, const Entry& entry) {
+  std::vector<JsonCondition> out;
+  for (const Entry& item : reader.Items(entry, "a list of JSON conditions")) {
+    std::string error;
+    std::optional<JsonCondition> condition = JsonCondition::Parse(reader.ReadString(item), &error);
+    if (!condition) reader.Fail(item.line, item.field, "invalid JSON condition: " + error);
+    out.push_back(std::move(*condition));
+  }
+  return out;
+}
+
 using C = ConditionsLayer;
 // Sized by its rules, so a table cannot hold an empty one.
 const auto kConditionFields = std::to_array<FieldRule<C>>({
@@ -53,6 +65,7 @@ const auto kConditionFields = std::to_array<FieldRule<C>>({
     {"fail_if_header_matches", SetMember<C, &C::fail_if_header_matches, ReadHeaderConditions>},
     {"fail_if_header_not_matches",
      SetMember<C, &C::fail_if_header_not_matches, ReadHeaderConditions>},
+    {"json_conditions", SetMember<C, &C::json_conditions, ReadJsonConditions>},
 });
 
 }  // namespace

@@ -56,6 +56,7 @@ struct Header {
 struct ConditionsLayer {
   Maybe<std::vector<Regex>> fail_if_body_matches, fail_if_body_not_matches;
   Maybe<std::vector<HeaderCondition>> fail_if_header_matches, fail_if_header_not_matches;
+  Maybe<std::vector<JsonCondition>> json_conditions;
 };
 
 // follow_redirects, max_redirects, compression, valid_http_versions: field by field.

@@ -82,34 +82,6 @@ std::optional<ComponentStatus> ClassifyStatusValue(const json& value) {
   return std::nullopt;
 }
 
-// Deepest array/object nesting, counted without parsing: nlohmann's parser recurses, so a
-// hostile "[[[[..." must be refused before it reaches it. Stops counting past `limit`.
-int JsonNestingDepth(std::string_view text, int limit) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > limit) return deepest;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 // Human detail: control characters become spaces, cut on a UTF-8 boundary (input is valid
 // UTF-8 by the time it gets here).
 std::string SanitizeDetail(std::string_view raw, std::size_t max_bytes) {
@@ -506,6 +478,32 @@ BodyReport ParseHealthBody(std::string_view body, std::string_view content_type,
   }
   ParseJson(root, ietf, report, limits);
   return report;
+}
+
+int JsonNestingDepth(std::string_view text, int limit) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit) return deepest;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
 }
 
 }  // namespace healthgap::eval

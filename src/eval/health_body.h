@@ -8,6 +8,11 @@
 
 namespace healthgap::eval {
 
+// Deepest array/object nesting of JSON text, counted without parsing: nlohmann's parser
+// recurses, so a hostile "[[[[..." must be refused before it reaches it. Stops counting past
+// `limit`.
+int JsonNestingDepth(std::string_view text, int limit);
+
 // Which health body dialect a response speaks.
 enum class BodyFormat {
   kNone,            // not recognised (or not parsed: see BodyReport::error)

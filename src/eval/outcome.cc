@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/strings.h"
+#include "eval/json_conditions.h"
 
 namespace healthgap::eval {
 namespace {
@@ -36,7 +37,8 @@ bool BodyFails(const Response& response, const ResponseConditions& conditions) {
   return std::any_of(conditions.fail_if_body_matches.begin(), conditions.fail_if_body_matches.end(),
                      matches) ||
          !std::all_of(conditions.fail_if_body_not_matches.begin(),
-                      conditions.fail_if_body_not_matches.end(), matches);
+                      conditions.fail_if_body_not_matches.end(), matches) ||
+         !JsonConditionsHold(response.body, conditions.json_conditions);
 }
 
 }  // namespace

@@ -1,11 +1,14 @@
 // libFuzzer target for everything healthgap reads from a probed server's health response: the
-// body parsers (ParseHealthBody) and the freshness facts (FactsFrom, CacheDetector).
+// body parsers (ParseHealthBody), the freshness facts (FactsFrom, CacheDetector), JSON
+// conditions on the body (JsonConditionsHold), and the condition parser (JsonCondition::Parse)
+// on the body's first line.
 // Input layout: byte 0 picks the content type, then the body. Header values are cut from the
 // body too, so one input exercises both parsers.
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,6 +16,7 @@
 
 #include "eval/cache_evidence.h"
 #include "eval/health_body.h"
+#include "eval/json_conditions.h"
 
 namespace {
 
@@ -106,6 +110,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     detector.Observe(facts);
     at += std::chrono::seconds(10);
   }
+  static const std::vector<healthgap::JsonCondition> kConditions = [] {
+    std::vector<healthgap::JsonCondition> conditions;
+    for (const char* text : {R"($.status == "UP")", "absent($.error)", "len($.data) > 0",
+                             "$.a[0][\"b\"].c >= 1.5", "present($[3])", "$.x != null"}) {
+      conditions.push_back(*healthgap::JsonCondition::Parse(text, nullptr));
+    }
+    return conditions;
+  }();
+  healthgap::eval::JsonConditionsHold(body, kConditions);
+  for (const auto& condition : kConditions) {
+    healthgap::eval::JsonConditionsHold(body, std::span(&condition, 1));
+  }
+  std::string error;
+  const std::string_view first_line = body.substr(0, body.find('\n'));
+  const auto parsed = healthgap::JsonCondition::Parse(first_line, &error);
+  if (parsed.has_value() == !error.empty()) std::abort();  // exactly one of the two
   healthgap::eval::ParseIso8601(body);
   healthgap::eval::ParseHttpDate(body);
   return 0;

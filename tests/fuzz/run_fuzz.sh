@@ -27,14 +27,15 @@ fi
 
 case $target in
   health_body)
-    sources=("$root/src/eval/health_body.cc" "$root/src/eval/cache_evidence.cc")
+    sources=("$root/src/eval/health_body.cc" "$root/src/eval/cache_evidence.cc"
+      "$root/src/eval/json_conditions.cc" "$root/src/common/json_condition.cc")
     libraries=()
     # Past BodyLimits::max_bytes (1 MiB), so the too_large path is reached too.
     max_len=1048578
     ;;
   config)
     sources=("$root"/src/config/*.cc "$root/src/server/web_config.cc" "$root/src/common/log.cc"
-      "$root/src/common/regex.cc")
+      "$root/src/common/regex.cc" "$root/src/common/json_condition.cc")
     libraries=($(pkg-config --libs yaml-0.1 re2 libssl libcrypto) -lcrypt)
     max_len=65536
     ;;

@@ -180,7 +180,9 @@ TEST(FleetTargetsTest, AnErrorEnvelopeBehindA200IsAMismatchWithABodyCondition) {
           "  - name: by-body\n    url: " +
           url +
           "\n"
-          "    samples: [{path: /api/data, fail_if_body_matches_regexp: ['\"error\"']}]\n",
+          "    samples: [{path: /api/data, fail_if_body_matches_regexp: ['\"error\"']}]\n"
+          "  - name: by-json\n    url: " +
+          url + "\n    samples: [{path: /api/data, json_conditions: ['absent($.error)']}]\n",
       "envelope.yml");
   ASSERT_TRUE(loaded.config) << loaded.error->Format();
   RealClock clock;
@@ -191,7 +193,8 @@ TEST(FleetTargetsTest, AnErrorEnvelopeBehindA200IsAMismatchWithABodyCondition) {
   ASSERT_TRUE(PollUntil([&] {
     const engine::EngineSnapshot snapshot = engine.Snapshot();
     return Find(snapshot, "by-status").api_window.total >= 2 &&
-           Find(snapshot, "by-body").api_window.total >= 2;
+           Find(snapshot, "by-body").api_window.total >= 2 &&
+           Find(snapshot, "by-json").api_window.total >= 2;
   }));
   const engine::EngineSnapshot snapshot = engine.Snapshot();
   engine.Stop();
@@ -200,6 +203,11 @@ TEST(FleetTargetsTest, AnErrorEnvelopeBehindA200IsAMismatchWithABodyCondition) {
   EXPECT_EQ(by_body.decision.verdict, eval::Verdict::kMismatch) << by_body.decision.reason;
   EXPECT_GT(
       by_body.samples[0].failures_total[static_cast<std::size_t>(FailureReason::kBodyMismatch)],
+      0u);
+  const engine::TargetSnapshot& by_json = Find(snapshot, "by-json");
+  EXPECT_EQ(by_json.decision.verdict, eval::Verdict::kMismatch) << by_json.decision.reason;
+  EXPECT_GT(
+      by_json.samples[0].failures_total[static_cast<std::size_t>(FailureReason::kBodyMismatch)],
       0u);
 }
 
