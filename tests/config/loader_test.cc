@@ -157,6 +157,8 @@ const std::vector<InvalidCase>& InvalidCases() {
                R"(:2: defaults.proxy_url: invalid proxy URL "http://user:pw@proxy:3128", expected http://, https:// or socks5:// and a host, without credentials)"},
               {"ip-protocol-unknown",
                R"(:4: targets[0].preferred_ip_protocol: unknown IP protocol "ipv4", expected one of ip4, ip6)"},
+              {"ip-protocol-fallback-string",
+               R"(:5: targets[0].ip_protocol_fallback: expected true or false, got "sometimes")"},
               {"json-condition-operator",
                R"(:6: targets[0].samples[0].json_conditions[1]: invalid JSON condition: expected an operator (== != < <= > >=) at column 10)"},
               {"unknown-key-defaults",
