@@ -14,42 +14,33 @@
 #include <string>
 
 #include "support/loopback_daemon.h"
+#include "support/temp_dir.h"
 
 namespace healthgap::testing {
 
 class Nginx {
  public:
   explicit Nginx(const std::string& server_blocks)
-      : dir_(MakeDir()), daemon_([&](int port) {
+      : daemon_([&](int port) {
           WriteConfig(server_blocks, port);
-          return std::vector<std::string>{"nginx", "-p", dir_.string(), "-c", "nginx.conf", "-e",
-                                          (dir_ / "error.log").string()};
+          return std::vector<std::string>{"nginx", "-p", dir_.path().string(), "-c", "nginx.conf",
+                                          "-e", dir_.Path("error.log")};
         }) {}
-  ~Nginx() {
-    daemon_.Stop();
-    std::filesystem::remove_all(dir_);
-  }
 
   // 0 when nginx could not start; error() says why.
   int port() const { return daemon_.port(); }
   std::string error() const {
-    std::ifstream log(dir_ / "error.log");
+    std::ifstream log(dir_.Path("error.log"));
     return std::string(std::istreambuf_iterator<char>(log), {});
   }
 
  private:
-  static std::filesystem::path MakeDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "healthgap-nginx-XXXXXX").string();
-    return mkdtemp(pattern.data());
-  }
-
   void WriteConfig(std::string servers, int port) {
     for (auto at = servers.find("{PORT}"); at != std::string::npos; at = servers.find("{PORT}")) {
       servers.replace(at, 6, std::to_string(port));
     }
-    const std::string dir = dir_.string();
-    std::ofstream(dir_ / "nginx.conf")
+    const std::string dir = dir_.path().string();
+    std::ofstream(dir_.Path("nginx.conf"))
         << "daemon off;\nmaster_process off;\nworker_processes 1;\npid " << dir
         << "/nginx.pid;\nerror_log " << dir << "/error.log warn;\n"
         << "events { worker_connections 64; }\nhttp {\n  access_log off;\n"
@@ -59,7 +50,7 @@ class Nginx {
         << servers << "\n}\n";
   }
 
-  std::filesystem::path dir_;
+  TempDir dir_;  // declared first: removed after the daemon stopped
   LoopbackDaemon daemon_;
 };
 

@@ -26,6 +26,7 @@ class TempDir {
     return file.string();
   }
   std::string Path(const std::string& name) const { return (path_ / name).string(); }
+  const std::filesystem::path& path() const { return path_; }
 
  private:
   std::filesystem::path path_;

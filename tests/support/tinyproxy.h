@@ -11,41 +11,31 @@
 #include <string>
 
 #include "support/loopback_daemon.h"
+#include "support/temp_dir.h"
 
 namespace healthgap::testing {
 
 class Tinyproxy {
  public:
   Tinyproxy()
-      : dir_(MakeDir()), daemon_([this](int port) {
-          std::ofstream(dir_ / "tinyproxy.conf")
+      : daemon_([this](int port) {
+          std::ofstream(dir_.Path("tinyproxy.conf"))
               << "Port " << port << "\nListen 127.0.0.1\nTimeout 30\nMaxClients 16\n"
               << "Allow 127.0.0.1\nViaProxyName \"healthgap-test-proxy\"\n"
-              << "LogLevel Info\nLogFile \"" << (dir_ / "tinyproxy.log").string() << "\"\n"
-              << "PidFile \"" << (dir_ / "tinyproxy.pid").string() << "\"\n";
-          return std::vector<std::string>{"tinyproxy", "-d", "-c",
-                                          (dir_ / "tinyproxy.conf").string()};
+              << "LogLevel Info\nLogFile \"" << dir_.Path("tinyproxy.log") << "\"\n"
+              << "PidFile \"" << dir_.Path("tinyproxy.pid") << "\"\n";
+          return std::vector<std::string>{"tinyproxy", "-d", "-c", dir_.Path("tinyproxy.conf")};
         }) {}
-  ~Tinyproxy() {
-    daemon_.Stop();
-    std::filesystem::remove_all(dir_);
-  }
 
   int port() const { return daemon_.port(); }  // 0 when tinyproxy could not start
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port()); }
   std::string log() const {
-    std::ifstream file(dir_ / "tinyproxy.log");
+    std::ifstream file(dir_.Path("tinyproxy.log"));
     return std::string(std::istreambuf_iterator<char>(file), {});
   }
 
  private:
-  static std::filesystem::path MakeDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "healthgap-tinyproxy-XXXXXX").string();
-    return mkdtemp(pattern.data());
-  }
-
-  std::filesystem::path dir_;
+  TempDir dir_;  // declared first: removed after the daemon stopped
   LoopbackDaemon daemon_;
 };
 
