@@ -88,8 +88,8 @@ std::optional<std::string> ValidateFlags(const CheckOptions& options) {
 // The target named in options.config_file, loaded as `serve` loads it.
 PlannedCheck PlanConfiguredCheck(const CheckOptions& options) {
   if (!options.base_url.empty()) {
-    return {std::nullopt, "--config takes the URL from the configured target: drop " +
-                              options.base_url};
+    return {std::nullopt,
+            "--config takes the URL from the configured target: drop " + options.base_url};
   }
   if (options.target_name.empty()) return {std::nullopt, "--config needs --target NAME"};
   const config::LoadResult loaded = config::LoadFile(options.config_file);

@@ -197,8 +197,9 @@ server::HttpReply ProbeEndpoint::Handle(const server::ProbeRequest& request) {
     std::lock_guard lock(tracked->mu);
     const std::vector<engine::PairedRound> rounds =
         engine::RunPairedRounds(tracked->state, options, client_, clock_);
-    snapshot = tracked->state.Snapshot(clock_.Now(), request.debug ? engine::SnapshotScope::kFull
-                                                                   : engine::SnapshotScope::kMetrics);
+    snapshot =
+        tracked->state.Snapshot(clock_.Now(), request.debug ? engine::SnapshotScope::kFull
+                                                            : engine::SnapshotScope::kMetrics);
     body = metrics::TargetExpositionText({&snapshot, 1});
     if (request.debug) {
       ProbeTrace trace{.module = module_name,

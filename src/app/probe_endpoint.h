@@ -17,8 +17,8 @@
 
 namespace healthgap::app {
 
-// GET /probe?target=URL&module=NAME[&debug=true]: blackbox_exporter's multi-target pattern. Runs one paired
-// evaluation (health + API samples of the module) against the target at scrape time and
+// GET /probe?target=URL&module=NAME[&debug=true]: blackbox_exporter's multi-target pattern. Runs
+// one paired evaluation (health + API samples of the module) against the target at scrape time and
 // answers with its metrics in a fresh registry, under the same names as background mode.
 // Each (module, target) keeps its state between scrapes, as a load balancer keeps its view
 // between health checks: counters count, the LB view applies the module's thresholds over

@@ -34,7 +34,8 @@ void TraceRequest(std::ostringstream& out, std::string_view what, const std::str
       << Milliseconds(phases.processing) << ", transfer " << Milliseconds(phases.transfer) << "\n";
   if (result.tls) {
     out << "    tls: " << (result.tls->version ? VersionLabel(*result.tls->version) : "unknown")
-        << ", earliest certificate expiry " << static_cast<long long>(result.tls->earliest_cert_expiry)
+        << ", earliest certificate expiry "
+        << static_cast<long long>(result.tls->earliest_cert_expiry)
         << (result.tls->last_chain_expiry ? "" : ", chain not verified") << "\n";
   }
   out << "    judged: "
@@ -49,8 +50,8 @@ std::string RenderProbeTrace(const ProbeTrace& trace) {
   const config::Target& target = *trace.target;
   const engine::TargetSnapshot& snapshot = *trace.snapshot;
   std::ostringstream out;
-  out << "Probe of " << target.base_url << " with module \"" << trace.module << "\": "
-      << trace.rounds->size() << " round(s)\n\n";
+  out << "Probe of " << target.base_url << " with module \"" << trace.module
+      << "\": " << trace.rounds->size() << " round(s)\n\n";
   for (std::size_t round = 0; round < trace.rounds->size(); ++round) {
     const engine::PairedRound& results = (*trace.rounds)[round];
     out << "Round " << round + 1 << ":\n";
@@ -71,9 +72,8 @@ std::string RenderProbeTrace(const ProbeTrace& trace) {
       << ": in rotation after " << primary.healthy_threshold << " passes, out after "
       << primary.unhealthy_threshold << " failures, over consecutive scrapes)\n";
   out << "User view: " << snapshot.api_window.failures << " of " << snapshot.api_window.total
-      << " samples failed in the window (failing above "
-      << target.evaluation.max_error_ratio * 100 << "%, at least "
-      << target.evaluation.min_samples << " samples)\n";
+      << " samples failed in the window (failing above " << target.evaluation.max_error_ratio * 100
+      << "%, at least " << target.evaluation.min_samples << " samples)\n";
   out << "Verdict: " << eval::ToString(snapshot.decision.verdict) << " (cause "
       << eval::ToString(snapshot.decision.cause) << ")"
       << (snapshot.decision.reason.empty() ? "" : ": " + snapshot.decision.reason) << "\n\n";

@@ -16,7 +16,7 @@ namespace healthgap::app {
 
 struct ProbeTrace {
   std::string module;
-  const config::Target* target = nullptr;  // what the rounds ran under
+  const config::Target* target = nullptr;          // what the rounds ran under
   std::vector<config::HealthCheck> health_checks;  // parallel to each round's health results
   const std::vector<engine::PairedRound>* rounds = nullptr;
   const engine::TargetSnapshot* snapshot = nullptr;  // after the rounds, with the reason

@@ -218,24 +218,22 @@ void AddCheckOptions(CLI::App& subcommand, app::CheckOptions& options) {
           [&options](const std::string& text) { options.spacing = *config::ParseDuration(text); },
           "Pause between rounds (default 200ms)")
       ->check(DurationValidator());
-  target_flags.push_back(
-      subcommand
-          .add_option_function<std::string>(
-              "--health-status",
-              [&options](const std::string& text) {
-                options.health_expected = *config::ParseStatusMatcher(text);
-              },
-              "Health status codes that pass (default: the --lb preset's)")
-          ->check(StatusValidator()));
-  target_flags.push_back(
-      subcommand
-          .add_option_function<std::string>(
-              "--sample-status",
-              [&options](const std::string& text) {
-                options.api_expected = *config::ParseStatusMatcher(text);
-              },
-              "API status codes that count as success (default 2xx)")
-          ->check(StatusValidator()));
+  target_flags.push_back(subcommand
+                             .add_option_function<std::string>(
+                                 "--health-status",
+                                 [&options](const std::string& text) {
+                                   options.health_expected = *config::ParseStatusMatcher(text);
+                                 },
+                                 "Health status codes that pass (default: the --lb preset's)")
+                             ->check(StatusValidator()));
+  target_flags.push_back(subcommand
+                             .add_option_function<std::string>(
+                                 "--sample-status",
+                                 [&options](const std::string& text) {
+                                   options.api_expected = *config::ParseStatusMatcher(text);
+                                 },
+                                 "API status codes that count as success (default 2xx)")
+                             ->check(StatusValidator()));
   target_flags.push_back(subcommand
                              .add_option("--max-error-ratio", options.max_error_ratio,
                                          "API error ratio above which users are failing")
@@ -251,8 +249,8 @@ void AddCheckOptions(CLI::App& subcommand, app::CheckOptions& options) {
           .add_option("--config", options.config_file,
                       "Check the target --target of this config file exactly as serve probes it")
           ->check(CLI::ExistingFile);
-  CLI::Option* target_name = subcommand.add_option(
-      "--target", options.target_name, "The configured target to check, with --config");
+  CLI::Option* target_name = subcommand.add_option("--target", options.target_name,
+                                                   "The configured target to check, with --config");
   config_file->needs(target_name);
   target_name->needs(config_file);
   for (CLI::Option* flag : target_flags) config_file->excludes(flag);

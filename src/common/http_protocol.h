@@ -21,9 +21,7 @@ inline constexpr std::array<EnumName<HttpVersion>, 4> kHttpVersionNames = {{
 }};
 static_assert(ListsValuesInOrder(kHttpVersionNames));
 
-inline std::string_view ToString(HttpVersion version) {
-  return NameOf(kHttpVersionNames, version);
-}
+inline std::string_view ToString(HttpVersion version) { return NameOf(kHttpVersionNames, version); }
 
 // probe_http_version's value: 1, 1.1, 2, 3.
 inline double VersionNumber(HttpVersion version) {
@@ -39,8 +37,6 @@ inline constexpr std::array<EnumName<IpProtocol>, 2> kIpProtocolNames = {{
 }};
 static_assert(ListsValuesInOrder(kIpProtocolNames));
 
-inline std::string_view ToString(IpProtocol protocol) {
-  return NameOf(kIpProtocolNames, protocol);
-}
+inline std::string_view ToString(IpProtocol protocol) { return NameOf(kIpProtocolNames, protocol); }
 
 }  // namespace healthgap

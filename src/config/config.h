@@ -22,13 +22,13 @@ using Millis = std::chrono::milliseconds;
 // Shared with eval/ (common/status_matcher.h).
 using healthgap::HeaderCondition;
 using healthgap::HealthRole;
+using healthgap::HttpVersion;
+using healthgap::IpProtocol;
 using healthgap::Regex;
 using healthgap::ResponseConditions;
 using healthgap::StatusMatcher;
 using healthgap::StatusRange;
 using healthgap::TlsVersion;
-using healthgap::HttpVersion;
-using healthgap::IpProtocol;
 
 // How a request is sent and which HTTP it accepts, per health check and sample, with
 // blackbox_exporter's names.
@@ -67,7 +67,7 @@ struct HealthCheck {
   std::string body;
   StatusMatcher expected_status{{{200, 399}}};
   ResponseConditions conditions;  // fail_if_body_* and fail_if_header_* (reason *_mismatch)
-  HttpSettings http;  // load balancers follow no redirects
+  HttpSettings http;              // load balancers follow no redirects
   Millis interval{10'000};
   Millis timeout{5'000};
   int healthy_threshold = 2;    // consecutive successes before the LB puts it back in rotation

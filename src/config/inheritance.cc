@@ -28,8 +28,8 @@ std::vector<std::pair<std::string, std::string>> MergedHeaders(const std::vector
 HttpSettings ResolveHttp(const HttpLayer& own, const HttpLayer& inherited,
                          const HttpSettings& builtin) {
   HttpSettings out;
-  out.follow_redirects = ValueOr(Pick(own.follow_redirects, inherited.follow_redirects),
-                                 builtin.follow_redirects);
+  out.follow_redirects =
+      ValueOr(Pick(own.follow_redirects, inherited.follow_redirects), builtin.follow_redirects);
   out.max_redirects =
       ValueOr(Pick(own.max_redirects, inherited.max_redirects), builtin.max_redirects);
   out.compression = ValueOr(Pick(own.compression, inherited.compression), builtin.compression);
@@ -153,7 +153,8 @@ void ResolveWholeSettings(const Maybe<std::size_t>& own_body_limit,
   const ConnectionSettings builtin;
   spec.connection.proxy_url =
       ValueOr(Pick(own_connection.proxy_url, inherited.proxy_url), builtin.proxy_url);
-  if (const auto* ip = Pick(own_connection.preferred_ip_protocol, inherited.preferred_ip_protocol)) {
+  if (const auto* ip =
+          Pick(own_connection.preferred_ip_protocol, inherited.preferred_ip_protocol)) {
     spec.connection.preferred_ip_protocol = ip->value;
   }
   spec.connection.ip_protocol_fallback =

@@ -15,9 +15,9 @@ constexpr int kMostRedirects = 20;
 int ReadMaxRedirects(const Reader& reader, const Entry& entry) {
   const int count = reader.ReadCount(entry);
   if (count > kMostRedirects) {
-    reader.Fail(entry.line, entry.field,
-                "must be at most " + std::to_string(kMostRedirects) + ", got " +
-                    std::to_string(count));
+    reader.Fail(
+        entry.line, entry.field,
+        "must be at most " + std::to_string(kMostRedirects) + ", got " + std::to_string(count));
   }
   return count;
 }
@@ -27,8 +27,9 @@ std::string ReadCompression(const Reader& reader, const Entry& entry) {
   const std::string text = reader.ReadString(entry);
   if (text == "identity") return "";
   if (text == "gzip" || text == "deflate" || text == "br") return text;
-  reader.Fail(entry.line, entry.field,
-              "unknown compression " + Quote(text) + ", expected one of gzip, deflate, br, identity");
+  reader.Fail(
+      entry.line, entry.field,
+      "unknown compression " + Quote(text) + ", expected one of gzip, deflate, br, identity");
 }
 
 std::vector<HttpVersion> ReadHttpVersions(const Reader& reader, const Entry& entry) {

@@ -171,8 +171,7 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
   }
 
   out.Family(names::kProbeHttpVersion,
-             "HTTP version of the last health check's response (1, 1.1, 2, 3).",
-             MetricType::Gauge);
+             "HTTP version of the last health check's response (1, 1.1, 2, 3).", MetricType::Gauge);
   EachTarget(out, targets, [](const TargetSnapshot& t) -> std::optional<double> {
     const std::optional<HttpVersion>& version = t.primary().last.http_version;
     if (!version) return std::nullopt;
@@ -195,9 +194,8 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
              "Unix time the verified chain of the health check's server expires (its earliest "
              "certificate, root included).",
              MetricType::Gauge);
-  EachTarget(out, targets, IfHandshake([](const probe::TlsInfo& tls) {
-               return tls.last_chain_expiry;
-             }));
+  EachTarget(out, targets,
+             IfHandshake([](const probe::TlsInfo& tls) { return tls.last_chain_expiry; }));
   out.Family(names::kProbeTlsVersionInfo, "Always 1: the TLS version of the last health check.",
              MetricType::Gauge);
   for (const PreparedTarget& t : targets) {

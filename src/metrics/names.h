@@ -13,8 +13,8 @@ inline constexpr char kProbeHttpDurationSeconds[] = "probe_http_duration_seconds
 inline constexpr char kProbeSslEarliestCertExpiry[] = "probe_ssl_earliest_cert_expiry";
 inline constexpr char kProbeSslLastChainExpiry[] = "probe_ssl_last_chain_expiry_timestamp_seconds";
 inline constexpr char kProbeTlsVersionInfo[] = "probe_tls_version_info";  // {version}
-inline constexpr char kProbeHttpVersion[] = "probe_http_version";  // 1, 1.1, 2, 3
-inline constexpr char kProbeIpProtocol[] = "probe_ip_protocol";    // 4 or 6
+inline constexpr char kProbeHttpVersion[] = "probe_http_version";         // 1, 1.1, 2, 3
+inline constexpr char kProbeIpProtocol[] = "probe_ip_protocol";           // 4 or 6
 
 // Health check history.
 inline constexpr char kHealthProbesTotal[] = "healthgap_health_probes_total";

@@ -18,8 +18,7 @@ using SharedObservation = std::shared_ptr<TlsObservation>;
 // The SSL_CTX ex_data slot holding a heap SharedObservation, freed with the context.
 int ObservationSlot() {
   static const int slot = SSL_CTX_get_ex_new_index(
-      0, nullptr, nullptr, nullptr,
-      [](void*, void* held, CRYPTO_EX_DATA*, int, long, void*) {
+      0, nullptr, nullptr, nullptr, [](void*, void* held, CRYPTO_EX_DATA*, int, long, void*) {
         delete static_cast<SharedObservation*>(held);
       });
   return slot;

@@ -19,7 +19,7 @@ namespace healthgap::probe::detail {
 // kept-alive connection), so a late callback never writes into freed memory.
 struct TlsObservation {
   using SteadyTime = std::chrono::steady_clock::time_point;
-  SteadyTime configured{};                  // when the transfer was handed to curl
+  SteadyTime configured{};                        // when the transfer was handed to curl
   std::optional<SteadyTime> handshake_started{};  // TCP connected, ClientHello about to go
   std::optional<TlsInfo> info{};                  // set once the handshake completed
   // Microseconds from `configured` to the handshake's start; 0 when none started.

@@ -108,7 +108,7 @@ struct HttpResult {
   std::string body;  // first bytes of the body, at most max_body_bytes; empty without keep_response
   // Response headers, names lowercased; empty without keep_response.
   std::vector<std::pair<std::string, std::string>> headers;
-  TimePoint started{};  // when the request was handed to the transport
+  TimePoint started{};                      // when the request was handed to the transport
   std::optional<HttpVersion> http_version;  // of the response; nullopt when none arrived
   std::optional<IpProtocol> ip_protocol;    // of the connection; nullopt when none was made
   // The final hop's handshake; nullopt for plain http, a reused connection (no handshake) or a

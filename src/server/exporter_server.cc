@@ -68,7 +68,9 @@ void ExporterServer::RegisterRoutes() {
       res.set_content("/probe is not enabled\n", "text/plain");
       return;
     }
-    ProbeRequest probe{req.get_param_value("target"), req.get_param_value("module"), {},
+    ProbeRequest probe{req.get_param_value("target"),
+                       req.get_param_value("module"),
+                       {},
                        req.get_param_value("debug") == "true"};
     if (req.has_header("X-Prometheus-Scrape-Timeout-Seconds")) {
       // A malformed header is treated as absent: the module's own timeouts apply.

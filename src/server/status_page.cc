@@ -233,10 +233,9 @@ void RenderTargetTable(std::string_view id, std::string_view title,
          << EscapeHtml(AnchorFor(target.name)) << "\">" << EscapeHtml(target.name)
          << "</a><div class=\"url\">" << EscapeHtml(target.base_url)
          << (target.module.empty() ? "" : " (module " + EscapeHtml(target.module) + ")")
-         << "</div></td><td>" << verdict
-         << "</td><td>" << LbViewCell(target) << "</td><td>" << LastHealthCell(target)
-         << "</td><td class=\"num\">" << window.total - window.failures << " ok / "
-         << window.failures << " failed</td>";
+         << "</div></td><td>" << verdict << "</td><td>" << LbViewCell(target) << "</td><td>"
+         << LastHealthCell(target) << "</td><td class=\"num\">" << window.total - window.failures
+         << " ok / " << window.failures << " failed</td>";
     if (window.total > 0) {
       html << "<td class=\"num\">" << PercentText(window.error_ratio) << "</td><td class=\"num\">"
            << HumanDuration(window.latency_p50) << " / " << HumanDuration(window.latency_p99)

@@ -3,14 +3,13 @@
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <fstream>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <sstream>
@@ -114,25 +113,25 @@ TEST_P(CheckAgainstThirdPartyBackend, PrintsVerdictAndExitsWithItsCode) {
 
 INSTANTIATE_TEST_SUITE_P(
     Modes, CheckAgainstThirdPartyBackend,
-    ::testing::Values(ModeCase{"honest", "verdict: healthy", kCheckHealthy,
-                               "/api/data  4   0       -  ", "health check 200 in"},
-                      ModeCase{"shallow", "verdict: mismatch", kCheckMismatch,
-                               "/api/data  0   4       status: 4", "health check 200 in"},
-                      ModeCase{"pool", "verdict: mismatch", kCheckMismatch,
-                               "/api/data  0   4       status: 4", "health check 200 in"},
-                      ModeCase{"cached", "verdict: mismatch", kCheckMismatch,
-                               "/api/data  0   4       status: 4", "health check 200 in"},
-                      ModeCase{"deadlock", "verdict: mismatch", kCheckMismatch,
-                               "/api/data  0   2       timeout: 2", "health check 200 in"},
-                      ModeCase{"false-negative", "verdict: false-negative", kCheckFalseNegative,
-                               "/api/data  4   0       -  ", "health check failing (503 in"},
-                      ModeCase{"both-5xx", "verdict: down", kCheckDown,
-                               "/api/data  0   4       status: 4", "health check failing (503 in"},
-                      ModeCase{"degraded", "verdict: degraded", kCheckDegraded,
-                               "/api/data  4   0       -  ", "health check 200 in"},
-                      ModeCase{"flapping", "verdict: unknown", kCheckUnknown,
-                               "/api/data  4   0       -  ",
-                               "health check passed 2 of 4 rounds but never 2 passes or 3 failures in a row"}),
+    ::testing::Values(
+        ModeCase{"honest", "verdict: healthy", kCheckHealthy, "/api/data  4   0       -  ",
+                 "health check 200 in"},
+        ModeCase{"shallow", "verdict: mismatch", kCheckMismatch, "/api/data  0   4       status: 4",
+                 "health check 200 in"},
+        ModeCase{"pool", "verdict: mismatch", kCheckMismatch, "/api/data  0   4       status: 4",
+                 "health check 200 in"},
+        ModeCase{"cached", "verdict: mismatch", kCheckMismatch, "/api/data  0   4       status: 4",
+                 "health check 200 in"},
+        ModeCase{"deadlock", "verdict: mismatch", kCheckMismatch,
+                 "/api/data  0   2       timeout: 2", "health check 200 in"},
+        ModeCase{"false-negative", "verdict: false-negative", kCheckFalseNegative,
+                 "/api/data  4   0       -  ", "health check failing (503 in"},
+        ModeCase{"both-5xx", "verdict: down", kCheckDown, "/api/data  0   4       status: 4",
+                 "health check failing (503 in"},
+        ModeCase{"degraded", "verdict: degraded", kCheckDegraded, "/api/data  4   0       -  ",
+                 "health check 200 in"},
+        ModeCase{"flapping", "verdict: unknown", kCheckUnknown, "/api/data  4   0       -  ",
+                 "health check passed 2 of 4 rounds but never 2 passes or 3 failures in a row"}),
     [](const auto& info) {
       std::string name = info.param.mode;
       for (char& c : name) {

@@ -132,8 +132,9 @@ TEST(ProbeEndpointStateTest, TargetsNotScrapedForAnHourAreForgotten) {
 // debug=true: the trace a human reads to see why, with the metrics a scrape would have got.
 TEST(ProbeEndpointTest, DebugAnswersATraceOfEveryRequestAndTheVerdict) {
   LoopbackServer target;
-  target.Get("/health",
-             [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+  target.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
   target.Get("/api/data", [](const httplib::Request&, httplib::Response& res) {
     res.status = 500;
     res.set_content("db down", "text/plain");

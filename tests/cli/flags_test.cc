@@ -97,18 +97,17 @@ TEST(CheckOptionsTest, DefaultsAreServesDefaults) {
 
 TEST(CheckOptionsTest, LbPresetSetsTheHealthCheckAndFlagsOverrideIt) {
   CheckOptions options;
-  ASSERT_EQ(Parse({"http://127.0.0.1:8080", "--sample", "/a", "--lb", "aws-alb"}, options)
-                .exit_code,
-            -1);
+  ASSERT_EQ(
+      Parse({"http://127.0.0.1:8080", "--sample", "/a", "--lb", "aws-alb"}, options).exit_code, -1);
   const config::Target alb = PlanCheck(options).plan->target;
   EXPECT_EQ(alb.health.lb, "aws-alb");
-  EXPECT_EQ(alb.health.healthy_threshold, 5);    // AWS's documented default
+  EXPECT_EQ(alb.health.healthy_threshold, 5);  // AWS's documented default
   EXPECT_EQ(alb.health.unhealthy_threshold, 2);
   EXPECT_EQ(alb.health.expected_status, (config::StatusMatcher{{{200, 200}}}));
 
   CheckOptions overridden;
-  ASSERT_EQ(Parse({"http://127.0.0.1:8080", "--sample", "/a", "--lb", "aws-alb", "--timeout",
-                   "1s", "--health-status", "200-299"},
+  ASSERT_EQ(Parse({"http://127.0.0.1:8080", "--sample", "/a", "--lb", "aws-alb", "--timeout", "1s",
+                   "--health-status", "200-299"},
                   overridden)
                 .exit_code,
             -1);

@@ -22,8 +22,7 @@ TEST(JsonConditionParseTest, ReadsEveryForm) {
   const auto length = JsonCondition::Parse("len($.data[0][\"the items\"]) >= 2", &error);
   ASSERT_TRUE(length) << error;
   EXPECT_EQ(length->form, Form::kLength);
-  EXPECT_EQ(length->path,
-            (std::vector<JsonCondition::Step>{"data", std::size_t{0}, "the items"}));
+  EXPECT_EQ(length->path, (std::vector<JsonCondition::Step>{"data", std::size_t{0}, "the items"}));
   EXPECT_EQ(length->op, Op::kGe);
   EXPECT_EQ(length->literal, JsonCondition::Literal(2.0));
 
@@ -42,7 +41,8 @@ TEST(JsonConditionParseTest, SaysWhatIsWrongAndWhere) {
   const std::pair<const char*, const char*> bad[] = {
       {"status == \"UP\"", "expected a path starting with $ at column 1"},
       {"$.status = \"UP\"", "expected an operator (== != < <= > >=) at column 10"},
-      {"$.status == UP", "expected a JSON value (a \"string\", a number, true, false or null) at column 13"},
+      {"$.status == UP",
+       "expected a JSON value (a \"string\", a number, true, false or null) at column 13"},
       {"$.status == \"UP", "unterminated string at column 16"},
       {"$.count > \"3\"", "< <= > >= compare with a number at column 14"},
       {"len($.data) > true", "len(...) compares with a number at column 19"},

@@ -23,10 +23,10 @@ constexpr std::string_view kUp =
     R"({"status":"UP","data":[{"id":1},{"id":2}],"count":2,"ok":true,"note":null,"name":"abc"})";
 
 TEST(JsonConditionsTest, TrueConditionsHold) {
-  EXPECT_TRUE(Holds(kUp, {R"($.status == "UP")", "absent($.error)", "len($.data) > 0",
-                          "$.data[1].id == 2", "$.count >= 2", "$.count != 3", "$.ok == true",
-                          "$.note == null", "present($.note)", "len($.name) == 3",
-                          R"($.status != "DOWN")"}));
+  EXPECT_TRUE(
+      Holds(kUp, {R"($.status == "UP")", "absent($.error)", "len($.data) > 0", "$.data[1].id == 2",
+                  "$.count >= 2", "$.count != 3", "$.ok == true", "$.note == null",
+                  "present($.note)", "len($.name) == 3", R"($.status != "DOWN")"}));
 }
 
 TEST(JsonConditionsTest, AnErrorEnvelopeFails) {

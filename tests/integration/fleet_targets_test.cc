@@ -23,8 +23,8 @@ namespace healthgap {
 namespace {
 
 using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::Nginx;
+using ::testing::Not;
 using testing::Pki;
 using testing::PollUntil;
 
@@ -123,7 +123,8 @@ TEST(FleetTargetsTest, CertificateSeriesDescribeTheHandshakesOfHealthChecksAndSa
               HasSubstr("probe_ssl_last_chain_expiry_timestamp_seconds{target=\"trusted\"} "));
   EXPECT_THAT(text, HasSubstr("probe_tls_version_info{target=\"trusted\",version=\"TLS 1.3\"} 1"));
   EXPECT_THAT(text, HasSubstr("probe_ssl_earliest_cert_expiry{target=\"insecure\"} "));
-  EXPECT_THAT(text, Not(HasSubstr("probe_ssl_last_chain_expiry_timestamp_seconds{target=\"insecure\"}")));
+  EXPECT_THAT(text,
+              Not(HasSubstr("probe_ssl_last_chain_expiry_timestamp_seconds{target=\"insecure\"}")));
   EXPECT_THAT(text, HasSubstr("healthgap_api_ssl_last_chain_expiry_timestamp_seconds{sample="
                               "\"api_data\",target=\"trusted\"} "));
   EXPECT_THAT(text, HasSubstr("healthgap_api_tls_version_info{sample=\"api_data\",target="

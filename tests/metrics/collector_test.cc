@@ -368,9 +368,8 @@ engine::TargetSnapshot DeepTarget() {
   readiness.primary = true;
   readiness.last.has_result = true;
   readiness.last.success = true;
-  readiness.last.tls = probe::TlsInfo{.version = TlsVersion::kTls12,
-                                      .earliest_cert_expiry = 1.8e9,
-                                      .last_chain_expiry = 1.7e9};
+  readiness.last.tls = probe::TlsInfo{
+      .version = TlsVersion::kTls12, .earliest_cert_expiry = 1.8e9, .last_chain_expiry = 1.7e9};
   readiness.probes_total = 7;
   readiness.lb_state = eval::LbState::kHealthy;
   readiness.components = {{"database", eval::ComponentStatus::kPass, ""},

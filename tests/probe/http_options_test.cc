@@ -88,9 +88,10 @@ TEST_F(HttpOptionsTest, HttpVersionIsReportedAndValidVersionsAreEnforced) {
 
 TEST_F(HttpOptionsTest, CompressionIsAskedForAndDecodedWithinTheBodyCap) {
   const std::string text(2000, 'a');
-  Nginx nginx("server { listen 127.0.0.1:{PORT}; gzip on; gzip_min_length 1; gzip_types "
-              "text/plain; default_type text/plain; location / { return 200 \"" +
-              text + "\"; } }");
+  Nginx nginx(
+      "server { listen 127.0.0.1:{PORT}; gzip on; gzip_min_length 1; gzip_types "
+      "text/plain; default_type text/plain; location / { return 200 \"" +
+      text + "\"; } }");
   ASSERT_GT(nginx.port(), 0) << nginx.error();
   HttpRequest request = Get("http://127.0.0.1:" + std::to_string(nginx.port()) + "/");
 
@@ -112,7 +113,8 @@ TEST_F(HttpOptionsTest, CompressionIsAskedForAndDecodedWithinTheBodyCap) {
 }
 
 TEST_F(HttpOptionsTest, ThePreferredIpProtocolIsUsedAndFallsBackOnlyWhenAllowed) {
-  Nginx nginx("server { listen 127.0.0.1:{PORT}; listen [::1]:{PORT}; location / { return 200; } }");
+  Nginx nginx(
+      "server { listen 127.0.0.1:{PORT}; listen [::1]:{PORT}; location / { return 200; } }");
   ASSERT_GT(nginx.port(), 0) << nginx.error();
   const std::string port = std::to_string(nginx.port());
 

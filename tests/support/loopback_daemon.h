@@ -42,8 +42,9 @@ class LoopbackDaemon {
     for (int attempt = 0; attempt < 5 && port_ == 0; ++attempt) {
       const int port = UnusedLoopbackPort();
       process_ = std::make_unique<Subprocess>(command(port), Subprocess::Stderr::kMergeIntoStdout);
-      if (PollUntil([&] { return AcceptsOnLoopback(port) || process_->WaitForExit({}).has_value(); },
-                    std::chrono::seconds(20)) &&
+      if (PollUntil(
+              [&] { return AcceptsOnLoopback(port) || process_->WaitForExit({}).has_value(); },
+              std::chrono::seconds(20)) &&
           AcceptsOnLoopback(port)) {
         port_ = port;
       }

@@ -23,8 +23,8 @@ class Nginx {
   explicit Nginx(const std::string& server_blocks)
       : daemon_([&](int port) {
           WriteConfig(server_blocks, port);
-          return std::vector<std::string>{"nginx", "-p", dir_.path().string(), "-c", "nginx.conf",
-                                          "-e", dir_.Path("error.log")};
+          return std::vector<std::string>{"nginx",      "-p", dir_.path().string(),  "-c",
+                                          "nginx.conf", "-e", dir_.Path("error.log")};
         }) {}
 
   // 0 when nginx could not start; error() says why.
