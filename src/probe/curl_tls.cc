@@ -91,6 +91,10 @@ CURLcode WatchHandshake(CURL*, void* ssl_ctx, void* user) {
   return CURLE_OK;
 }
 
+bool IsHttps(std::string_view url) {
+  return url.size() > 8 && EqualsIgnoringCase(url.substr(0, 8), "https://");
+}
+
 bool HasHostHeader(const HttpRequest& request) {
   for (const auto& [name, value] : request.headers) {
     if (EqualsIgnoringCase(name, "host")) return true;
@@ -155,6 +159,9 @@ bool ConfigureTls(CURL* handle, const HttpRequest& request, CurlTlsLists& lists,
   }
   if (!tls.server_name.empty()) ok = ok && UseServerName(handle, request, lists, headers);
 
+  // Plain http makes no handshake (a redirect to https configures its own hop).
+  lists.observation.reset();
+  if (!IsHttps(request.url)) return ok;
   lists.observation = std::make_shared<TlsObservation>();
   lists.observation->configured = std::chrono::steady_clock::now();
   // Not fatal when refused: a build on another TLS backend only loses the handshake details.
