@@ -4,18 +4,16 @@
 
 #include "common/duration_text.h"
 #include "common/tls_version.h"
-#include "config/values.h"
 #include "eval/lb_view.h"
 #include "eval/verdict.h"
 
 namespace healthgap::app {
 namespace {
 
-std::string Milliseconds(double seconds) {
-  std::ostringstream text;
-  text.precision(3);
-  text << seconds * 1000 << " ms";
-  return text.str();
+// A phase's seconds as every other duration of the trace is written.
+std::string PhaseText(double seconds) {
+  return HumanDuration(
+      std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds)));
 }
 
 void TraceRequest(std::ostringstream& out, std::string_view what, const std::string& method,
@@ -29,9 +27,9 @@ void TraceRequest(std::ostringstream& out, std::string_view what, const std::str
   }
   out << ", " << HumanDuration(result.total) << "\n";
   const probe::PhaseTimings& phases = result.phases;
-  out << "    phases: resolve " << Milliseconds(phases.resolve) << ", connect "
-      << Milliseconds(phases.connect) << ", tls " << Milliseconds(phases.tls) << ", processing "
-      << Milliseconds(phases.processing) << ", transfer " << Milliseconds(phases.transfer) << "\n";
+  out << "    phases: resolve " << PhaseText(phases.resolve) << ", connect "
+      << PhaseText(phases.connect) << ", tls " << PhaseText(phases.tls) << ", processing "
+      << PhaseText(phases.processing) << ", transfer " << PhaseText(phases.transfer) << "\n";
   if (result.tls) {
     out << "    tls: " << (result.tls->version ? VersionLabel(*result.tls->version) : "unknown")
         << ", earliest certificate expiry "

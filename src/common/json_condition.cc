@@ -26,7 +26,6 @@ class Scanner {
     return true;
   }
   char Peek() const { return at_ < text_.size() ? text_[at_] : '\0'; }
-  std::size_t at() const { return at_; }
   std::string_view Rest() const { return text_.substr(at_); }
   void Advance(std::size_t n) { at_ += n; }
 
