@@ -6,18 +6,40 @@
 #include <utility>
 
 namespace healthgap::probe {
-namespace {
-
-// Results arriving from the client's thread; shared so a late callback never touches a
-// finished caller's stack.
-struct Gather {
+struct PendingResults::Shared {
   std::mutex mu;
   std::condition_variable all_done;
   std::vector<HttpResult> results;  // guarded by mu
   std::size_t remaining = 0;        // guarded by mu
+
+  void Done() {
+    if (--remaining == 0) all_done.notify_all();
+  }
 };
 
-}  // namespace
+PendingResults::PendingResults(std::size_t count) : shared_(std::make_shared<Shared>()) {
+  shared_->results.resize(count);
+  shared_->remaining = count;
+}
+
+HttpClient::Callback PendingResults::Slot(std::size_t index) {
+  return [shared = shared_, index](HttpResult result) {
+    std::lock_guard lock(shared->mu);
+    shared->results[index] = std::move(result);
+    shared->Done();
+  };
+}
+
+void PendingResults::Skip(std::size_t) {
+  std::lock_guard lock(shared_->mu);
+  shared_->Done();
+}
+
+std::vector<HttpResult> PendingResults::Wait() {
+  std::unique_lock lock(shared_->mu);
+  shared_->all_done.wait(lock, [&] { return shared_->remaining == 0; });
+  return std::move(shared_->results);
+}
 
 HttpResult SendAndWait(HttpClient& client, HttpRequest request) {
   std::vector<HttpRequest> one;
@@ -30,20 +52,9 @@ std::vector<HttpResult> SendAllAndWait(HttpClient& client, std::vector<HttpReque
 }
 
 std::vector<HttpResult> HttpClient::SendAllBlocking(std::vector<HttpRequest> requests) {
-  HttpClient& client = *this;
-  auto gather = std::make_shared<Gather>();
-  gather->results.resize(requests.size());
-  gather->remaining = requests.size();
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    client.Send(std::move(requests[i]), [gather, i](HttpResult result) {
-      std::lock_guard lock(gather->mu);
-      gather->results[i] = std::move(result);
-      if (--gather->remaining == 0) gather->all_done.notify_all();
-    });
-  }
-  std::unique_lock lock(gather->mu);
-  gather->all_done.wait(lock, [&] { return gather->remaining == 0; });
-  return std::move(gather->results);
+  PendingResults pending(requests.size());
+  for (std::size_t i = 0; i < requests.size(); ++i) Send(std::move(requests[i]), pending.Slot(i));
+  return pending.Wait();
 }
 
 }  // namespace healthgap::probe

@@ -22,7 +22,10 @@ constexpr int kMaxPollMs = 1000;
 CurlMultiClient::CurlMultiClient(const Clock& clock) : CurlMultiClient(clock, Options{}) {}
 
 CurlMultiClient::CurlMultiClient(const Clock& clock, Options options)
-    : clock_(clock), options_(std::move(options)), multi_(CurlMulti::Create()) {
+    : clock_(clock),
+      options_(std::move(options)),
+      multi_(CurlMulti::Create()),
+      exchanges_(std::make_unique<detail::TcpExchanges>()) {
   if (!multi_) return;  // Send reports the failure on every request
   curl_multi_setopt(multi_.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
                     static_cast<long>(options_.max_total_connections));
@@ -84,11 +87,14 @@ void CurlMultiClient::Run() {
     int running = 0;
     curl_multi_perform(multi_.get(), &running);
     CompleteFinished();
+    AdvanceExchanges();
     {
       std::lock_guard lock(mu_);
       if (stopping_) break;
     }
-    curl_multi_poll(multi_.get(), nullptr, 0, kMaxPollMs, nullptr);
+    std::vector<curl_waitfd>& fds = exchanges_->WaitFds();
+    curl_multi_poll(multi_.get(), fds.data(), static_cast<unsigned>(fds.size()),
+                    exchanges_->PollTimeoutMs(kMaxPollMs, clock_.Now()), nullptr);
   }
   AbandonAll();
 }
@@ -140,10 +146,16 @@ void CurlMultiClient::CompleteFinished() {
 void CurlMultiClient::Complete(Transfer* key, CURLcode code) {
   const auto it = active_.find(key);
   if (it == active_.end()) return;
+  Transfer& running = *it->second;
+  running.Finish(code);
+  // A connect-only connection lives in the multi handle: it stays there for the exchange.
+  if (running.StartsExchange(clock_.Now())) {
+    exchanges_->Add(&running);
+    return;
+  }
   std::unique_ptr<Transfer> transfer = std::move(it->second);
   active_.erase(it);
   curl_multi_remove_handle(multi_.get(), transfer->easy.get());
-  transfer->Finish(code);
   if (transfer->SendsAgain(clock_.Now(), options_.user_agent)) {
     if (const CURLMcode added = curl_multi_add_handle(multi_.get(), transfer->easy.get());
         added == CURLM_OK) {
@@ -157,7 +169,22 @@ void CurlMultiClient::Complete(Transfer* key, CURLcode code) {
   Deliver(*transfer, std::move(transfer->result));
 }
 
+void CurlMultiClient::AdvanceExchanges() {
+  if (exchanges_->empty()) return;
+  for (Transfer* done : exchanges_->Advance(clock_.Now())) Retire(done);
+}
+
+void CurlMultiClient::Retire(Transfer* key) {
+  const auto it = active_.find(key);
+  if (it == active_.end()) return;
+  std::unique_ptr<Transfer> transfer = std::move(it->second);
+  active_.erase(it);
+  curl_multi_remove_handle(multi_.get(), transfer->easy.get());
+  Deliver(*transfer, std::move(transfer->result));
+}
+
 void CurlMultiClient::AbandonAll() {
+  exchanges_->TakeAll();  // their transfers are in active_ too
   std::vector<std::unique_ptr<Transfer>> abandoned;
   {
     std::lock_guard lock(mu_);
@@ -273,6 +300,7 @@ std::vector<HttpResult> CurlCallerThreadClient::SendAllBlocking(std::vector<Http
   // Sized once: curl holds pointers into each transfer (error buffer, callbacks' user data).
   std::vector<detail::CurlTransfer> transfers(count);
   std::vector<bool> added(count, false);
+  detail::TcpExchanges exchanges;
   std::size_t running = 0;
   for (std::size_t i = 0; i < count; ++i) {
     detail::CurlTransfer& transfer = transfers[i];
@@ -312,8 +340,12 @@ std::vector<HttpResult> CurlCallerThreadClient::SendAllBlocking(std::vector<Http
       auto* transfer = reinterpret_cast<detail::CurlTransfer*>(private_data);
       const auto index = static_cast<std::size_t>(transfer - transfers.data());
       if (index >= count || !added[index]) continue;
-      curl_multi_remove_handle(multi, easy);
       transfer->Finish(code);
+      if (transfer->StartsExchange(clock_.Now())) {
+        exchanges.Add(transfer);
+        continue;
+      }
+      curl_multi_remove_handle(multi, easy);
       // The guard runs here, on the caller's thread, where /probe's DNS look-ups may block.
       if (transfer->SendsAgain(clock_.Now(), options_.user_agent)) {
         const CURLMcode added = curl_multi_add_handle(multi, easy);
@@ -324,8 +356,15 @@ std::vector<HttpResult> CurlCallerThreadClient::SendAllBlocking(std::vector<Http
       added[index] = false;
       --running;
     }
+    for (detail::CurlTransfer* done : exchanges.Advance(clock_.Now())) {
+      curl_multi_remove_handle(multi, done->easy.get());
+      added[static_cast<std::size_t>(done - transfers.data())] = false;
+      --running;
+    }
     if (running == 0) break;
-    curl_multi_poll(multi, nullptr, 0, kMaxPollMs, nullptr);
+    std::vector<curl_waitfd>& fds = exchanges.WaitFds();
+    curl_multi_poll(multi, fds.data(), static_cast<unsigned>(fds.size()),
+                    exchanges.PollTimeoutMs(kMaxPollMs, clock_.Now()), nullptr);
   }
 
   std::vector<HttpResult> results;
@@ -335,7 +374,9 @@ std::vector<HttpResult> CurlCallerThreadClient::SendAllBlocking(std::vector<Http
     // An easy handle keeps its TLS session cache across curl_easy_reset, and a reused one would
     // then resume sessions a fresh handle (CurlMultiClient) never could: only handles that saw
     // plain HTTP alone are kept.
-    if (transfer.redirects_followed == 0 && IsPlainHttp(transfer.request.url)) {
+    // A connect-only handle is not reused either: its connection is not curl's to pool.
+    if (transfer.redirects_followed == 0 && !transfer.request.tcp &&
+        IsPlainHttp(transfer.request.url)) {
       loop->GiveBack(std::move(transfer.easy));
     }
   }

@@ -16,7 +16,8 @@
 namespace healthgap::probe {
 
 namespace detail {
-struct CurlTransfer;  // one request on one easy handle (curl_multi_client.cc)
+struct CurlTransfer;  // one request on one easy handle (curl_transfer.h)
+class TcpExchanges;   // TCP health checks' exchanges after their connection (curl_transfer.h)
 }  // namespace detail
 
 // HttpClient on one libcurl multi handle driven by one I/O thread: thousands of concurrent
@@ -65,6 +66,8 @@ class CurlMultiClient final : public HttpClient {
   void Start(std::unique_ptr<Transfer> transfer);
   void CompleteFinished();
   void Complete(Transfer* transfer, CURLcode code);
+  void AdvanceExchanges();
+  void Retire(Transfer* transfer);
   void AbandonAll();
   void Deliver(Transfer& transfer, HttpResult result);
 
@@ -80,6 +83,8 @@ class CurlMultiClient final : public HttpClient {
   // Requests added to the multi handle; touched only by the I/O thread. Keyed by the
   // Transfer's address (also stored as CURLOPT_PRIVATE) so completion is O(1).
   std::unordered_map<Transfer*, std::unique_ptr<Transfer>> active_;
+  // Those of active_ whose connection is made and whose TCP exchange runs; I/O thread only.
+  std::unique_ptr<detail::TcpExchanges> exchanges_;
 
   std::thread io_thread_;  // last: starts after everything above is ready
 };

@@ -112,7 +112,9 @@ bool CurlTransfer::Configure(const std::string& user_agent) {
   // No CURLOPT_FOLLOWLOCATION: FollowRedirect sends each hop as a request of its own.
   if (!request.reuse_connection) {
     set(curl_easy_setopt(handle, CURLOPT_FRESH_CONNECT, 1L));
-    set(curl_easy_setopt(handle, CURLOPT_FORBID_REUSE, 1L));
+    // A connect-only connection is never reused anyway, and FORBID_REUSE would close it
+    // before the exchange could use it.
+    if (!request.tcp) set(curl_easy_setopt(handle, CURLOPT_FORBID_REUSE, 1L));
   }
   // Rejects a declared Content-Length over the cap before any body arrives (0 would mean
   // "no limit", so a zero cap relies on the write callback alone).
@@ -125,6 +127,15 @@ bool CurlTransfer::Configure(const std::string& user_agent) {
   set(curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, &CurlTransfer::OnHeader));
   set(curl_easy_setopt(handle, CURLOPT_HEADERDATA, this));
   ok = ok && ConfigureTls(handle, request, tls_lists, header_list);
+  if (!request.resolve.empty()) {
+    for (const auto& entry : request.resolve) ok = ok && resolve_list.Append(entry.c_str());
+    set(curl_easy_setopt(handle, CURLOPT_RESOLVE, resolve_list.get()));
+  }
+  if (request.tcp) {
+    // The connection (and handshake) only: the exchange runs on it after (tcp_exchange.cc).
+    set(curl_easy_setopt(handle, CURLOPT_CONNECT_ONLY, 1L));
+    return ok;
+  }
 
   const std::string method = ToUpper(request.method);
   if (method == "HEAD") {
@@ -154,10 +165,6 @@ bool CurlTransfer::Configure(const std::string& user_agent) {
   }
   // Unset when empty: curl consults the list for every header it may add.
   if (header_list.get()) set(curl_easy_setopt(handle, CURLOPT_HTTPHEADER, header_list.get()));
-  if (!request.resolve.empty()) {
-    for (const auto& entry : request.resolve) ok = ok && resolve_list.Append(entry.c_str());
-    set(curl_easy_setopt(handle, CURLOPT_RESOLVE, resolve_list.get()));
-  }
   return ok;
 }
 
@@ -196,7 +203,12 @@ void CurlTransfer::Finish(CURLcode code) {
   result.phases.processing += earlier_phases.processing;
   result.phases.transfer += earlier_phases.transfer;
   result.total = earlier_total + std::chrono::microseconds(times.total);
+  if (request.tcp) {
+    // Nothing was requested over the connection (yet): the exchange fills in processing.
+    result.phases.processing = result.phases.transfer = 0;
+  }
   ReadProtocols(handle, result);
+  if (request.tcp) result.http_version.reset();
   if (!result.error && !request.valid_http_versions.empty() && result.http_version &&
       std::find(request.valid_http_versions.begin(), request.valid_http_versions.end(),
                 *result.http_version) == request.valid_http_versions.end()) {

@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/failure_reason.h"
 #include "common/http_protocol.h"
+#include "common/regex.h"
 #include "common/tls_version.h"
 
 namespace healthgap::probe {
@@ -39,6 +40,25 @@ struct TlsOptions {
   bool insecure_skip_verify = false;
   std::optional<TlsVersion> min_version{};
   bool operator==(const TlsOptions&) const = default;
+};
+
+// A TCP health check in place of an HTTP request (HttpRequest::tcp): connect (TLS for an
+// https:// URL), then send `send` and read until the reply matches `expect`, blackbox_exporter's
+// query_response in one step. Without either, a completed connection (and handshake) passes.
+struct TcpExchange {
+  std::string send;
+  std::optional<Regex> expect;  // searched in everything received so far, up to max_body_bytes
+};
+
+// A gRPC health check in place of an HTTP request (HttpRequest::grpc): one unary call to
+// `method` on the URL's host and port (plain text for http://, TLS for https://), the request's
+// headers sent as metadata.
+struct GrpcCall {
+  static constexpr std::string_view kHealthCheckMethod = "/grpc.health.v1.Health/Check";
+  std::string method{kHealthCheckMethod};
+  // grpc.health.v1's HealthCheckRequest.service ("" asks for the server's overall health); sent
+  // only to kHealthCheckMethod, any other method gets an empty message (as ALB sends).
+  std::string service;
 };
 
 struct HttpRequest {
@@ -73,6 +93,10 @@ struct HttpRequest {
   // name without an address of that family is tried once more over the other.
   std::optional<IpProtocol> ip_protocol;
   bool ip_protocol_fallback = true;
+  // Not HTTP: a TCP exchange (CurlMultiClient), a gRPC call (GrpcHealthClient). The URL still
+  // names the scheme (TLS or not), host and port; method, body and redirects do not apply.
+  std::optional<TcpExchange> tcp;
+  std::optional<GrpcCall> grpc;
 };
 
 // Seconds spent in each phase, as blackbox_exporter's probe_http_duration_seconds{phase}.
@@ -96,6 +120,15 @@ struct TlsInfo {
   bool operator==(const TlsInfo&) const = default;
 };
 
+// How a gRPC call ended (HttpResult::grpc): its status code, and for grpc.health.v1 the
+// serving status it answered.
+struct GrpcReply {
+  int code = 0;  // grpc::StatusCode: 0 OK, 5 NOT_FOUND, 12 UNIMPLEMENTED, 14 UNAVAILABLE, ...
+  // HealthCheckResponse.status: 0 UNKNOWN, 1 SERVING, 2 NOT_SERVING, 3 SERVICE_UNKNOWN;
+  // nullopt unless the call was a health check that returned OK.
+  std::optional<int> serving_status;
+};
+
 struct HttpResult {
   // Why no complete response arrived; nullopt when one did (whatever its status code). Only
   // transport reasons: never kStatus or kSlow, which judge a response (eval/outcome.h).
@@ -105,7 +138,9 @@ struct HttpResult {
   PhaseTimings phases;
   Duration total{0};
   std::size_t body_bytes = 0;  // bytes received (up to the cap)
-  std::string body;  // first bytes of the body, at most max_body_bytes; empty without keep_response
+  // First bytes of the body (for a TCP exchange: of the reply), at most max_body_bytes; empty
+  // without keep_response.
+  std::string body;
   // Response headers, names lowercased; empty without keep_response.
   std::vector<std::pair<std::string, std::string>> headers;
   TimePoint started{};                      // when the request was handed to the transport
@@ -114,6 +149,8 @@ struct HttpResult {
   // The final hop's handshake; nullopt for plain http, a reused connection (no handshake) or a
   // handshake that failed.
   std::optional<TlsInfo> tls;
+  // A gRPC call that reached the server; nullopt for HTTP and TCP, and when error is set.
+  std::optional<GrpcReply> grpc;
 };
 
 // Asynchronous HTTP. Thread-safe: Send may be called from any thread; `done` runs on the
