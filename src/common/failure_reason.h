@@ -25,6 +25,11 @@ enum class FailureReason : std::uint8_t {
   kRedirectLoop,
   kBodyMismatch,    // a response whose body failed a fail_if_body_* condition
   kHeaderMismatch,  // a response whose headers failed a fail_if_header_* condition
+  kGrpcNotServing,      // a gRPC health check answered, not SERVING
+  kGrpcServiceUnknown,  // NOT_FOUND: the server has no such service
+  kGrpcUnimplemented,   // UNIMPLEMENTED: the server has no such method (no health service)
+  kGrpcUnavailable,     // UNAVAILABLE from a server that was reached
+  kGrpcStatus,          // any other gRPC status code, or one not in expected_grpc_codes
   kOther,
 };
 
@@ -46,9 +51,19 @@ inline constexpr auto kFailureReasons = std::to_array<FailureReasonName>({
     {FailureReason::kTooLarge, "too_large", "the body exceeded max_body_bytes"},
     {FailureReason::kBadResponse, "bad_response", "not valid HTTP"},
     {FailureReason::kRedirectLoop, "redirect_loop", "a redirect chain beyond the limit"},
-    {FailureReason::kBodyMismatch, "body_mismatch", "the body failed a fail_if_body condition"},
+    {FailureReason::kBodyMismatch, "body_mismatch",
+     "the body failed a fail_if_body condition (tcp: the reply failed expect)"},
     {FailureReason::kHeaderMismatch, "header_mismatch",
      "a header failed a fail_if_header condition"},
+    {FailureReason::kGrpcNotServing, "grpc_not_serving",
+     "the gRPC health check answered NOT_SERVING or UNKNOWN"},
+    {FailureReason::kGrpcServiceUnknown, "grpc_service_unknown",
+     "the gRPC server has no such service (NOT_FOUND)"},
+    {FailureReason::kGrpcUnimplemented, "grpc_unimplemented",
+     "the gRPC server has no such method (UNIMPLEMENTED)"},
+    {FailureReason::kGrpcUnavailable, "grpc_unavailable", "the gRPC server answered UNAVAILABLE"},
+    {FailureReason::kGrpcStatus, "grpc_status",
+     "another gRPC status code, or one not in expected_grpc_codes"},
     {FailureReason::kOther, "other", "any other failure"},
 });
 inline constexpr std::size_t kFailureReasonCount = kFailureReasons.size();

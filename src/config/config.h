@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/enum_names.h"
 #include "common/http_protocol.h"
 #include "common/response_conditions.h"
 #include "common/status_matcher.h"
@@ -55,6 +56,38 @@ struct ConnectionSettings {
   bool operator==(const ConnectionSettings&) const = default;
 };
 
+// How a health check talks to the target: an HTTP request; a TCP connection, optionally with a
+// send/expect exchange (an AWS NLB's TCP check, HAProxy's `check` without `option httpchk`); or
+// a gRPC call (the Health Checking Protocol of Kubernetes and Envoy, an ALB's gRPC check).
+enum class HealthCheckType { kHttp, kTcp, kGrpc };
+inline constexpr std::array<EnumName<HealthCheckType>, 3> kHealthCheckTypeNames = {{
+    {HealthCheckType::kHttp, "http"},
+    {HealthCheckType::kTcp, "tcp"},
+    {HealthCheckType::kGrpc, "grpc"},
+}};
+static_assert(ListsValuesInOrder(kHealthCheckTypeNames));
+inline std::string_view ToString(HealthCheckType type) {
+  return NameOf(kHealthCheckTypeNames, type);
+}
+
+// type: tcp's exchange after the connection: blackbox_exporter's query_response in one step.
+struct TcpCheckSettings {
+  std::string send;             // written once connected; "" sends nothing
+  std::optional<Regex> expect;  // the reply must match (searched as it arrives); unset: none read
+  bool operator==(const TcpCheckSettings&) const = default;
+};
+
+// type: grpc's call. `path` names the method: grpc.health.v1's Check unless set (an ALB calls
+// /AWS.ALB/healthcheck).
+struct GrpcCheckSettings {
+  static constexpr std::string_view kHealthCheckMethod = "/grpc.health.v1.Health/Check";
+  std::string service;  // HealthCheckRequest.service; "" is the server's overall health
+  // gRPC status codes that pass, whatever the reply (an ALB's success codes); unset: the call
+  // must return OK and, for the Health Checking Protocol, SERVING.
+  std::optional<StatusMatcher> expected_codes;
+  bool operator==(const GrpcCheckSettings&) const = default;
+};
+
 // The health endpoint as a load balancer probes it.
 struct HealthCheck {
   HealthRole role = HealthRole::kReadiness;
@@ -72,6 +105,13 @@ struct HealthCheck {
   Millis timeout{5'000};
   int healthy_threshold = 2;    // consecutive successes before the LB puts it back in rotation
   int unhealthy_threshold = 3;  // consecutive failures before the LB takes it out
+  HealthCheckType type = HealthCheckType::kHttp;
+  // tcp and grpc: the port checked instead of the base URL's (an NLB's health check port).
+  std::optional<int> port;
+  // tcp and grpc: over TLS (the target's tls_config); unset: when the base URL is https.
+  std::optional<bool> tls;
+  TcpCheckSettings tcp;
+  GrpcCheckSettings grpc;
   bool operator==(const HealthCheck&) const = default;
 };
 

@@ -84,6 +84,44 @@ StatusMatcher ReadStatus(const Reader& reader, const Entry& entry) {
   return matcher;
 }
 
+Regex ReadRegex(const Reader& reader, const Entry& entry) {
+  std::string error;
+  std::optional<Regex> regex = Regex::Compile(reader.ReadString(entry), &error);
+  if (!regex) reader.Fail(entry.line, entry.field, "invalid regular expression: " + error);
+  return std::move(*regex);
+}
+
+StatusMatcher ReadGrpcCodes(const Reader& reader, const Entry& entry) {
+  StatusMatcher matcher;
+  matcher.ranges.clear();
+  const auto add = [&](const Entry& item) {
+    // Quoted or not: a comma list inside a YAML flow map must be quoted.
+    const auto codes = ParseGrpcCodes(reader.ReadString(item));
+    if (!codes.value) reader.Fail(item.line, item.field, codes.error);
+    matcher.ranges.insert(matcher.ranges.end(), codes.value->ranges.begin(),
+                          codes.value->ranges.end());
+  };
+  if (!entry.value.IsSequence()) {
+    add(entry);
+    return matcher;
+  }
+  const std::vector<Entry> items = reader.Items(entry);
+  if (items.empty()) reader.Fail(entry.line, entry.field, "must list at least one gRPC code");
+  for (const Entry& item : items) add(item);
+  return matcher;
+}
+
+int ReadPort(const Reader& reader, const Entry& entry) {
+  const std::string_view text = reader.PlainScalar(entry, "a port number");
+  int port = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (ec != std::errc() || end != text.data() + text.size() || port < 1 || port > 65535) {
+    reader.Fail(entry.line, entry.field,
+                "must be a port number between 1 and 65535, got " + strict_yaml::Quote(text));
+  }
+  return port;
+}
+
 std::vector<Header> ReadHeaders(const Reader& reader, const Entry& entry) {
   std::vector<Header> headers;
   for (auto& [item, value] :

@@ -35,6 +35,13 @@ std::string ReadMethod(const strict_yaml::Reader& reader, const strict_yaml::Ent
 std::string ReadPath(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
 // A single pattern ("2xx", 200) or a list of them.
 StatusMatcher ReadStatus(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
+// A regular expression in RE2 syntax, compiled now.
+Regex ReadRegex(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
+// gRPC status codes as an ALB's Matcher.GrpcCode takes them, 0-99: a code (12), a range (0-5),
+// a comma-separated list ("0,12") or a YAML list of those.
+StatusMatcher ReadGrpcCodes(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
+// A TCP port, 1-65535.
+int ReadPort(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
 // Header names unique in any case.
 std::vector<Header> ReadHeaders(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
 

@@ -71,8 +71,23 @@ HealthCheck ResolveHealth(const strict_yaml::Reader& reader, const HealthLayer& 
     return own_value ? &*own_value : (own_lb ? nullptr : (inherited ? &*inherited : nullptr));
   };
   HealthCheck check = builtin;
+  check.type = ValueOr(pick(own.type, dh.type), builtin.type);
   check.role = ValueOr(Pick(own.role, dh.role), builtin.role);
   check.path = ValueOr(Pick(own.path, dh.path), builtin.path);
+  if (check.type == HealthCheckType::kGrpc) {
+    // The method: the check's own or its preset's, never an HTTP path from defaults.health.
+    check.path = own.path                ? own.path->value
+                 : lb && !lb->value.path.empty() ? std::string(lb->value.path)
+                                              : std::string(GrpcCheckSettings::kHealthCheckMethod);
+  }
+  if (const auto* port = Pick(own.port, dh.port)) check.port = port->value;
+  if (const auto* tls = Pick(own.tls, dh.tls)) check.tls = tls->value;
+  check.tcp.send = ValueOr(Pick(own.send, dh.send), builtin.tcp.send);
+  if (const auto* expect = Pick(own.expect, dh.expect)) check.tcp.expect = expect->value;
+  check.grpc.service = ValueOr(Pick(own.service, dh.service), builtin.grpc.service);
+  if (const auto* codes = pick(own.expected_grpc_codes, dh.expected_grpc_codes)) {
+    check.grpc.expected_codes = codes->value;
+  }
   check.method = ValueOr(Pick(own.method, dh.method), builtin.method);
   check.body = ValueOr(Pick(own.body, dh.body), builtin.body);
   check.headers = MergedHeaders(dh.headers, own.headers);

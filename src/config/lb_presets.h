@@ -22,6 +22,11 @@ struct LbPreset {
   std::string_view source_url;
   // When the balancer has no default for a value: what healthgap picked instead and why.
   std::string_view note;
+  HealthCheckType type = HealthCheckType::kHttp;
+  // The check's path (for gRPC: its method) when the balancer fixes one; empty: healthgap's.
+  std::string_view path = {};
+  // gRPC: the codes that pass (an ALB's success codes); unset: OK and SERVING.
+  std::optional<StatusMatcher> grpc_codes = std::nullopt;
 };
 
 // Every preset, "custom" (healthgap's own built-in defaults) first.
@@ -30,11 +35,12 @@ std::span<const LbPreset> AllLbPresets();
 // The preset named `name` (exact match); nullopt for anything else.
 std::optional<LbPreset> FindLbPreset(std::string_view name);
 
-// "custom, aws-alb, k8s-readiness, nginx-plus, haproxy, envoy": for error messages.
+// "custom, aws-alb, k8s-readiness, ...": for error messages.
 std::string LbPresetNames();
 
-// `check` with every LB field (interval, timeout, thresholds, status matcher) taken from
-// `preset`, and check.lb set to its name; path, method and role are kept.
+// `check` with every LB field (interval, timeout, thresholds, status matcher, the check's type,
+// and the path and gRPC codes a preset fixes) taken from `preset`, and check.lb set to its name;
+// method and role are kept.
 HealthCheck ApplyLbPreset(HealthCheck check, const LbPreset& preset);
 
 }  // namespace healthgap::config

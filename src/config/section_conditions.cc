@@ -9,13 +9,6 @@
 namespace healthgap::config {
 namespace {
 
-Regex ReadRegex(const Reader& reader, const Entry& entry) {
-  std::string error;
-  std::optional<Regex> regex = Regex::Compile(reader.ReadString(entry), &error);
-  if (!regex) reader.Fail(entry.line, entry.field, "invalid regular expression: " + error);
-  return std::move(*regex);
-}
-
 std::vector<Regex> ReadRegexList(const Reader& reader, const Entry& entry) {
   std::vector<Regex> out;
   for (const Entry& item : reader.Items(entry, "a list of regular expressions")) {

@@ -27,6 +27,28 @@ Module ReadModule(const Reader& reader, const Entry& entry, const DefaultsLayer&
   return module;
 }
 
+// What a TCP or gRPC health check cannot do that the target's settings ask for.
+void CheckNonHttpHealthChecks(const Reader& reader, const ProbeSpec& spec,
+                              const Setting<std::string>* proxy, const Setting<TlsConfig>* tls) {
+  std::vector<const HealthCheck*> checks = {&spec.health};
+  for (const HealthCheck& other : spec.other_health_checks) checks.push_back(&other);
+  for (const HealthCheck* check : checks) {
+    if (check->type == HealthCheckType::kHttp) continue;
+    const std::string type(ToString(check->type));
+    if (proxy && !proxy->value.empty()) {
+      reader.Fail(proxy->line, proxy->field,
+                  "a " + type +
+                      " health check connects directly, as the load balancer does: proxy_url "
+                      "applies to http checks and samples only; set it on those targets alone");
+    }
+    if (check->type == HealthCheckType::kGrpc && tls && tls->value.min_version) {
+      reader.Fail(tls->line, tls->field + ".min_version",
+                  "a grpc health check cannot enforce min_version (gRPC 1.51 has no such "
+                  "option); leave it out for this target or check it over http");
+    }
+  }
+}
+
 }  // namespace
 
 KeySet ProbeSpecKeys() {
@@ -56,8 +78,10 @@ ProbeSpec ReadProbeSpec(const Reader& reader, const Fields& fields, const std::s
   if (const Entry* auth = fields.Get("auth")) own_auth = ReadAuth(reader, *auth, kOwn);
   Maybe<TlsConfig> own_tls;
   if (const Entry* tls = fields.Get("tls_config")) own_tls = ReadTlsConfig(reader, *tls, kOwn);
-  ResolveWholeSettings(own_body_limit, own_auth, own_tls, ReadConnectionLayer(reader, fields, kOwn),
-                       defaults, spec);
+  const ConnectionLayer own_connection = ReadConnectionLayer(reader, fields, kOwn);
+  ResolveWholeSettings(own_body_limit, own_auth, own_tls, own_connection, defaults, spec);
+  CheckNonHttpHealthChecks(reader, spec, Pick(own_connection.proxy_url, defaults.connection.proxy_url),
+                           Pick(own_tls, defaults.tls));
   return spec;
 }
 

@@ -75,6 +75,14 @@ struct ConnectionLayer {
 };
 
 struct HealthLayer {
+  Maybe<HealthCheckType> type;
+  Maybe<int> port;
+  Maybe<bool> tls;
+  Maybe<std::string> send, service;
+  Maybe<Regex> expect;
+  Maybe<StatusMatcher> expected_grpc_codes;
+  // Every key this map set, for the check that each applies to the type (ReadHealthChecks).
+  std::vector<strict_yaml::Entry> keys;
   Maybe<HealthRole> role;
   Maybe<std::string> path, method, body;
   std::vector<Header> headers;

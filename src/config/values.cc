@@ -180,6 +180,35 @@ std::optional<StatusMatcher> ParseStatusMatcher(std::string_view text) {
   return ParseStatusMatcherList(patterns);
 }
 
+Parsed<StatusMatcher> ParseGrpcCodes(std::string_view text) {
+  constexpr std::uint64_t kMaxCode = 99;  // what an ALB accepts; gRPC itself defines 0-16
+  StatusMatcher matcher;
+  matcher.ranges.clear();
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    const std::string_view part = Trim(text.substr(start, comma - start), " ");
+    const std::size_t dash = part.find('-');
+    const auto low = ParseUnsigned(Trim(part.substr(0, dash), " "));
+    const auto high =
+        dash == std::string_view::npos ? low : ParseUnsigned(Trim(part.substr(dash + 1), " "));
+    if (!low || !high) {
+      return Parsed<StatusMatcher>::Fail("invalid gRPC code pattern " + Quote(text) +
+                                         ": expected a code (12), a range (0-5) or a list "
+                                         "(\"0,12\")");
+    }
+    if (*low > kMaxCode || *high > kMaxCode) {
+      return Parsed<StatusMatcher>::Fail("gRPC code " + std::to_string(std::max(*low, *high)) +
+                                         " is outside 0-99");
+    }
+    if (*low > *high) return Parsed<StatusMatcher>::Fail("range " + Quote(part) + " is reversed");
+    matcher.ranges.push_back({static_cast<int>(*low), static_cast<int>(*high)});
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return Parsed<StatusMatcher>::Ok(std::move(matcher));
+}
+
 std::optional<StatusMatcher> ParseStatusMatcherList(const std::vector<std::string>& patterns) {
   if (patterns.empty()) return std::nullopt;
   StatusMatcher matcher;

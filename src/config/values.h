@@ -39,6 +39,9 @@ Parsed<std::size_t> ParseByteSizeText(std::string_view text);
 Parsed<StatusRange> ParseStatusPattern(std::string_view text);
 // One pattern or several separated by commas ("200,201,3xx").
 std::optional<StatusMatcher> ParseStatusMatcher(std::string_view text);
+// gRPC status codes as an ALB's Matcher.GrpcCode takes them, 0-99: a code ("12"), a range
+// ("0-5") or a comma-separated list of those ("0,12").
+Parsed<StatusMatcher> ParseGrpcCodes(std::string_view text);
 // Each element one pattern (as the YAML list form); at least one.
 std::optional<StatusMatcher> ParseStatusMatcherList(const std::vector<std::string>& patterns);
 

@@ -63,9 +63,7 @@ std::vector<PairedRound> RunPairedRounds(TargetState& state, const PairedProbeOp
     std::size_t quoted = health_checks.size() - 1;
     bool passed = true;
     for (std::size_t i = 0; i < health_checks.size(); ++i) {
-      out.health_outcomes.push_back(eval::Classify(ResponseOf(out.health[i]),
-                                                   health_checks[i].expected_status, std::nullopt,
-                                                   health_checks[i].conditions));
+      out.health_outcomes.push_back(ClassifyHealth(out.health[i], health_checks[i]));
       if (passed && !out.health_outcomes[i].success) {
         passed = false;
         quoted = i;

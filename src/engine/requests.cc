@@ -1,6 +1,7 @@
 #include "engine/requests.h"
 
 #include "config/auth.h"
+#include "config/health_endpoint.h"
 
 namespace healthgap::engine {
 
@@ -41,6 +42,23 @@ void ApplyHttpSettings(const config::HttpSettings& http, probe::HttpRequest& req
 }  // namespace
 
 probe::HttpRequest HealthRequest(const config::Target& target, const config::HealthCheck& check) {
+  if (check.type != config::HealthCheckType::kHttp) {
+    probe::HttpRequest request = TargetRequest(target, "GET", "", check.timeout);
+    const config::HealthEndpoint endpoint = config::EndpointOf(target, check);
+    request.url = (endpoint.tls ? "https://" : "http://") + endpoint.HostPort();
+    request.reuse_connection = false;
+    request.max_redirects = 0;
+    request.proxy.clear();  // config/ refuses a proxy for these; a load balancer connects directly
+    if (check.type == config::HealthCheckType::kTcp) {
+      request.headers.clear();  // no HTTP, so no credentials to send
+      request.tcp = probe::TcpExchange{.send = check.tcp.send, .expect = check.tcp.expect};
+    } else {
+      // Metadata: the check's headers, then the target's credentials (a bearer token).
+      request.headers.insert(request.headers.begin(), check.headers.begin(), check.headers.end());
+      request.grpc = probe::GrpcCall{.method = check.path, .service = check.grpc.service};
+    }
+    return request;
+  }
   probe::HttpRequest request = TargetRequest(target, check.method, check.path, check.timeout);
   request.headers.insert(request.headers.begin(), check.headers.begin(), check.headers.end());
   request.body = check.body;

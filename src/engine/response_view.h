@@ -4,6 +4,7 @@
 // what eval judges.
 
 #include "config/config.h"
+#include "eval/outcome.h"
 #include "eval/response.h"
 #include "eval/verdict.h"
 #include "probe/http_client.h"
@@ -13,8 +14,30 @@ namespace healthgap::engine {
 // The one adapter from the transport's result to what eval judges. The view borrows `result`'s
 // headers and body.
 inline eval::Response ResponseOf(const probe::HttpResult& result) {
-  return eval::Response{result.error, result.status_code, result.total, result.headers,
-                        result.body};
+  eval::Response response{result.error, result.status_code, result.total, result.headers,
+                          result.body};
+  if (result.grpc) {
+    response.grpc_code = result.grpc->code;
+    response.grpc_serving_status = result.grpc->serving_status;
+  }
+  return response;
+}
+
+// A health check's outcome by its type: an HTTP response by its status and conditions, a TCP
+// check by its connection and exchange alone (the transport judged `expect`), a gRPC call by
+// its code and serving status.
+inline eval::Outcome ClassifyHealth(const probe::HttpResult& result,
+                                    const config::HealthCheck& check) {
+  switch (check.type) {
+    case config::HealthCheckType::kTcp:
+      if (result.error) return {false, result.error};
+      return {true, std::nullopt};
+    case config::HealthCheckType::kGrpc:
+      return eval::ClassifyGrpc(ResponseOf(result), check.grpc.expected_codes);
+    case config::HealthCheckType::kHttp:
+      break;
+  }
+  return eval::Classify(ResponseOf(result), check.expected_status, std::nullopt, check.conditions);
 }
 
 // The verdict's thresholds from the config's evaluation settings.

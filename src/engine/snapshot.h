@@ -51,7 +51,9 @@ struct ComponentSnapshot {
 // One health check of a target (readiness or liveness) with its own LB view.
 struct HealthCheckSnapshot {
   config::HealthRole role = config::HealthRole::kReadiness;
+  config::HealthCheckType type = config::HealthCheckType::kHttp;
   std::string path;
+  std::string url;  // config::DisplayUrl: http's without the query, tcp://..., grpc://...
   std::string lb = "custom";  // preset name
   bool primary = false;       // the check the load balancer uses and the verdict follows
   HealthProbeSnapshot last;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "config/health_endpoint.h"
 #include "engine/response_view.h"
 #include "eval/verdict.h"
 
@@ -52,8 +53,10 @@ JudgedResult Judge(Job job, probe::HttpResult result, eval::Outcome outcome, Tim
                       .cache_facts = std::nullopt,
                       .now = now,
                       .at = at};
-  // A response without a body says nothing about components or caches.
-  if (job.kind == Job::Kind::kHealth && judged.result.error == std::nullopt) {
+  // A response without a body says nothing about components or caches, and neither does a TCP
+  // reply or a gRPC call (no HTTP status: 0).
+  if (job.kind == Job::Kind::kHealth && judged.result.error == std::nullopt &&
+      judged.result.status_code != 0) {
     judged.body = eval::ParseHealthBody(judged.result.body, Header(judged.result, "content-type"));
     judged.cache_facts = eval::FactsFrom(ResponseOf(judged.result), now);
   }
@@ -65,8 +68,7 @@ JudgedResult Judge(const config::Target& target, Job job, probe::HttpResult resu
   eval::Outcome outcome;
   if (job.kind == Job::Kind::kHealth) {
     if (const config::HealthCheck* check = HealthCheckOf(target, job.index)) {
-      outcome = eval::Classify(ResponseOf(result), check->expected_status, std::nullopt,
-                               check->conditions);
+      outcome = ClassifyHealth(result, *check);
     }
   } else if (job.index < target.samples.size()) {
     const config::ApiSample& sample = target.samples[job.index];
@@ -195,7 +197,9 @@ void TargetState::Remember(std::string what, const JudgedResult& judged) {
 HealthCheckSnapshot TargetState::SnapshotCheck(const Check& check) const {
   HealthCheckSnapshot out;
   out.role = check.config.role;
+  out.type = check.config.type;
   out.path = check.config.path;
+  out.url = config::DisplayUrl(*config_, check.config);
   out.lb = check.config.lb;
   out.primary = &check == &checks_.front();
   out.last = check.last;

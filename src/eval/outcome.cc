@@ -56,4 +56,32 @@ Outcome Classify(const Response& response, const StatusMatcher& expected,
   return {true, std::nullopt};
 }
 
+Outcome ClassifyGrpc(const Response& response, const std::optional<StatusMatcher>& expected_codes) {
+  if (response.transport_failure) return {false, response.transport_failure};
+  if (!response.grpc_code) return {false, FailureReason::kBadResponse};
+  const int code = *response.grpc_code;
+  if (expected_codes) {
+    if (expected_codes->Matches(code)) return {true, std::nullopt};
+    return {false, FailureReason::kGrpcStatus};
+  }
+  // grpc::StatusCode values (the gRPC status codes are a stable wire protocol).
+  constexpr int kOk = 0, kNotFound = 5, kUnimplemented = 12, kUnavailable = 14;
+  constexpr int kServing = 1;
+  switch (code) {
+    case kOk:
+      if (response.grpc_serving_status && *response.grpc_serving_status != kServing) {
+        return {false, FailureReason::kGrpcNotServing};
+      }
+      return {true, std::nullopt};
+    case kNotFound:
+      return {false, FailureReason::kGrpcServiceUnknown};
+    case kUnimplemented:
+      return {false, FailureReason::kGrpcUnimplemented};
+    case kUnavailable:
+      return {false, FailureReason::kGrpcUnavailable};
+    default:
+      return {false, FailureReason::kGrpcStatus};
+  }
+}
+
 }  // namespace healthgap::eval

@@ -27,4 +27,11 @@ Outcome Classify(const Response& response, const StatusMatcher& expected,
                  std::optional<std::chrono::milliseconds> latency_budget = std::nullopt,
                  const ResponseConditions& conditions = {});
 
+// Judges a gRPC health check's result. With `expected_codes` (an ALB's success codes) only the
+// status code counts, whatever the reply. Without, the call must return OK and, when it was
+// grpc.health.v1's Check, answer SERVING. Failures: the transport's, else grpc_not_serving (OK but
+// not SERVING), grpc_service_unknown (NOT_FOUND: no such service), grpc_unimplemented (no health
+// service), grpc_unavailable, or grpc_status (any other code, or one not expected).
+Outcome ClassifyGrpc(const Response& response, const std::optional<StatusMatcher>& expected_codes);
+
 }  // namespace healthgap::eval

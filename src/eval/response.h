@@ -23,6 +23,10 @@ struct Response {
   Duration total{0};
   std::span<const std::pair<std::string, std::string>> headers;  // names lowercased
   std::string_view body;
+  // A gRPC call that reached a server: its status code and, for grpc.health.v1's Check, the
+  // serving status (1 SERVING); nullopt for HTTP and TCP.
+  std::optional<int> grpc_code{};
+  std::optional<int> grpc_serving_status{};
 };
 
 }  // namespace healthgap::eval

@@ -314,16 +314,17 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
 
   out.Family(names::kHealthCheckInfo,
              "Always 1 per health check: its role (check), LB preset (lb), whether it is the "
-             "primary check the LB view and verdict follow, and its URL without the query.",
+             "primary check the LB view and verdict follow, its type (http, tcp, grpc) and its "
+             "URL without the query (tcp://HOST:PORT, grpc://HOST:PORT[/SERVICE]).",
              MetricType::Gauge);
   for (const PreparedTarget& t : targets) {
     for (const engine::HealthCheckSnapshot& check : t.checks()) {
-      const std::string_view path = std::string_view(check.path).substr(0, check.path.find('?'));
       out.Sample(t.labels(),
                  {{"check", engine::ToString(check.role)},
                   {"lb", check.lb},
                   {"primary", check.primary ? "true" : "false"},
-                  {"url", t->base_url + std::string(path)}},
+                  {"type", config::ToString(check.type)},
+                  {"url", check.url}},
                  1);
     }
   }

@@ -49,7 +49,7 @@ class LabelSet {
 // A series' labels are a shared set plus up to kMaxOwnLabels of its own; every writer takes
 // them in name order (Prometheus' own, so the exposition is deterministic). Calls
 // `visit(label, i)` with i the label's index in `shared`, or kOwnLabel for one of `own`.
-inline constexpr std::size_t kMaxOwnLabels = 4;
+inline constexpr std::size_t kMaxOwnLabels = 5;
 inline constexpr std::size_t kOwnLabel = static_cast<std::size_t>(-1);
 template <typename Visit>
 void ForEachLabelInOrder(const LabelSet& shared, std::initializer_list<Label> own, Visit&& visit) {

@@ -40,6 +40,9 @@ struct Expected {
   seconds interval, timeout;
   int healthy, unhealthy;
   StatusMatcher status;
+  HealthCheckType type = HealthCheckType::kHttp;
+  std::string path = "/health";  // presets leave the endpoint alone, but for gRPC's method
+  std::optional<StatusMatcher> grpc_codes = std::nullopt;
 };
 
 // Names the case in test listings instead of dumping its bytes.
@@ -58,7 +61,9 @@ TEST_P(PresetTest, SetsTheBalancersDocumentedValues) {
   EXPECT_EQ(health.healthy_threshold, e.healthy);
   EXPECT_EQ(health.unhealthy_threshold, e.unhealthy);
   EXPECT_EQ(health.expected_status, e.status);
-  EXPECT_EQ(health.path, "/health");  // presets leave the endpoint alone
+  EXPECT_EQ(health.type, e.type);
+  EXPECT_EQ(health.path, e.path);
+  EXPECT_EQ(health.grpc.expected_codes, e.grpc_codes);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -69,19 +74,84 @@ INSTANTIATE_TEST_SUITE_P(
         Expected{"nginx-plus", seconds(5), seconds(5), 1, 1, StatusMatcher{{{200, 399}}}},
         Expected{"haproxy", seconds(2), seconds(2), 2, 3, StatusMatcher{{{200, 399}}}},
         Expected{"envoy", seconds(5), seconds(1), 2, 3, StatusMatcher{{{200, 200}}}},
-        Expected{"custom", seconds(10), seconds(5), 2, 3, StatusMatcher{{{200, 399}}}}),
+        Expected{"custom", seconds(10), seconds(5), 2, 3, StatusMatcher{{{200, 399}}}},
+        Expected{"aws-nlb", seconds(30), seconds(10), 5, 2, StatusMatcher{{{200, 399}}},
+                 HealthCheckType::kTcp},
+        Expected{"haproxy-tcp", seconds(2), seconds(2), 2, 3, StatusMatcher{{{200, 399}}},
+                 HealthCheckType::kTcp},
+        Expected{"k8s-grpc", seconds(10), seconds(1), 1, 3, StatusMatcher{{{200, 399}}},
+                 HealthCheckType::kGrpc, "/grpc.health.v1.Health/Check"},
+        Expected{"aws-alb-grpc", seconds(30), seconds(5), 5, 2, StatusMatcher{{{200, 399}}},
+                 HealthCheckType::kGrpc, "/AWS.ALB/healthcheck", StatusMatcher{{{12, 12}}}}),
     [](const ::testing::TestParamInfo<Expected>& info) {
       std::string name = info.param.name;
       std::erase(name, '-');
       return name;
     });
 
+TEST(HealthCheckTypes, TcpAndGrpcKeysResolve) {
+  const Config config = Load(
+      "targets:\n"
+      "  - name: db\n"
+      "    url: http://127.0.0.1:8080\n"
+      "    health: {type: tcp, port: 5432, tls: true, send: \"PING\\r\\n\", expect: \"^\\\\+PONG\"}\n"
+      "    samples: [{path: /api/data}]\n"
+      "  - name: payments\n"
+      "    url: https://127.0.0.1:8443\n"
+      "    lb: k8s-grpc\n"
+      "    health: {service: payments, headers: {x-probe: healthgap}}\n"
+      "    samples: [{path: /api/data}]\n"
+      "  - name: alb\n"
+      "    url: http://127.0.0.1:8080\n"
+      "    lb: aws-alb-grpc\n"
+      "    health: {path: /grpc.health.v1.Health/Check, expected_grpc_codes: \"0,12-13\"}\n"
+      "    samples: [{path: /api/data}]\n");
+  ASSERT_EQ(config.targets.size(), 3u);
+  const HealthCheck& tcp = config.targets[0].health;
+  EXPECT_EQ(tcp.type, HealthCheckType::kTcp);
+  EXPECT_EQ(tcp.port, 5432);
+  EXPECT_EQ(tcp.tls, true);
+  EXPECT_EQ(tcp.tcp.send, "PING\r\n");
+  ASSERT_TRUE(tcp.tcp.expect.has_value());
+  EXPECT_TRUE(tcp.tcp.expect->Search("+PONG"));
+  const HealthCheck& grpc = config.targets[1].health;
+  EXPECT_EQ(grpc.type, HealthCheckType::kGrpc);
+  EXPECT_EQ(grpc.grpc.service, "payments");
+  EXPECT_EQ(grpc.path, "/grpc.health.v1.Health/Check");
+  EXPECT_EQ(grpc.tls, std::nullopt);  // the https base URL decides
+  ASSERT_EQ(grpc.headers.size(), 1u);
+  const HealthCheck& alb = config.targets[2].health;
+  EXPECT_EQ(alb.path, "/grpc.health.v1.Health/Check");  // its own path over the preset's
+  EXPECT_EQ(alb.grpc.expected_codes, (StatusMatcher{{{0, 0}, {12, 13}}}));
+}
+
+TEST(HealthCheckTypes, DefaultsHttpKeysDoNotReachATcpTarget) {
+  // A fleet's defaults speak HTTP; a TCP-checked target among them takes only what applies.
+  const Config config = Load(
+      "defaults:\n"
+      "  health: {path: /healthz, expected_status: 200, follow_redirects: true}\n"
+      "targets:\n"
+      "  - name: db\n"
+      "    url: http://127.0.0.1:8080\n"
+      "    lb: haproxy-tcp\n"
+      "    samples: [{path: /api/data}]\n"
+      "  - name: grpc\n"
+      "    url: http://127.0.0.1:8080\n"
+      "    health: {type: grpc}\n"
+      "    samples: [{path: /api/data}]\n");
+  ASSERT_EQ(config.targets.size(), 2u);
+  EXPECT_EQ(config.targets[0].health.type, HealthCheckType::kTcp);
+  EXPECT_EQ(config.targets[1].health.path, "/grpc.health.v1.Health/Check");  // not /healthz
+}
+
 TEST(LbPresets, EveryPresetHasASourceOrANote) {
   for (const LbPreset& preset : AllLbPresets()) {
     EXPECT_TRUE(!preset.source_url.empty() || !preset.note.empty()) << preset.name;
     EXPECT_LE(preset.timeout, preset.interval) << preset.name;
   }
-  EXPECT_EQ(LbPresetNames(), "custom, aws-alb, k8s-readiness, nginx-plus, haproxy, envoy");
+  EXPECT_EQ(LbPresetNames(),
+            "custom, aws-alb, k8s-readiness, nginx-plus, haproxy, envoy, aws-nlb, haproxy-tcp, "
+            "k8s-grpc, aws-alb-grpc");
 }
 
 TEST(LbPresets, NoPresetKeepsTheBuiltInDefaults) {
@@ -121,7 +191,8 @@ TEST(LbPresets, TargetPresetBeatsDefaultsFieldsAndDefaultsPreset) {
 TEST(LbPresets, UnknownPresetIsRejected) {
   EXPECT_EQ(Error(OneTarget("    lb: f5\n")),
             "cfg.yml:4: targets[0].lb: unknown load balancer \"f5\", expected one of custom, "
-            "aws-alb, k8s-readiness, nginx-plus, haproxy, envoy");
+            "aws-alb, k8s-readiness, nginx-plus, haproxy, envoy, aws-nlb, haproxy-tcp, k8s-grpc, "
+            "aws-alb-grpc");
 }
 
 TEST(LbPresets, TimeoutAbovePresetIntervalNamesThePreset) {

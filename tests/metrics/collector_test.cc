@@ -364,7 +364,8 @@ engine::TargetSnapshot DeepTarget() {
   engine::HealthCheckSnapshot readiness;
   readiness.role = config::HealthRole::kReadiness;
   readiness.lb = "aws-alb";
-  readiness.path = "/health?token=secret";  // the query stays out of the url label
+  readiness.path = "/health?token=secret";
+  readiness.url = "https://d.internal:8443/health";  // config::DisplayUrl: without the query
   readiness.primary = true;
   readiness.last.has_result = true;
   readiness.last.success = true;
@@ -384,6 +385,8 @@ engine::TargetSnapshot DeepTarget() {
   engine::HealthCheckSnapshot liveness;
   liveness.role = config::HealthRole::kLiveness;
   liveness.path = "/livez";
+  liveness.type = config::HealthCheckType::kTcp;
+  liveness.url = "tcp://d.internal:8443";
   liveness.probes_total = 3;
   liveness.lb_state = eval::LbState::kUnhealthy;
   liveness.cache.evidence = {
@@ -423,11 +426,11 @@ TEST(Collector, PerCheckSeriesCarryTheRole) {
   EXPECT_THAT(
       lines,
       Contains(
-          R"(healthgap_health_check_info{check="readiness",lb="aws-alb",primary="true",target="d",url="https://d.internal:8443/health"} 1)"));
+          R"(healthgap_health_check_info{check="readiness",lb="aws-alb",primary="true",target="d",type="http",url="https://d.internal:8443/health"} 1)"));
   EXPECT_THAT(
       lines,
       Contains(
-          R"(healthgap_health_check_info{check="liveness",lb="custom",primary="false",target="d",url="https://d.internal:8443/livez"} 1)"));
+          R"(healthgap_health_check_info{check="liveness",lb="custom",primary="false",target="d",type="tcp",url="tcp://d.internal:8443"} 1)"));
   // The liveness check has no result yet: no success series for it.
   EXPECT_THAT(
       lines,
