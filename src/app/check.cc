@@ -1,9 +1,11 @@
 #include "app/check.h"
 
 #include <algorithm>
+#include <charconv>
 #include <utility>
 
 #include "app/check_report.h"
+#include "config/health_endpoint.h"
 #include "config/lb_presets.h"
 #include "config/loader.h"
 #include "config/values.h"
@@ -41,6 +43,58 @@ config::Target TargetFromFlags(const CheckOptions& options, const config::LbPres
   return target;
 }
 
+// A --health value as a check of `base`: a path (an HTTP check, or the preset's type), or
+// tcp://HOST[:PORT] or grpc://HOST[:PORT][/SERVICE] on the target's own host. Returns an error,
+// or "" with `check` set.
+std::string ApplyHealthFlag(const std::string& value, const config::Target& target,
+                            config::HealthCheck& check) {
+  const auto scheme_end = value.find("://");
+  if (scheme_end == std::string::npos) {
+    if (auto error = config::CheckRequestPath(value); !error.empty()) return "--health: " + error;
+    if (check.type != config::HealthCheckType::kGrpc) check.path = value;
+    return "";
+  }
+  const std::string scheme = value.substr(0, scheme_end);
+  if (scheme != "tcp" && scheme != "grpc") {
+    return "--health takes a path, tcp://HOST:PORT or grpc://HOST:PORT[/SERVICE], got " + value;
+  }
+  std::string rest = value.substr(scheme_end + 3);
+  std::string service;
+  if (const auto slash = rest.find('/'); slash != std::string::npos) {
+    service = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+  }
+  if (scheme == "tcp" && !service.empty()) return "--health tcp://HOST:PORT takes no path";
+  // The check connects to the target's host (as a load balancer checks the instance it
+  // routes to); only the port may differ.
+  const config::HealthEndpoint own = config::EndpointOf(target, check);
+  const auto bracket = rest.rfind(']');
+  const auto colon = rest.rfind(':');
+  const bool has_port = colon != std::string::npos && (bracket == std::string::npos || colon > bracket);
+  const std::string host = has_port ? rest.substr(0, colon) : rest;
+  if (host != own.host) {
+    return "--health " + value + " must name the target's host " + own.host +
+           " (a health check probes the instance it routes to)";
+  }
+  check.type = scheme == "tcp" ? config::HealthCheckType::kTcp : config::HealthCheckType::kGrpc;
+  if (has_port) {
+    const std::string port = rest.substr(colon + 1);
+    int number = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+    if (ec != std::errc() || end != port.data() + port.size() || number < 1 || number > 65535) {
+      return "--health " + value + ": invalid port " + port;
+    }
+    check.port = number;
+  }
+  if (check.type == config::HealthCheckType::kGrpc) {
+    check.grpc.service = service;
+    if (check.path.empty() || check.path.front() != '/' || check.lb != "aws-alb-grpc") {
+      check.path = std::string(config::GrpcCheckSettings::kHealthCheckMethod);
+    }
+  }
+  return "";
+}
+
 std::optional<std::string> ValidateRounds(const CheckOptions& options) {
   if (options.rounds < 1 || options.rounds > kMaxCheckRounds) {
     return "--samples must be between 1 and " + std::to_string(kMaxCheckRounds);
@@ -58,10 +112,8 @@ std::optional<std::string> ValidateFlags(const CheckOptions& options) {
   if (options.sample_paths.empty()) {
     return "at least one --sample path is required: without the API there is nothing to compare";
   }
-  for (const auto* paths : {&options.health_paths, &options.sample_paths}) {
-    for (const auto& path : *paths) {
-      if (auto error = config::CheckRequestPath(path); !error.empty()) return error;
-    }
+  for (const auto& path : options.sample_paths) {
+    if (auto error = config::CheckRequestPath(path); !error.empty()) return error;
   }
   if (!config::FindLbPreset(options.lb)) {
     return "--lb must be one of " + config::LbPresetNames() + ", got \"" + options.lb + "\"";
@@ -141,11 +193,20 @@ PlannedCheck PlanCheck(const CheckOptions& options) {
                  .rounds = options.rounds,
                  .spacing = options.spacing,
                  .origin = ""};
-  for (const auto& path : options.health_paths) {
+  if (options.health_type) {
+    plan.target.health.type = *options.health_type;
+    if (*options.health_type == config::HealthCheckType::kGrpc) {
+      plan.target.health.path = std::string(config::GrpcCheckSettings::kHealthCheckMethod);
+    }
+  }
+  for (const auto& value : options.health_paths) {
     config::HealthCheck check = plan.target.health;
-    check.path = path;
+    if (auto error = ApplyHealthFlag(value, plan.target, check); !error.empty()) {
+      return {std::nullopt, error};
+    }
     plan.health_checks.push_back(check);
   }
+  plan.target.health = plan.health_checks.front();
   return {std::move(plan), ""};
 }
 

@@ -34,7 +34,11 @@ inline constexpr int kMaxCheckRounds = 1000;
 
 struct CheckOptions {
   std::string base_url;  // scheme://host[:port][/prefix]
+  // --health: paths (HTTP, or the --lb preset's type), tcp://HOST[:PORT] or
+  // grpc://HOST[:PORT][/SERVICE] on the target's host.
   std::vector<std::string> health_paths{"/health"};
+  // --health-type: every check's type instead of the preset's (tcp and grpc on the URL's port).
+  std::optional<config::HealthCheckType> health_type;
   std::vector<std::string> sample_paths;  // at least one
   int rounds = 5;
   std::chrono::milliseconds spacing{200};  // pause between rounds

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/duration_text.h"
+#include "config/health_endpoint.h"
 #include "config/values.h"
 #include "eval/health_body.h"
 #include "eval/lb_view.h"
@@ -75,12 +76,43 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// How the report names health check `i`: its path for HTTP (the URL is in the header), else
+// tcp://HOST:PORT or grpc://HOST:PORT[/SERVICE].
+std::string HealthLabel(const CheckPlan& plan, std::size_t i) {
+  const config::HealthCheck& check = plan.health_checks[i];
+  return check.type == config::HealthCheckType::kHttp ? check.path
+                                                      : config::DisplayUrl(plan.target, check);
+}
+
+// What makes a check pass, for the LB view's line.
+std::string PassCriterion(const config::HealthCheck& check) {
+  switch (check.type) {
+    case config::HealthCheckType::kTcp:
+      return check.tcp.expect ? "a reply matching " + check.tcp.expect->pattern()
+                              : std::string("a TCP connect");
+    case config::HealthCheckType::kGrpc:
+      return check.grpc.expected_codes
+                 ? "gRPC codes " + DescribeStatusMatcher(*check.grpc.expected_codes)
+                 : std::string("gRPC OK and SERVING");
+    case config::HealthCheckType::kHttp:
+      break;
+  }
+  return DescribeStatusMatcher(check.expected_status);
+}
+
+// An HTTP status, a gRPC call's code ("grpc 0"), or "-" when neither came back.
+std::string StatusText(const probe::HttpResult& result) {
+  if (result.grpc) return "grpc " + std::to_string(result.grpc->code);
+  return result.status_code == 0 ? "-" : std::to_string(result.status_code);
+}
+
 // What the primary health check's responses gave away beyond pass/fail: body components, cache
 // evidence, latency against the API's.
 void PrintHealthEvidence(const engine::TargetSnapshot& snapshot, std::ostream& out) {
   if (snapshot.checks.empty()) return;
   const engine::HealthCheckSnapshot& check = snapshot.checks.front();
-  out << "Health evidence (" << check.path << "):\n";
+  out << "Health evidence (" << (check.type == config::HealthCheckType::kHttp ? check.path : check.url)
+      << "):\n";
   std::string body = check.body_error.empty()
                          ? std::string(eval::ToString(check.body_format))
                          : std::string(eval::ToString(check.body_format)) + ", " + check.body_error;
@@ -121,7 +153,7 @@ void PrintTransportErrors(const CheckPlan& plan, const engine::PairedProbeResult
   };
   for (const engine::PairedRound& round : run.rounds) {
     for (std::size_t i = 0; i < round.health.size(); ++i)
-      add(plan.health_checks[i].path, round.health[i]);
+      add(HealthLabel(plan, i), round.health[i]);
     for (std::size_t i = 0; i < round.samples.size(); ++i)
       add(plan.target.samples[i].path, round.samples[i]);
   }
@@ -162,16 +194,15 @@ void PrintCheckReport(const CheckPlan& plan, const engine::PairedProbeResult& ru
     for (std::size_t i = 0; i < results.health.size(); ++i) {
       const auto& result = results.health[i];
       const bool last_of_round = i + 1 == results.health.size();
-      health_table.AddRow({std::to_string(round + 1), plan.health_checks[i].path,
-                           results.health_outcomes[i].success ? "pass" : "FAIL",
-                           result.status_code == 0 ? "-" : std::to_string(result.status_code),
+      health_table.AddRow({std::to_string(round + 1), HealthLabel(plan, i),
+                           results.health_outcomes[i].success ? "pass" : "FAIL", StatusText(result),
                            HumanDuration(result.total), DescribeError(result.error),
                            last_of_round ? std::string(eval::ToString(results.lb_after)) : ""});
     }
   }
 
   out << "LB view: health checks on fresh connections, pass on "
-      << DescribeStatusMatcher(plan.health_checks.front().expected_status) << ", in rotation after "
+      << PassCriterion(plan.health_checks.front()) << ", in rotation after "
       << Counted(run.healthy_threshold, "pass", "passes") << ", out after "
       << Counted(run.unhealthy_threshold, "failure", "failures") << "\n";
   health_table.Print(out, "  ");

@@ -33,8 +33,9 @@ std::optional<ListenAddress> ListenAddressFlag(const std::string& text) {
 }
 
 ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResult()> reload_source)
-    : client_(clock_),
-      probe_client_(clock_),
+    : http_client_(clock_),
+      probe_http_client_(clock_),
+      grpc_client_(clock_),
       engine_(clock_, client_),
       probe_endpoint_(clock_, probe_client_),
       reload_source_(std::move(reload_source)),

@@ -12,6 +12,7 @@
 #include "engine/engine.h"
 #include "metrics/collector.h"
 #include "probe/curl_multi_client.h"
+#include "probe/grpc_health_client.h"
 #include "server/exporter_server.h"
 
 namespace healthgap::app {
@@ -51,9 +52,12 @@ class ExporterApp {
   metrics::ExporterStatus Status() const;
 
   RealClock clock_;
-  probe::CurlMultiClient client_;
+  probe::CurlMultiClient http_client_;
   // /probe runs on the HTTP server's thread that serves it, no hop to client_'s I/O thread.
-  probe::CurlCallerThreadClient probe_client_;
+  probe::CurlCallerThreadClient probe_http_client_;
+  probe::GrpcHealthClient grpc_client_;  // gRPC health checks, of both
+  probe::ProtocolRouter client_{http_client_, grpc_client_};
+  probe::ProtocolRouter probe_client_{probe_http_client_, grpc_client_};
   engine::Engine engine_;
   ProbeEndpoint probe_endpoint_;
   std::function<config::LoadResult()> reload_source_;

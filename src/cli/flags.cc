@@ -184,9 +184,19 @@ void AddCheckOptions(CLI::App& subcommand, app::CheckOptions& options) {
   target_flags.push_back(
       subcommand
           .add_option("--health", options.health_paths,
-                      "Health check path, as the load balancer probes it (repeatable)")
-          ->capture_default_str()
-          ->check(PathValidator()));
+                      "Health check, as the load balancer probes it (repeatable): a path, "
+                      "tcp://HOST:PORT or grpc://HOST:PORT[/SERVICE] on the target's host")
+          ->capture_default_str());
+  target_flags.push_back(
+      subcommand
+          .add_option_function<std::string>(
+              "--health-type",
+              [&options](const std::string& text) {
+                options.health_type = ValueNamed(config::kHealthCheckTypeNames, text);
+              },
+              "Health check type instead of the --lb preset's: http, tcp (a connect, as an NLB) "
+              "or grpc (grpc.health.v1 Check), on the URL's port")
+          ->check(CLI::IsMember({"http", "tcp", "grpc"})));
   target_flags.push_back(
       subcommand
           .add_option("--sample", options.sample_paths,

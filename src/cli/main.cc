@@ -17,6 +17,7 @@
 #include "demo/backend.h"
 #include "demo/mode.h"
 #include "probe/curl_multi_client.h"
+#include "probe/grpc_health_client.h"
 
 namespace {
 
@@ -117,7 +118,9 @@ int main(int argc, char** argv) {
   if (check_config_cmd->parsed()) return app::RunCheckConfig(config_to_check);
   if (check_cmd->parsed()) {
     RealClock clock;
-    probe::CurlMultiClient client(clock);
+    probe::CurlMultiClient http(clock);
+    probe::GrpcHealthClient grpc(clock);
+    probe::ProtocolRouter client(http, grpc);
     return app::RunCheck(check, client, clock, std::cout);
   }
   if (demo_cmd->parsed()) {

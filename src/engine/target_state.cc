@@ -163,7 +163,10 @@ bool TargetState::Record(const JudgedResult& judged) {
       .has_result = true,
       .success = outcome.success,
       .status_code = result.status_code,
-      .error = result.error,
+      // Without an HTTP status to show (a gRPC call judged by its code), the judgement's reason
+      // says what failed.
+      .error = result.error || result.status_code != 0 || outcome.success ? result.error
+                                                                           : outcome.reason,
       .error_detail = detail,
       .phases = result.phases,
       .duration = result.total,
@@ -270,6 +273,10 @@ TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope) {
       .last_status = primary.last.status_code,
       .last_latency = primary.last.duration,
       .last_error = primary.last.error,
+      .has_result = primary.last.has_result,
+      .pass_without_status = primary.type == config::HealthCheckType::kTcp    ? "connected"
+                             : primary.type == config::HealthCheckType::kGrpc ? "gRPC OK"
+                                                                              : "",
   };
   out.api_window = window_.Summarize(now);
   const eval::Evidence evidence = EvidenceFor(out.api_window);

@@ -158,8 +158,12 @@ std::string TopFailureReasons(const std::array<int, kFailureReasonCount>& failur
 
 std::string DescribeLastHealthCheck(const HealthSummary& health) {
   if (health.last_error) return std::string(ToString(*health.last_error));
-  if (health.last_status == 0) return "no result yet";
-  return std::to_string(health.last_status) + " in " + HumanDuration(health.last_latency);
+  if (!health.has_result && health.last_status == 0) return "no result yet";
+  const std::string answer = health.last_status != 0 ? std::to_string(health.last_status)
+                             : health.pass_without_status.empty()
+                                 ? std::string("passed")
+                                 : std::string(health.pass_without_status);
+  return answer + " in " + HumanDuration(health.last_latency);
 }
 
 Decision Decide(const HealthSummary& health, const WindowSummary& api,

@@ -61,6 +61,10 @@ struct HealthSummary {
   int last_status = 0;
   Duration last_latency{0};
   std::optional<FailureReason> last_error = std::nullopt;
+  bool has_result = false;
+  // What a passing check without an HTTP status did, for the explanation ("connected" for a
+  // TCP check); empty for HTTP checks. A constant: a scrape builds no strings.
+  std::string_view pass_without_status{};
 };
 
 // What the health responses themselves give away, beyond pass/fail: the evidence behind the

@@ -85,6 +85,7 @@ size_t CurlTransfer::OnHeader(char* data, size_t size, size_t count, void* user)
 }
 
 bool CurlTransfer::Configure(const std::string& user_agent) {
+  if (request.grpc) return false;  // GrpcHealthClient's (ProtocolRouter sends it there)
   CURL* handle = easy.get();
   const long timeout_ms = std::max<long>(1, static_cast<long>(request.timeout.count()));
   bool ok = true;
