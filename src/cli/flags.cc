@@ -43,6 +43,19 @@ CLI::Validator PathValidator() {
   return CLI::Validator([](std::string& text) { return config::CheckRequestPath(text); }, "PATH");
 }
 
+// A --health value: a path, or tcp:// or grpc:// (app/check.cc reads their host and port).
+CLI::Validator HealthValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text.starts_with("tcp://") || text.starts_with("grpc://")) return "";
+        if (text.find("://") != std::string::npos) {
+          return "expected a path, tcp://HOST:PORT or grpc://HOST:PORT[/SERVICE], got " + text;
+        }
+        return config::CheckRequestPath(text);
+      },
+      "PATH|tcp://HOST:PORT|grpc://HOST:PORT[/SERVICE]");
+}
+
 // "Name: value", as curl's -H takes it.
 std::optional<std::pair<std::string, std::string>> SplitHeader(const std::string& text) {
   const auto colon = text.find(':');
@@ -186,7 +199,8 @@ void AddCheckOptions(CLI::App& subcommand, app::CheckOptions& options) {
           .add_option("--health", options.health_paths,
                       "Health check, as the load balancer probes it (repeatable): a path, "
                       "tcp://HOST:PORT or grpc://HOST:PORT[/SERVICE] on the target's host")
-          ->capture_default_str());
+          ->capture_default_str()
+          ->check(HealthValidator()));
   target_flags.push_back(
       subcommand
           .add_option_function<std::string>(
