@@ -79,13 +79,22 @@ bool PrintVerdicts(const engine::EngineSnapshot& snapshot, std::ostream& out) {
 
 }  // namespace
 
-std::string DemoConfigYaml(const std::vector<std::string>& base_urls) {
+std::string DemoConfigYaml(const std::vector<std::string>& base_urls,
+                           const std::vector<int>& grpc_ports) {
   std::string yaml = kDemoDefaults;
   const auto modes = demo::AllDemoModes();
   for (std::size_t i = 0; i < modes.size() && i < base_urls.size(); ++i) {
     yaml += "  - name: " + std::string(demo::ToString(modes[i])) + "\n";
     yaml += "    url: " + base_urls[i] + "\n";
     yaml += "    labels: {scenario: demo}\n";
+    // The balancer's own check, at the demo's 2 s interval: an NLB's or HAProxy's TCP connect,
+    // and a Kubernetes or Envoy gRPC health check on the gRPC server's port.
+    const std::string_view type = demo::HealthCheckTypeFor(modes[i]);
+    if (type == "tcp") yaml += "    health: {type: tcp}\n";
+    if (type == "grpc") {
+      const int port = i < grpc_ports.size() ? grpc_ports[i] : 0;
+      yaml += "    health: {type: grpc, port: " + std::to_string(port) + "}\n";
+    }
     yaml += "    samples:\n";
     yaml += "      - {name: data, path: /api/data}\n";
     yaml += "      - {name: orders, path: /api/orders}\n";
@@ -102,6 +111,7 @@ int RunDemo(const DemoOptions& options) {
 
   std::vector<std::unique_ptr<demo::DemoBackend>> backends;
   std::vector<std::string> base_urls;
+  std::vector<int> grpc_ports;
   for (demo::DemoMode mode : demo::AllDemoModes()) {
     auto backend = std::make_unique<demo::DemoBackend>(mode);
     std::string error;
@@ -110,10 +120,11 @@ int RunDemo(const DemoOptions& options) {
       return 1;
     }
     base_urls.push_back(backend->base_url());
+    grpc_ports.push_back(backend->grpc_port());
     backends.push_back(std::move(backend));
   }
 
-  const std::string yaml = DemoConfigYaml(base_urls);
+  const std::string yaml = DemoConfigYaml(base_urls, grpc_ports);
   if (options.print_config) {
     std::cout << yaml;
     return 0;

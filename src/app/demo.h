@@ -22,7 +22,9 @@ struct DemoOptions {
 // the embedded config, and a live table of verdicts against what each backend should get.
 int RunDemo(const DemoOptions& options);
 
-// The embedded demo config for backends listening on `base_urls` (in AllDemoModes() order).
-std::string DemoConfigYaml(const std::vector<std::string>& base_urls);
+// The embedded demo config for backends listening on `base_urls` (in AllDemoModes() order);
+// `grpc_ports` (parallel, 0 for none) are the grpc-checked backend's gRPC health service's.
+std::string DemoConfigYaml(const std::vector<std::string>& base_urls,
+                           const std::vector<int>& grpc_ports);
 
 }  // namespace healthgap::app

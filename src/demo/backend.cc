@@ -24,6 +24,7 @@
 
 #include "common/listen_address.h"
 #include "demo/dependencies.h"
+#include "demo/grpc_health.h"
 
 namespace healthgap::demo {
 namespace {
@@ -195,6 +196,7 @@ struct DemoBackend::Impl {
   ConnectionPool pool{kPoolSize};
   DeadlockedWorkers deadlock;
   CachedResponse cached_health;
+  GrpcHealthService grpc_health;  // grpc-checked only
   std::atomic<std::uint64_t> api_requests{0};
   // Interruptible waits of the slow and detached handlers: Stop must not wait for them.
   std::mutex delay_mu;
@@ -213,6 +215,8 @@ void DemoBackend::Impl::PrepareApplication() {
     case DemoMode::kHonest:
       break;
     case DemoMode::kShallowHealth:
+    case DemoMode::kTcpChecked:
+    case DemoMode::kGrpcChecked:
       database.SetUp(false);
       break;
     case DemoMode::kPoolExhaustion:
@@ -270,6 +274,8 @@ void DemoBackend::Impl::HandleHealth(httplib::Response& res) {
       return;
     }
     case DemoMode::kShallowHealth:
+    case DemoMode::kTcpChecked:   // the balancer checks the port, not this
+    case DemoMode::kGrpcChecked:  // the balancer calls the gRPC health service, not this
       // The bug: nothing is checked.
       SetJson(res, 200, Json{{"status", "ok"}});
       return;
@@ -440,6 +446,13 @@ bool DemoBackend::Start(std::string* error) {
     return fail(DescribeBindFailure(impl.host, impl.requested_port));
   }
   impl.bound_port = port;
+  if (impl.mode == DemoMode::kGrpcChecked) {
+    std::string grpc_error;
+    if (!impl.grpc_health.Start(impl.host, &grpc_error)) {
+      impl.state = Impl::State::kStopped;
+      return fail(grpc_error);
+    }
+  }
   impl.PrepareApplication();
 
   impl.listener = std::thread([&impl] {
@@ -473,12 +486,15 @@ void DemoBackend::Stop() {
     impl.server.stop();
     impl.listener.join();
   }
+  impl.grpc_health.Stop();
   impl.state = Impl::State::kStopped;
 }
 
 DemoMode DemoBackend::mode() const { return impl_->mode; }
 
 int DemoBackend::port() const { return impl_->bound_port; }
+
+int DemoBackend::grpc_port() const { return impl_->grpc_health.port(); }
 
 std::string DemoBackend::base_url() const {
   const std::string& host = impl_->host;
@@ -511,7 +527,11 @@ int RunDemoBackend(DemoMode mode, const std::string& listen_address, std::ostrea
     } else {
       const DemoExpectation expectation = ExpectationFor(mode);
       log << "healthgap demo-backend: mode " << ToString(mode) << " serving " << backend.base_url()
-          << " (/health, /healthz, /api/data, /api/orders); expected verdict "
+          << " (/health, /healthz, /api/data, /api/orders"
+          << (backend.grpc_port() > 0
+                  ? "; gRPC health on port " + std::to_string(backend.grpc_port())
+                  : std::string())
+          << "); expected verdict "
           << expectation.expected_verdict << ": " << expectation.explanation << std::endl;
       int received = 0;
       sigwait(&stop_signals, &received);

@@ -16,6 +16,7 @@ namespace healthgap::demo {
 //   GET /healthz     liveness: always 200
 //   GET /api/data    real endpoints users hit: JSON on success,
 //   GET /api/orders  {"error":"..."} on failure
+// and, in grpc-checked mode, a gRPC server with the standard health service (grpc_port()).
 // One-shot: Start once, Stop once (the destructor stops).
 // Thread-safe: Start/Stop from any one thread; port() and base_url() from any thread.
 class DemoBackend {
@@ -36,6 +37,8 @@ class DemoBackend {
   int port() const;
   // "http://127.0.0.1:PORT" ("http://[::1]:PORT" for IPv6 hosts).
   std::string base_url() const;
+  // The gRPC health service's port in grpc-checked mode; 0 otherwise.
+  int grpc_port() const;
 
  private:
   struct Impl;

@@ -7,16 +7,16 @@
 namespace healthgap::demo {
 namespace {
 
-constexpr std::array<DemoMode, 10> kAllModes = {
+constexpr std::array<DemoMode, 12> kAllModes = {
     DemoMode::kHonest,       DemoMode::kShallowHealth, DemoMode::kPoolExhaustion,
     DemoMode::kCachedHealth, DemoMode::kDeadlock,      DemoMode::kFalseNegative,
     DemoMode::kDegraded,     DemoMode::kFlaky,         DemoMode::kSlow,
-    DemoMode::kDetached,
+    DemoMode::kDetached,     DemoMode::kTcpChecked,    DemoMode::kGrpcChecked,
 };
 
 }  // namespace
 
-constexpr std::array<EnumName<DemoMode>, 10> kDemoModeNames = {{
+constexpr std::array<EnumName<DemoMode>, 12> kDemoModeNames = {{
     {DemoMode::kHonest, "honest"},
     {DemoMode::kShallowHealth, "shallow-health"},
     {DemoMode::kPoolExhaustion, "pool-exhaustion"},
@@ -27,6 +27,8 @@ constexpr std::array<EnumName<DemoMode>, 10> kDemoModeNames = {{
     {DemoMode::kFlaky, "flaky"},
     {DemoMode::kSlow, "slow"},
     {DemoMode::kDetached, "detached"},
+    {DemoMode::kTcpChecked, "tcp-checked"},
+    {DemoMode::kGrpcChecked, "grpc-checked"},
 }};
 static_assert(ListsValuesInOrder(kDemoModeNames));
 
@@ -113,8 +115,35 @@ DemoExpectation ExpectationFor(DemoMode mode) {
               "detached_health",
               "/health runs on its own fast path while overloaded API handlers take 4 s and "
               "time out"};
+    case DemoMode::kTcpChecked:
+      return {true,
+              false,
+              false,
+              "mismatch",
+              "shallow_check",
+              "database down; the balancer's TCP check (an NLB's, HAProxy's plain `check`) only "
+              "sees the port accept while the API answers 500"};
+    case DemoMode::kGrpcChecked:
+      return {true,
+              false,
+              false,
+              "mismatch",
+              "shallow_check",
+              "database down; the gRPC health service was set SERVING at startup and nothing "
+              "updates it, while the API answers 500"};
   }
   return {false, false, false, "unknown", "waiting", "unknown demo mode"};
+}
+
+std::string_view HealthCheckTypeFor(DemoMode mode) {
+  switch (mode) {
+    case DemoMode::kTcpChecked:
+      return "tcp";
+    case DemoMode::kGrpcChecked:
+      return "grpc";
+    default:
+      return "http";
+  }
 }
 
 }  // namespace healthgap::demo

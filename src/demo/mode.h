@@ -19,10 +19,12 @@ enum class DemoMode {
   kFlaky,           // honest, but 1 API request in 100 fails: healthy within the error budget
   kSlow,            // honest and correct, API answers in ~50 ms: slow but within budget
   kDetached,        // /health served on its own fast path while overloaded API handlers crawl
+  kTcpChecked,      // database down; the balancer checks the port (TCP), which accepts
+  kGrpcChecked,     // database down; gRPC health says SERVING, set at startup and never again
 };
 
 // The CLI name: "honest", "shallow-health", "pool-exhaustion", "cached-health", "deadlock",
-// "false-negative", "degraded", "flaky", "slow", "detached".
+// "false-negative", "degraded", "flaky", "slow", "detached", "tcp-checked", "grpc-checked".
 std::string_view ToString(DemoMode mode);
 
 // Inverse of ToString; nullopt for anything else (exact, case-sensitive match).
@@ -37,7 +39,9 @@ std::string DemoModeNames();
 // What a prober should observe against a backend in this mode: the single source of truth
 // shared by `healthgap demo` and the tests.
 struct DemoExpectation {
-  bool health_passes;                 // GET /health answers 2xx in time
+  bool health_passes;                 // the balancer's check passes: GET /health answers 2xx
+                                      // in time (tcp-checked: the port accepts; grpc-checked:
+                                      // the gRPC health service answers SERVING)
   bool api_passes;                    // GET /api/data and /api/orders answer 2xx in time
                                       // (at least 99 requests in 100)
   bool body_reports_failure;          // the /health body names a failing dependency
@@ -47,5 +51,9 @@ struct DemoExpectation {
 };
 
 DemoExpectation ExpectationFor(DemoMode mode);
+
+// The health check type the balancer in front of this mode runs: "http" but for tcp-checked
+// ("tcp") and grpc-checked ("grpc").
+std::string_view HealthCheckTypeFor(DemoMode mode);
 
 }  // namespace healthgap::demo

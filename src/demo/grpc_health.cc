@@ -1,0 +1,62 @@
+#include "demo/grpc_health.h"
+
+#include <grpcpp/ext/health_check_service_server_builder_option.h>
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <chrono>
+
+namespace healthgap::demo {
+namespace {
+
+// Every method besides the health service's answers UNIMPLEMENTED, as any gRPC server's; a
+// callback service also lets gRPC start a server whose only other service is the default
+// health service.
+class UnknownMethods final : public grpc::CallbackGenericService {
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext*) override {
+    class Refuse final : public grpc::ServerGenericBidiReactor {
+     public:
+      Refuse() { Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "")); }
+      void OnDone() override { delete this; }
+    };
+    return new Refuse;
+  }
+};
+
+}  // namespace
+
+struct GrpcHealthService::Impl {
+  UnknownMethods unknown;
+  std::unique_ptr<grpc::Server> server;
+};
+
+GrpcHealthService::GrpcHealthService() : impl_(std::make_unique<Impl>()) {}
+
+GrpcHealthService::~GrpcHealthService() { Stop(); }
+
+bool GrpcHealthService::Start(const std::string& host, std::string* error) {
+  grpc::EnableDefaultHealthCheckService(true);  // process-wide, read by BuildAndStart
+  grpc::ServerBuilder builder;
+  const std::string address =
+      (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":0";
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
+  builder.RegisterCallbackGenericService(&impl_->unknown);
+  impl_->server = builder.BuildAndStart();
+  if (!impl_->server || port_ == 0) {
+    if (error != nullptr) *error = "cannot start the gRPC health service on " + address;
+    impl_->server.reset();
+    return false;
+  }
+  // The overall status ("") is SERVING from the start; the bug is that nothing changes it.
+  impl_->server->GetHealthCheckService()->SetServingStatus(true);
+  return true;
+}
+
+void GrpcHealthService::Stop() {
+  if (!impl_->server) return;
+  impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  impl_->server.reset();
+}
+
+}  // namespace healthgap::demo
