@@ -9,7 +9,7 @@ namespace healthgap::demo {
 namespace {
 
 TEST(DemoModeTest, EveryModeRoundTripsThroughItsCliName) {
-  ASSERT_EQ(AllDemoModes().size(), 10u);
+  ASSERT_EQ(AllDemoModes().size(), 12u);
   std::set<std::string> names;
   for (DemoMode mode : AllDemoModes()) {
     names.insert(std::string(ToString(mode)));
@@ -17,7 +17,16 @@ TEST(DemoModeTest, EveryModeRoundTripsThroughItsCliName) {
   }
   EXPECT_EQ(names, (std::set<std::string>{"honest", "shallow-health", "pool-exhaustion",
                                           "cached-health", "deadlock", "false-negative", "degraded",
-                                          "flaky", "slow", "detached"}));
+                                          "flaky", "slow", "detached", "tcp-checked",
+                                          "grpc-checked"}));
+}
+
+TEST(DemoModeTest, TheBalancersCheckTypeFollowsTheMode) {
+  EXPECT_EQ(HealthCheckTypeFor(DemoMode::kTcpChecked), "tcp");
+  EXPECT_EQ(HealthCheckTypeFor(DemoMode::kGrpcChecked), "grpc");
+  EXPECT_EQ(HealthCheckTypeFor(DemoMode::kShallowHealth), "http");
+  EXPECT_EQ(ExpectationFor(DemoMode::kTcpChecked).expected_verdict, "mismatch");
+  EXPECT_EQ(ExpectationFor(DemoMode::kGrpcChecked).expected_verdict, "mismatch");
 }
 
 TEST(DemoModeTest, ParseRejectsUnknownNames) {
@@ -31,7 +40,7 @@ TEST(DemoModeTest, ParseRejectsUnknownNames) {
 TEST(DemoModeTest, NamesListsEveryMode) {
   EXPECT_EQ(DemoModeNames(),
             "honest, shallow-health, pool-exhaustion, cached-health, deadlock, false-negative, "
-            "degraded, flaky, slow, detached");
+            "degraded, flaky, slow, detached, tcp-checked, grpc-checked");
 }
 
 TEST(DemoModeTest, ExpectedVerdicts) {

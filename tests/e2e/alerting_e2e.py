@@ -19,7 +19,7 @@ Asserts:
   1. every rule group loads and every rule evaluates without error against real data;
   2. through Alertmanager's API (/api/v2/alerts), within a bounded wait:
      HealthCheckVsErrorRateMismatch is active for shallow-health, pool-exhaustion,
-     cached-health, deadlock and detached; HealthCheckFalseNegative for false-negative;
+     cached-health, deadlock, detached, tcp-checked and grpc-checked; HealthCheckFalseNegative for false-negative;
      HealthCheckReportsDegradedDependency for degraded; at no point is any alert active for
      `honest`, `flaky` or `slow`, nor a mismatch for `false-negative`; then no other alert
      is active (HealthgapProbesLagging only reported) and none is even pending for the
@@ -51,7 +51,8 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dashboards_lint  # noqa: E402  (queries(), substitute())
 
-LYING = ["shallow-health", "pool-exhaustion", "cached-health", "deadlock", "detached"]
+LYING = ["shallow-health", "pool-exhaustion", "cached-health", "deadlock", "detached", "tcp-checked",
+         "grpc-checked"]
 HONEST = "honest"
 FALSE_NEGATIVE = "false-negative"
 DEGRADED = "degraded"
