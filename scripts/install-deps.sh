@@ -11,6 +11,8 @@ packages=(
   # libraries (Debian packages only: no vendored copies, no downloads)
   prometheus-cpp-dev libcpp-httplib-dev libssl-dev libcli11-dev nlohmann-json3-dev
   libyaml-dev libre2-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libjemalloc-dev
+  # gRPC health checks and the gRPC demo backend: the library, protoc and its gRPC plugin
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   # --web.config.file: bcrypt via libxcrypt; the tests make certificates with the openssl CLI
   libcrypt-dev openssl
   # real components the tests start themselves

@@ -4,6 +4,7 @@
 
 #include "app/probe_trace.h"
 #include "config/allowlist.h"
+#include "config/health_endpoint.h"
 #include "config/values.h"
 #include "engine/paired_probe.h"
 #include "engine/target_state.h"
@@ -21,6 +22,33 @@ struct ProbeEndpoint::Tracked {
 };
 
 namespace {
+
+// A tcp or grpc check connects to the target's host, maybe on a port (or scheme) of its own: a
+// connection the target URL's decision did not cover, so each must pass the allowlist too. Its
+// pins join `resolve`. Returns why one is refused, or "" when all pass.
+std::string RefusedCheckEndpoint(const std::vector<config::AllowRule>& rules,
+                                 const config::Module& module, const std::string& url,
+                                 const config::Resolver& resolver,
+                                 std::vector<std::string>& resolve) {
+  config::Target target;
+  target.base_url = url;
+  std::vector<const config::HealthCheck*> checks = {&module.health};
+  for (const config::HealthCheck& other : module.other_health_checks) checks.push_back(&other);
+  for (const config::HealthCheck* check : checks) {
+    if (check->type == config::HealthCheckType::kHttp) continue;
+    const config::HealthEndpoint endpoint = config::EndpointOf(target, *check);
+    const std::string connection =
+        std::string(endpoint.tls ? "https://" : "http://") + endpoint.HostPort();
+    const config::ProbeAllowDecision decision =
+        config::CheckProbeTarget(rules, connection, resolver);
+    if (!decision.allowed) {
+      return "the " + std::string(config::ToString(check->type)) + " health check's " +
+             connection + " is not allowed: " + decision.reason;
+    }
+    resolve.insert(resolve.end(), decision.resolve.begin(), decision.resolve.end());
+  }
+  return "";
+}
 
 server::HttpReply Refuse(int status, std::string message) {
   return server::HttpReply{status, std::move(message) + "\n", "text/plain; charset=utf-8"};
@@ -174,6 +202,12 @@ server::HttpReply ProbeEndpoint::Handle(const server::ProbeRequest& request) {
     if (!decision.allowed) {
       ++refused_;
       return Refuse(403, "target not allowed: " + decision.reason);
+    }
+    if (std::string why = RefusedCheckEndpoint(settings->probe.allow, *module, decision.url,
+                                               resolver_, decision.resolve);
+        !why.empty()) {
+      ++refused_;
+      return Refuse(403, "target not allowed: " + why);
     }
     std::lock_guard lock(mu_);
     if (settings_ == settings) {

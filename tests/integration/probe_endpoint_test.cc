@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include "app/exporter_app.h"
+#include "support/grpc_health_server.h"
 #include "support/loopback_server.h"
 #include "support/promtool.h"
 
@@ -180,6 +181,86 @@ TEST(ProbeRedirectTest, HopsToAHostTheAllowlistRefusesAreNeverSent) {
   }
   EXPECT_EQ(allowed.RequestCount(), 6u);  // the health check and five samples, no more
   EXPECT_EQ(forbidden.RequestCount(), 0u);
+}
+
+// A tcp or grpc module connects to the target's host on the check's own port: that connection
+// passes the allowlist too, or the scrape is refused before anything is sent.
+TEST(ProbeHealthTypesTest, EveryCheckConnectionPassesTheAllowlist) {
+  LoopbackServer api;
+  api.Get("/api/data", [](const httplib::Request&, httplib::Response& res) { res.status = 500; });
+  ASSERT_TRUE(api.Start());
+  testing::GrpcHealthServer grpc;
+  ASSERT_TRUE(grpc.ok());
+  const std::string api_prefix = "http://127.0.0.1:" + std::to_string(api.port());
+  const std::string yaml =
+      "modules:\n"
+      "  tcp:\n"
+      "    health: {type: tcp}\n"
+      "    samples: [{name: data, path: /api/data}]\n"
+      "  grpc:\n"
+      "    health: {type: grpc, port: " +
+      std::to_string(grpc.port()) +
+      "}\n"
+      "    samples: [{name: data, path: /api/data}]\n"
+      "probe:\n  allow:\n    - url_prefix: " +
+      api_prefix + "\n";
+  config::LoadResult loaded = config::LoadString(yaml, "probe.yml");
+  ASSERT_TRUE(loaded.config) << loaded.error->Format();
+  ExporterApp app(std::move(*loaded.config), nullptr);
+  std::string error;
+  ASSERT_TRUE(app.Start(ListenAddress{"127.0.0.1", 0}, &error)) << error;
+  httplib::Client client("127.0.0.1", app.port());
+  client.set_read_timeout(20, 0);
+  const std::string target = "127.0.0.1:" + std::to_string(api.port());
+
+  // The TCP check goes to the allowed URL's own port: a shallow check, and a mismatch.
+  auto tcp = client.Get(("/probe?module=tcp&target=" + target).c_str());
+  ASSERT_TRUE(tcp);
+  EXPECT_EQ(tcp->status, 200) << tcp->body;
+  EXPECT_THAT(tcp->body, HasSubstr("probe_success{target=\"" + target + "\"} 1"));
+  EXPECT_THAT(tcp->body, HasSubstr("type=\"tcp\""));
+
+  // The gRPC check's port is not under the allowed prefix: refused, the samples unsent.
+  const std::size_t requests_before = api.RequestCount();
+  auto refused = client.Get(("/probe?module=grpc&target=" + target).c_str());
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_THAT(refused->body, HasSubstr("the grpc health check's http://127.0.0.1:" +
+                                       std::to_string(grpc.port()) + " is not allowed"));
+  EXPECT_EQ(api.RequestCount(), requests_before);
+}
+
+TEST(ProbeHealthTypesTest, AGrpcModuleProbesThroughTheScrapesOwnThread) {
+  LoopbackServer api;
+  api.Get("/api/data", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  ASSERT_TRUE(api.Start());
+  testing::GrpcHealthServer grpc;
+  ASSERT_TRUE(grpc.ok());
+  grpc.SetServing("checkout", false);
+  const std::string yaml = "modules:\n  grpc:\n    health: {type: grpc, service: checkout, port: " +
+                           std::to_string(grpc.port()) +
+                           "}\n    samples: [{name: data, path: /api/data}]\n"
+                           "probe:\n  allow:\n    - cidr: 127.0.0.0/8\n";
+  config::LoadResult loaded = config::LoadString(yaml, "probe.yml");
+  ASSERT_TRUE(loaded.config) << loaded.error->Format();
+  ExporterApp app(std::move(*loaded.config), nullptr);
+  std::string error;
+  ASSERT_TRUE(app.Start(ListenAddress{"127.0.0.1", 0}, &error)) << error;
+  httplib::Client client("127.0.0.1", app.port());
+  client.set_read_timeout(20, 0);
+  const std::string target = "127.0.0.1:" + std::to_string(api.port());
+
+  auto res = client.Get(("/probe?module=grpc&target=" + target).c_str());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_THAT(res->body, HasSubstr("probe_success{target=\"" + target + "\"} 0"));
+  EXPECT_THAT(res->body, HasSubstr("reason=\"grpc_not_serving\",target=\"" + target + "\"} 1"));
+  grpc.SetServing("checkout", true);
+  res = client.Get(("/probe?module=grpc&target=" + target).c_str());
+  ASSERT_TRUE(res);
+  EXPECT_THAT(res->body, HasSubstr("probe_success{target=\"" + target + "\"} 1"));
 }
 
 // The outside review's finding: "inf" (or 1e308, or anything past ~9.2e9) overflowed a signed
