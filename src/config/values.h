@@ -63,7 +63,8 @@ std::string CheckMethod(std::string_view method);
 // label healthgap starts setting.)
 inline constexpr std::string_view kReservedLabelNames[] = {
     "target", "sample",  "reason", "verdict",   "state",  "phase", "kind", "le",      "instance",
-    "job",    "version", "check",  "component", "status", "cause", "lb",   "primary", "result"};
+    "job",    "version", "check",  "component", "status", "cause", "lb",   "primary", "result",
+    "type",   "url"};
 // Prometheus label name rules plus the reserved list above.
 std::string CheckLabelName(std::string_view name);
 
