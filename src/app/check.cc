@@ -70,7 +70,8 @@ std::string ApplyHealthFlag(const std::string& value, const config::Target& targ
   const config::HealthEndpoint own = config::EndpointOf(target, check);
   const auto bracket = rest.rfind(']');
   const auto colon = rest.rfind(':');
-  const bool has_port = colon != std::string::npos && (bracket == std::string::npos || colon > bracket);
+  const bool has_port =
+      colon != std::string::npos && (bracket == std::string::npos || colon > bracket);
   const std::string host = has_port ? rest.substr(0, colon) : rest;
   if (host != own.host) {
     return "--health " + value + " must name the target's host " + own.host +

@@ -111,8 +111,8 @@ std::string StatusText(const probe::HttpResult& result) {
 void PrintHealthEvidence(const engine::TargetSnapshot& snapshot, std::ostream& out) {
   if (snapshot.checks.empty()) return;
   const engine::HealthCheckSnapshot& check = snapshot.checks.front();
-  out << "Health evidence (" << (check.type == config::HealthCheckType::kHttp ? check.path : check.url)
-      << "):\n";
+  out << "Health evidence ("
+      << (check.type == config::HealthCheckType::kHttp ? check.path : check.url) << "):\n";
   std::string body = check.body_error.empty()
                          ? std::string(eval::ToString(check.body_format))
                          : std::string(eval::ToString(check.body_format)) + ", " + check.body_error;

@@ -42,8 +42,8 @@ std::string RefusedCheckEndpoint(const std::vector<config::AllowRule>& rules,
     const config::ProbeAllowDecision decision =
         config::CheckProbeTarget(rules, connection, resolver);
     if (!decision.allowed) {
-      return "the " + std::string(config::ToString(check->type)) + " health check's " +
-             connection + " is not allowed: " + decision.reason;
+      return "the " + std::string(config::ToString(check->type)) + " health check's " + connection +
+             " is not allowed: " + decision.reason;
     }
     resolve.insert(resolve.end(), decision.resolve.begin(), decision.resolve.end());
   }

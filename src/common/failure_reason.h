@@ -23,8 +23,8 @@ enum class FailureReason : std::uint8_t {
   kTooLarge,
   kBadResponse,
   kRedirectLoop,
-  kBodyMismatch,    // a response whose body failed a fail_if_body_* condition
-  kHeaderMismatch,  // a response whose headers failed a fail_if_header_* condition
+  kBodyMismatch,        // a response whose body failed a fail_if_body_* condition
+  kHeaderMismatch,      // a response whose headers failed a fail_if_header_* condition
   kGrpcNotServing,      // a gRPC health check answered, not SERVING
   kGrpcServiceUnknown,  // NOT_FOUND: the server has no such service
   kGrpcUnimplemented,   // UNIMPLEMENTED: the server has no such method (no health service)

@@ -17,8 +17,8 @@ HealthEndpoint EndpointOf(const Target& target, const HealthCheck& check) {
   HealthEndpoint endpoint;
   endpoint.host = has_port ? authority.substr(0, colon) : authority;
   endpoint.tls = check.tls.value_or(scheme == "https");
-  endpoint.port = check.port ? std::to_string(*check.port)
-                  : has_port ? authority.substr(colon + 1)
+  endpoint.port = check.port          ? std::to_string(*check.port)
+                  : has_port          ? authority.substr(colon + 1)
                   : scheme == "https" ? "443"
                                       : "80";
   return endpoint;

@@ -76,9 +76,10 @@ HealthCheck ResolveHealth(const strict_yaml::Reader& reader, const HealthLayer& 
   check.path = ValueOr(Pick(own.path, dh.path), builtin.path);
   if (check.type == HealthCheckType::kGrpc) {
     // The method: the check's own or its preset's, never an HTTP path from defaults.health.
-    check.path = own.path                ? own.path->value
-                 : lb && !lb->value.path.empty() ? std::string(lb->value.path)
-                                              : std::string(GrpcCheckSettings::kHealthCheckMethod);
+    check.path = own.path ? own.path->value
+                 : lb && !lb->value.path.empty()
+                     ? std::string(lb->value.path)
+                     : std::string(GrpcCheckSettings::kHealthCheckMethod);
   }
   if (const auto* port = Pick(own.port, dh.port)) check.port = port->value;
   if (const auto* tls = Pick(own.tls, dh.tls)) check.tls = tls->value;

@@ -24,9 +24,9 @@ Setting<HealthCheckType> ReadType(const Reader& reader, const Entry& entry, Leve
   const std::string text = reader.ReadString(entry);
   const std::optional<HealthCheckType> type = ValueNamed(kHealthCheckTypeNames, text);
   if (!type) {
-    reader.Fail(entry.line, entry.field,
-                "invalid type " + Quote(text) + ", expected one of " +
-                    JoinedNames(kHealthCheckTypeNames));
+    reader.Fail(
+        entry.line, entry.field,
+        "invalid type " + Quote(text) + ", expected one of " + JoinedNames(kHealthCheckTypeNames));
   }
   return SetAt(entry, *type, level);
 }

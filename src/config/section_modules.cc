@@ -80,7 +80,8 @@ ProbeSpec ReadProbeSpec(const Reader& reader, const Fields& fields, const std::s
   if (const Entry* tls = fields.Get("tls_config")) own_tls = ReadTlsConfig(reader, *tls, kOwn);
   const ConnectionLayer own_connection = ReadConnectionLayer(reader, fields, kOwn);
   ResolveWholeSettings(own_body_limit, own_auth, own_tls, own_connection, defaults, spec);
-  CheckNonHttpHealthChecks(reader, spec, Pick(own_connection.proxy_url, defaults.connection.proxy_url),
+  CheckNonHttpHealthChecks(reader, spec,
+                           Pick(own_connection.proxy_url, defaults.connection.proxy_url),
                            Pick(own_tls, defaults.tls));
   return spec;
 }

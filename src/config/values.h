@@ -62,9 +62,9 @@ std::string CheckMethod(std::string_view method);
 // (The metrics collector drops any that slip through, so the list is the one place to add a
 // label healthgap starts setting.)
 inline constexpr std::string_view kReservedLabelNames[] = {
-    "target", "sample",  "reason", "verdict",   "state",  "phase", "kind", "le",      "instance",
-    "job",    "version", "check",  "component", "status", "cause", "lb",   "primary", "result",
-    "type",   "url"};
+    "target", "sample",   "reason",  "verdict", "state", "phase",     "kind",
+    "le",     "instance", "job",     "version", "check", "component", "status",
+    "cause",  "lb",       "primary", "result",  "type",  "url"};
 // Prometheus label name rules plus the reserved list above.
 std::string CheckLabelName(std::string_view name);
 

@@ -531,8 +531,8 @@ int RunDemoBackend(DemoMode mode, const std::string& listen_address, std::ostrea
           << (backend.grpc_port() > 0
                   ? "; gRPC health on port " + std::to_string(backend.grpc_port())
                   : std::string())
-          << "); expected verdict "
-          << expectation.expected_verdict << ": " << expectation.explanation << std::endl;
+          << "); expected verdict " << expectation.expected_verdict << ": "
+          << expectation.explanation << std::endl;
       int received = 0;
       sigwait(&stop_signals, &received);
       log << "healthgap demo-backend: received " << strsignal(received) << ", stopping"

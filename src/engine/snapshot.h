@@ -53,7 +53,7 @@ struct HealthCheckSnapshot {
   config::HealthRole role = config::HealthRole::kReadiness;
   config::HealthCheckType type = config::HealthCheckType::kHttp;
   std::string path;
-  std::string url;  // config::DisplayUrl: http's without the query, tcp://..., grpc://...
+  std::string url;            // config::DisplayUrl: http's without the query, tcp://..., grpc://...
   std::string lb = "custom";  // preset name
   bool primary = false;       // the check the load balancer uses and the verdict follows
   HealthProbeSnapshot last;

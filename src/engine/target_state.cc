@@ -166,7 +166,7 @@ bool TargetState::Record(const JudgedResult& judged) {
       // Without an HTTP status to show (a gRPC call judged by its code), the judgement's reason
       // says what failed.
       .error = result.error || result.status_code != 0 || outcome.success ? result.error
-                                                                           : outcome.reason,
+                                                                          : outcome.reason,
       .error_detail = detail,
       .phases = result.phases,
       .duration = result.total,

@@ -114,8 +114,7 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials(const GrpcTarget& target,
   }
   options.set_verify_server_certs(false);
   options.set_check_call_host(false);
-  options.set_certificate_verifier(
-      std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
+  options.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
   return grpc::experimental::TlsCredentials(options);
 }
 
@@ -190,7 +189,9 @@ void GrpcHealthClient::Reap() {
   }
 }
 
-std::size_t GrpcHealthClient::InFlight() const { return in_flight_.load(std::memory_order_relaxed); }
+std::size_t GrpcHealthClient::InFlight() const {
+  return in_flight_.load(std::memory_order_relaxed);
+}
 
 void GrpcHealthClient::Send(HttpRequest request, Callback done) {
   auto call = std::make_unique<Call>();
@@ -248,38 +249,36 @@ void GrpcHealthClient::Send(HttpRequest request, Callback done) {
     calls_.insert(call.get());
   }
   Call* running = call.release();
-  running->stub->UnaryCall(&running->context, grpc_call.method, grpc::StubOptions(),
-                           &running->request_message, &running->response_message,
-                           [this, running](grpc::Status status) {
-                             HttpResult& result = running->result;
-                             result.total = clock_.Now() - result.started;
-                             result.phases.processing = ToSeconds(result.total);
-                             if (const auto failure = TransportFailure(status)) {
-                               result.error = failure;
-                               result.error_message = status.error_message();
-                             } else {
-                               result.grpc = GrpcReply{.code = status.error_code(), .serving_status = std::nullopt};
-                               result.error_message = status.error_message();
-                             }
-                             if (status.ok() && running->request.grpc->method ==
-                                                    GrpcCall::kHealthCheckMethod) {
-                               grpc::health::v1::HealthCheckResponse health;
-                               grpc::Slice reply;
-                               if (running->response_message.TrySingleSlice(&reply).ok() ||
-                                   running->response_message.DumpToSingleSlice(&reply).ok()) {
-                                 if (health.ParseFromArray(reply.begin(),
-                                                           static_cast<int>(reply.size()))) {
-                                   result.grpc->serving_status = health.status();
-                                 }
-                               }
-                               if (!result.grpc->serving_status) {
-                                 result.error = FailureReason::kBadResponse;
-                                 result.error_message = "not a grpc.health.v1.HealthCheckResponse";
-                                 result.grpc.reset();
-                               }
-                             }
-                             Finished(running);
-                           });
+  running->stub->UnaryCall(
+      &running->context, grpc_call.method, grpc::StubOptions(), &running->request_message,
+      &running->response_message, [this, running](grpc::Status status) {
+        HttpResult& result = running->result;
+        result.total = clock_.Now() - result.started;
+        result.phases.processing = ToSeconds(result.total);
+        if (const auto failure = TransportFailure(status)) {
+          result.error = failure;
+          result.error_message = status.error_message();
+        } else {
+          result.grpc = GrpcReply{.code = status.error_code(), .serving_status = std::nullopt};
+          result.error_message = status.error_message();
+        }
+        if (status.ok() && running->request.grpc->method == GrpcCall::kHealthCheckMethod) {
+          grpc::health::v1::HealthCheckResponse health;
+          grpc::Slice reply;
+          if (running->response_message.TrySingleSlice(&reply).ok() ||
+              running->response_message.DumpToSingleSlice(&reply).ok()) {
+            if (health.ParseFromArray(reply.begin(), static_cast<int>(reply.size()))) {
+              result.grpc->serving_status = health.status();
+            }
+          }
+          if (!result.grpc->serving_status) {
+            result.error = FailureReason::kBadResponse;
+            result.error_message = "not a grpc.health.v1.HealthCheckResponse";
+            result.grpc.reset();
+          }
+        }
+        Finished(running);
+      });
 }
 
 void GrpcHealthClient::Finished(Call* call) {

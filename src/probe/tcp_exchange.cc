@@ -74,9 +74,9 @@ CurlTransfer::Exchange CurlTransfer::Converse(TimePoint now) {
                          std::string("receive failed: ") + curl_easy_strerror(code));
     }
     if (received == 0) {
-      return EndExchange(now, FailureReason::kBodyMismatch,
-                         "connection closed before the reply matched expect " +
-                             exchange.expect->pattern());
+      return EndExchange(
+          now, FailureReason::kBodyMismatch,
+          "connection closed before the reply matched expect " + exchange.expect->pattern());
     }
     const std::size_t room = request.max_body_bytes - result.body.size();
     result.body.append(buffer.data(), std::min(received, room));
@@ -98,10 +98,10 @@ std::vector<curl_waitfd>& TcpExchanges::WaitFds() {
   fds_.clear();
   for (const Running& exchange : running_) {
     const bool write = exchange.waiting == CurlTransfer::Exchange::kWantWrite;
-    fds_.push_back(curl_waitfd{.fd = exchange.transfer->Socket(),
-                               .events = static_cast<short>(write ? CURL_WAIT_POLLOUT
-                                                                  : CURL_WAIT_POLLIN),
-                               .revents = 0});
+    fds_.push_back(
+        curl_waitfd{.fd = exchange.transfer->Socket(),
+                    .events = static_cast<short>(write ? CURL_WAIT_POLLOUT : CURL_WAIT_POLLIN),
+                    .revents = 0});
   }
   return fds_;
 }

@@ -19,8 +19,8 @@
 namespace healthgap::app {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::GrpcHealthServer;
+using ::testing::HasSubstr;
 using testing::LoopbackServer;
 
 // An API that answers `status` on /api/data, and 200 on /health.

@@ -15,10 +15,10 @@ TEST(DemoModeTest, EveryModeRoundTripsThroughItsCliName) {
     names.insert(std::string(ToString(mode)));
     EXPECT_EQ(ParseDemoMode(ToString(mode)), mode) << ToString(mode);
   }
-  EXPECT_EQ(names, (std::set<std::string>{"honest", "shallow-health", "pool-exhaustion",
-                                          "cached-health", "deadlock", "false-negative", "degraded",
-                                          "flaky", "slow", "detached", "tcp-checked",
-                                          "grpc-checked"}));
+  EXPECT_EQ(names,
+            (std::set<std::string>{"honest", "shallow-health", "pool-exhaustion", "cached-health",
+                                   "deadlock", "false-negative", "degraded", "flaky", "slow",
+                                   "detached", "tcp-checked", "grpc-checked"}));
 }
 
 TEST(DemoModeTest, TheBalancersCheckTypeFollowsTheMode) {

@@ -22,8 +22,8 @@
 namespace healthgap {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::GrpcHealthServer;
+using ::testing::HasSubstr;
 using testing::LoopbackServer;
 using testing::PollUntil;
 
@@ -89,8 +89,9 @@ TEST_F(HealthTypesTest, TcpChecksSeeThePortNotTheApplication) {
   EXPECT_EQ(Find("refuses").primary().last.error, FailureReason::kConnectionRefused);
 
   const std::string text = metrics::ExpositionText(engine_.Snapshot(), {});
-  EXPECT_THAT(text, HasSubstr("type=\"tcp\",url=\"tcp://127.0.0.1:" +
-                              std::to_string(failing.port()) + "\""));
+  EXPECT_THAT(
+      text,
+      HasSubstr("type=\"tcp\",url=\"tcp://127.0.0.1:" + std::to_string(failing.port()) + "\""));
 }
 
 TEST_F(HealthTypesTest, GrpcServingStatusSwitchesTheLbViewAtRunTime) {
@@ -116,8 +117,8 @@ TEST_F(HealthTypesTest, GrpcOverTlsWithThePrivateCaOfTheTarget) {
   // check on it, verified through the target's tls_config.
   ASSERT_EQ(testing::Pki::Get().error(), "");
   const auto& pki = testing::Pki::Get();
-  GrpcHealthServer grpc({.cert_file = (pki / "server.crt").string(),
-                         .key_file = (pki / "server.key").string()});
+  GrpcHealthServer grpc(
+      {.cert_file = (pki / "server.crt").string(), .key_file = (pki / "server.key").string()});
   ASSERT_TRUE(grpc.ok());
   LoopbackServer api;
   ServeApi(api, 200);

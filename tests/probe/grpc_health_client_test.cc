@@ -25,8 +25,8 @@ namespace healthgap::probe {
 namespace {
 
 using namespace std::chrono_literals;
-using ::testing::HasSubstr;
 using testing::GrpcHealthServer;
+using ::testing::HasSubstr;
 using testing::PollUntil;
 
 constexpr int kServing = 1;
@@ -39,8 +39,8 @@ HttpRequest Check(const std::string& url, std::string service = "",
   HttpRequest request;
   request.url = url;
   request.timeout = timeout;
-  request.grpc = GrpcCall{.method = std::string(GrpcCall::kHealthCheckMethod),
-                          .service = std::move(service)};
+  request.grpc =
+      GrpcCall{.method = std::string(GrpcCall::kHealthCheckMethod), .service = std::move(service)};
   return request;
 }
 
@@ -106,8 +106,8 @@ TEST_F(GrpcHealthClientTest, AnHttpServerIsNotAGrpcServer) {
 TEST_F(GrpcHealthClientTest, TlsWithAPrivateCaAndServerName) {
   ASSERT_EQ(testing::Pki::Get().error(), "");
   const auto& pki = testing::Pki::Get();
-  GrpcHealthServer server({.cert_file = (pki / "server.crt").string(),
-                           .key_file = (pki / "server.key").string()});
+  GrpcHealthServer server(
+      {.cert_file = (pki / "server.crt").string(), .key_file = (pki / "server.key").string()});
   ASSERT_TRUE(server.ok());
 
   const HttpResult untrusted = SendAndWait(client_, Check(server.Url()));
@@ -122,15 +122,14 @@ TEST_F(GrpcHealthClientTest, TlsWithAPrivateCaAndServerName) {
   HttpRequest skipped = Check(server.Url());
   skipped.tls.insecure_skip_verify = true;
   EXPECT_EQ(SendAndWait(client_, std::move(skipped)).error, std::nullopt);
-
 }
 
 TEST_F(GrpcHealthClientTest, ServerNameIsWhatTheCertificateIsCheckedAgainst) {
   ASSERT_EQ(testing::Pki::Get().error(), "");
   const auto& pki = testing::Pki::Get();
   // vhost.crt names api.internal only, not the 127.0.0.1 connected to.
-  GrpcHealthServer server({.cert_file = (pki / "vhost.crt").string(),
-                           .key_file = (pki / "vhost.key").string()});
+  GrpcHealthServer server(
+      {.cert_file = (pki / "vhost.crt").string(), .key_file = (pki / "vhost.key").string()});
   ASSERT_TRUE(server.ok());
   HttpRequest by_address = Check(server.Url());
   by_address.tls.ca_file = (pki / "ca.crt").string();
@@ -189,9 +188,8 @@ TEST(GrpcHealthClientShutdownTest, TheDestructorEndsCallsInFlightAndRunsTheirCal
   std::atomic<int> done = 0;
   {
     GrpcHealthClient client(clock);
-    for (int i = 0; i < 3; ++i) client.Send(Check(silent.Url(), "", 60s), [&](HttpResult) {
-      ++done;
-    });
+    for (int i = 0; i < 3; ++i)
+      client.Send(Check(silent.Url(), "", 60s), [&](HttpResult) { ++done; });
     ASSERT_TRUE(PollUntil([&] { return silent.HeldCalls() == 3; }));
   }
   EXPECT_EQ(done.load(), 3);

@@ -140,10 +140,9 @@ TEST_P(TcpCheckTest, TlsIsHandshakenAndExpectReadsThroughIt) {
   EXPECT_GT(result.tls->earliest_cert_expiry, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(BothClients, TcpCheckTest, ::testing::Bool(),
-                         [](const auto& info) {
-                           return std::string(info.param ? "CallerThread" : "Multi");
-                         });
+INSTANTIATE_TEST_SUITE_P(BothClients, TcpCheckTest, ::testing::Bool(), [](const auto& info) {
+  return std::string(info.param ? "CallerThread" : "Multi");
+});
 
 TEST(TcpCheckMultiTest, AHungExchangeDelaysNoOtherProbe) {
   HostileServer hung(HostileServer::Mode::kHang);
