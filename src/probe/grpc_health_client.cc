@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 #include <grpc/grpc.h>
+#include <grpc/support/log.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
@@ -16,6 +17,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/log.h"
 #include "common/strings.h"
 #include "health.pb.h"
 #include "probe/blocking.h"
@@ -153,10 +155,25 @@ struct GrpcHealthClient::Call {
   grpc::ByteBuffer response_message;
 };
 
+namespace {
+
+// gRPC's own log lines ("Handshake failed ...", one per failing probe) as healthgap's debug
+// lines: the probe's result already carries the reason, and stderr stays logfmt.
+void LogGrpcLine(gpr_log_func_args* args) {
+  log::Write(log::Level::kDebug, args->message != nullptr ? args->message : "",
+             {{"component", "grpc"}, {"file", args->file != nullptr ? args->file : ""}});
+}
+
+}  // namespace
+
 // gRPC shuts its core down when its last object goes, on a thread of its own, and a channel made
 // while that runs crashes in OpenSSL. One reference held for the process keeps it up.
 void KeepGrpcInitialized() {
-  static const bool initialized = (grpc_init(), true);
+  static const bool initialized = [] {
+    gpr_set_log_function(&LogGrpcLine);
+    grpc_init();
+    return true;
+  }();
   (void)initialized;
 }
 

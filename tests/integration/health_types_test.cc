@@ -37,15 +37,19 @@ void ServeApi(LoopbackServer& server, int status) {
   });
 }
 
-// One target: its health map and an API sample on `api_port`, probed every 100 ms.
-std::string Target(const std::string& name, int api_port, const std::string& health) {
+// One target: its health map and an API sample on `api_port`, each probed every `period` (also
+// their timeout). Windows hold ten periods.
+std::string Target(const std::string& name, int api_port, const std::string& health,
+                   const std::string& period = "100ms", const std::string& window = "2s") {
   return "  - name: " + name + "\n    url: http://127.0.0.1:" + std::to_string(api_port) +
-         "\n    health: {interval: 100ms, timeout: 100ms, healthy_threshold: 1, "
-         "unhealthy_threshold: 1, " +
-         health +
+         "\n    health: {interval: " + period + ", timeout: " + period +
+         ", healthy_threshold: 1, unhealthy_threshold: 1, " + health +
          "}\n"
-         "    samples: [{path: /api/data, interval: 100ms, timeout: 100ms}]\n"
-         "    evaluation: {window: 2s, min_samples: 2}\n";
+         "    samples: [{path: /api/data, interval: " +
+         period + ", timeout: " + period +
+         "}]\n"
+         "    evaluation: {window: " +
+         window + ", min_samples: 2}\n";
 }
 
 class HealthTypesTest : public ::testing::Test {
@@ -101,8 +105,10 @@ TEST_F(HealthTypesTest, GrpcServingStatusSwitchesTheLbViewAtRunTime) {
   GrpcHealthServer grpc;
   ASSERT_TRUE(grpc.ok());
   grpc.SetServing("checkout", true);
+  // gRPC calls open a channel each: a longer period than plain TCP's, for sanitizer builds.
   Run(Target("grpc", api.port(),
-             "type: grpc, service: checkout, port: " + std::to_string(grpc.port())));
+             "type: grpc, service: checkout, port: " + std::to_string(grpc.port()), "500ms",
+             "5s"));
 
   EXPECT_TRUE(VerdictBecomes("grpc", eval::Verdict::kHealthy));
   grpc.SetServing("checkout", false);
@@ -124,8 +130,9 @@ TEST_F(HealthTypesTest, GrpcOverTlsWithThePrivateCaOfTheTarget) {
   ServeApi(api, 200);
   ASSERT_TRUE(api.Start());
   const std::string health = "type: grpc, tls: true, port: " + std::to_string(grpc.port());
-  Run(Target("trusted", api.port(), health) + "    tls_config: {ca_file: " +
-      (pki / "ca.crt").string() + "}\n" + Target("untrusted", api.port(), health));
+  // Handshakes under a sanitizer take longer than plain connects: a 1 s period.
+  Run(Target("trusted", api.port(), health, "1s", "10s") + "    tls_config: {ca_file: " +
+      (pki / "ca.crt").string() + "}\n" + Target("untrusted", api.port(), health, "1s", "10s"));
 
   EXPECT_TRUE(VerdictBecomes("trusted", eval::Verdict::kHealthy))
       << Find("trusted").primary().last.error_detail;
