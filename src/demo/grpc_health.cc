@@ -1,33 +1,23 @@
 #include "demo/grpc_health.h"
 
 #include <grpcpp/ext/health_check_service_server_builder_option.h>
-#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
 #include <chrono>
 
 namespace healthgap::demo {
-namespace {
-
-// Every method besides the health service's answers UNIMPLEMENTED, as any gRPC server's; a
-// callback service also lets gRPC start a server whose only other service is the default
-// health service.
-class UnknownMethods final : public grpc::CallbackGenericService {
-  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext*) override {
-    class Refuse final : public grpc::ServerGenericBidiReactor {
-     public:
-      Refuse() { Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "")); }
-      void OnDone() override { delete this; }
-    };
-    return new Refuse;
-  }
-};
-
-}  // namespace
+grpc::ServerGenericBidiReactor* UnknownGrpcMethods::CreateReactor(
+    grpc::GenericCallbackServerContext*) {
+  class Refuse final : public grpc::ServerGenericBidiReactor {
+   public:
+    Refuse() { Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "")); }
+    void OnDone() override { delete this; }
+  };
+  return new Refuse;
+}
 
 struct GrpcHealthService::Impl {
-  UnknownMethods unknown;
   std::unique_ptr<grpc::Server> server;
 };
 
@@ -41,7 +31,7 @@ bool GrpcHealthService::Start(const std::string& host, std::string* error) {
   const std::string address =
       (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":0";
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
-  builder.RegisterCallbackGenericService(&impl_->unknown);
+  builder.RegisterCallbackGenericService(&unknown_);
   impl_->server = builder.BuildAndStart();
   if (!impl_->server || port_ == 0) {
     if (error != nullptr) *error = "cannot start the gRPC health service on " + address;

@@ -1,9 +1,20 @@
 #pragma once
 
+#include <grpcpp/generic/async_generic_service.h>
+
 #include <memory>
 #include <string>
 
 namespace healthgap::demo {
+
+// Answers every method no registered service has with UNIMPLEMENTED, as any gRPC server does
+// (what an ALB's default /AWS.ALB/healthcheck relies on). Registering it also gives a server a
+// callback service, which gRPC needs to start one whose only other service is its default
+// health service. Shared with the tests' gRPC servers.
+class UnknownGrpcMethods final : public grpc::CallbackGenericService {
+ public:
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext*) override;
+};
 
 // The grpc-checked backend's gRPC server: gRPC's standard health service
 // (grpc.health.v1.Health), its overall status set SERVING at startup and never updated again,
@@ -21,6 +32,7 @@ class GrpcHealthService {
   int port() const { return port_; }
 
  private:
+  UnknownGrpcMethods unknown_;
   struct Impl;
   std::unique_ptr<Impl> impl_;
   int port_ = 0;

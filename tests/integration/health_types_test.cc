@@ -107,8 +107,7 @@ TEST_F(HealthTypesTest, GrpcServingStatusSwitchesTheLbViewAtRunTime) {
   grpc.SetServing("checkout", true);
   // gRPC calls open a channel each: a longer period than plain TCP's, for sanitizer builds.
   Run(Target("grpc", api.port(),
-             "type: grpc, service: checkout, port: " + std::to_string(grpc.port()), "500ms",
-             "5s"));
+             "type: grpc, service: checkout, port: " + std::to_string(grpc.port()), "500ms", "5s"));
 
   EXPECT_TRUE(VerdictBecomes("grpc", eval::Verdict::kHealthy));
   grpc.SetServing("checkout", false);

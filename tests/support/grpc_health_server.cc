@@ -10,6 +10,7 @@
 #include <sstream>
 #include <vector>
 
+#include "demo/grpc_health.h"
 #include "health.grpc.pb.h"
 #include "probe/grpc_health_client.h"
 
@@ -61,25 +62,11 @@ class SilentHealth final : public grpc::health::v1::Health::CallbackService {
   bool released_ = false;
 };
 
-// Answers every method no service has with UNIMPLEMENTED, as any gRPC server does. Registered
-// so the server has a callback service: gRPC refuses to start one with the default health service
-// alone.
-class UnknownMethods final : public grpc::CallbackGenericService {
-  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext*) override {
-    class Refuse final : public grpc::ServerGenericBidiReactor {
-     public:
-      Refuse() { Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "")); }
-      void OnDone() override { delete this; }
-    };
-    return new Refuse;
-  }
-};
-
 }  // namespace
 
 struct GrpcHealthServer::Impl {
   SilentHealth silent;
-  UnknownMethods unknown;
+  demo::UnknownGrpcMethods unknown;
   std::unique_ptr<grpc::Server> server;
 };
 
