@@ -96,8 +96,10 @@ std::string AnchorFor(std::string_view target_name) {
 
 std::string HealthText(const engine::HealthProbeSnapshot& health) {
   if (!health.has_result) return "no result yet";
+  // A passing tcp or grpc check has no HTTP status to show.
   std::string text = health.error != std::nullopt ? std::string(healthgap::ToString(health.error))
-                                                  : std::to_string(health.status_code);
+                     : health.status_code != 0    ? std::to_string(health.status_code)
+                                                  : std::string("passed");
   text += " in " + HumanDuration(health.duration);
   if (!health.error_detail.empty()) text += ": " + health.error_detail;
   return text;
@@ -187,8 +189,10 @@ std::string LastHealthCell(const engine::TargetSnapshot& target) {
   if (target.checks.size() <= 1) return EscapeHtml(HealthText(target.primary().last));
   std::string cell;
   for (const auto& check : target.checks) {
+    const std::string& where =
+        check.type == config::HealthCheckType::kHttp ? check.path : check.url;
     cell += "<div class=\"check\">" + CheckLabel(check) + " <span class=\"url\">" +
-            EscapeHtml(check.path) + "</span>: " + EscapeHtml(HealthText(check.last)) + "</div>";
+            EscapeHtml(where) + "</span>: " + EscapeHtml(HealthText(check.last)) + "</div>";
   }
   return cell;
 }
@@ -303,7 +307,9 @@ nlohmann::json TargetJson(const engine::TargetSnapshot& target) {
   nlohmann::json checks = nlohmann::json::array();  // the primary first
   for (const auto& check : target.checks) {
     checks.push_back({{"check", engine::ToString(check.role)},
+                      {"type", config::ToString(check.type)},
                       {"path", check.path},
+                      {"url", check.url},
                       {"lb", check.lb},
                       {"primary", check.primary},
                       {"lb_view", eval::ToString(check.lb_state)},

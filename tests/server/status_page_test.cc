@@ -332,6 +332,26 @@ TEST(StatusPageJsonTest, ListsEveryHealthCheckPrimaryFirst) {
   EXPECT_EQ(checks[1]["last_health"], "503 in 0.3 ms");
 }
 
+TEST(StatusPageJsonTest, ATcpCheckShowsItsUrlAndPassesWithoutAStatus) {
+  engine::EngineSnapshot snapshot;
+  snapshot.targets = {TwoCheckTarget()};
+  engine::HealthCheckSnapshot& tcp = snapshot.targets[0].checks[1];
+  tcp.type = config::HealthCheckType::kTcp;
+  tcp.url = "tcp://127.0.0.1:5432";
+  tcp.last.status_code = 0;
+  tcp.last.success = true;
+  const auto json = nlohmann::json::parse(RenderStatusJson(snapshot));
+  const auto& checks = json["targets"][0]["health_checks"];
+  EXPECT_EQ(checks[1]["type"], "tcp");
+  EXPECT_EQ(checks[1]["url"], "tcp://127.0.0.1:5432");
+  EXPECT_EQ(checks[1]["last_health"], "passed in 0.3 ms");
+  EXPECT_EQ(checks[0]["type"], "http");
+  const std::string html = RenderStatusHtml(snapshot);
+  EXPECT_NE(html.find("<span class=\"url\">tcp://127.0.0.1:5432</span>: passed in 0.3 ms"),
+            std::string::npos)
+      << html;
+}
+
 TEST(StatusPageJsonTest, HostileNamesRoundTrip) {
   const auto json = nlohmann::json::parse(RenderStatusJson(HostileSnapshot()));
   EXPECT_EQ(json["targets"][0]["target"], "<b>x</b>&\"'");
