@@ -4,6 +4,7 @@
 
 #include "common/duration_text.h"
 #include "common/tls_version.h"
+#include "config/health_endpoint.h"
 #include "eval/lb_view.h"
 #include "eval/verdict.h"
 
@@ -22,6 +23,11 @@ void TraceRequest(std::ostringstream& out, std::string_view what, const std::str
   out << "  " << what << ": " << method << " " << url << "\n    ";
   if (result.error) {
     out << "no response: " << ToString(*result.error) << ": " << result.error_message;
+  } else if (result.grpc) {
+    out << "gRPC status " << result.grpc->code;
+    if (result.grpc->serving_status) out << ", serving status " << *result.grpc->serving_status;
+  } else if (result.status_code == 0) {
+    out << "connected, " << result.body_bytes << " reply bytes";
   } else {
     out << "status " << result.status_code << ", " << result.body_bytes << " body bytes";
   }
@@ -55,8 +61,12 @@ std::string RenderProbeTrace(const ProbeTrace& trace) {
     out << "Round " << round + 1 << ":\n";
     for (std::size_t i = 0; i < results.health.size(); ++i) {
       const config::HealthCheck& check = trace.health_checks[i];
-      TraceRequest(out, "health (" + std::string(engine::ToString(check.role)) + ")", check.method,
-                   target.UrlFor(check.path), results.health[i], results.health_outcomes[i]);
+      // tcp and grpc checks send no HTTP method: their URL (tcp://, grpc://) says what was done.
+      const bool http = check.type == config::HealthCheckType::kHttp;
+      TraceRequest(out, "health (" + std::string(engine::ToString(check.role)) + ")",
+                   http ? check.method : std::string(config::ToString(check.type)),
+                   http ? target.UrlFor(check.path) : config::DisplayUrl(target, check),
+                   results.health[i], results.health_outcomes[i]);
     }
     for (std::size_t i = 0; i < results.samples.size(); ++i) {
       const config::ApiSample& sample = target.samples[i];

@@ -261,6 +261,12 @@ TEST(ProbeHealthTypesTest, AGrpcModuleProbesThroughTheScrapesOwnThread) {
   res = client.Get(("/probe?module=grpc&target=" + target).c_str());
   ASSERT_TRUE(res);
   EXPECT_THAT(res->body, HasSubstr("probe_success{target=\"" + target + "\"} 1"));
+  // The debug trace says what the check did: a gRPC call and its answer.
+  res = client.Get(("/probe?module=grpc&debug=true&target=" + target).c_str());
+  ASSERT_TRUE(res);
+  EXPECT_THAT(res->body, HasSubstr("health (readiness): grpc grpc://127.0.0.1:" +
+                                   std::to_string(grpc.port()) + "/checkout"));
+  EXPECT_THAT(res->body, HasSubstr("gRPC status 0, serving status 1"));
 }
 
 // The outside review's finding: "inf" (or 1e308, or anything past ~9.2e9) overflowed a signed
