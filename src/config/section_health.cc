@@ -39,19 +39,19 @@ struct KeyTypes {
   std::string_view http_instead, tcp_instead, grpc_instead;
 };
 const auto kKeyTypes = std::to_array<KeyTypes>({
-    {"path", true, false, true, "", "a tcp check connects to the target's host and `port`", ""},
-    {"method", true, false, false, "", "", "a grpc check calls the method `path` names"},
-    {"body", true, false, false, "", "a tcp check writes `send`", "set `service` instead"},
+    {"path", true, false, true, "", "a tcp check connects to the target's host and port", ""},
+    {"method", true, false, false, "", "", "a grpc check calls the method its path names"},
+    {"body", true, false, false, "", "a tcp check writes its send string", "a grpc check sends its service"},
     {"headers", true, false, true, "", "a tcp check sends no headers", ""},
     {"expected_status", true, false, false, "",
-     "a tcp check passes when it connects (and the reply matches `expect`)",
-     "a grpc check passes on OK and SERVING, or on `expected_grpc_codes`"},
+     "a tcp check passes when it connects (and the reply matches expect)",
+     "a grpc check passes on OK and SERVING, or on expected_grpc_codes"},
     {"port", false, true, true, "an http check's port is in the target's URL", "", ""},
     {"tls", false, true, true, "an http check uses TLS when the target's URL is https", "", ""},
-    {"send", false, true, false, "set `body` instead", "", ""},
+    {"send", false, true, false, "set body instead", "", ""},
     {"expect", false, true, false, "set fail_if_body_not_matches_regexp instead", "", ""},
     {"service", false, false, true, "", "", ""},
-    {"expected_grpc_codes", false, false, true, "set `expected_status` instead", "", ""},
+    {"expected_grpc_codes", false, false, true, "set expected_status instead", "", ""},
 });
 
 // Each key the map set must apply to the check's type: `expected_status` on a tcp check would
