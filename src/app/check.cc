@@ -68,18 +68,13 @@ std::string ApplyHealthFlag(const std::string& value, const config::Target& targ
   // The check connects to the target's host (as a load balancer checks the instance it
   // routes to); only the port may differ.
   const config::HealthEndpoint own = config::EndpointOf(target, check);
-  const auto bracket = rest.rfind(']');
-  const auto colon = rest.rfind(':');
-  const bool has_port =
-      colon != std::string::npos && (bracket == std::string::npos || colon > bracket);
-  const std::string host = has_port ? rest.substr(0, colon) : rest;
-  if (host != own.host) {
+  const config::Authority authority = config::SplitAuthority(rest);
+  if (authority.host != own.host) {
     return "--health " + value + " must name the target's host " + own.host +
            " (a health check probes the instance it routes to)";
   }
-  check.type = scheme == "tcp" ? config::HealthCheckType::kTcp : config::HealthCheckType::kGrpc;
-  if (has_port) {
-    const std::string port = rest.substr(colon + 1);
+  if (!authority.port.empty()) {
+    const std::string& port = authority.port;
     int number = 0;
     const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
     if (ec != std::errc() || end != port.data() + port.size() || number < 1 || number > 65535) {
@@ -87,11 +82,12 @@ std::string ApplyHealthFlag(const std::string& value, const config::Target& targ
     }
     check.port = number;
   }
+  const bool was_grpc = check.type == config::HealthCheckType::kGrpc;
+  check.type = scheme == "tcp" ? config::HealthCheckType::kTcp : config::HealthCheckType::kGrpc;
   if (check.type == config::HealthCheckType::kGrpc) {
     check.grpc.service = service;
-    if (check.path.empty() || check.path.front() != '/' || check.lb != "aws-alb-grpc") {
-      check.path = std::string(config::GrpcCheckSettings::kHealthCheckMethod);
-    }
+    // A gRPC preset's method stays (aws-alb-grpc's); an HTTP check's path is no method.
+    if (!was_grpc) check.path = std::string(config::GrpcCheckSettings::kHealthCheckMethod);
   }
   return "";
 }

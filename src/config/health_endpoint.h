@@ -4,10 +4,19 @@
 // engine connects to and what people (the `url` label, the status page, `check`) are shown.
 
 #include <string>
+#include <string_view>
 
 #include "config/config.h"
 
 namespace healthgap::config {
+
+// "host:port", "[::1]:port" or a bare host split at the port's colon (the last one after an
+// IPv6 literal's closing bracket); the host keeps its brackets, the port is empty when absent.
+struct Authority {
+  std::string host;
+  std::string port;
+};
+Authority SplitAuthority(std::string_view authority);
 
 // Where a tcp or grpc check connects: the base URL's host (an IPv6 literal in brackets) and the
 // check's port, else the base URL's (or its scheme's default); TLS when the check says so, else

@@ -20,6 +20,16 @@ HealthCheck OfType(HealthCheckType type) {
   return check;
 }
 
+TEST(HealthEndpointTest, SplitAuthorityFindsThePortAfterAnIpv6Literal) {
+  EXPECT_EQ(SplitAuthority("app:8080").host, "app");
+  EXPECT_EQ(SplitAuthority("app:8080").port, "8080");
+  EXPECT_EQ(SplitAuthority("app").port, "");
+  EXPECT_EQ(SplitAuthority("[::1]:9000").host, "[::1]");
+  EXPECT_EQ(SplitAuthority("[::1]:9000").port, "9000");
+  EXPECT_EQ(SplitAuthority("[::1]").host, "[::1]");
+  EXPECT_EQ(SplitAuthority("[::1]").port, "");
+}
+
 TEST(HealthEndpointTest, HostAndPortComeFromTheBaseUrlUnlessTheCheckSetsAPort) {
   const HealthCheck tcp = OfType(HealthCheckType::kTcp);
   EXPECT_EQ(EndpointOf(WithUrl("http://10.0.0.1:8080/api"), tcp).HostPort(), "10.0.0.1:8080");
