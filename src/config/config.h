@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/enum_names.h"
+#include "common/grpc_health.h"
 #include "common/http_protocol.h"
 #include "common/response_conditions.h"
 #include "common/status_matcher.h"
@@ -80,7 +81,7 @@ struct TcpCheckSettings {
 // type: grpc's call. `path` names the method: grpc.health.v1's Check unless set (an ALB calls
 // /AWS.ALB/healthcheck).
 struct GrpcCheckSettings {
-  static constexpr std::string_view kHealthCheckMethod = "/grpc.health.v1.Health/Check";
+  static constexpr std::string_view kHealthCheckMethod = grpc_health::kCheckMethod;
   std::string service;  // HealthCheckRequest.service; "" is the server's overall health
   // gRPC status codes that pass, whatever the reply (an ALB's success codes); unset: the call
   // must return OK and, for the Health Checking Protocol, SERVING.

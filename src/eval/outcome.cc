@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/grpc_health.h"
 #include "common/strings.h"
 #include "eval/json_conditions.h"
 
@@ -64,20 +65,17 @@ Outcome ClassifyGrpc(const Response& response, const std::optional<StatusMatcher
     if (expected_codes->Matches(code)) return {true, std::nullopt};
     return {false, FailureReason::kGrpcStatus};
   }
-  // grpc::StatusCode values (the gRPC status codes are a stable wire protocol).
-  constexpr int kOk = 0, kNotFound = 5, kUnimplemented = 12, kUnavailable = 14;
-  constexpr int kServing = 1;
   switch (code) {
-    case kOk:
-      if (response.grpc_serving_status && *response.grpc_serving_status != kServing) {
+    case grpc_health::kOk:
+      if (response.grpc_serving_status && *response.grpc_serving_status != grpc_health::kServing) {
         return {false, FailureReason::kGrpcNotServing};
       }
       return {true, std::nullopt};
-    case kNotFound:
+    case grpc_health::kNotFound:
       return {false, FailureReason::kGrpcServiceUnknown};
-    case kUnimplemented:
+    case grpc_health::kUnimplemented:
       return {false, FailureReason::kGrpcUnimplemented};
-    case kUnavailable:
+    case grpc_health::kUnavailable:
       return {false, FailureReason::kGrpcUnavailable};
     default:
       return {false, FailureReason::kGrpcStatus};

@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/failure_reason.h"
+#include "common/grpc_health.h"
 #include "common/http_protocol.h"
 #include "common/regex.h"
 #include "common/tls_version.h"
@@ -54,7 +55,7 @@ struct TcpExchange {
 // `method` on the URL's host and port (plain text for http://, TLS for https://), the request's
 // headers sent as metadata.
 struct GrpcCall {
-  static constexpr std::string_view kHealthCheckMethod = "/grpc.health.v1.Health/Check";
+  static constexpr std::string_view kHealthCheckMethod = grpc_health::kCheckMethod;
   std::string method{kHealthCheckMethod};
   // grpc.health.v1's HealthCheckRequest.service ("" asks for the server's overall health); sent
   // only to kHealthCheckMethod, any other method gets an empty message (as ALB sends).
