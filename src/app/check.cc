@@ -94,9 +94,15 @@ std::string ApplyHealthFlag(const std::string& value, const config::Target& targ
 
 std::optional<std::string> ValidateRounds(const CheckOptions& options) {
   if (options.rounds < 1 || options.rounds > kMaxCheckRounds) {
-    return "--samples must be between 1 and " + std::to_string(kMaxCheckRounds);
+    return "--max-rounds must be between 1 and " + std::to_string(kMaxCheckRounds);
   }
   if (options.spacing < std::chrono::milliseconds::zero()) return "--spacing must not be negative";
+  if (options.max_duration <= std::chrono::milliseconds::zero()) {
+    return "--max-duration must be positive";
+  }
+  if (!(options.confidence >= 0.5 && options.confidence <= 0.9999)) {
+    return "--confidence must be between 0.5 and 0.9999";
+  }
   return std::nullopt;
 }
 
@@ -149,6 +155,8 @@ PlannedCheck PlanConfiguredCheck(const CheckOptions& options) {
       return {CheckPlan{.target = target,
                         .health_checks = {target.health},
                         .rounds = options.rounds,
+                        .max_duration = options.max_duration,
+                        .confidence = options.confidence,
                         .spacing = options.spacing,
                         .origin = "target " + target.name + " of " + options.config_file},
               ""};
@@ -188,6 +196,8 @@ PlannedCheck PlanCheck(const CheckOptions& options) {
   CheckPlan plan{.target = TargetFromFlags(options, *config::FindLbPreset(options.lb), base_url),
                  .health_checks = {},
                  .rounds = options.rounds,
+                 .max_duration = options.max_duration,
+                 .confidence = options.confidence,
                  .spacing = options.spacing,
                  .origin = ""};
   if (options.health_type) {
@@ -211,7 +221,7 @@ std::chrono::milliseconds WorstCaseDuration(const CheckPlan& plan) {
   std::chrono::milliseconds longest{0};
   for (const auto& check : plan.health_checks) longest = std::max(longest, check.timeout);
   for (const auto& sample : plan.target.samples) longest = std::max(longest, sample.timeout);
-  return plan.rounds * (longest + plan.spacing);
+  return std::min(plan.max_duration, plan.rounds * (longest + plan.spacing));
 }
 
 engine::PairedProbeResult RunCheckProbes(const CheckPlan& plan, probe::HttpClient& client,
@@ -220,6 +230,8 @@ engine::PairedProbeResult RunCheckProbes(const CheckPlan& plan, probe::HttpClien
   run_options.rounds = plan.rounds;
   run_options.spacing = plan.spacing;
   run_options.health_checks = plan.health_checks;
+  run_options.budget = plan.max_duration;
+  run_options.confidence = plan.confidence;
   return engine::RunPairedProbe(plan.target, run_options, client, clock);
 }
 

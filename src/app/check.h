@@ -2,7 +2,8 @@
 
 // `healthgap check URL`: the one-shot, human answer to "does this target's health check tell
 // the truth?". Probes the health endpoint the way a load balancer does and samples the real API
-// the way users do, a few rounds, then prints both views and the verdict.
+// the way users do, round after round until the evidence is clear on both sides (a sequential
+// test, engine/paired_probe.h), then prints both views, the estimates and the verdict.
 
 #include <chrono>
 #include <optional>
@@ -24,7 +25,8 @@ enum CheckExitCode : int {
   kCheckUsageError = 2,  // bad URL, path, duration, status pattern, no --sample, bad --config
   kCheckDown = 3,
   kCheckFalseNegative = 4,
-  kCheckUnknown = 5,   // inconclusive, e.g. the health check flaps so the LB never decides
+  kCheckUnknown = 5,   // inconclusive: the rounds or the time ran out before the error ratio of
+                       // either side lay clearly above or below the threshold
   kCheckDegraded = 6,  // health passes and the API works, but the health body reports a
                        // failing dependency
 };
@@ -40,8 +42,11 @@ struct CheckOptions {
   // --health-type: every check's type instead of the preset's (tcp and grpc on the URL's port).
   std::optional<config::HealthCheckType> health_type;
   std::vector<std::string> sample_paths;  // at least one
-  int rounds = 5;
-  std::chrono::milliseconds spacing{200};  // pause between rounds
+  // --max-rounds: the sequential test stops earlier once both sides are clear.
+  int rounds = 300;
+  std::chrono::milliseconds max_duration{60'000};  // --max-duration: of the whole run
+  double confidence = 0.99;                        // --confidence: of the intervals
+  std::chrono::milliseconds spacing{100};          // pause between rounds
   // --lb: the balancer whose health-check settings (thresholds, timeout, status matcher) the LB
   // view emulates; "custom" is serve's own defaults, so check and serve agree on a target.
   std::string lb = "custom";
@@ -58,7 +63,7 @@ struct CheckOptions {
   config::ResponseConditions sample_conditions;
   // --config FILE --target NAME: the configured target exactly as `serve` probes it (its URL,
   // primary health check, samples, thresholds, auth, TLS and conditions) instead of the flags
-  // above; only rounds and spacing still apply.
+  // above; only rounds, time, confidence and spacing still apply.
   std::string config_file;
   std::string target_name;
 };
@@ -68,7 +73,9 @@ struct CheckPlan {
   config::Target target;
   // Sent every round; all must pass for the LB view to count the round as a pass.
   std::vector<config::HealthCheck> health_checks;
-  int rounds = 1;
+  int rounds = 1;  // at most
+  std::chrono::milliseconds max_duration{60'000};
+  double confidence = 0.99;
   std::chrono::milliseconds spacing{0};
   std::string origin;  // "target NAME of FILE" for --config, else empty
 };
@@ -82,7 +89,8 @@ struct PlannedCheck {
 PlannedCheck PlanCheck(const CheckOptions& options);
 
 // Upper bound on how long the check takes: every round waits at most its longest request
-// timeout (all requests of a round run concurrently) plus the spacing.
+// timeout (all requests of a round run concurrently) plus the spacing, and the whole run at
+// most max_duration.
 std::chrono::milliseconds WorstCaseDuration(const CheckPlan& plan);
 
 // The rounds of probes and samples of `plan`.

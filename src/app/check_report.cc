@@ -12,6 +12,7 @@
 #include "eval/health_body.h"
 #include "eval/lb_view.h"
 #include "eval/outcome.h"
+#include "eval/proportion.h"
 #include "eval/sample_window.h"
 #include "eval/verdict.h"
 
@@ -37,10 +38,6 @@ std::string DescribeStatusMatcher(const config::StatusMatcher& matcher) {
 // "1 round", "3 rounds".
 std::string Counted(int count, std::string_view singular, std::string_view plural) {
   return std::to_string(count) + " " + std::string(count == 1 ? singular : plural);
-}
-
-std::string DescribeError(std::optional<FailureReason> error) {
-  return error == std::nullopt ? "-" : std::string(healthgap::ToString(error));
 }
 
 // The status code, or what happened instead of a response.
@@ -105,6 +102,80 @@ std::string StatusText(const probe::HttpResult& result) {
   if (result.grpc) return "grpc " + std::to_string(result.grpc->code);
   return result.status_code == 0 ? "-" : std::to_string(result.status_code);
 }
+
+// The results of the last round that sent `kind` (a side that was clear early stops sending;
+// the first round sends everything).
+const std::vector<probe::HttpResult>& LastRoundWith(
+    const std::vector<engine::PairedRound>& rounds,
+    std::vector<probe::HttpResult> engine::PairedRound::*kind) {
+  for (auto round = rounds.rbegin(); round != rounds.rend(); ++round) {
+    if (!((*round).*kind).empty()) return (*round).*kind;
+  }
+  return rounds.front().*kind;
+}
+
+// "20%", "99%", "0.5%": a ratio as people read it.
+std::string Percent(double ratio) {
+  std::ostringstream text;
+  text << std::setprecision(3) << ratio * 100 << "%";
+  return text.str();
+}
+
+// "failed API samples: 16 of 40 (40%, 99% interval 25.1%-56.9%): failing, above 20%".
+std::string DescribeSide(std::string_view what, const eval::ProportionEstimate& estimate,
+                         eval::ThresholdSide side, double threshold, double confidence) {
+  std::string text = std::string(what) + ": " + std::to_string(estimate.events) + " of " +
+                     std::to_string(estimate.trials) + " (" + Percent(estimate.ratio) + ", " +
+                     Percent(confidence) + " interval " + Percent(estimate.low) + "-" +
+                     Percent(estimate.high) + "): ";
+  switch (side) {
+    case eval::ThresholdSide::kBelow:
+      return text + "clearly at or below " + Percent(threshold);
+    case eval::ThresholdSide::kAbove:
+      return text + "clearly above " + Percent(threshold);
+    case eval::ThresholdSide::kUndecided:
+      break;
+  }
+  return text + "not clear of " + Percent(threshold);
+}
+
+// The emulated LB's state round by round, as runs: "unknown 1, healthy 2-30". At most a dozen
+// runs are spelled out; a flapping check's rest is counted.
+std::string LbTimeline(const std::vector<engine::PairedRound>& rounds) {
+  constexpr std::size_t kMaxRuns = 12;
+  std::string text;
+  std::size_t runs = 0;
+  std::size_t first = 0;
+  for (std::size_t i = 0; i < rounds.size(); ++i) {
+    if (i + 1 < rounds.size() && rounds[i + 1].lb_after == rounds[i].lb_after) continue;
+    if (++runs <= kMaxRuns) {
+      if (!text.empty()) text += ", ";
+      text += std::string(eval::ToString(rounds[i].lb_after)) + " " + std::to_string(first + 1);
+      if (i > first) text += "-" + std::to_string(i + 1);
+    }
+    first = i + 1;
+  }
+  if (runs > kMaxRuns) text += " and " + std::to_string(runs - kMaxRuns) + " more changes";
+  return text;
+}
+
+// Per path: how many passed and failed, why, latency and the last answer.
+class SummaryTable {
+ public:
+  void Add(const std::string& name, const eval::WindowSummary& summary,
+           const std::string& last_status) {
+    const std::string reasons =
+        eval::TopFailureReasons(summary.failures_by_reason, kFailureReasonCount);
+    table_.AddRow({name, std::to_string(summary.total - summary.failures),
+                   std::to_string(summary.failures), reasons.empty() ? "-" : reasons,
+                   HumanDuration(summary.latency_p50), HumanDuration(summary.latency_max),
+                   last_status});
+  }
+  void Print(std::ostream& out) const { table_.Print(out, "  "); }
+
+ private:
+  Table table_{{"path", "ok", "failed", "reasons", "p50", "max", "last"}};
+};
 
 // What the primary health check's responses gave away beyond pass/fail: body components, cache
 // evidence, latency against the API's.
@@ -172,8 +243,9 @@ void PrintCheckHeader(const CheckPlan& plan, std::ostream& out) {
     return sample.timeout == health_timeout;
   });
   out << "healthgap check " << plan.target.base_url
-      << (plan.origin.empty() ? "" : " (" + plan.origin + ")") << ": "
-      << Counted(plan.rounds, "round", "rounds") << ", lb " << plan.target.health.lb
+      << (plan.origin.empty() ? "" : " (" + plan.origin + ")") << ": up to "
+      << Counted(plan.rounds, "round", "rounds") << " until both sides are clear at "
+      << Percent(plan.confidence) << " confidence, lb " << plan.target.health.lb
       << (same_timeouts ? ", timeout " : ", health timeout ")
       << config::FormatDuration(health_timeout);
   if (!same_timeouts && !samples.empty()) {
@@ -185,71 +257,75 @@ void PrintCheckHeader(const CheckPlan& plan, std::ostream& out) {
 
 void PrintCheckReport(const CheckPlan& plan, const engine::PairedProbeResult& run,
                       std::ostream& out) {
-  const eval::LbState lb_state = run.snapshot.lb.state;
   const auto& samples = plan.target.samples;
-
-  Table health_table({"round", "path", "result", "status", "latency", "error", "lb state"});
-  for (std::size_t round = 0; round < run.rounds.size(); ++round) {
-    const engine::PairedRound& results = run.rounds[round];
-    for (std::size_t i = 0; i < results.health.size(); ++i) {
-      const auto& result = results.health[i];
-      const bool last_of_round = i + 1 == results.health.size();
-      health_table.AddRow({std::to_string(round + 1), HealthLabel(plan, i),
-                           results.health_outcomes[i].success ? "pass" : "FAIL", StatusText(result),
-                           HumanDuration(result.total), DescribeError(result.error),
-                           last_of_round ? std::string(eval::ToString(results.lb_after)) : ""});
-    }
-  }
+  const double threshold = plan.target.evaluation.max_error_ratio;
 
   out << "LB view: health checks on fresh connections, pass on "
       << PassCriterion(plan.health_checks.front()) << ", in rotation after "
       << Counted(run.healthy_threshold, "pass", "passes") << ", out after "
       << Counted(run.unhealthy_threshold, "failure", "failures") << "\n";
-  health_table.Print(out, "  ");
-  out << "  LB state: " << eval::ToString(lb_state) << "\n\n";
+  SummaryTable health_table;
+  for (std::size_t i = 0; i < run.per_health.size(); ++i) {
+    const probe::HttpResult& last = LastRoundWith(run.rounds, &engine::PairedRound::health)[i];
+    health_table.Add(HealthLabel(plan, i), run.per_health[i],
+                     last.error ? DescribeStatus(last) : StatusText(last));
+  }
+  health_table.Print(out);
+  out << "  LB state by round: " << LbTimeline(run.rounds) << "\n";
+  out << "  " << DescribeSide("failed health rounds", run.health_failures, run.health_side,
+                              threshold, run.confidence)
+      << "\n\n";
 
-  std::ostringstream ratio;
-  ratio << std::setprecision(3) << plan.target.evaluation.max_error_ratio * 100;
   const bool same_matchers = std::all_of(samples.begin(), samples.end(), [&](const auto& sample) {
     return sample.expected_status == samples.front().expected_status;
   });
   out << "User view: API samples, success on "
       << (same_matchers ? DescribeStatusMatcher(samples.front().expected_status)
                         : std::string("each sample's expected status"))
-      << ", failing above " << ratio.str() << "% errors\n";
-  Table sample_table({"path", "ok", "failed", "reasons", "p50", "max", "last status"});
-  auto add_summary_row = [&sample_table](const std::string& name,
-                                         const eval::WindowSummary& summary,
-                                         const std::string& last_status) {
-    const std::string reasons =
-        eval::TopFailureReasons(summary.failures_by_reason, kFailureReasonCount);
-    sample_table.AddRow({name, std::to_string(summary.total - summary.failures),
-                         std::to_string(summary.failures), reasons.empty() ? "-" : reasons,
-                         HumanDuration(summary.latency_p50), HumanDuration(summary.latency_max),
-                         last_status});
-  };
+      << ", failing above " << Percent(threshold) << " errors\n";
+  SummaryTable sample_table;
   for (std::size_t i = 0; i < samples.size(); ++i) {
-    add_summary_row(samples[i].path, run.per_sample[i],
-                    DescribeStatus(run.rounds.back().samples[i]));
+    sample_table.Add(samples[i].path, run.per_sample[i],
+                     DescribeStatus(LastRoundWith(run.rounds, &engine::PairedRound::samples)[i]));
   }
   const eval::WindowSummary& api = run.snapshot.api_window;
-  if (samples.size() > 1) add_summary_row("all", api, "");
-  sample_table.Print(out, "  ");
-  out << "\n";
+  if (samples.size() > 1) sample_table.Add("all", api, "");
+  sample_table.Print(out);
+  out << "  "
+      << DescribeSide("failed API samples", run.api_failures, run.api_side, threshold,
+                      run.confidence)
+      << "\n\n";
   PrintTransportErrors(plan, run, out);
   PrintHealthEvidence(run.snapshot, out);
 
   const eval::Decision& decision = run.snapshot.decision;
   const eval::HealthSummary& health = run.snapshot.lb;
+  out << "evidence: " << Counted(static_cast<int>(run.rounds.size()), "round", "rounds") << ", "
+      << Counted(api.total, "API sample", "API samples")
+      << (run.decided() ? ", both sides clear" : ", not clear") << "\n";
 
   std::string why = decision.reason;
-  if (decision.verdict == eval::Verdict::kUnknown && lb_state == eval::LbState::kUnknown) {
+  if (decision.verdict == eval::Verdict::kUnknown) {
     // Decide's "waiting for data" fits a running monitor; this check has finished.
-    why = "health check passed " + std::to_string(run.health_rounds_passed) + " of " +
-          std::to_string(plan.rounds) + " rounds but never " +
-          Counted(run.healthy_threshold, "pass", "passes") + " or " +
-          Counted(run.unhealthy_threshold, "failure", "failures") +
-          " in a row, so a load balancer would not decide";
+    std::vector<std::string> unclear;
+    if (run.health_side == eval::ThresholdSide::kUndecided) unclear.emplace_back("health");
+    if (run.api_side == eval::ThresholdSide::kUndecided) unclear.emplace_back("API");
+    why = "after " + Counted(static_cast<int>(run.rounds.size()), "round", "rounds") + " the " +
+          (unclear.size() == 2 ? unclear[0] + " and " + unclear[1] : unclear.front()) +
+          " error ratio could still be on either side of " + Percent(threshold) +
+          " (see the intervals above): more rounds (--max-rounds, --max-duration) or a lower "
+          "--confidence would decide";
+  } else if (run.health_side == eval::ThresholdSide::kAbove &&
+             run.health_failures.events < run.health_failures.trials) {
+    // Decide quotes the last check, which may have passed: the verdict rests on the share.
+    why = "health check failed " + std::to_string(run.health_failures.events) + " of " +
+          Counted(run.health_failures.trials, "round", "rounds") +
+          " (a flapping check: a load balancer keeps taking the target out) while " +
+          (decision.verdict == eval::Verdict::kDown
+               ? std::to_string(api.failures) + "/" + std::to_string(api.total) +
+                     " API samples failed"
+               : std::to_string(api.total - api.failures) + "/" + std::to_string(api.total) +
+                     " API samples succeeded");
   } else if (why.empty()) {
     why = "health check " + eval::DescribeLastHealthCheck(health) + " and " +
           std::to_string(api.total - api.failures) + "/" + std::to_string(api.total) +
@@ -259,7 +335,10 @@ void PrintCheckReport(const CheckPlan& plan, const engine::PairedProbeResult& ru
   if (decision.verdict != eval::Verdict::kHealthy) {
     out << "cause: " << eval::ToString(decision.cause) << "\n";
   }
-  out << "verdict: " << eval::ToString(decision.verdict) << "\n";
+  out << "verdict: "
+      << (decision.verdict == eval::Verdict::kUnknown ? std::string_view("inconclusive")
+                                                      : eval::ToString(decision.verdict))
+      << "\n";
 }
 
 }  // namespace healthgap::app

@@ -224,9 +224,25 @@ void AddCheckOptions(CLI::App& subcommand, app::CheckOptions& options) {
                           config::LbPresetNames() + " (custom: serve's defaults)")
           ->capture_default_str()
           ->check(CLI::IsMember(LbPresetList())));
-  subcommand.add_option("--samples", options.rounds, "Rounds of probes and samples")
+  subcommand
+      .add_option("--max-rounds,--samples", options.rounds,
+                  "Most rounds of probes and samples; the check stops as soon as both sides "
+                  "are clear at --confidence (--samples: the old name)")
       ->capture_default_str()
       ->check(CLI::Range(1, app::kMaxCheckRounds));
+  subcommand
+      .add_option_function<std::string>(
+          "--max-duration",
+          [&options](const std::string& text) {
+            options.max_duration = *config::ParseDuration(text);
+          },
+          "Most time the whole check takes (default 1m)")
+      ->check(DurationValidator());
+  subcommand
+      .add_option("--confidence", options.confidence,
+                  "Confidence of the error-ratio intervals the verdict rests on")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 0.9999));
   target_flags.push_back(
       subcommand
           .add_option_function<std::string>(
@@ -240,7 +256,7 @@ void AddCheckOptions(CLI::App& subcommand, app::CheckOptions& options) {
       .add_option_function<std::string>(
           "--spacing",
           [&options](const std::string& text) { options.spacing = *config::ParseDuration(text); },
-          "Pause between rounds (default 200ms)")
+          "Pause between rounds (default 100ms)")
       ->check(DurationValidator());
   target_flags.push_back(subcommand
                              .add_option_function<std::string>(
@@ -286,8 +302,8 @@ void AddCheckOptions(CLI::App& subcommand, app::CheckOptions& options) {
   });
   subcommand.footer(
       "Exit codes: 0 healthy, 1 mismatch (health passes while the API fails), 2 usage error, "
-      "3 down, 4 false-negative (health fails while the API works), 5 unknown (inconclusive, "
-      "e.g. a flapping health check), 6 degraded (health passes but its body reports a failing "
+      "3 down, 4 false-negative (health fails while the API works), 5 inconclusive (the rounds "
+      "or the time ran out before either error ratio was clear of the threshold), 6 degraded (health passes but its body reports a failing "
       "dependency).");
 }
 

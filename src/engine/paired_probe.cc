@@ -16,9 +16,53 @@ config::Target OneShotTarget(const config::Target& target, int rounds) {
   config::Target adjusted = target;
   adjusted.health.healthy_threshold = std::min(target.health.healthy_threshold, rounds);
   adjusted.health.unhealthy_threshold = std::min(target.health.unhealthy_threshold, rounds);
-  adjusted.evaluation.min_samples = rounds * static_cast<int>(target.samples.size());
   adjusted.evaluation.window = std::chrono::hours(24);
   return adjusted;
+}
+
+// Failed health rounds (a round fails when any of its checks does) and failed API samples.
+struct RoundCounts {
+  int health_failed = 0;
+  int health_rounds = 0;
+  int samples_failed = 0;
+  int samples = 0;
+};
+
+RoundCounts CountRounds(const std::vector<PairedRound>& rounds) {
+  RoundCounts counts;
+  for (const PairedRound& round : rounds) {
+    if (!round.health_outcomes.empty()) ++counts.health_rounds;
+    for (const auto& outcome : round.health_outcomes) {
+      if (!outcome.success) {
+        ++counts.health_failed;
+        break;
+      }
+    }
+    for (const auto& outcome : round.sample_outcomes) {
+      ++counts.samples;
+      if (!outcome.success) ++counts.samples_failed;
+    }
+  }
+  return counts;
+}
+
+// The sequential test's state after `rounds`, into `result`.
+void JudgeSides(const std::vector<PairedRound>& rounds, double z, double threshold,
+                PairedProbeResult& result) {
+  const RoundCounts counts = CountRounds(rounds);
+  result.health_failures = eval::WilsonInterval(counts.health_failed, counts.health_rounds, z);
+  result.health_side = eval::CompareToThreshold(result.health_failures, threshold);
+  result.api_failures = eval::WilsonInterval(counts.samples_failed, counts.samples, z);
+  result.api_side = eval::CompareToThreshold(result.api_failures, threshold);
+}
+
+DecidedSides SidesOf(const PairedProbeResult& result) {
+  DecidedSides sides;
+  if (result.health_side == eval::ThresholdSide::kBelow) sides.health = eval::LbState::kHealthy;
+  if (result.health_side == eval::ThresholdSide::kAbove) sides.health = eval::LbState::kUnhealthy;
+  if (result.api_side == eval::ThresholdSide::kBelow) sides.api = eval::ApiState::kWorking;
+  if (result.api_side == eval::ThresholdSide::kAbove) sides.api = eval::ApiState::kFailing;
+  return sides;
 }
 
 }  // namespace
@@ -37,10 +81,18 @@ std::vector<PairedRound> RunPairedRounds(TargetState& state, const PairedProbeOp
   std::vector<PairedRound> rounds;
   const TimePoint started = clock.Now();
   for (int round = 0; round < std::max(1, options.rounds); ++round) {
+    PairedProbeOptions::NextRound next;
+    if (round > 0 && options.next_round) next = options.next_round(rounds);
+    if (!next.health && !next.samples) break;
     if (round > 0 && options.spacing.count() > 0) clock.SleepFor(options.spacing);
     std::vector<probe::HttpRequest> requests;
-    for (const auto& check : health_checks) requests.push_back(HealthRequest(target, check));
-    for (const auto& sample : target.samples) requests.push_back(SampleRequest(target, sample));
+    const std::size_t health_sent = next.health ? health_checks.size() : 0;
+    for (std::size_t i = 0; i < health_sent; ++i) {
+      requests.push_back(HealthRequest(target, health_checks[i]));
+    }
+    if (next.samples) {
+      for (const auto& sample : target.samples) requests.push_back(SampleRequest(target, sample));
+    }
     for (auto& request : requests) {
       request.resolve = options.resolve;
       request.redirect_guard = options.redirect_guard;
@@ -56,13 +108,14 @@ std::vector<PairedRound> RunPairedRounds(TargetState& state, const PairedProbeOp
     const TimePoint now = clock.Now();
     const auto wall = clock.WallNow();
     PairedRound& out = rounds.emplace_back();
-    out.health.assign(results.begin(), results.begin() + health_checks.size());
-    out.samples.assign(results.begin() + health_checks.size(), results.end());
+    const auto health_end = results.begin() + static_cast<std::ptrdiff_t>(health_sent);
+    out.health.assign(results.begin(), health_end);
+    out.samples.assign(health_end, results.end());
 
     // The LB sees one result per round; the first failing check (else the last) stands for it.
-    std::size_t quoted = health_checks.size() - 1;
+    std::size_t quoted = health_sent == 0 ? 0 : health_sent - 1;
     bool passed = true;
-    for (std::size_t i = 0; i < health_checks.size(); ++i) {
+    for (std::size_t i = 0; i < health_sent; ++i) {
       out.health_outcomes.push_back(ClassifyHealth(out.health[i], health_checks[i]));
       if (passed && !out.health_outcomes[i].success) {
         passed = false;
@@ -70,10 +123,10 @@ std::vector<PairedRound> RunPairedRounds(TargetState& state, const PairedProbeOp
       }
     }
     if (own_checks) {
-      for (std::size_t i = 0; i < health_checks.size(); ++i) {
+      for (std::size_t i = 0; i < health_sent; ++i) {
         state.Record(Judge(Job::Health(i), out.health[i], out.health_outcomes[i], now, wall));
       }
-    } else {
+    } else if (health_sent > 0) {
       state.Record(
           Judge(Job::Health(0), out.health[quoted], out.health_outcomes[quoted], now, wall));
     }
@@ -95,23 +148,41 @@ PairedProbeResult RunPairedProbe(const config::Target& target, const PairedProbe
   PairedProbeResult result;
   result.healthy_threshold = adjusted.health.healthy_threshold;
   result.unhealthy_threshold = adjusted.health.unhealthy_threshold;
-  result.rounds = RunPairedRounds(state, options, client, clock);
+  result.confidence = options.confidence;
+  const double z = eval::ZForConfidence(options.confidence);
+  const double threshold = target.evaluation.max_error_ratio;
+  PairedProbeOptions sequential = options;
+  sequential.next_round = [&](const std::vector<PairedRound>& rounds) {
+    JudgeSides(rounds, z, threshold, result);
+    return PairedProbeOptions::NextRound{
+        .health = result.health_side == eval::ThresholdSide::kUndecided,
+        .samples = result.api_side == eval::ThresholdSide::kUndecided};
+  };
+  result.rounds = RunPairedRounds(state, sequential, client, clock);
+  JudgeSides(result.rounds, z, threshold, result);
 
+  // Every result of the run, in day-long windows (a run lasts a minute at most).
+  const std::size_t checks = result.rounds.empty() ? 0 : result.rounds.front().health.size();
+  // (The first round always sends everything.)
   std::vector<eval::SampleWindow> per_sample(target.samples.size(),
                                              eval::SampleWindow(adjusted.evaluation.window));
+  std::vector<eval::SampleWindow> per_health(checks,
+                                             eval::SampleWindow(adjusted.evaluation.window));
+  const TimePoint now = clock.Now();
   for (const PairedRound& round : result.rounds) {
-    bool passed = true;
+    bool passed = !round.health_outcomes.empty();
     for (const auto& outcome : round.health_outcomes) passed = passed && outcome.success;
     if (passed) ++result.health_rounds_passed;
     for (std::size_t i = 0; i < round.samples.size(); ++i) {
-      // Rounds are seconds apart at most, all inside the day-long one-shot window.
-      per_sample[i].Add(
-          eval::SampleRecord{clock.Now(), round.sample_outcomes[i], round.samples[i].total});
+      per_sample[i].Add(eval::SampleRecord{now, round.sample_outcomes[i], round.samples[i].total});
+    }
+    for (std::size_t i = 0; i < round.health.size(); ++i) {
+      per_health[i].Add(eval::SampleRecord{now, round.health_outcomes[i], round.health[i].total});
     }
   }
-  const TimePoint now = clock.Now();
-  result.snapshot = state.Snapshot(now);
+  result.snapshot = state.Snapshot(now, SnapshotScope::kFull, SidesOf(result));
   for (auto& window : per_sample) result.per_sample.push_back(window.Summarize(now));
+  for (auto& window : per_health) result.per_health.push_back(window.Summarize(now));
   return result;
 }
 

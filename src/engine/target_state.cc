@@ -260,7 +260,8 @@ eval::Evidence TargetState::EvidenceFor(const eval::WindowSummary& api) const {
   return evidence;
 }
 
-TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope) {
+TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope,
+                                     std::optional<DecidedSides> sides) {
   TargetSnapshot out;
   out.name = config_->name;
   out.base_url = config_->base_url;
@@ -281,8 +282,12 @@ TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope) {
   out.api_window = window_.Summarize(now);
   const eval::Evidence evidence = EvidenceFor(out.api_window);
   out.detachment = evidence.detachment;
+  const eval::ApiThresholds thresholds = ThresholdsOf(config_->evaluation);
+  const eval::ApiState api_state =
+      sides ? sides->api : eval::JudgeWindow(out.api_window, thresholds);
+  if (sides) out.lb.state = sides->health;
   out.decision = eval::Decide(
-      out.lb, out.api_window, ThresholdsOf(config_->evaluation), evidence,
+      out.lb, out.api_window, api_state, thresholds, evidence,
       scope == SnapshotScope::kMetrics ? eval::Explain::kVerdictOnly : eval::Explain::kWithReason);
   out.samples = samples_;
   if (scope == SnapshotScope::kFull) out.recent.assign(recent_.begin(), recent_.end());

@@ -16,6 +16,7 @@
 #include "eval/lb_view.h"
 #include "eval/outcome.h"
 #include "eval/sample_window.h"
+#include "eval/verdict.h"
 #include "probe/http_client.h"
 
 namespace healthgap::engine {
@@ -51,6 +52,14 @@ JudgedResult Judge(const config::Target& target, Job job, probe::HttpResult resu
 // The same with an outcome the caller decided (e.g. several health paths that must all pass).
 JudgedResult Judge(Job job, probe::HttpResult result, eval::Outcome outcome, TimePoint now,
                    std::chrono::system_clock::time_point at);
+
+// Both sides of the verdict as a caller decided them, in place of the LB view's state and the
+// window rule: `check`'s sequential test. The snapshot's `lb.state` becomes `health`; each
+// check's own emulated LB state stays.
+struct DecidedSides {
+  eval::LbState health = eval::LbState::kUnknown;
+  eval::ApiState api = eval::ApiState::kWaiting;
+};
 
 // Everything healthgap knows about one target: the LB view fed by health probes, the user view
 // fed by API samples, and the counters behind /metrics. The one place results are accounted,
@@ -93,7 +102,8 @@ class TargetState {
   eval::LbState lb_state() const { return checks_.front().lb.state(); }
 
   // The state as /metrics and the status page show it, with the window evaluated at `now`.
-  TargetSnapshot Snapshot(TimePoint now, SnapshotScope scope = SnapshotScope::kFull);
+  TargetSnapshot Snapshot(TimePoint now, SnapshotScope scope = SnapshotScope::kFull,
+                          std::optional<DecidedSides> sides = std::nullopt);
 
  private:
   // Index into job_running_: health checks first, then samples; nullopt for a job not here.

@@ -31,13 +31,16 @@ std::string FailedSamples(const WindowSummary& api) {
 }
 
 std::string WaitingReason(const HealthSummary& health, const WindowSummary& api,
-                          const ApiThresholds& thresholds) {
+                          ApiState api_state, const ApiThresholds& thresholds) {
   std::vector<std::string> missing;
   if (health.state == LbState::kUnknown)
     missing.emplace_back("load balancer state not decided yet");
   if (api.total < thresholds.min_samples) {
     missing.push_back(std::to_string(api.total) + "/" + std::to_string(thresholds.min_samples) +
                       " API samples in window");
+  } else if (api_state == ApiState::kWaiting) {
+    missing.push_back(Samples(api, api.failures) +
+                      " failed, too few to tell working from failing");
   }
   std::string text = "waiting for data: ";
   for (std::size_t i = 0; i < missing.size(); ++i) {
@@ -166,18 +169,28 @@ std::string DescribeLastHealthCheck(const HealthSummary& health) {
   return answer + " in " + HumanDuration(health.last_latency);
 }
 
+ApiState JudgeWindow(const WindowSummary& api, const ApiThresholds& thresholds) {
+  if (api.total < thresholds.min_samples) return ApiState::kWaiting;
+  return api.error_ratio > thresholds.max_error_ratio ? ApiState::kFailing : ApiState::kWorking;
+}
+
 Decision Decide(const HealthSummary& health, const WindowSummary& api,
+                const ApiThresholds& thresholds, const Evidence& evidence, Explain explain) {
+  return Decide(health, api, JudgeWindow(api, thresholds), thresholds, evidence, explain);
+}
+
+Decision Decide(const HealthSummary& health, const WindowSummary& api, ApiState api_state,
                 const ApiThresholds& thresholds, const Evidence& evidence, Explain explain) {
   // The reason is text for humans; /metrics asks for the verdict and cause alone, so a scrape
   // of thousands of targets builds no strings.
   auto decided = [explain](Verdict verdict, Cause cause, auto reason) {
     return Decision{verdict, explain == Explain::kWithReason ? reason() : std::string(), cause};
   };
-  if (health.state == LbState::kUnknown || api.total < thresholds.min_samples) {
+  if (health.state == LbState::kUnknown || api_state == ApiState::kWaiting) {
     return decided(Verdict::kUnknown, Cause::kWaiting,
-                   [&] { return WaitingReason(health, api, thresholds); });
+                   [&] { return WaitingReason(health, api, api_state, thresholds); });
   }
-  const bool api_failing = api.error_ratio > thresholds.max_error_ratio;
+  const bool api_failing = api_state == ApiState::kFailing;
   if (health.state == LbState::kHealthy) {
     if (!api_failing) {
       if (evidence.failing_components.empty()) return {Verdict::kHealthy, "", Cause::kNone};

@@ -87,6 +87,17 @@ struct ApiThresholds {
   int min_samples = 1;         // fewer samples in the window: the verdict waits
 };
 
+// The user view's state, as the verdict needs it: whether the API is failing, or not known yet.
+enum class ApiState {
+  kWaiting,  // too few samples, or (in a sequential test) too little evidence either way
+  kWorking,
+  kFailing,
+};
+
+// The windowed rule: kWaiting below min_samples, else kFailing iff error_ratio >
+// max_error_ratio.
+ApiState JudgeWindow(const WindowSummary& api, const ApiThresholds& thresholds);
+
 struct Decision {
   Verdict verdict = Verdict::kUnknown;
   // One line for humans, e.g. "health 200 in 2 ms while 38/40 API samples failed
@@ -103,6 +114,11 @@ struct Decision {
 // kVerdictOnly leaves Decision::reason empty (and builds no text): for /metrics.
 enum class Explain { kWithReason, kVerdictOnly };
 Decision Decide(const HealthSummary& health, const WindowSummary& api,
+                const ApiThresholds& thresholds, const Evidence& evidence = {},
+                Explain explain = Explain::kWithReason);
+// The same with the API's state decided by the caller (a sequential test, a detector with
+// hysteresis); `thresholds` then only words the waiting reason.
+Decision Decide(const HealthSummary& health, const WindowSummary& api, ApiState api_state,
                 const ApiThresholds& thresholds, const Evidence& evidence = {},
                 Explain explain = Explain::kWithReason);
 

@@ -49,7 +49,6 @@ CheckOptions Options() {
   CheckOptions options;
   options.base_url = "http://10.0.1.1:8080/";
   options.sample_paths = {"/api/data"};
-  options.rounds = 4;
   return options;
 }
 
@@ -82,6 +81,35 @@ TEST(CheckReportTest, RefusedConnectionsAreDown) {
         return result;
       },
       "check_report_down.txt", kCheckDown);
+}
+
+// Every fourth API request fails: 25% against a 20% threshold, too close to tell in 40 rounds.
+TEST(CheckReportTest, ARatioTooCloseToTheThresholdIsInconclusive) {
+  CheckOptions options = Options();
+  options.rounds = 40;
+  int requests = 0;
+  ExpectReportMatchesGolden(
+      options,
+      [&requests](const probe::HttpRequest& request) {
+        if (request.url.ends_with("/health")) return Status(200, milliseconds(2));
+        return Status(++requests % 4 == 0 ? 500 : 200, milliseconds(20));
+      },
+      "check_report_inconclusive.txt", kCheckUnknown);
+}
+
+// Health fails every other round while the API works: a flapping check, which a load balancer
+// keeps taking out of rotation.
+TEST(CheckReportTest, AFlappingHealthCheckIsAFalseNegative) {
+  int checks = 0;
+  ExpectReportMatchesGolden(
+      Options(),
+      [&checks](const probe::HttpRequest& request) {
+        if (request.url.ends_with("/health")) {
+          return Status(++checks % 2 == 0 ? 503 : 200, milliseconds(2));
+        }
+        return Status(200, milliseconds(20));
+      },
+      "check_report_flapping.txt", kCheckFalseNegative);
 }
 
 }  // namespace

@@ -47,7 +47,8 @@ TEST(CheckOptionsTest, ParsesEveryFlag) {
   CheckOptions options;
   const ParseRun run =
       Parse({"http://127.0.0.1:8080/", "--health", "/healthz", "--sample", "/api/data", "--sample",
-             "/api/orders?limit=1", "--samples", "7", "--timeout", "1s500ms", "--spacing", "50ms",
+             "/api/orders?limit=1", "--max-rounds", "7", "--max-duration", "20s", "--confidence",
+             "0.95", "--timeout", "1s500ms", "--spacing", "50ms",
              "--health-status", "200", "--sample-status", "2xx,304", "--max-error-ratio", "0.05"},
             options);
   ASSERT_EQ(run.exit_code, -1) << run.err;
@@ -55,6 +56,8 @@ TEST(CheckOptionsTest, ParsesEveryFlag) {
   EXPECT_EQ(options.health_paths, std::vector<std::string>{"/healthz"});
   EXPECT_EQ(options.sample_paths, (std::vector<std::string>{"/api/data", "/api/orders?limit=1"}));
   EXPECT_EQ(options.rounds, 7);
+  EXPECT_EQ(options.max_duration, std::chrono::seconds(20));
+  EXPECT_DOUBLE_EQ(options.confidence, 0.95);
   EXPECT_EQ(options.timeout, std::chrono::milliseconds(1500));
   EXPECT_EQ(options.spacing, std::chrono::milliseconds(50));
   EXPECT_EQ(options.health_expected, (config::StatusMatcher{{{200, 200}}}));
@@ -68,7 +71,10 @@ TEST(CheckOptionsTest, DefaultsMatchTheDocumentedUsage) {
   const ParseRun run = Parse({"http://127.0.0.1:8080", "--sample", "/api/data"}, options);
   ASSERT_EQ(run.exit_code, -1) << run.err;
   EXPECT_EQ(options.health_paths, std::vector<std::string>{"/health"});
-  EXPECT_EQ(options.rounds, 5);
+  EXPECT_EQ(options.rounds, 300);
+  EXPECT_EQ(options.max_duration, std::chrono::minutes(1));
+  EXPECT_DOUBLE_EQ(options.confidence, 0.99);
+  EXPECT_EQ(options.spacing, std::chrono::milliseconds(100));
   EXPECT_EQ(options.lb, "custom");
   EXPECT_EQ(options.timeout, std::nullopt);
   EXPECT_EQ(options.health_expected, std::nullopt);
@@ -184,6 +190,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadArgs{"zero_timeout", {"http://127.0.0.1:8080", "--sample", "/a", "--timeout", "0s"}},
         BadArgs{"bad_spacing", {"http://127.0.0.1:8080", "--sample", "/a", "--spacing", "soon"}},
         BadArgs{"zero_rounds", {"http://127.0.0.1:8080", "--sample", "/a", "--samples", "0"}},
+        BadArgs{"confidence_too_high",
+                {"http://127.0.0.1:8080", "--sample", "/a", "--confidence", "1"}},
+        BadArgs{"bad_max_duration",
+                {"http://127.0.0.1:8080", "--sample", "/a", "--max-duration", "soon"}},
         BadArgs{"rounds_not_a_number",
                 {"http://127.0.0.1:8080", "--sample", "/a", "--samples", "many"}},
         BadArgs{"bad_status",

@@ -59,10 +59,11 @@ TEST(CheckCommand, FailIfBodyMatchesTurnsAnErrorEnvelopeIntoAMismatch) {
   });
   ASSERT_TRUE(backend.Start());
   const std::string url = backend.Url("/").substr(0, backend.Url("/").size() - 1);
-  const Finished plain = RunToCompletion({"check", url, "--sample", "/api/data", "--samples", "3"});
+  const Finished plain =
+      RunToCompletion({"check", url, "--sample", "/api/data", "--spacing", "5ms"});
   EXPECT_EQ(plain.exit_code, 0) << plain.output;
-  const Finished judged = RunToCompletion({"check", url, "--sample", "/api/data", "--samples", "3",
-                                           "--fail-if-body-matches", "\"error\""});
+  const Finished judged = RunToCompletion({"check", url, "--sample", "/api/data", "--spacing",
+                                           "5ms", "--fail-if-body-matches", "\"error\""});
   EXPECT_EQ(judged.exit_code, 1) << judged.output;
   EXPECT_THAT(judged.output, HasSubstr("verdict: mismatch"));
 }
