@@ -16,7 +16,7 @@ packages=(
   # --web.config.file: bcrypt via libxcrypt; the tests make certificates with the openssl CLI
   libcrypt-dev openssl
   # real components the tests start themselves
-  prometheus prometheus-alertmanager python3 nginx-light curl docker-compose tinyproxy
+  prometheus prometheus-alertmanager python3 nginx-light curl docker-compose tinyproxy haproxy
   # Kubernetes manifest checks (PyYAML); the status page in real headless Chromium
   python3-yaml chromium fonts-dejavu-core
   # bench/: the comparison exporter, the load generator and the plot

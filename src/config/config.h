@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/lb_model.h"
 #include "common/enum_names.h"
 #include "common/grpc_health.h"
 #include "common/http_protocol.h"
@@ -106,6 +107,13 @@ struct HealthCheck {
   Millis timeout{5'000};
   int healthy_threshold = 2;    // consecutive successes before the LB puts it back in rotation
   int unhealthy_threshold = 3;  // consecutive failures before the LB takes it out
+  // The balancer's start state and scheduling (common/lb_model.h), from the `lb` preset.
+  LbStart lb_start = LbStart::kUndecided;
+  CheckSchedule schedule = CheckSchedule::kFixedRate;
+  // HAProxy's fastinter and downinter (after_completion schedules only): the interval while the
+  // target is transitionally up or down, and while it is fully down; unset: `interval`.
+  std::optional<Millis> fast_interval;
+  std::optional<Millis> down_interval;
   HealthCheckType type = HealthCheckType::kHttp;
   // tcp and grpc: the port checked instead of the base URL's (an NLB's health check port).
   std::optional<int> port;

@@ -1,6 +1,7 @@
 #include "config/inheritance.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "common/strings.h"
 #include "config/cross_field_rules.h"
@@ -110,6 +111,19 @@ HealthCheck ResolveHealth(const strict_yaml::Reader& reader, const HealthLayer& 
       ValueOr(pick(own.unhealthy_threshold, dh.unhealthy_threshold), builtin.unhealthy_threshold);
   CheckNotAbove(reader, timeout, check.timeout, "timeout", interval, check.interval, "interval",
                 kTimeoutWhy, field + ".timeout", line);
+  for (const auto& [own_value, inherited, out] :
+       {std::tuple{&own.fast_interval, &dh.fast_interval, &check.fast_interval},
+        std::tuple{&own.down_interval, &dh.down_interval, &check.down_interval}}) {
+    const Setting<Millis>* value = Pick(*own_value, *inherited);
+    if (!value) continue;
+    if (check.schedule != CheckSchedule::kAfterCompletion) {
+      reader.Fail(value->line, value->field,
+                  "HAProxy's fastinter and downinter: only for lb: haproxy or haproxy-tcp, whose "
+                  "next check starts an interval after the last one ends (lb is " + check.lb +
+                      ")");
+    }
+    *out = value->value;
+  }
   return check;
 }
 

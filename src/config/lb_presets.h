@@ -27,6 +27,11 @@ struct LbPreset {
   std::string_view path = {};
   // gRPC: the codes that pass (an ALB's success codes); unset: OK and SERVING.
   std::optional<StatusMatcher> grpc_codes = std::nullopt;
+  // The state a new target starts in and when checks start (common/lb_model.h), with the
+  // balancer's documentation for both in `start_source`.
+  LbStart start = LbStart::kUndecided;
+  CheckSchedule schedule = CheckSchedule::kFixedRate;
+  std::string_view start_source = {};
 };
 
 // Every preset, "custom" (healthgap's own built-in defaults) first.

@@ -100,6 +100,8 @@ const auto kHealthFields = std::to_array<FieldRule<H>>({
     {"expected_status", SetMember<H, &H::expected_status, ReadStatus>},
     {"interval", SetMember<H, &H::interval, ReadDuration>},
     {"timeout", SetMember<H, &H::timeout, ReadDuration>},
+    {"fast_interval", SetMember<H, &H::fast_interval, ReadDuration>},
+    {"down_interval", SetMember<H, &H::down_interval, ReadDuration>},
     {"healthy_threshold", SetMember<H, &H::healthy_threshold, ReadCount>},
     {"unhealthy_threshold", SetMember<H, &H::unhealthy_threshold, ReadCount>},
     {"type",

@@ -87,7 +87,7 @@ struct HealthLayer {
   Maybe<std::string> path, method, body;
   std::vector<Header> headers;
   Maybe<StatusMatcher> expected_status;
-  Maybe<Millis> interval, timeout;
+  Maybe<Millis> interval, timeout, fast_interval, down_interval;
   Maybe<int> healthy_threshold, unhealthy_threshold;
   ConditionsLayer conditions;
   HttpLayer http;

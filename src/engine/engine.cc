@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -16,7 +17,19 @@ struct Engine::State {
   std::vector<std::shared_ptr<TargetState>> targets;  // index = JobKey::target
   Scheduler scheduler;
   EngineStats stats;
+  // Wakes the loop: a new schedule, a stop, or a check resumed after its completion (which the
+  // I/O thread reports, so it lives here, with what outlives the engine for late callbacks).
+  std::condition_variable wake;
 };
+
+namespace {
+
+Scheduler::Pace PaceOf(const config::HealthCheck& check) {
+  return check.schedule == CheckSchedule::kAfterCompletion ? Scheduler::Pace::kAfterCompletion
+                                                           : Scheduler::Pace::kFixedRate;
+}
+
+}  // namespace
 
 Engine::Engine(const Clock& clock, probe::HttpClient& client)
     : clock_(clock), client_(client), state_(std::make_shared<State>()) {}
@@ -45,11 +58,11 @@ void Engine::Apply(const config::Config& config) {
       targets.push_back(kept ? std::move(kept) : std::make_shared<TargetState>(target));
       const auto index = static_cast<std::uint32_t>(targets.size() - 1);
       scheduler.Add(JobKey{index, JobKey::kHealthJob, 0}, target.health.interval,
-                    target.name + "/health", now);
+                    target.name + "/health", now, PaceOf(target.health));
       for (std::size_t c = 0; c < target.other_health_checks.size(); ++c) {
         const config::HealthCheck& check = target.other_health_checks[c];
         scheduler.Add(JobKey{index, JobKey::kHealthJob, static_cast<int>(c + 1)}, check.interval,
-                      target.name + "/health/" + check.path, now);
+                      target.name + "/health/" + check.path, now, PaceOf(check));
       }
       for (std::size_t i = 0; i < target.samples.size(); ++i) {
         scheduler.Add(JobKey{index, static_cast<int>(i)}, target.samples[i].interval,
@@ -61,7 +74,7 @@ void Engine::Apply(const config::Config& config) {
     state_->stats.skipped_late += state_->scheduler.skipped();
     state_->scheduler = std::move(scheduler);
   }
-  wake_.notify_all();
+  state_->wake.notify_all();
 }
 
 void Engine::Start() {
@@ -76,7 +89,7 @@ void Engine::Stop() {
     std::lock_guard lock(state_->mu);
     stopping_ = true;
   }
-  wake_.notify_all();
+  state_->wake.notify_all();
   if (loop_.joinable()) loop_.join();
 }
 
@@ -91,9 +104,9 @@ void Engine::Loop() {
       continue;
     }
     if (next) {
-      wake_.wait_until(lock, *next);
+      state_->wake.wait_until(lock, *next);
     } else {
-      wake_.wait(lock);
+      state_->wake.wait(lock);
     }
   }
 }
@@ -115,8 +128,15 @@ std::size_t Engine::DispatchDue() {
       const Job target_job = job.key.sample == JobKey::kHealthJob
                                  ? Job::Health(static_cast<std::size_t>(job.key.check))
                                  : Job::Sample(static_cast<std::size_t>(job.key.sample));
+      const bool after_completion =
+          target_job.kind == Job::Kind::kHealth &&
+          target->health_check(target_job.index).schedule == CheckSchedule::kAfterCompletion;
       if (!target->TryStartJob(target_job)) {
         ++state_->stats.skipped_in_flight;
+        // The run in flight is from before a reload: its completion resumes nothing here.
+        if (after_completion) {
+          state_->scheduler.Resume(job.key, now + target->NextCheckDelay(target_job.index));
+        }
         continue;
       }
       probe::HttpRequest request;
@@ -129,7 +149,8 @@ std::size_t Engine::DispatchDue() {
       }
       const Clock* clock = &clock_;
       pending.push_back({std::move(request), [weak_state, target, config = target->shared_config(),
-                                              target_job, clock](probe::HttpResult result) {
+                                              target_job, key = job.key, after_completion,
+                                              clock](probe::HttpResult result) {
                            auto state = weak_state.lock();
                            if (!state) return;
                            // Classification and body parsing first: the lock is the probes' and
@@ -140,6 +161,14 @@ std::size_t Engine::DispatchDue() {
                            --state->stats.in_flight;
                            target->FinishJob(target_job);
                            target->Record(judged);
+                           // The next check an interval after this one ended, by the state it
+                           // left (only if the schedule is still the one it was sent from).
+                           if (after_completion && key.target < state->targets.size() &&
+                               state->targets[key.target] == target) {
+                             state->scheduler.Resume(
+                                 key, judged.now + target->NextCheckDelay(target_job.index));
+                             state->wake.notify_all();
+                           }
                          }});
       ++state_->stats.in_flight;
     }

@@ -53,7 +53,6 @@ class Engine {
   probe::HttpClient& client_;
   // Shared with in-flight callbacks so a completion arriving after destruction stays safe.
   std::shared_ptr<State> state_;
-  std::condition_variable wake_;
   bool stopping_ = false;  // guarded by state_->mu
   std::thread loop_;
 };

@@ -32,7 +32,7 @@ eval::CacheDetectorOptions CacheOptions(const config::HealthCheck& check) {
 // History carries over a reload only if every check keeps its role and LB thresholds.
 bool SameLbSemantics(const config::HealthCheck& a, const config::HealthCheck& b) {
   return a.role == b.role && a.healthy_threshold == b.healthy_threshold &&
-         a.unhealthy_threshold == b.unhealthy_threshold;
+         a.unhealthy_threshold == b.unhealthy_threshold && a.lb_start == b.lb_start;
 }
 
 // The health check `index` of `target`, as Job::Health numbers them; nullptr if none.
@@ -80,7 +80,7 @@ JudgedResult Judge(const config::Target& target, Job job, probe::HttpResult resu
 
 TargetState::Check::Check(const config::HealthCheck& check)
     : config(check),
-      lb(check.healthy_threshold, check.unhealthy_threshold),
+      lb(check.healthy_threshold, check.unhealthy_threshold, check.lb_start),
       cache(CacheOptions(check)) {}
 
 TargetState::TargetState(const config::Target& target)
@@ -112,6 +112,20 @@ void TargetState::FinishJob(Job job) {
 
 const config::HealthCheck& TargetState::health_check(std::size_t check) const {
   return checks_[check].config;
+}
+
+Duration TargetState::NextCheckDelay(std::size_t check) const {
+  const Check& state = checks_.at(check);
+  const config::HealthCheck& config = state.config;
+  switch (state.lb.phase()) {
+    case eval::LbPhase::kFullyUp:
+      return config.interval;
+    case eval::LbPhase::kFullyDown:
+      return config.down_interval.value_or(config.interval);
+    case eval::LbPhase::kTransitional:
+      break;
+  }
+  return config.fast_interval.value_or(config.interval);
 }
 
 bool TargetState::Adopt(const config::Target& target) {

@@ -85,6 +85,10 @@ class TargetState {
   // Health checks of the target, indexed as Job::Health.
   std::size_t health_check_count() const { return checks_.size(); }
   const config::HealthCheck& health_check(std::size_t check) const;
+  // For a check scheduled after completion: how long after this one ends the next starts, by
+  // its LB view's phase (HAProxy: inter when fully up, downinter when fully down, fastinter in
+  // between and while starting; each falls back to inter).
+  Duration NextCheckDelay(std::size_t check) const;
 
   // The one way a result enters the state, for `serve`, /probe and `check` alike: the LB view
   // of a health check, the window for an API sample, counters, and the recent probes. Ignored

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "config/lb_presets.h"
 #include "engine/fake_http_client.h"
 
 namespace healthgap::engine {
@@ -129,6 +130,41 @@ TEST_F(EngineTest, TargetAuthGoesWithEveryHealthProbeAndSample) {
                                           "Authorization", "Bearer s3cret")))
         << call.request.url;
   }
+}
+
+// The haproxy preset's pace: the next check starts an interval after the last one ended, the
+// interval by the state it left: inter (2 s) fully up, fastinter (1 s) on the way down,
+// downinter (5 s) fully down. Every check here takes 2 s.
+TEST_F(EngineTest, HaproxyChecksStartAnIntervalAfterTheLastOneEnded) {
+  config::Target target = MakeTarget("a");
+  target.health = config::ApplyLbPreset(target.health, *config::FindLbPreset("haproxy"));
+  target.health.fast_interval = seconds(1);
+  target.health.down_interval = seconds(5);
+  engine_.Apply(MakeConfig({target}));
+  const std::string results = "ssffff";
+  std::vector<TimePoint> starts;
+  for (int tick = 0; tick < 600 && starts.size() < results.size(); ++tick) {  // 60 s at most
+    clock_.Advance(milliseconds(100));
+    engine_.DispatchDue();
+    for (auto& call : client_.TakeAll()) {
+      if (!call.request.url.ends_with("/health")) {
+        call.done(Response(200));
+        continue;
+      }
+      const bool pass = results[starts.size()] == 's';
+      starts.push_back(clock_.Now());
+      clock_.Advance(seconds(2));
+      call.done(pass ? Response(200) : Response(503));
+    }
+  }
+  ASSERT_EQ(starts.size(), results.size());
+  const std::vector<Duration> expected_gaps = {seconds(4), seconds(4), seconds(3), seconds(3),
+                                               seconds(7)};
+  for (std::size_t i = 1; i < starts.size(); ++i) {
+    EXPECT_EQ(starts[i] - starts[i - 1], expected_gaps[i - 1])
+        << "between checks " << i << " and " << i + 1 << " of " << results;
+  }
+  EXPECT_EQ(engine_.Snapshot().targets.front().primary().lb_state, eval::LbState::kUnhealthy);
 }
 
 TEST_F(EngineTest, AJobStillInFlightIsSkippedNotQueued) {

@@ -71,6 +71,34 @@ TEST(SchedulerTest, FallingBehindSkipsMissedRunsInsteadOfBursting) {
   EXPECT_EQ(*scheduler.NextDue(), first + seconds(4));
 }
 
+// HAProxy's pace: the next check is set when the last one ends, not when it was due.
+TEST(SchedulerTest, AnAfterCompletionJobWaitsForResume) {
+  Scheduler scheduler;
+  const JobKey key{0, JobKey::kHealthJob};
+  scheduler.Add(key, seconds(2), "x", TimePoint{}, Scheduler::Pace::kAfterCompletion);
+  const TimePoint first = *scheduler.NextDue();
+  ASSERT_EQ(scheduler.PopDue(first).size(), 1u);
+  EXPECT_FALSE(scheduler.NextDue().has_value());  // in flight: nothing due, however long it takes
+  EXPECT_TRUE(scheduler.PopDue(first + seconds(60)).empty());
+  EXPECT_EQ(scheduler.skipped(), 0u);
+  EXPECT_EQ(scheduler.size(), 1u);
+
+  // The check took 2 s (its timeout): the next starts 2 s after that, 4 s after the first.
+  scheduler.Resume(key, first + seconds(4));
+  EXPECT_EQ(*scheduler.NextDue(), first + seconds(4));
+  // A second Resume for a job that is no longer waiting (a stale completion) changes nothing.
+  scheduler.Resume(key, first + seconds(1));
+  EXPECT_EQ(*scheduler.NextDue(), first + seconds(4));
+  EXPECT_EQ(scheduler.size(), 1u);
+}
+
+TEST(SchedulerTest, ResumeOfAnUnknownJobIsIgnored) {
+  Scheduler scheduler;
+  scheduler.Add(JobKey{0, 0}, seconds(1), "x", TimePoint{});
+  scheduler.Resume(JobKey{5, JobKey::kHealthJob}, TimePoint{});
+  EXPECT_EQ(scheduler.size(), 1u);
+}
+
 TEST(SchedulerTest, EmptyHasNoNextDue) {
   Scheduler scheduler;
   EXPECT_FALSE(scheduler.NextDue().has_value());

@@ -67,6 +67,68 @@ TEST(LbView, CountsStreaks) {
   EXPECT_EQ(view.consecutive_failures(), 1);
 }
 
+// How each balancer starts (common/lb_model.h): 's' success, 'f' failure.
+struct StartCase {
+  std::string name;
+  LbStart start;
+  int healthy_threshold;
+  int unhealthy_threshold;
+  LbState before_any_check;
+  std::string results;
+  std::vector<LbState> expected;
+};
+
+class LbStartTest : public ::testing::TestWithParam<StartCase> {};
+
+TEST_P(LbStartTest, StartsAndMovesAsTheBalancerDoes) {
+  const StartCase& c = GetParam();
+  LbView view(c.healthy_threshold, c.unhealthy_threshold, c.start);
+  EXPECT_EQ(view.state(), c.before_any_check);
+  ASSERT_EQ(c.results.size(), c.expected.size());
+  for (std::size_t i = 0; i < c.results.size(); ++i) {
+    view.Record(c.results[i] == 's');
+    EXPECT_EQ(view.state(), c.expected[i]) << "after result " << i + 1 << " of " << c.results;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Starts, LbStartTest,
+    ::testing::Values(
+        // HAProxy rise 2 fall 3: up before any check, one failure at start takes it down...
+        StartCase{"HaproxyFirstFailureTakesItOut", LbStart::kInRotationUntilFirstFailure, 2, 3,
+                  H, "fss", {X, X, H}},
+        // ...one pass at start makes it fully up: then it takes fall failures.
+        StartCase{"HaproxyFirstPassMakesItFullyUp", LbStart::kInRotationUntilFirstFailure, 2, 3,
+                  H, "sfffs", {H, H, H, X, X}},
+        StartCase{"NginxPlusStartsInRotation", LbStart::kInRotation, 1, 2, H, "fsff", {H, H, H, X}},
+        StartCase{"KubernetesReadinessWaitsForSuccessThreshold", LbStart::kOutOfRotation, 2, 3, X,
+                  "sfss", {X, X, X, H}},
+        StartCase{"EnvoyFirstPassAloneAdmits", LbStart::kOutOfRotationUntilFirstPass, 2, 3, X,
+                  "sfff", {H, H, H, X}},
+        // Envoy's bypass is for the first check only.
+        StartCase{"EnvoyAfterAFailedFirstCheckNeedsTheThreshold",
+                  LbStart::kOutOfRotationUntilFirstPass, 2, 3, X, "fss", {X, X, H}},
+        StartCase{"AlbIsInitialUntilAThreshold", LbStart::kUndecided, 2, 2, U, "sfs", {U, U, U}}),
+    [](const ::testing::TestParamInfo<StartCase>& info) { return info.param.name; });
+
+// HAProxy's check pace follows these: inter fully up, fastinter in between, downinter down.
+TEST(LbView, PhasesFollowHaproxysHealthCounter) {
+  LbView view(2, 3, LbStart::kInRotationUntilFirstFailure);
+  EXPECT_EQ(view.phase(), LbPhase::kTransitional);  // health = rise: not fully up yet
+  view.Record(true);
+  EXPECT_EQ(view.phase(), LbPhase::kFullyUp);
+  view.Record(false);
+  EXPECT_EQ(view.phase(), LbPhase::kTransitional);  // going down
+  view.Record(false);
+  view.Record(false);
+  EXPECT_EQ(view.state(), LbState::kUnhealthy);
+  EXPECT_EQ(view.phase(), LbPhase::kFullyDown);
+  view.Record(true);
+  EXPECT_EQ(view.phase(), LbPhase::kTransitional);  // coming up
+  view.Record(true);
+  EXPECT_EQ(view.phase(), LbPhase::kFullyUp);
+}
+
 TEST(LbView, StateNames) {
   EXPECT_EQ(ToString(LbState::kUnknown), "unknown");
   EXPECT_EQ(ToString(LbState::kHealthy), "healthy");
