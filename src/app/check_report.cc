@@ -272,8 +272,9 @@ void PrintCheckReport(const CheckPlan& plan, const engine::PairedProbeResult& ru
   }
   health_table.Print(out);
   out << "  LB state by round: " << LbTimeline(run.rounds) << "\n";
-  out << "  " << DescribeSide("failed health rounds", run.health_failures, run.health_side,
-                              threshold, run.confidence)
+  out << "  "
+      << DescribeSide("failed health rounds", run.health_failures, run.health_side, threshold,
+                      run.confidence)
       << "\n\n";
 
   const bool same_matchers = std::all_of(samples.begin(), samples.end(), [&](const auto& sample) {

@@ -303,7 +303,8 @@ void AddCheckOptions(CLI::App& subcommand, app::CheckOptions& options) {
   subcommand.footer(
       "Exit codes: 0 healthy, 1 mismatch (health passes while the API fails), 2 usage error, "
       "3 down, 4 false-negative (health fails while the API works), 5 inconclusive (the rounds "
-      "or the time ran out before either error ratio was clear of the threshold), 6 degraded (health passes but its body reports a failing "
+      "or the time ran out before either error ratio was clear of the threshold), 6 degraded "
+      "(health passes but its body reports a failing "
       "dependency).");
 }
 

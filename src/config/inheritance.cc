@@ -119,8 +119,8 @@ HealthCheck ResolveHealth(const strict_yaml::Reader& reader, const HealthLayer& 
     if (check.schedule != CheckSchedule::kAfterCompletion) {
       reader.Fail(value->line, value->field,
                   "HAProxy's fastinter and downinter: only for lb: haproxy or haproxy-tcp, whose "
-                  "next check starts an interval after the last one ends (lb is " + check.lb +
-                      ")");
+                  "next check starts an interval after the last one ends (lb is " +
+                      check.lb + ")");
     }
     *out = value->value;
   }

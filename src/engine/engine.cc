@@ -148,28 +148,27 @@ std::size_t Engine::DispatchDue() {
         ++state_->stats.api_samples_sent;
       }
       const Clock* clock = &clock_;
-      pending.push_back({std::move(request), [weak_state, target, config = target->shared_config(),
-                                              target_job, key = job.key, after_completion,
-                                              clock](probe::HttpResult result) {
-                           auto state = weak_state.lock();
-                           if (!state) return;
-                           // Classification and body parsing first: the lock is the probes' and
-                           // scrapes'.
-                           const JudgedResult judged = Judge(*config, target_job, std::move(result),
-                                                             clock->Now(), clock->WallNow());
-                           std::lock_guard lock(state->mu);
-                           --state->stats.in_flight;
-                           target->FinishJob(target_job);
-                           target->Record(judged);
-                           // The next check an interval after this one ended, by the state it
-                           // left (only if the schedule is still the one it was sent from).
-                           if (after_completion && key.target < state->targets.size() &&
-                               state->targets[key.target] == target) {
-                             state->scheduler.Resume(
-                                 key, judged.now + target->NextCheckDelay(target_job.index));
-                             state->wake.notify_all();
-                           }
-                         }});
+      pending.push_back(
+          {std::move(request), [weak_state, target, config = target->shared_config(), target_job,
+                                key = job.key, after_completion, clock](probe::HttpResult result) {
+             auto state = weak_state.lock();
+             if (!state) return;
+             // Classification and body parsing first: the lock is the probes' and
+             // scrapes'.
+             const JudgedResult judged =
+                 Judge(*config, target_job, std::move(result), clock->Now(), clock->WallNow());
+             std::lock_guard lock(state->mu);
+             --state->stats.in_flight;
+             target->FinishJob(target_job);
+             target->Record(judged);
+             // The next check an interval after this one ended, by the state it
+             // left (only if the schedule is still the one it was sent from).
+             if (after_completion && key.target < state->targets.size() &&
+                 state->targets[key.target] == target) {
+               state->scheduler.Resume(key, judged.now + target->NextCheckDelay(target_job.index));
+               state->wake.notify_all();
+             }
+           }});
       ++state_->stats.in_flight;
     }
   }

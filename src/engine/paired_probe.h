@@ -19,7 +19,7 @@ namespace healthgap::engine {
 struct PairedRound;
 
 struct PairedProbeOptions {
-  int rounds = 1;  // RunPairedProbe: the most rounds the sequential test may take
+  int rounds = 1;       // RunPairedProbe: the most rounds the sequential test may take
   Duration spacing{0};  // pause between rounds
   // Health checks that must all pass in a round for the LB view to count it as a pass; empty
   // means the target's own health checks, each into its own LB view.

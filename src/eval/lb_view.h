@@ -19,9 +19,9 @@ std::string_view ToString(LbState state);
 // How settled the state is, for a balancer that checks more or less often by it (HAProxy's
 // inter, fastinter, downinter).
 enum class LbPhase {
-  kFullyUp,         // in rotation, no failure since the last pass
-  kTransitional,    // starting, or between the thresholds on the way in or out
-  kFullyDown,       // out of rotation, no pass since the last failure
+  kFullyUp,       // in rotation, no failure since the last pass
+  kTransitional,  // starting, or between the thresholds on the way in or out
+  kFullyDown,     // out of rotation, no pass since the last failure
 };
 
 // The health-check state machine every load balancer implements: `healthy_threshold` consecutive

@@ -30,8 +30,8 @@ std::string FailedSamples(const WindowSummary& api) {
   return text;
 }
 
-std::string WaitingReason(const HealthSummary& health, const WindowSummary& api,
-                          ApiState api_state, const ApiThresholds& thresholds) {
+std::string WaitingReason(const HealthSummary& health, const WindowSummary& api, ApiState api_state,
+                          const ApiThresholds& thresholds) {
   std::vector<std::string> missing;
   if (health.state == LbState::kUnknown)
     missing.emplace_back("load balancer state not decided yet");
@@ -39,8 +39,7 @@ std::string WaitingReason(const HealthSummary& health, const WindowSummary& api,
     missing.push_back(std::to_string(api.total) + "/" + std::to_string(thresholds.min_samples) +
                       " API samples in window");
   } else if (api_state == ApiState::kWaiting) {
-    missing.push_back(Samples(api, api.failures) +
-                      " failed, too few to tell working from failing");
+    missing.push_back(Samples(api, api.failures) + " failed, too few to tell working from failing");
   }
   std::string text = "waiting for data: ";
   for (std::size_t i = 0; i < missing.size(); ++i) {

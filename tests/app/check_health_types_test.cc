@@ -86,7 +86,8 @@ TEST(CheckHealthTypesTest, TheNlbPresetChecksTheUrlsPortOverTcp) {
   EXPECT_THAT(run.output, HasSubstr("tcp://" + Local(server.port())));
   // Only the samples reached the server: a TCP check sends no request.
   std::smatch sampled;
-  ASSERT_TRUE(std::regex_search(run.output, sampled, std::regex("failed API samples: 0 of ([0-9]+)")))
+  ASSERT_TRUE(
+      std::regex_search(run.output, sampled, std::regex("failed API samples: 0 of ([0-9]+)")))
       << run.output;
   EXPECT_EQ(server.RequestCount(), std::stoul(sampled[1].str()));
 }

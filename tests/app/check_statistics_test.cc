@@ -57,8 +57,8 @@ Tally RunMany(const Scenario& scenario, const std::string& label, CheckOptions o
     testing::InstantHttpClient client(
         clock, milliseconds(10), [&](const probe::HttpRequest& request) {
           probe::HttpResult result = testing::InstantHttpClient::Ok();
-          const bool fails = request.url.ends_with("/health") ? health_fails(random)
-                                                              : api_fails(random);
+          const bool fails =
+              request.url.ends_with("/health") ? health_fails(random) : api_fails(random);
           if (fails) result.status_code = request.url.ends_with("/health") ? 503 : 500;
           return result;
         });
@@ -67,12 +67,12 @@ Tally RunMany(const Scenario& scenario, const std::string& label, CheckOptions o
     tally.rounds.push_back(static_cast<int>(result.rounds.size()));
   }
   std::sort(tally.rounds.begin(), tally.rounds.end());
-  std::printf("%-40s healthy %3d  mismatch %3d  down %3d  false-negative %3d  inconclusive %3d"
-              "  rounds median %3d p99 %3d\n",
-              label.c_str(), tally.count(eval::Verdict::kHealthy),
-              tally.count(eval::Verdict::kMismatch), tally.count(eval::Verdict::kDown),
-              tally.count(eval::Verdict::kFalseNegative), tally.count(eval::Verdict::kUnknown),
-              tally.Percentile(50), tally.Percentile(99));
+  std::printf(
+      "%-40s healthy %3d  mismatch %3d  down %3d  false-negative %3d  inconclusive %3d"
+      "  rounds median %3d p99 %3d\n",
+      label.c_str(), tally.count(eval::Verdict::kHealthy), tally.count(eval::Verdict::kMismatch),
+      tally.count(eval::Verdict::kDown), tally.count(eval::Verdict::kFalseNegative),
+      tally.count(eval::Verdict::kUnknown), tally.Percentile(50), tally.Percentile(99));
   return tally;
 }
 

@@ -45,12 +45,30 @@ ParseRun Parse(const std::vector<std::string>& args, CheckOptions& options) {
 
 TEST(CheckOptionsTest, ParsesEveryFlag) {
   CheckOptions options;
-  const ParseRun run =
-      Parse({"http://127.0.0.1:8080/", "--health", "/healthz", "--sample", "/api/data", "--sample",
-             "/api/orders?limit=1", "--max-rounds", "7", "--max-duration", "20s", "--confidence",
-             "0.95", "--timeout", "1s500ms", "--spacing", "50ms",
-             "--health-status", "200", "--sample-status", "2xx,304", "--max-error-ratio", "0.05"},
-            options);
+  const ParseRun run = Parse({"http://127.0.0.1:8080/",
+                              "--health",
+                              "/healthz",
+                              "--sample",
+                              "/api/data",
+                              "--sample",
+                              "/api/orders?limit=1",
+                              "--max-rounds",
+                              "7",
+                              "--max-duration",
+                              "20s",
+                              "--confidence",
+                              "0.95",
+                              "--timeout",
+                              "1s500ms",
+                              "--spacing",
+                              "50ms",
+                              "--health-status",
+                              "200",
+                              "--sample-status",
+                              "2xx,304",
+                              "--max-error-ratio",
+                              "0.05"},
+                             options);
   ASSERT_EQ(run.exit_code, -1) << run.err;
   EXPECT_EQ(options.base_url, "http://127.0.0.1:8080/");
   EXPECT_EQ(options.health_paths, std::vector<std::string>{"/healthz"});
