@@ -29,6 +29,21 @@ Scheduler::Pace PaceOf(const config::HealthCheck& check) {
                                                            : Scheduler::Pace::kFixedRate;
 }
 
+// API samples run after completion: their pace follows the user view (TargetState::
+// NextSampleDelay).
+constexpr Scheduler::Pace kSamplePace = Scheduler::Pace::kAfterCompletion;
+
+bool PacedAfterCompletion(const TargetState& target, Job job) {
+  return job.kind == Job::Kind::kSample ||
+         target.health_check(job.index).schedule == CheckSchedule::kAfterCompletion;
+}
+
+// When the next run of an after-completion job starts, counted from when this one ended.
+Duration NextDelay(const TargetState& target, Job job) {
+  return job.kind == Job::Kind::kSample ? target.NextSampleDelay(job.index)
+                                        : target.NextCheckDelay(job.index);
+}
+
 }  // namespace
 
 Engine::Engine(const Clock& clock, probe::HttpClient& client)
@@ -66,7 +81,7 @@ void Engine::Apply(const config::Config& config) {
       }
       for (std::size_t i = 0; i < target.samples.size(); ++i) {
         scheduler.Add(JobKey{index, static_cast<int>(i)}, target.samples[i].interval,
-                      target.name + "/" + target.samples[i].name, now);
+                      target.name + "/" + target.samples[i].name, now, kSamplePace);
       }
     }
     state_->targets = std::move(targets);
@@ -128,14 +143,12 @@ std::size_t Engine::DispatchDue() {
       const Job target_job = job.key.sample == JobKey::kHealthJob
                                  ? Job::Health(static_cast<std::size_t>(job.key.check))
                                  : Job::Sample(static_cast<std::size_t>(job.key.sample));
-      const bool after_completion =
-          target_job.kind == Job::Kind::kHealth &&
-          target->health_check(target_job.index).schedule == CheckSchedule::kAfterCompletion;
+      const bool after_completion = PacedAfterCompletion(*target, target_job);
       if (!target->TryStartJob(target_job)) {
         ++state_->stats.skipped_in_flight;
         // The run in flight is from before a reload: its completion resumes nothing here.
         if (after_completion) {
-          state_->scheduler.Resume(job.key, now + target->NextCheckDelay(target_job.index));
+          state_->scheduler.Resume(job.key, now + NextDelay(*target, target_job));
         }
         continue;
       }
@@ -165,7 +178,7 @@ std::size_t Engine::DispatchDue() {
              // left (only if the schedule is still the one it was sent from).
              if (after_completion && key.target < state->targets.size() &&
                  state->targets[key.target] == target) {
-               state->scheduler.Resume(key, judged.now + target->NextCheckDelay(target_job.index));
+               state->scheduler.Resume(key, judged.now + NextDelay(*target, target_job));
                state->wake.notify_all();
              }
            }});

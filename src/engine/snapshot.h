@@ -16,6 +16,7 @@
 #include "eval/health_body.h"
 #include "eval/lb_view.h"
 #include "eval/outcome.h"
+#include "eval/proportion.h"
 #include "eval/verdict.h"
 #include "probe/http_client.h"
 
@@ -110,6 +111,9 @@ struct TargetSnapshot {
   std::map<std::string, std::string> labels;
   eval::HealthSummary lb;  // the primary check as the verdict saw it
   eval::WindowSummary api_window;
+  // What the user view's state rests on: the share of failed samples since it last changed
+  // (within the window), with its interval (eval/api_detector.h).
+  eval::ProportionEstimate api_evidence;
   eval::Decision decision;
   // Never empty: [0] is the primary check, the LB's view (what probe_* and healthgap_lb_*
   // export). A snapshot built by hand starts with a blank primary check.

@@ -84,7 +84,11 @@ TargetState::Check::Check(const config::HealthCheck& check)
       cache(CacheOptions(check)) {}
 
 TargetState::TargetState(const config::Target& target)
-    : config_(std::make_shared<const config::Target>(target)), window_(target.evaluation.window) {
+    : config_(std::make_shared<const config::Target>(target)),
+      window_(target.evaluation.window),
+      detector_(target.evaluation.window,
+                eval::DetectorSettings{.max_error_ratio = target.evaluation.max_error_ratio,
+                                       .min_samples = target.evaluation.min_samples}) {
   checks_.emplace_back(target.health);
   for (const auto& check : target.other_health_checks) checks_.emplace_back(check);
   for (const auto& sample : target.samples) {
@@ -128,10 +132,15 @@ Duration TargetState::NextCheckDelay(std::size_t check) const {
   return config.fast_interval.value_or(config.interval);
 }
 
+Duration TargetState::NextSampleDelay(std::size_t sample) const {
+  const Duration interval = config_->samples.at(sample).interval;
+  return detector_.unsettled() ? interval / kConfirmationSpeedup : interval;
+}
+
 bool TargetState::Adopt(const config::Target& target) {
   if (target.other_health_checks.size() + 1 != checks_.size() ||
       !SameLbSemantics(target.health, config_->health) ||
-      target.evaluation.window != config_->evaluation.window ||
+      target.evaluation != config_->evaluation ||
       target.samples.size() != config_->samples.size()) {
     return false;
   }
@@ -162,6 +171,7 @@ bool TargetState::Record(const JudgedResult& judged) {
     counters.latency.Observe(ToSeconds(result.total));
     if (result.tls) counters.tls = result.tls;
     window_.Add(eval::SampleRecord{judged.now, outcome, result.total});
+    detector_.Record(judged.now, outcome.success);
     Remember(config_->samples[judged.job.index].name, judged);
     return false;
   }
@@ -297,8 +307,8 @@ TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope,
   const eval::Evidence evidence = EvidenceFor(out.api_window);
   out.detachment = evidence.detachment;
   const eval::ApiThresholds thresholds = ThresholdsOf(config_->evaluation);
-  const eval::ApiState api_state =
-      sides ? sides->api : eval::JudgeWindow(out.api_window, thresholds);
+  out.api_evidence = detector_.Evidence(now);
+  const eval::ApiState api_state = sides ? sides->api : detector_.state();
   if (sides) out.lb.state = sides->health;
   out.decision = eval::Decide(
       out.lb, out.api_window, api_state, thresholds, evidence,

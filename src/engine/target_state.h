@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "engine/snapshot.h"
+#include "eval/api_detector.h"
 #include "eval/cache_evidence.h"
 #include "eval/detachment.h"
 #include "eval/health_body.h"
@@ -89,6 +90,13 @@ class TargetState {
   // its LB view's phase (HAProxy: inter when fully up, downinter when fully down, fastinter in
   // between and while starting; each falls back to inter).
   Duration NextCheckDelay(std::size_t check) const;
+  // How long after this run of `sample` ends the next starts: its interval, or an eighth of it
+  // while the user view is unsettled (a run of failures while working, of successes while
+  // failing, not yet decisive), so an outage or a recovery is called within about two
+  // intervals (docs/detection.md).
+  Duration NextSampleDelay(std::size_t sample) const;
+  // The pace while unsettled: this many samples per interval.
+  static constexpr int kConfirmationSpeedup = 8;
 
   // The one way a result enters the state, for `serve`, /probe and `check` alike: the LB view
   // of a health check, the window for an API sample, counters, and the recent probes. Ignored
@@ -135,6 +143,7 @@ class TargetState {
   std::shared_ptr<const config::Target> config_;  // never null
   std::vector<Check> checks_;                     // parallel to health_check(i)
   eval::SampleWindow window_;
+  eval::ApiDetector detector_;  // the user view's state (eval/api_detector.h)
   std::vector<SampleSnapshot> samples_;  // parallel to config_.samples
   std::deque<RecentProbe> recent_;
   std::vector<char> job_running_;  // by JobSlot; char, not bool: addressable, no bit packing
