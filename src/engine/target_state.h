@@ -143,7 +143,7 @@ class TargetState {
   std::shared_ptr<const config::Target> config_;  // never null
   std::vector<Check> checks_;                     // parallel to health_check(i)
   eval::SampleWindow window_;
-  eval::ApiDetector detector_;  // the user view's state (eval/api_detector.h)
+  eval::ApiDetector detector_;           // the user view's state (eval/api_detector.h)
   std::vector<SampleSnapshot> samples_;  // parallel to config_.samples
   std::deque<RecentProbe> recent_;
   std::vector<char> job_running_;  // by JobSlot; char, not bool: addressable, no bit packing

@@ -36,8 +36,8 @@ void ApiDetector::Record(TimePoint at, bool success) {
   }
   const int total = static_cast<int>(segment_.size());
   if (total < settings_.min_samples) return;
-  const ThresholdSide side = CompareToThreshold(WilsonInterval(segment_failures_, total, z_),
-                                                settings_.max_error_ratio);
+  const ThresholdSide side =
+      CompareToThreshold(WilsonInterval(segment_failures_, total, z_), settings_.max_error_ratio);
   if (state_ == ApiState::kWaiting) {
     // The first judgement: failing once the interval says so; working once the share is at or
     // below the threshold (proving it would take a few dozen samples, and a working API is the

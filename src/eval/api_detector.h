@@ -14,9 +14,9 @@ namespace healthgap::eval {
 // a partial failure by the window's interval (it lies wholly above the threshold).
 struct DetectorSettings {
   double max_error_ratio = 0.2;
-  int min_samples = 5;     // fewer in the window and no run decided: waiting
-  int onset_run = 6;       // consecutive failures that turn working into failing
-  int recovery_run = 9;    // consecutive successes that turn failing into working, at least
+  int min_samples = 5;      // fewer in the window and no run decided: waiting
+  int onset_run = 6;        // consecutive failures that turn working into failing
+  int recovery_run = 9;     // consecutive successes that turn failing into working, at least
   double confidence = 0.9;  // of the window's interval
 };
 

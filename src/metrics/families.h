@@ -291,6 +291,22 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
   out.Family(names::kApiWindowSamples, "API samples in the sliding window.", MetricType::Gauge);
   EachTarget(out, targets,
              [](const TargetSnapshot& t) { return static_cast<double>(t.api_window.total); });
+  out.Family(names::kApiEvidenceSamples,
+             "API samples the user view's current state rests on: those since it last changed, "
+             "within the window.",
+             MetricType::Gauge);
+  EachTarget(out, targets,
+             [](const TargetSnapshot& t) { return static_cast<double>(t.api_evidence.trials); });
+  out.Family(names::kApiEvidenceErrorRatio,
+             "Failure share of those samples (bound=estimate) and its 90% Wilson interval "
+             "(bound=lower, bound=upper); 0 and 1 bound it without samples.",
+             MetricType::Gauge);
+  for (const PreparedTarget& t : targets) {
+    const eval::ProportionEstimate& evidence = t->api_evidence;
+    out.Sample(t.labels(), {{"bound", "estimate"}}, evidence.ratio);
+    out.Sample(t.labels(), {{"bound", "lower"}}, evidence.low);
+    out.Sample(t.labels(), {{"bound", "upper"}}, evidence.high);
+  }
 
   out.Family(
       names::kVerdict,

@@ -35,6 +35,10 @@ inline constexpr char kApiRequestFailuresTotal[] = "healthgap_api_request_failur
 inline constexpr char kApiRequestDurationSeconds[] = "healthgap_api_request_duration_seconds";
 inline constexpr char kApiErrorRatio[] = "healthgap_api_error_ratio";  // sliding window
 inline constexpr char kApiWindowSamples[] = "healthgap_api_window_samples";
+// What the user view's current state rests on: samples since it last changed, and their
+// failure share with its interval. {bound: estimate|lower|upper}
+inline constexpr char kApiEvidenceSamples[] = "healthgap_api_evidence_samples";
+inline constexpr char kApiEvidenceErrorRatio[] = "healthgap_api_evidence_error_ratio";
 // The last TLS handshake of each sample, as the probe_ssl_* families (unix seconds). {sample}
 inline constexpr char kApiSslEarliestCertExpiry[] =
     "healthgap_api_ssl_earliest_cert_expiry_timestamp_seconds";

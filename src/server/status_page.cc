@@ -33,7 +33,7 @@ header p{margin:.2em 0;color:#57606a}a{color:#0969da}
 table{border-collapse:collapse;font-size:.9em}
 td,th{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f6f8fa}td.num{text-align:right;white-space:nowrap}
-.url{color:#57606a;font-size:.85em}.none{color:#57606a}
+.url,.evidence{color:#57606a;font-size:.85em}.none{color:#57606a}
 .summary{display:flex;flex-wrap:wrap;gap:.6em;margin:.8em 0;padding:0;list-style:none}
 .summary li{border:1px solid #d0d7de;border-radius:6px;padding:.4em .9em;min-width:6em}
 .summary .n{display:block;font-size:1.6em;font-weight:bold}
@@ -217,6 +217,16 @@ void RenderSummary(const engine::EngineSnapshot& snapshot, std::ostringstream& h
        << "</span> targets</li>\n</ul>\n</section>\n";
 }
 
+// What the user view's state rests on, under the window's error ratio: "state rests on 6 of 6
+// failed, 90% interval 61.0%-100%".
+std::string EvidenceLine(const engine::TargetSnapshot& target) {
+  const eval::ProportionEstimate& evidence = target.api_evidence;
+  if (evidence.trials == 0) return "";
+  return "<div class=\"evidence\">state rests on " + std::to_string(evidence.events) + " of " +
+         std::to_string(evidence.trials) + " failed, 90% interval " + PercentText(evidence.low) +
+         "-" + PercentText(evidence.high) + "</div>";
+}
+
 // One table of targets: the configured ones (section "targets") or the /probe ones ("probed").
 void RenderTargetTable(std::string_view id, std::string_view title,
                        std::span<const engine::TargetSnapshot> targets, std::string_view none,
@@ -241,9 +251,9 @@ void RenderTargetTable(std::string_view id, std::string_view title,
          << LastHealthCell(target) << "</td><td class=\"num\">" << window.total - window.failures
          << " ok / " << window.failures << " failed</td>";
     if (window.total > 0) {
-      html << "<td class=\"num\">" << PercentText(window.error_ratio) << "</td><td class=\"num\">"
-           << HumanDuration(window.latency_p50) << " / " << HumanDuration(window.latency_p99)
-           << "</td>";
+      html << "<td class=\"num\">" << PercentText(window.error_ratio) << EvidenceLine(target)
+           << "</td><td class=\"num\">" << HumanDuration(window.latency_p50) << " / "
+           << HumanDuration(window.latency_p99) << "</td>";
     } else {
       html << "<td class=\"num none\">n/a</td><td class=\"num none\">n/a</td>";
     }
@@ -333,6 +343,12 @@ nlohmann::json TargetJson(const engine::TargetSnapshot& target) {
         {"failures_by_reason", failures},
         {"latency_p50_seconds", ToSeconds(target.api_window.latency_p50)},
         {"latency_p99_seconds", ToSeconds(target.api_window.latency_p99)}}},
+      {"api_evidence",
+       {{"samples", target.api_evidence.trials},
+        {"failures", target.api_evidence.events},
+        {"error_ratio", target.api_evidence.ratio},
+        {"error_ratio_lower", target.api_evidence.low},
+        {"error_ratio_upper", target.api_evidence.high}}},
       {"recent", recent},
   };
 }

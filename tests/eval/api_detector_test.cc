@@ -31,8 +31,8 @@ DetectorSettings Settings() { return DetectorSettings{}; }
 // Either rule, behind one face: the detector, or the window rule it replaced.
 class Rule {
  public:
-  explicit Rule(bool detector) : detector_(detector), detector_rule_(kWindow, Settings()),
-                                 window_(kWindow) {}
+  explicit Rule(bool detector)
+      : detector_(detector), detector_rule_(kWindow, Settings()), window_(kWindow) {}
   void Record(TimePoint at, bool success) {
     if (detector_) return detector_rule_.Record(at, success);
     Outcome outcome;
@@ -56,8 +56,8 @@ class Rule {
 // Samples `rule` from t=phase on, each request failing with fails(t)'s probability, until
 // `until`; calls `seen` after each sample.
 void Sample(Rule& rule, std::mt19937_64& random, Duration phase, Duration until,
-         const std::function<double(Duration)>& fails,
-         const std::function<void(Duration, ApiState)>& seen) {
+            const std::function<double(Duration)>& fails,
+            const std::function<void(Duration, ApiState)>& seen) {
   for (Duration t = phase; t < until; t += rule.NextDelay()) {
     std::bernoulli_distribution failed(fails(t));
     rule.Record(TimePoint{} + t, !failed(random));
@@ -93,10 +93,12 @@ OutageTimes MeasureOutage(bool detector, double background) {
     std::mt19937_64 random(static_cast<std::uint64_t>(run));
     Rule rule(detector);
     // Each run's sampling phase differs, as targets' do.
-    const Duration phase{std::uniform_int_distribution<Duration::rep>(0, kInterval.count())(random)};
+    const Duration phase{
+        std::uniform_int_distribution<Duration::rep>(0, kInterval.count())(random)};
     std::optional<Duration> failing_at;
     std::optional<Duration> working_at;
-    Sample(rule, random, phase, seconds(2400),
+    Sample(
+        rule, random, phase, seconds(2400),
         [&](Duration t) { return t >= change && t < back ? 1.0 : background; },
         [&](Duration t, ApiState state) {
           if (t >= change && !failing_at && state == ApiState::kFailing) failing_at = t;
@@ -119,7 +121,8 @@ int FalseAlarms(bool detector, double share, int samples) {
     Rule rule(detector);
     ApiState last = ApiState::kWaiting;
     int taken = 0;
-    Sample(rule, random, Duration{0}, kInterval * samples * 2, [&](Duration) { return share; },
+    Sample(
+        rule, random, Duration{0}, kInterval * samples * 2, [&](Duration) { return share; },
         [&](Duration, ApiState state) {
           if (++taken > samples) return;
           if (state == ApiState::kFailing && last != ApiState::kFailing) ++alarms;
@@ -137,10 +140,9 @@ TEST(ApiDetectorTest, AnOutageIsCalledWithinTwoIntervalsAndItsEndWithinTwo) {
   const OutageTimes noisy = MeasureOutage(true, 0.01);
   std::printf("%-34s %-22s %-22s\n", "full outage, 5 s interval", "window rule (before)",
               "detector (after)");
-  std::printf("%-34s median %4.2f worst %5.2f  median %4.2f worst %4.2f\n",
-              "onset, in intervals", before.onset.median_intervals,
-              before.onset.worst_intervals, after.onset.median_intervals,
-              after.onset.worst_intervals);
+  std::printf("%-34s median %4.2f worst %5.2f  median %4.2f worst %4.2f\n", "onset, in intervals",
+              before.onset.median_intervals, before.onset.worst_intervals,
+              after.onset.median_intervals, after.onset.worst_intervals);
   std::printf("%-34s median %4.2f worst %5.2f  median %4.2f worst %4.2f\n",
               "recovery, in intervals", before.recovery.median_intervals,
               before.recovery.worst_intervals, after.recovery.median_intervals,
@@ -157,9 +159,10 @@ TEST(ApiDetectorTest, AFivePercentFlakyBackendNeverTurnsItFailing) {
   constexpr int kSamples = 10'000;
   const int before = FalseAlarms(false, 0.05, kSamples);
   const int after = FalseAlarms(true, 0.05, kSamples);
-  std::printf("5%% flaky, %d runs of %d samples: false failing %d (window rule) vs %d "
-              "(detector)\n",
-              kRuns / 10, kSamples, before, after);
+  std::printf(
+      "5%% flaky, %d runs of %d samples: false failing %d (window rule) vs %d "
+      "(detector)\n",
+      kRuns / 10, kSamples, before, after);
   EXPECT_EQ(after, 0);
 }
 
@@ -172,7 +175,8 @@ TEST(ApiDetectorTest, FortyPercentFailuresAreCalledAndStayCalled) {
     Rule rule(true);
     std::optional<Duration> failing_at;
     ApiState last = ApiState::kWaiting;
-    Sample(rule, random, Duration{0}, seconds(1800),
+    Sample(
+        rule, random, Duration{0}, seconds(1800),
         [](Duration t) { return t >= seconds(300) ? 0.4 : 0.0; },
         [&](Duration t, ApiState state) {
           if (failing_at && state != last) ++flips;  // changes after the first call
@@ -183,9 +187,10 @@ TEST(ApiDetectorTest, FortyPercentFailuresAreCalledAndStayCalled) {
     onsets.push_back(std::chrono::duration<double>(*failing_at - seconds(300)) / kInterval);
   }
   const Figures onset = Summarize(onsets);
-  std::printf("40%% failures: called after median %.1f, worst %.1f intervals; %d state changes "
-              "in %d runs of 25 m after that\n",
-              onset.median_intervals, onset.worst_intervals, flips, kRuns);
+  std::printf(
+      "40%% failures: called after median %.1f, worst %.1f intervals; %d state changes "
+      "in %d runs of 25 m after that\n",
+      onset.median_intervals, onset.worst_intervals, flips, kRuns);
   // Slower than an outage: the window must shed the successes from before the failure began
   // (a median of 17 intervals, a worst of 70 in these runs).
   EXPECT_LE(onset.worst_intervals, 90.0);
