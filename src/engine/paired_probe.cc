@@ -56,6 +56,17 @@ void JudgeSides(const std::vector<PairedRound>& rounds, double z, double thresho
   result.api_side = eval::CompareToThreshold(result.api_failures, threshold);
 }
 
+// The last round that sent samples had one time out.
+bool SamplesStalled(const std::vector<PairedRound>& rounds) {
+  for (auto round = rounds.rbegin(); round != rounds.rend(); ++round) {
+    if (round->sample_outcomes.empty()) continue;
+    return std::any_of(
+        round->sample_outcomes.begin(), round->sample_outcomes.end(),
+        [](const eval::Outcome& outcome) { return outcome.reason == FailureReason::kTimeout; });
+  }
+  return false;
+}
+
 DecidedSides SidesOf(const PairedProbeResult& result) {
   DecidedSides sides;
   if (result.health_side == eval::ThresholdSide::kBelow) sides.health = eval::LbState::kHealthy;
@@ -154,9 +165,13 @@ PairedProbeResult RunPairedProbe(const config::Target& target, const PairedProbe
   PairedProbeOptions sequential = options;
   sequential.next_round = [&](const std::vector<PairedRound>& rounds) {
     JudgeSides(rounds, z, threshold, result);
+    const bool health_open = result.health_side == eval::ThresholdSide::kUndecided;
+    const bool api_open = result.api_side == eval::ThresholdSide::kUndecided;
+    // A clear API side keeps sampling while the health side needs rounds anyway: the cause
+    // wants more than the verdict (pool exhaustion needs 10 samples), and it costs no time,
+    // unless the samples stall, which would pace the health checks to their timeout.
     return PairedProbeOptions::NextRound{
-        .health = result.health_side == eval::ThresholdSide::kUndecided,
-        .samples = result.api_side == eval::ThresholdSide::kUndecided};
+        .health = health_open, .samples = api_open || (health_open && !SamplesStalled(rounds))};
   };
   result.rounds = RunPairedRounds(state, sequential, client, clock);
   JudgeSides(result.rounds, z, threshold, result);

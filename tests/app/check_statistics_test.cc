@@ -87,7 +87,7 @@ TEST(CheckStatisticsTest, OnePercentApiFailuresAreHealthy) {
 }
 
 // Closer to the threshold the test needs more rounds than the default 300 allow in a few runs
-// (a median of about 80, a p99 near 300, so a few end inconclusive), and decides with 1,000.
+// (a median of about 80, a p99 at 300, so a few end inconclusive), and decides with 1,000.
 TEST(CheckStatisticsTest, ThirtyPercentApiFailuresAreAMismatchGivenTheRounds) {
   const Tally by_default = RunMany({.api_failure = 0.3}, "API fails 30%, threshold 20%");
   EXPECT_EQ(by_default.count(eval::Verdict::kHealthy), 0);

@@ -114,15 +114,16 @@ INSTANTIATE_TEST_SUITE_P(
     Modes, CheckAgainstThirdPartyBackend,
     ::testing::Values(
         // A working API takes about 27 samples to be clearly below 20% at 99%; a failing one
-        // is clearly above after 2, and then only the health side keeps sampling.
+        // is clearly above after 2 and goes on while the health side needs rounds, unless it
+        // times out (deadlock): then only the health side keeps sampling.
         ModeCase{"honest", "verdict: healthy", kCheckHealthy, "/api/data +2[0-9] +0 +- ",
                  "health check 200 in"},
-        ModeCase{"shallow", "verdict: mismatch", kCheckMismatch, "/api/data +0 +2 +status: 2 ",
-                 "health check 200 in"},
-        ModeCase{"pool", "verdict: mismatch", kCheckMismatch, "/api/data +0 +2 +status: 2 ",
-                 "health check 200 in"},
-        ModeCase{"cached", "verdict: mismatch", kCheckMismatch, "/api/data +0 +2 +status: 2 ",
-                 "health check 200 in"},
+        ModeCase{"shallow", "verdict: mismatch", kCheckMismatch,
+                 "/api/data +0 +2[0-9] +status: 2[0-9] ", "health check 200 in"},
+        ModeCase{"pool", "verdict: mismatch", kCheckMismatch,
+                 "/api/data +0 +2[0-9] +status: 2[0-9] ", "health check 200 in"},
+        ModeCase{"cached", "verdict: mismatch", kCheckMismatch,
+                 "/api/data +0 +2[0-9] +status: 2[0-9] ", "health check 200 in"},
         ModeCase{"deadlock", "verdict: mismatch", kCheckMismatch, "/api/data +0 +2 +timeout: 2 ",
                  "health check 200 in"},
         ModeCase{"false-negative", "verdict: false-negative", kCheckFalseNegative,
@@ -150,9 +151,9 @@ TEST(CheckTest, ShallowHealthCheckShowsBothViewsInDetail) {
   EXPECT_THAT(run.output, ContainsRegex("/health +2[0-9] +0 +- .* 200\n")) << run.output;
   EXPECT_THAT(run.output, HasSubstr("LB state by round: unknown 1, healthy 2-")) << run.output;
   EXPECT_THAT(run.output, HasSubstr("failed health rounds: 0 of ")) << run.output;
-  // The user view: both samples failed with 500, clearly above the threshold.
-  EXPECT_THAT(run.output, HasSubstr("failed API samples: 2 of 2 (100%, 99% interval 23.2%-100%): "
-                                    "clearly above 20%"))
+  // The user view: every sample failed with 500, clearly above the threshold.
+  EXPECT_THAT(run.output, ContainsRegex("failed API samples: 2[0-9] of 2[0-9] \\(100%, 99% "
+                                        "interval [0-9.]+%-100%\\): clearly above 20%"))
       << run.output;
   EXPECT_THAT(run.output, HasSubstr("500\n")) << run.output;
   EXPECT_THAT(run.output, HasSubstr("why: health check 200 in")) << run.output;
@@ -161,7 +162,7 @@ TEST(CheckTest, ShallowHealthCheckShowsBothViewsInDetail) {
 TEST(CheckTest, PoolExhaustionReportsTheLast503) {
   ThirdPartyBackend backend("pool");
   const CheckRun run = RunWithCurl(FastOptions(backend.url()));
-  EXPECT_THAT(run.output, HasSubstr("status: 2  ")) << run.output;
+  EXPECT_THAT(run.output, ContainsRegex("status: 2[0-9]  ")) << run.output;
   EXPECT_THAT(run.output, HasSubstr("503\n")) << run.output;
 }
 
