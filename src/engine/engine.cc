@@ -34,8 +34,10 @@ Scheduler::Pace PaceOf(const config::HealthCheck& check) {
 constexpr Scheduler::Pace kSamplePace = Scheduler::Pace::kAfterCompletion;
 
 bool PacedAfterCompletion(const TargetState& target, Job job) {
-  return job.kind == Job::Kind::kSample ||
-         target.health_check(job.index).schedule == CheckSchedule::kAfterCompletion;
+  const Scheduler::Pace pace = job.kind == Job::Kind::kSample
+                                   ? kSamplePace
+                                   : PaceOf(target.health_check(job.index));
+  return pace == Scheduler::Pace::kAfterCompletion;
 }
 
 // When the next run of an after-completion job starts, counted from when this one ended.

@@ -177,17 +177,14 @@ PairedProbeResult RunPairedProbe(const config::Target& target, const PairedProbe
   JudgeSides(result.rounds, z, threshold, result);
 
   // Every result of the run, in day-long windows (a run lasts a minute at most).
+  // The first round sends every check; later ones may send none.
   const std::size_t checks = result.rounds.empty() ? 0 : result.rounds.front().health.size();
-  // (The first round always sends everything.)
   std::vector<eval::SampleWindow> per_sample(target.samples.size(),
                                              eval::SampleWindow(adjusted.evaluation.window));
   std::vector<eval::SampleWindow> per_health(checks,
                                              eval::SampleWindow(adjusted.evaluation.window));
   const TimePoint now = clock.Now();
   for (const PairedRound& round : result.rounds) {
-    bool passed = !round.health_outcomes.empty();
-    for (const auto& outcome : round.health_outcomes) passed = passed && outcome.success;
-    if (passed) ++result.health_rounds_passed;
     for (std::size_t i = 0; i < round.samples.size(); ++i) {
       per_sample[i].Add(eval::SampleRecord{now, round.sample_outcomes[i], round.samples[i].total});
     }

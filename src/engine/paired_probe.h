@@ -59,7 +59,6 @@ struct PairedProbeResult {
   std::vector<PairedRound> rounds;
   std::vector<eval::WindowSummary> per_sample;  // parallel to target.samples
   std::vector<eval::WindowSummary> per_health;  // parallel to the health checks sent
-  int health_rounds_passed = 0;
   // Consecutive passes (failures) the LB view needed to put the target in (take it out of)
   // rotation: the target's thresholds, capped at the rounds.
   int healthy_threshold = 1;

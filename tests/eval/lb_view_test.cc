@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,9 @@ struct StartCase {
   std::string results;
   std::vector<LbState> expected;
 };
+
+// Readable test names in ctest instead of a byte dump.
+void PrintTo(const StartCase& start_case, std::ostream* out) { *out << start_case.name; }
 
 class LbStartTest : public ::testing::TestWithParam<StartCase> {};
 
