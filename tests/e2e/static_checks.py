@@ -156,13 +156,14 @@ def check_doc_tests(fails):
 
 
 # Which layers each layer's files may include (src/CMakeLists.txt, README's layout). One way
-# only: common <- {config, probe, eval} <- engine <- metrics <- server <- cli; config, probe and
-# eval know nothing of each other; the demo backends only common.
+# only: common <- {config, probe, eval, sources} <- engine <- metrics <- server <- cli; config,
+# probe, eval and sources know nothing of each other; the demo backends only common.
 LAYERS = {
     "common": {"common"},
     "config": {"common", "config"},
     "probe": {"common", "probe"},
     "eval": {"common", "eval"},
+    "sources": {"common", "sources"},
     "engine": {"common", "config", "probe", "eval", "engine"},
     "metrics": {"common", "config", "probe", "eval", "engine", "metrics"},
     "server": {"common", "config", "probe", "eval", "engine", "metrics", "server"},

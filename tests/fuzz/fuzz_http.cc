@@ -1,6 +1,7 @@
 // libFuzzer target for what a client sends the exporter's server before any thread takes it
-// (server/http_framing.h) and for the redirect rules a probed target's Location goes through
-// (probe/redirects.h). Input layout: byte 0 picks which, the rest is the input.
+// (server/http_framing.h), for the redirect rules a probed target's Location goes through
+// (probe/redirects.h), and for what HAProxy's runtime API answers `show stat` with
+// (sources/haproxy_stat.h). Input layout: byte 0 picks which, the rest is the input.
 
 #include <cstddef>
 #include <cstdint>
@@ -9,11 +10,23 @@
 
 #include "probe/redirects.h"
 #include "server/http_framing.h"
+#include "sources/haproxy_stat.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  if (data[0] % 2 == 0) {
+  if (data[0] % 3 == 2) {
+    const healthgap::sources::ShowStatLimits limits{.max_bytes = 1 << 16, .max_servers = 64,
+                                                    .max_field_bytes = 32};
+    const auto stat = healthgap::sources::ParseShowStat(text, limits);
+    if (stat.servers.size() > limits.max_servers) __builtin_trap();
+    for (const auto& server : stat.servers) {
+      if (server.server.size() > limits.max_field_bytes) __builtin_trap();
+      (void)healthgap::sources::InRotation(server.state);
+    }
+    return 0;
+  }
+  if (data[0] % 3 == 0) {
     const healthgap::server::FramingLimits limits;
     const auto framing = healthgap::server::FrameRequest(text, limits);
     using State = healthgap::server::Framing::State;

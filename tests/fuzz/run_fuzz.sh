@@ -40,7 +40,8 @@ case $target in
     max_len=65536
     ;;
   http)
-    sources=("$root/src/server/http_framing.cc" "$root/src/probe/redirects.cc")
+    sources=("$root/src/server/http_framing.cc" "$root/src/probe/redirects.cc"
+      "$root/src/sources/haproxy_stat.cc")
     libraries=()
     max_len=65536
     ;;

@@ -78,13 +78,13 @@ class HaproxyAgreementTest : public ::testing::Test {
   }
 
   // HAProxy's view: UP, "UP 1/3" (going down) are in rotation; DOWN, "DOWN 1/2" are not.
+  // (sources/haproxy_stat.h reads it.)
   bool PollHaproxy(const testing::Haproxy& haproxy, Instant now) {
-    const auto row = haproxy.ServerStat("app", "s1");
-    if (!row) return false;
-    const std::string& status = row->at("status");
-    haproxy_.Observe(status.starts_with("UP"), now);
-    haproxy_.failed_checks = std::stoull(row->at("chkfail").empty() ? "0" : row->at("chkfail"));
-    haproxy_check_status_ = row->at("check_status");
+    const auto stat = haproxy.ServerStat("app", "s1");
+    if (!stat) return false;
+    haproxy_.Observe(sources::InRotation(stat->state), now);
+    haproxy_.failed_checks = stat->failed_checks;
+    haproxy_check_status_ = stat->check_status;
     return true;
   }
 
