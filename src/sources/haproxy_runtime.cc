@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 
 namespace healthgap::sources {
@@ -51,58 +50,7 @@ std::string SystemError(std::string_view what) {
 
 }  // namespace
 
-std::optional<RuntimeAddress> ParseRuntimeAddress(std::string_view text, std::string* error) {
-  RuntimeAddress address;
-  if (text.starts_with("unix:")) text.remove_prefix(5);
-  if (text.starts_with("/")) {
-    if (text.size() >= sizeof(sockaddr_un{}.sun_path)) {
-      *error = "unix socket path longer than " +
-               std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " bytes";
-      return std::nullopt;
-    }
-    address.unix_path = std::string(text);
-    return address;
-  }
-  for (std::string_view prefix : {"ipv4@", "ipv6@", "tcp@"}) {
-    if (text.starts_with(prefix)) text.remove_prefix(prefix.size());
-  }
-  std::string_view host;
-  std::string_view port;
-  if (text.starts_with("[")) {
-    const auto close = text.find(']');
-    if (close == std::string_view::npos || text.substr(close + 1, 1) != ":") {
-      *error = "expected [IPV6]:PORT, got " + std::string(text);
-      return std::nullopt;
-    }
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) {
-      *error = "expected unix:/PATH, HOST:PORT or [IPV6]:PORT, got " + std::string(text);
-      return std::nullopt;
-    }
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  in6_addr scratch{};
-  const std::string host_text(host);
-  if (::inet_pton(AF_INET, host_text.c_str(), &scratch) != 1 &&
-      ::inet_pton(AF_INET6, host_text.c_str(), &scratch) != 1) {
-    *error = "expected a numeric IPv4 or IPv6 address, got " + host_text;
-    return std::nullopt;
-  }
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), address.port);
-  if (ec != std::errc() || end != port.data() + port.size() || address.port < 1 ||
-      address.port > 65535) {
-    *error = "invalid port " + std::string(port);
-    return std::nullopt;
-  }
-  address.host = host_text;
-  return address;
-}
-
-RuntimeAnswer RunRuntimeCommand(const RuntimeAddress& address, std::string_view command,
+RuntimeAnswer RunRuntimeCommand(const SocketAddress& address, std::string_view command,
                                 std::chrono::milliseconds timeout, std::size_t max_bytes) {
   const Clock::time_point deadline = Clock::now() + timeout;
   RuntimeAnswer answer;

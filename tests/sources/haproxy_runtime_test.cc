@@ -28,28 +28,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-TEST(RuntimeAddressTest, TakesHaproxysOwnSpellings) {
-  std::string error;
-  EXPECT_EQ(ParseRuntimeAddress("unix:/run/haproxy/admin.sock", &error)->unix_path,
-            "/run/haproxy/admin.sock");
-  EXPECT_EQ(ParseRuntimeAddress("/run/haproxy/admin.sock", &error)->unix_path,
-            "/run/haproxy/admin.sock");
-  const auto v4 = ParseRuntimeAddress("ipv4@127.0.0.1:9999", &error);
-  ASSERT_TRUE(v4) << error;
-  EXPECT_EQ(v4->host, "127.0.0.1");
-  EXPECT_EQ(v4->port, 9999);
-  const auto v6 = ParseRuntimeAddress("[::1]:9999", &error);
-  ASSERT_TRUE(v6) << error;
-  EXPECT_EQ(v6->host, "::1");
-  for (const char* bad :
-       {"haproxy.internal:9999", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:x", "[::1]9999", ""}) {
-    error.clear();
-    EXPECT_FALSE(ParseRuntimeAddress(bad, &error)) << bad;
-    EXPECT_NE(error, "") << bad;
-  }
-  EXPECT_FALSE(ParseRuntimeAddress("unix:/" + std::string(200, 'x'), &error));
-}
-
 class RealHaproxyTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -90,7 +68,7 @@ TEST_F(RealHaproxyTest, TheTcpStatsSocketAnswersToo) {
       Backend(), "  stats socket ipv4@127.0.0.1:" + std::to_string(port) + " level admin\n");
   ASSERT_TRUE(haproxy.started());
   std::string error;
-  const auto address = ParseRuntimeAddress("ipv4@127.0.0.1:" + std::to_string(port), &error);
+  const auto address = ParseSocketAddress("ipv4@127.0.0.1:" + std::to_string(port), &error);
   ASSERT_TRUE(address) << error;
   const RuntimeAnswer answer = RunRuntimeCommand(*address, "show stat", seconds(5));
   ASSERT_EQ(answer.error, "");
@@ -103,7 +81,7 @@ TEST_F(RealHaproxyTest, TheTcpStatsSocketAnswersToo) {
 TEST(RuntimeCommandTest, NothingListeningIsAConnectError) {
   const testing::TempDir dir;
   const RuntimeAnswer answer =
-      RunRuntimeCommand(RuntimeAddress::Unix(dir.Path("absent.sock")), "show stat", seconds(2));
+      RunRuntimeCommand(SocketAddress::Unix(dir.Path("absent.sock")), "show stat", seconds(2));
   EXPECT_EQ(answer.text, "");
   EXPECT_EQ(answer.error.rfind("connect: ", 0), 0u) << answer.error;
 }
@@ -148,7 +126,7 @@ class HostileSocket {
 TEST(RuntimeCommandTest, ASocketThatNeverAnswersCostsItsTimeout) {
   const testing::TempDir dir;
   const HostileSocket silent(dir.Path("silent.sock"), HostileSocket::Mode::kSilent);
-  const RuntimeAnswer answer = RunRuntimeCommand(RuntimeAddress::Unix(dir.Path("silent.sock")),
+  const RuntimeAnswer answer = RunRuntimeCommand(SocketAddress::Unix(dir.Path("silent.sock")),
                                                  "show stat", milliseconds(300));
   EXPECT_EQ(answer.error, "timeout");
   EXPECT_EQ(answer.text, "");
@@ -157,7 +135,7 @@ TEST(RuntimeCommandTest, ASocketThatNeverAnswersCostsItsTimeout) {
 TEST(RuntimeCommandTest, AnEndlessAnswerStopsAtTheCap) {
   const testing::TempDir dir;
   const HostileSocket endless(dir.Path("endless.sock"), HostileSocket::Mode::kEndless);
-  const RuntimeAnswer answer = RunRuntimeCommand(RuntimeAddress::Unix(dir.Path("endless.sock")),
+  const RuntimeAnswer answer = RunRuntimeCommand(SocketAddress::Unix(dir.Path("endless.sock")),
                                                  "show stat", seconds(20), 1 << 20);
   EXPECT_EQ(answer.error, "answer larger than 1048576 bytes");
   EXPECT_EQ(answer.text, "");

@@ -49,9 +49,7 @@ class Haproxy {
     return std::nullopt;
   }
 
-  sources::RuntimeAddress socket() const {
-    return sources::RuntimeAddress::Unix(dir_.Path("admin.sock"));
-  }
+  SocketAddress socket() const { return SocketAddress::Unix(dir_.Path("admin.sock")); }
 
  private:
   std::string Config(const std::string& sections, const std::string& global_lines) const {
