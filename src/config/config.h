@@ -10,10 +10,10 @@
 #include <utility>
 #include <vector>
 
-#include "common/lb_model.h"
 #include "common/enum_names.h"
 #include "common/grpc_health.h"
 #include "common/http_protocol.h"
+#include "common/lb_model.h"
 #include "common/response_conditions.h"
 #include "common/status_matcher.h"
 #include "common/tls_version.h"
@@ -209,10 +209,20 @@ struct ProbeSpec {
   bool operator==(const ProbeSpec&) const = default;
 };
 
+// Which server of a real balancer (an `lb_sources` entry) a target is: by backend and server
+// name, or, with neither, the server whose address is the target URL's host:port.
+struct LbSourceRef {
+  std::string source;   // an lb_sources name
+  std::string backend;  // HAProxy's pxname; empty: any
+  std::string server;   // svname; empty: match by address
+  bool operator==(const LbSourceRef&) const = default;
+};
+
 struct Target : ProbeSpec {
   std::string name;                           // unique; the `target` label
   std::string base_url;                       // scheme://host[:port][/prefix], no trailing slash
   std::map<std::string, std::string> labels;  // extra labels on every series of this target
+  std::optional<LbSourceRef> lb_source;       // the real balancer's view of this target
 
   // The URL a request for `path` (a health or sample path, starting with '/') goes to.
   std::string UrlFor(std::string_view path) const { return base_url + std::string(path); }
@@ -273,12 +283,23 @@ struct FileSdConfig {
 
 // The whole configuration. A plain value: immutable once loaded, so any number of threads may
 // read one copy concurrently.
+// A real balancer whose own view of its servers healthgap reads beside its emulation
+// (docs/sources.md): HAProxy's runtime API, polled with `show stat`.
+struct LbSource {
+  std::string name;     // unique; the `source` label
+  std::string address;  // the stats socket: unix:/PATH or a numeric HOST:PORT
+  Millis interval{2'000};
+  Millis timeout{1'000};
+  bool operator==(const LbSource&) const = default;
+};
+
 struct Config {
   std::string source;                     // file name the config came from, or "<embedded>"
   std::vector<Target> targets;            // static targets; serve adds discovered ones
   std::map<std::string, Module> modules;  // never empty once loaded: at least "default"
   ProbeSettings probe;
   std::vector<FileSdConfig> file_sd_configs;
+  std::vector<LbSource> lb_sources;
   // Equal configs mean a reload changes nothing.
   bool operator==(const Config&) const = default;
 };

@@ -24,8 +24,9 @@ using strict_yaml::LineOf;
 
 // One target; *name_line is the line of its name, for the duplicate-name check.
 Target ReadTarget(const Reader& reader, const Entry& item, const DefaultsLayer& defaults,
-                  int* name_line) {
-  const Fields fields = reader.OpenMap(item, KeySet{"name", "url", "labels"}.Add(ProbeSpecKeys()));
+                  const std::vector<LbSource>& sources, int* name_line) {
+  const Fields fields =
+      reader.OpenMap(item, KeySet{"name", "url", "labels", "lb_source"}.Add(ProbeSpecKeys()));
   const Entry* name = fields.Get("name");
   if (!name) reader.Fail(item.line, item.field + ".name", "required field is missing");
   Target target;
@@ -48,6 +49,9 @@ Target ReadTarget(const Reader& reader, const Entry& item, const DefaultsLayer& 
       target.labels.emplace(label.key, std::move(value));
     }
   }
+  if (const Entry* lb_source = fields.Get("lb_source")) {
+    target.lb_source = ReadLbSourceRef(reader, *lb_source, sources);
+  }
   static_cast<ProbeSpec&>(target) = ReadProbeSpec(reader, fields, item.field, item.line, defaults);
   return target;
 }
@@ -58,8 +62,9 @@ Config ReadConfig(const Reader& reader, const yaml::Node& root) {
     reader.Fail(LineOf(root), "",
                 "expected a map with a \"targets\" list at the top level, got " + Describe(root));
   }
-  const Fields top = reader.OpenMap(root, "", LineOf(root),
-                                    {"defaults", "targets", "modules", "probe", "file_sd_configs"});
+  const Fields top =
+      reader.OpenMap(root, "", LineOf(root),
+                     {"defaults", "targets", "modules", "probe", "file_sd_configs", "lb_sources"});
   DefaultsLayer defaults;
   if (const Entry* entry = top.Get("defaults")) defaults = ReadDefaults(reader, *entry);
 
@@ -73,6 +78,9 @@ Config ReadConfig(const Reader& reader, const yaml::Node& root) {
   if (const Entry* probe = top.Get("probe")) config.probe = ReadProbeSettings(reader, *probe);
   if (const Entry* file_sd = top.Get("file_sd_configs")) {
     config.file_sd_configs = ReadFileSdConfigs(reader, *file_sd, config.modules);
+  }
+  if (const Entry* sources = top.Get("lb_sources")) {
+    config.lb_sources = ReadLbSources(reader, *sources);
   }
 
   // Targets may come from discovery alone, or the exporter may serve /probe only.
@@ -90,7 +98,7 @@ Config ReadConfig(const Reader& reader, const yaml::Node& root) {
   strict_yaml::FirstLines first_lines;
   for (const Entry& item : items) {
     int name_line = 0;
-    Target target = ReadTarget(reader, item, defaults, &name_line);
+    Target target = ReadTarget(reader, item, defaults, config.lb_sources, &name_line);
     if (const std::optional<int> first = first_lines.Repeated(target.name, name_line)) {
       reader.Fail(name_line, item.field + ".name",
                   "duplicate target name " + Quote(target.name) + ", first defined at line " +

@@ -64,7 +64,7 @@ std::string CheckMethod(std::string_view method);
 inline constexpr std::string_view kReservedLabelNames[] = {
     "target", "sample",   "reason",  "verdict", "state", "phase",     "kind",
     "le",     "instance", "job",     "version", "check", "component", "status",
-    "cause",  "lb",       "primary", "result",  "type",  "url",       "bound"};
+    "cause",  "lb",       "primary", "result",  "type",  "url",       "bound", "source"};
 // Prometheus label name rules plus the reserved list above.
 std::string CheckLabelName(std::string_view name);
 

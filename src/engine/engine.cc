@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "config/health_endpoint.h"
 #include "engine/requests.h"
 #include "engine/target_state.h"
 
@@ -17,6 +18,8 @@ struct Engine::State {
   std::vector<std::shared_ptr<TargetState>> targets;  // index = JobKey::target
   Scheduler scheduler;
   EngineStats stats;
+  std::vector<config::LbSource> lb_sources;
+  std::vector<SourceSnapshot> source_status;  // parallel to lb_sources
   // Wakes the loop: a new schedule, a stop, or a check resumed after its completion (which the
   // I/O thread reports, so it lives here, with what outlives the engine for late callbacks).
   std::condition_variable wake;
@@ -34,9 +37,8 @@ Scheduler::Pace PaceOf(const config::HealthCheck& check) {
 constexpr Scheduler::Pace kSamplePace = Scheduler::Pace::kAfterCompletion;
 
 bool PacedAfterCompletion(const TargetState& target, Job job) {
-  const Scheduler::Pace pace = job.kind == Job::Kind::kSample
-                                   ? kSamplePace
-                                   : PaceOf(target.health_check(job.index));
+  const Scheduler::Pace pace =
+      job.kind == Job::Kind::kSample ? kSamplePace : PaceOf(target.health_check(job.index));
   return pace == Scheduler::Pace::kAfterCompletion;
 }
 
@@ -87,6 +89,17 @@ void Engine::Apply(const config::Config& config) {
       }
     }
     state_->targets = std::move(targets);
+    // Sources by name keep their counters across a reload.
+    std::vector<SourceSnapshot> status;
+    for (const config::LbSource& source : config.lb_sources) {
+      SourceSnapshot& entry = status.emplace_back();
+      entry.name = source.name;
+      for (const SourceSnapshot& old : state_->source_status) {
+        if (old.name == source.name) entry = old;
+      }
+    }
+    state_->lb_sources = config.lb_sources;
+    state_->source_status = std::move(status);
     // The counter outlives the schedule it counted.
     state_->stats.skipped_late += state_->scheduler.skipped();
     state_->scheduler = std::move(scheduler);
@@ -191,6 +204,55 @@ std::size_t Engine::DispatchDue() {
   return pending.size();
 }
 
+namespace {
+
+// The server of `stat` that `target` is: by backend/server name, or by the target URL's
+// host:port; nullptr when there is none.
+const sources::HaproxyServerStat* ServerOf(const config::Target& target,
+                                           const sources::ShowStat& stat) {
+  const config::LbSourceRef& ref = *target.lb_source;
+  const std::string address = config::EndpointOf(target, config::HealthCheck{}).HostPort();
+  for (const sources::HaproxyServerStat& server : stat.servers) {
+    if (!ref.backend.empty() && server.proxy != ref.backend) continue;
+    if (ref.server.empty() ? server.address == address : server.server == ref.server) {
+      return &server;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void Engine::RecordLbSource(const std::string& source, const sources::ShowStat* stat,
+                            const std::string& error, TimePoint at) {
+  std::lock_guard lock(state_->mu);
+  const auto index = static_cast<std::size_t>(
+      std::find_if(state_->lb_sources.begin(), state_->lb_sources.end(),
+                   [&source](const config::LbSource& s) { return s.name == source; }) -
+      state_->lb_sources.begin());
+  if (index >= state_->lb_sources.size()) return;  // a poll from before a reload removed it
+  SourceSnapshot& status = state_->source_status[index];
+  ++status.polls_total;
+  status.up = stat != nullptr;
+  status.error = error;
+  if (!stat) {
+    ++status.failures_total;
+    return;
+  }
+  const Duration stale_after = 3 * state_->lb_sources[index].interval;
+  for (const std::shared_ptr<TargetState>& target : state_->targets) {
+    const config::Target& config = target->config();
+    if (!config.lb_source || config.lb_source->source != source) continue;
+    TargetState::RealLbReport report;
+    if (const sources::HaproxyServerStat* server = ServerOf(config, *stat)) {
+      report.server = server->proxy + "/" + server->server;
+      report.in_rotation = sources::InRotation(server->state);
+      report.state = std::string(sources::ToString(server->state));
+    }
+    target->RecordRealLb(source, report, at, stale_after);
+  }
+}
+
 EngineSnapshot Engine::Snapshot(SnapshotScope scope) const {
   EngineSnapshot snapshot;
   std::vector<std::shared_ptr<TargetState>> targets;  // kept alive through a reload meanwhile
@@ -199,6 +261,7 @@ EngineSnapshot Engine::Snapshot(SnapshotScope scope) const {
     std::lock_guard lock(state_->mu);
     now = clock_.Now();
     snapshot.stats = state_->stats;
+    snapshot.sources = state_->source_status;
     snapshot.stats.skipped_late += state_->scheduler.skipped();
     targets = state_->targets;
   }

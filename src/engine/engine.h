@@ -13,6 +13,7 @@
 #include "engine/snapshot.h"
 #include "engine/target_state.h"
 #include "probe/http_client.h"
+#include "sources/haproxy_stat.h"
 
 namespace healthgap::engine {
 
@@ -42,6 +43,12 @@ class Engine {
   // Targets are copied a batch at a time (kSnapshotBatch per hold of the engine's lock), each
   // consistent in itself; the batches are microseconds apart.
   EngineSnapshot Snapshot(SnapshotScope scope = SnapshotScope::kFull) const;
+
+  // What the real balancer `source` (an lb_sources entry) answered at `at`, or why it did not
+  // (`stat` null, `error` set): every target naming it takes its server's state. A failed poll
+  // changes no target: what the last good one said stands until it is stale (three intervals).
+  void RecordLbSource(const std::string& source, const sources::ShowStat* stat,
+                      const std::string& error, TimePoint at);
   static constexpr std::size_t kSnapshotBatch = 256;
 
  private:

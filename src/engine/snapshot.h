@@ -104,12 +104,25 @@ inline HealthCheckSnapshot BlankPrimaryCheck() {
   return check;
 }
 
+// What a real balancer (an lb_sources entry) says about a target that names one.
+struct RealLbSnapshot {
+  std::string source;        // the lb_sources name
+  std::string server;        // "backend/server" as the balancer names it; empty: not found
+  bool in_rotation = false;  // the balancer sends it traffic
+  std::string state;         // sources::ToString of its state: "up", "going_down", ...
+  // Answered, with the server, within three poll intervals: the verdict's LB side is this.
+  bool fresh = false;
+};
+
 struct TargetSnapshot {
   std::string name;
   std::string base_url;
   std::string module;  // the /probe module that probed it; empty for a configured target
   std::map<std::string, std::string> labels;
-  eval::HealthSummary lb;  // the primary check as the verdict saw it
+  eval::HealthSummary lb;                 // the primary check as the verdict saw it
+  std::optional<RealLbSnapshot> real_lb;  // with an lb_source
+  // Where the verdict's LB side came from: "emulated", or the real source's type ("haproxy").
+  std::string_view lb_view_source = "emulated";
   eval::WindowSummary api_window;
   // What the user view's state rests on: the share of failed samples since it last changed
   // (within the window), with its interval (eval/api_detector.h).
@@ -145,9 +158,19 @@ struct EngineStats {
 // kMetrics: counters, state and verdict. kFull: also the reason and the recent probes.
 enum class SnapshotScope { kMetrics, kFull };
 
+// One lb_sources entry's polls.
+struct SourceSnapshot {
+  std::string name;
+  bool up = false;    // the last poll got an answer healthgap could read
+  std::string error;  // why not, when it did not
+  std::uint64_t polls_total = 0;
+  std::uint64_t failures_total = 0;
+};
+
 struct EngineSnapshot {
   std::vector<TargetSnapshot> targets;
   EngineStats stats;
+  std::vector<SourceSnapshot> sources;  // in config order
   // /probe targets as their last scrape left them (counters, state, verdict; no reason or
   // recent probes): for the status page and /api/v1/status.
   std::vector<TargetSnapshot> probed;

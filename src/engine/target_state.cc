@@ -132,6 +132,11 @@ Duration TargetState::NextCheckDelay(std::size_t check) const {
   return config.fast_interval.value_or(config.interval);
 }
 
+void TargetState::RecordRealLb(const std::string& source, const RealLbReport& report, TimePoint at,
+                               Duration stale_after) {
+  real_lb_ = RealLb{source, report, at, stale_after};
+}
+
 Duration TargetState::NextSampleDelay(std::size_t sample) const {
   const Duration interval = config_->samples.at(sample).interval;
   return detector_.unsettled() ? interval / kConfirmationSpeedup : interval;
@@ -152,6 +157,7 @@ bool TargetState::Adopt(const config::Target& target) {
   for (std::size_t i = 0; i < target.samples.size(); ++i) {
     if (target.samples[i].name != config_->samples[i].name) return false;
   }
+  if (target.lb_source != config_->lb_source) real_lb_.reset();
   config_ = std::make_shared<const config::Target>(target);
   checks_[0].config = target.health;
   for (std::size_t i = 0; i < target.other_health_checks.size(); ++i) {
@@ -309,6 +315,21 @@ TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope,
   const eval::ApiThresholds thresholds = ThresholdsOf(config_->evaluation);
   out.api_evidence = detector_.Evidence(now);
   const eval::ApiState api_state = sides ? sides->api : detector_.state();
+  if (real_lb_) {
+    const RealLb& real = *real_lb_;
+    out.real_lb = RealLbSnapshot{
+        .source = real.source,
+        .server = real.report.server,
+        .in_rotation = real.report.in_rotation,
+        .state = real.report.state,
+        .fresh = !real.report.server.empty() && now - real.at <= real.stale_after,
+    };
+    // The balancer's own word beats the emulation of it.
+    if (out.real_lb->fresh) {
+      out.lb.state = real.report.in_rotation ? eval::LbState::kHealthy : eval::LbState::kUnhealthy;
+      out.lb_view_source = "haproxy";
+    }
+  }
   if (sides) out.lb.state = sides->health;
   out.decision = eval::Decide(
       out.lb, out.api_window, api_state, thresholds, evidence,

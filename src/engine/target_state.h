@@ -110,6 +110,16 @@ class TargetState {
   bool TryStartJob(Job job);
   void FinishJob(Job job);
 
+  // What the real balancer (the target's lb_source) said at `at`: the target's server, or none
+  // found (`server` empty); trusted for the verdict until `stale_after` has passed.
+  struct RealLbReport {
+    std::string server;
+    bool in_rotation = false;
+    std::string state;
+  };
+  void RecordRealLb(const std::string& source, const RealLbReport& report, TimePoint at,
+                    Duration stale_after);
+
   // The primary check's LB state: what the load balancer does with the target.
   eval::LbState lb_state() const { return checks_.front().lb.state(); }
 
@@ -143,7 +153,14 @@ class TargetState {
   std::shared_ptr<const config::Target> config_;  // never null
   std::vector<Check> checks_;                     // parallel to health_check(i)
   eval::SampleWindow window_;
-  eval::ApiDetector detector_;           // the user view's state (eval/api_detector.h)
+  eval::ApiDetector detector_;  // the user view's state (eval/api_detector.h)
+  struct RealLb {
+    std::string source;
+    RealLbReport report;
+    TimePoint at{};
+    Duration stale_after{0};
+  };
+  std::optional<RealLb> real_lb_;
   std::vector<SampleSnapshot> samples_;  // parallel to config_.samples
   std::deque<RecentProbe> recent_;
   std::vector<char> job_running_;  // by JobSlot; char, not bool: addressable, no bit packing

@@ -225,7 +225,8 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
   }
 
   out.Family(names::kLbHealthy,
-             "1 while the emulated load balancer keeps the target in rotation, else 0.",
+             "1 while the load balancer keeps the target in rotation, else 0: the real "
+             "balancer's own view when its lb_source answers, else the emulated one.",
              MetricType::Gauge);
   EachTarget(out, targets,
              [](const TargetSnapshot& t) { return OneIf(t.lb.state == eval::LbState::kHealthy); });
@@ -237,6 +238,25 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
          {eval::LbState::kUnknown, eval::LbState::kHealthy, eval::LbState::kUnhealthy}) {
       out.Sample(t.labels(), {{"state", eval::ToString(state)}}, OneIf(t->lb.state == state));
     }
+  }
+
+  out.Family(names::kLbSourceHealthy,
+             "1 while the real balancer (the target's lb_source) has the target's server in "
+             "rotation, else 0; absent while it has not answered with that server.",
+             MetricType::Gauge);
+  for (const PreparedTarget& t : targets) {
+    if (!t->real_lb || t->real_lb->server.empty()) continue;
+    out.Sample(t.labels(), {{"source", t->real_lb->source}}, OneIf(t->real_lb->in_rotation));
+  }
+  out.Family(names::kLbEmulationDrift,
+             "1 while the emulated load balancer and the real one (the target's lb_source) "
+             "disagree on whether the target is in rotation, else 0; absent until both know.",
+             MetricType::Gauge);
+  for (const PreparedTarget& t : targets) {
+    const eval::LbState emulated = t->primary().lb_state;
+    if (!t->real_lb || !t->real_lb->fresh || emulated == eval::LbState::kUnknown) continue;
+    out.Sample(t.labels(), {{"source", t->real_lb->source}},
+               OneIf((emulated == eval::LbState::kHealthy) != t->real_lb->in_rotation));
   }
 
   out.Family(names::kApiRequestsTotal, "API sample requests completed.", MetricType::Counter);
@@ -424,6 +444,20 @@ void WriteSelfFamilies(const engine::EngineSnapshot& snapshot, const ExporterSta
              MetricType::Counter);
   out.Sample(kNoLabels, {{"reason", "in_flight"}}, static_cast<double>(stats.skipped_in_flight));
   out.Sample(kNoLabels, {{"reason", "late"}}, static_cast<double>(stats.skipped_late));
+  out.Family(names::kSourceUp,
+             "1 while the last poll of an lb_sources entry got an answer healthgap could read.",
+             MetricType::Gauge);
+  for (const engine::SourceSnapshot& source : snapshot.sources) {
+    out.Sample(kNoLabels, {{"source", source.name}}, OneIf(source.up));
+  }
+  out.Family(names::kSourcePollsTotal, "Polls of an lb_sources entry, by result (ok, error).",
+             MetricType::Counter);
+  for (const engine::SourceSnapshot& source : snapshot.sources) {
+    out.Sample(kNoLabels, {{"source", source.name}, {"result", "ok"}},
+               static_cast<double>(source.polls_total - source.failures_total));
+    out.Sample(kNoLabels, {{"source", source.name}, {"result", "error"}},
+               static_cast<double>(source.failures_total));
+  }
   out.Family(names::kProbesInFlight, "Requests sent and not yet completed.", MetricType::Gauge);
   out.Sample(kNoLabels, {}, static_cast<double>(stats.in_flight));
   out.Family(names::kSchedulingLagSeconds,

@@ -26,6 +26,9 @@ inline constexpr char kHealthProbeDurationSeconds[] = "healthgap_health_probe_du
 // The LB view: 1 while the emulated load balancer keeps the target in rotation.
 inline constexpr char kLbHealthy[] = "healthgap_lb_healthy";
 inline constexpr char kLbState[] = "healthgap_lb_state";  // {state}, one-hot
+// The real balancer's view (lb_sources), and whether the emulation agrees with it. {source}
+inline constexpr char kLbSourceHealthy[] = "healthgap_lb_source_healthy";
+inline constexpr char kLbEmulationDrift[] = "healthgap_lb_emulation_drift";
 
 // The user view: API samples.
 inline constexpr char kApiRequestsTotal[] = "healthgap_api_requests_total";  // {sample}
@@ -70,6 +73,9 @@ inline constexpr char kHealthApiLatencyRatio[] = "healthgap_health_api_latency_r
 // Exporter self-metrics.
 inline constexpr char kProbesSentTotal[] = "healthgap_probes_sent_total";  // {kind="health|api"}
 inline constexpr char kProbesSkippedTotal[] = "healthgap_probes_skipped_total";  // {reason}
+// lb_sources polls. {source}, {source,result}
+inline constexpr char kSourceUp[] = "healthgap_source_up";
+inline constexpr char kSourcePollsTotal[] = "healthgap_source_polls_total";
 inline constexpr char kProbesInFlight[] = "healthgap_probes_in_flight";
 inline constexpr char kSchedulingLagSeconds[] = "healthgap_scheduling_lag_seconds";  // histogram
 inline constexpr char kProbeRequestsTotal[] = "healthgap_probe_requests_total";      // {result}

@@ -175,11 +175,21 @@ std::string CheckLabel(const engine::HealthCheckSnapshot& check) {
 
 // The LB view cell: the primary check's view alone, or every check's.
 std::string LbViewCell(const engine::TargetSnapshot& target) {
-  if (target.checks.size() <= 1) return LbViewText(target.lb.state);
   std::string cell;
-  for (const auto& check : target.checks) {
-    cell +=
-        "<div class=\"check\">" + CheckLabel(check) + ": " + LbViewText(check.lb_state) + "</div>";
+  if (target.checks.size() <= 1) {
+    cell = LbViewText(target.lb.state);
+  } else {
+    for (const auto& check : target.checks) {
+      cell += "<div class=\"check\">" + CheckLabel(check) + ": " + LbViewText(check.lb_state) +
+              "</div>";
+    }
+  }
+  // With an lb_source: the balancer's own word, and whether the verdict follows it.
+  if (const auto& real = target.real_lb) {
+    cell += "<div class=\"evidence\">" + EscapeHtml(real->source) + ": " +
+            (real->server.empty() ? std::string("server not found")
+                                  : EscapeHtml(real->server) + " " + EscapeHtml(real->state)) +
+            (real->fresh ? ", decides" : ", stale: emulated decides") + "</div>";
   }
   return cell;
 }
@@ -334,6 +344,7 @@ nlohmann::json TargetJson(const engine::TargetSnapshot& target) {
       {"reason", target.decision.reason},
       {"cause", eval::ToString(target.decision.cause)},
       {"lb_view", eval::ToString(target.lb.state)},
+      {"lb_view_source", target.lb_view_source},
       {"last_health", HealthText(target.primary().last)},
       {"health_checks", checks},
       {"api_window",

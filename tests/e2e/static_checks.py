@@ -164,13 +164,14 @@ LAYERS = {
     "probe": {"common", "probe"},
     "eval": {"common", "eval"},
     "sources": {"common", "sources"},
-    "engine": {"common", "config", "probe", "eval", "engine"},
-    "metrics": {"common", "config", "probe", "eval", "engine", "metrics"},
-    "server": {"common", "config", "probe", "eval", "engine", "metrics", "server"},
+    "engine": {"common", "config", "probe", "eval", "sources", "engine"},
+    "metrics": {"common", "config", "probe", "eval", "sources", "engine", "metrics"},
+    "server": {"common", "config", "probe", "eval", "sources", "engine", "metrics", "server"},
     "demo": {"common", "demo"},
-    "app": {"common", "config", "probe", "eval", "engine", "metrics", "server", "demo", "app"},
-    "cli": {"common", "config", "probe", "eval", "engine", "metrics", "server", "demo", "app",
-            "cli"},
+    "app": {"common", "config", "probe", "eval", "sources", "engine", "metrics", "server", "demo",
+            "app"},
+    "cli": {"common", "config", "probe", "eval", "sources", "engine", "metrics", "server", "demo",
+            "app", "cli"},
 }
 # Includes that break the rule, each to be removed; the check fails on any include not listed
 # here, and on a listed one that is gone (so the list only shrinks). Empty: the rule holds.
