@@ -189,7 +189,7 @@ std::size_t Engine::DispatchDue() {
              --state->stats.in_flight;
              target->FinishJob(target_job);
              target->Record(judged);
-             // The next check an interval after this one ended, by the state it
+             // The next run an interval after this one ended, by the state it
              // left (only if the schedule is still the one it was sent from).
              if (after_completion && key.target < state->targets.size() &&
                  state->targets[key.target] == target) {
