@@ -11,6 +11,7 @@ ApiDetector::ApiDetector(Duration window, const DetectorSettings& settings)
   settings_.min_samples = std::max(1, settings_.min_samples);
   settings_.onset_run = std::max(1, settings_.onset_run);
   settings_.recovery_run = std::max(1, settings_.recovery_run);
+  settings_.max_samples = std::max<std::size_t>(1, settings_.max_samples);
 }
 
 void ApiDetector::Record(TimePoint at, bool success) {
@@ -25,6 +26,10 @@ void ApiDetector::Record(TimePoint at, bool success) {
   } else {
     ++failure_run_;
     success_run_ = 0;
+  }
+  while (segment_.size() > settings_.max_samples) {
+    if (!segment_.front().success) --segment_failures_;
+    segment_.pop_front();
   }
   Expire(at);
 

@@ -18,6 +18,9 @@ struct DetectorSettings {
   int onset_run = 6;        // consecutive failures that turn working into failing
   int recovery_run = 9;     // consecutive successes that turn failing into working, at least
   double confidence = 0.9;  // of the window's interval
+  // The evidence kept, newest first: as SampleWindow's bound, so a long window on a fast
+  // sample cannot grow a target's memory without end.
+  std::size_t max_samples = 10'000;
 };
 
 // The user view's state from API sample outcomes, with hysteresis: the window restarts at each

@@ -214,6 +214,17 @@ TEST(ApiDetectorTest, WaitsForMinSamplesAndThenJudges) {
   EXPECT_EQ(detector.state(), ApiState::kWorking);
 }
 
+TEST(ApiDetectorTest, EvidenceIsBounded) {
+  DetectorSettings settings = Settings();
+  settings.max_samples = 50;
+  ApiDetector detector(kWindow, settings);
+  TimePoint t{};
+  for (int i = 0; i < 100; ++i) detector.Record(t += milliseconds(10), i % 2 == 0);
+  const ProportionEstimate evidence = detector.Evidence(t);
+  EXPECT_EQ(evidence.trials, 50);
+  EXPECT_EQ(evidence.events, 25);  // the newest 50, half of them failed
+}
+
 TEST(ApiDetectorTest, EvidenceRestartsAtEachChange) {
   ApiDetector detector(kWindow, Settings());
   TimePoint t{};
