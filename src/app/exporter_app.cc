@@ -55,7 +55,7 @@ ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResul
       }) {
   engine_.Apply(initial);
   probe_endpoint_.Configure(initial);
-  lb_sources_.Apply(initial.lb_sources);
+  sources_.Apply(initial.sources);
   last_reload_success_seconds_ = UnixSeconds(clock_.WallNow());
 }
 
@@ -92,7 +92,7 @@ bool ExporterApp::Start(const ListenAddress& address, std::string* error,
 
 void ExporterApp::Stop() {
   server_.Stop();
-  lb_sources_.Stop();
+  sources_.Stop();
   engine_.Stop();
 }
 
@@ -111,7 +111,7 @@ std::optional<std::string> ExporterApp::Reload() {
   }
   engine_.Apply(*loaded.config);
   probe_endpoint_.Configure(*loaded.config);
-  lb_sources_.Apply(loaded.config->lb_sources);
+  sources_.Apply(loaded.config->sources);
   last_reload_successful_ = true;
   last_reload_success_seconds_ = UnixSeconds(clock_.WallNow());
   log::Info("config reloaded", {{"targets", std::to_string(loaded.config->targets.size())}});

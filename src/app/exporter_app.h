@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "app/lb_source_poller.h"
+#include "app/source_poller.h"
 #include "app/probe_endpoint.h"
 #include "common/clock.h"
 #include "config/loader.h"
@@ -60,7 +60,7 @@ class ExporterApp {
   probe::ProtocolRouter client_{http_client_, grpc_client_};
   probe::ProtocolRouter probe_client_{probe_http_client_, grpc_client_};
   engine::Engine engine_;
-  LbSourcePoller lb_sources_{clock_, engine_};  // after engine_: stopped before it goes
+  SourcePoller sources_{clock_, engine_};  // after engine_: stopped before it goes
   ProbeEndpoint probe_endpoint_;
   std::function<config::LoadResult()> reload_source_;
   server::ExporterServer server_;

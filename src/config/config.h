@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -209,20 +210,29 @@ struct ProbeSpec {
   bool operator==(const ProbeSpec&) const = default;
 };
 
-// Which server of a real balancer (an `lb_sources` entry) a target is: by backend and server
-// name, or, with neither, the server whose address is the target URL's host:port.
-struct LbSourceRef {
-  std::string source;   // an lb_sources name
-  std::string backend;  // HAProxy's pxname; empty: any
-  std::string server;   // svname; empty: match by address
-  bool operator==(const LbSourceRef&) const = default;
+// Which server of a source (a `sources` entry) a target is: by backend and server name, or,
+// with neither, the server whose address is the target URL's host:port. For a prometheus
+// source, `server` is the value of its target_label; for an access log, the upstream address.
+struct SourceRef {
+  std::string source;   // a sources name
+  std::string backend;  // HAProxy's pxname (or %b in its log); empty: any
+  std::string server;   // svname, label value or address; empty: match by address
+  bool operator==(const SourceRef&) const = default;
+};
+
+// A target's real traffic: the source, and the request rate below which the synthetic samples
+// decide the user view instead (an idle backend says nothing about its users).
+struct TrafficSourceRef : SourceRef {
+  double min_request_rate = 0.2;  // requests per second over the window
+  bool operator==(const TrafficSourceRef&) const = default;
 };
 
 struct Target : ProbeSpec {
   std::string name;                           // unique; the `target` label
   std::string base_url;                       // scheme://host[:port][/prefix], no trailing slash
   std::map<std::string, std::string> labels;  // extra labels on every series of this target
-  std::optional<LbSourceRef> lb_source;       // the real balancer's view of this target
+  std::optional<SourceRef> lb_source;         // the real balancer's view of this target
+  std::optional<TrafficSourceRef> traffic_source;  // what its real users got
 
   // The URL a request for `path` (a health or sample path, starting with '/') goes to.
   std::string UrlFor(std::string_view path) const { return base_url + std::string(path); }
@@ -283,14 +293,48 @@ struct FileSdConfig {
 
 // The whole configuration. A plain value: immutable once loaded, so any number of threads may
 // read one copy concurrently.
-// A real balancer whose own view of its servers healthgap reads beside its emulation
-// (docs/sources.md): HAProxy's runtime API, polled with `show stat`.
-struct LbSource {
-  std::string name;     // unique; the `source` label
-  std::string address;  // the stats socket: unix:/PATH or a numeric HOST:PORT
+// Where a source's word comes from (docs/sources.md).
+enum class SourceType : std::uint8_t {
+  kHaproxy,     // the runtime API: `show stat` gives servers' state and traffic
+  kPrometheus,  // PromQL against a Prometheus: LB state and/or traffic, by queries
+  kNginxLog,    // an nginx access log in healthgap's log_format: traffic per upstream attempt
+  kHaproxyLog,  // an HAProxy log in healthgap's log-format: traffic per server
+};
+inline constexpr std::array<EnumName<SourceType>, 4> kSourceTypeNames = {{
+    {SourceType::kHaproxy, "haproxy"},
+    {SourceType::kPrometheus, "prometheus"},
+    {SourceType::kNginxLog, "nginx_log"},
+    {SourceType::kHaproxyLog, "haproxy_log"},
+}};
+static_assert(ListsValuesInOrder(kSourceTypeNames));
+// "haproxy", "prometheus", "nginx_log", "haproxy_log": the `source` label of the views.
+inline std::string_view ToString(SourceType type) { return NameOf(kSourceTypeNames, type); }
+
+// Something outside healthgap that knows better than its emulation: a real balancer's view of
+// its servers, or what real users got from them.
+struct Source {
+  std::string name;  // unique; the `source` label of the source's own series
+  SourceType type = SourceType::kHaproxy;
+  std::string address;  // haproxy: the stats socket, unix:/PATH or a numeric HOST:PORT
+  std::string url;      // prometheus: its base URL, http://host:port
+  std::string path;     // logs: the file
+  // prometheus: the label whose value names a target's server, and the queries (empty: none).
+  // lb_query: 1 in rotation, 0 out; requests/failures: counters, diffed per poll.
+  std::string target_label = "instance";
+  std::string lb_query;
+  std::string requests_query;
+  std::string failures_query;
   Millis interval{2'000};
   Millis timeout{1'000};
-  bool operator==(const LbSource&) const = default;
+
+  // What a target may use it for: lb_source, traffic_source.
+  bool GivesLbState() const {
+    return type == SourceType::kHaproxy || (type == SourceType::kPrometheus && !lb_query.empty());
+  }
+  bool GivesTraffic() const {
+    return type != SourceType::kPrometheus || !requests_query.empty();
+  }
+  bool operator==(const Source&) const = default;
 };
 
 struct Config {
@@ -299,7 +343,7 @@ struct Config {
   std::map<std::string, Module> modules;  // never empty once loaded: at least "default"
   ProbeSettings probe;
   std::vector<FileSdConfig> file_sd_configs;
-  std::vector<LbSource> lb_sources;
+  std::vector<Source> sources;  // lb_source and traffic_source name these
   // Equal configs mean a reload changes nothing.
   bool operator==(const Config&) const = default;
 };

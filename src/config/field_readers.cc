@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 #include "config/values.h"
 
@@ -23,18 +24,22 @@ Millis ReadDuration(const Reader& reader, const Entry& entry) {
   return *parsed.value;
 }
 
-double ReadRatio(const Reader& reader, const Entry& entry) {
+double ReadNumber(const Reader& reader, const Entry& entry, double min, double max) {
   const std::string_view text = reader.PlainScalar(entry, "a number");
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
     reader.ExpectedGot(entry, "a number");
   }
-  if (value < 0 || value > 1) {
-    reader.Fail(entry.line, entry.field, "must be between 0 and 1, got " + std::string(text));
+  if (value < min || value > max) {
+    char bounds[96];
+    std::snprintf(bounds, sizeof bounds, "must be between %g and %g, got ", min, max);
+    reader.Fail(entry.line, entry.field, bounds + std::string(text));
   }
   return value;
 }
+
+double ReadRatio(const Reader& reader, const Entry& entry) { return ReadNumber(reader, entry, 0, 1); }
 
 std::size_t ReadBodyLimit(const Reader& reader, const Entry& entry) {
   if (!entry.value.IsScalar()) reader.ExpectedGot(entry, "a size such as 64KiB");

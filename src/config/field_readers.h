@@ -27,6 +27,9 @@ inline std::string ReadBodyText(const strict_yaml::Reader& reader,
 }
 
 Millis ReadDuration(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
+// A finite number between min and max.
+double ReadNumber(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry, double min,
+                  double max);
 // A number between 0 and 1.
 double ReadRatio(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
 // A body size limit between 1KiB and 1GiB.

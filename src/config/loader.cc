@@ -24,9 +24,9 @@ using strict_yaml::LineOf;
 
 // One target; *name_line is the line of its name, for the duplicate-name check.
 Target ReadTarget(const Reader& reader, const Entry& item, const DefaultsLayer& defaults,
-                  const std::vector<LbSource>& sources, int* name_line) {
+                  const std::vector<Source>& sources, int* name_line) {
   const Fields fields =
-      reader.OpenMap(item, KeySet{"name", "url", "labels", "lb_source"}.Add(ProbeSpecKeys()));
+      reader.OpenMap(item, KeySet{"name", "url", "labels", "lb_source", "traffic_source"}.Add(ProbeSpecKeys()));
   const Entry* name = fields.Get("name");
   if (!name) reader.Fail(item.line, item.field + ".name", "required field is missing");
   Target target;
@@ -52,6 +52,9 @@ Target ReadTarget(const Reader& reader, const Entry& item, const DefaultsLayer& 
   if (const Entry* lb_source = fields.Get("lb_source")) {
     target.lb_source = ReadLbSourceRef(reader, *lb_source, sources);
   }
+  if (const Entry* traffic = fields.Get("traffic_source")) {
+    target.traffic_source = ReadTrafficSourceRef(reader, *traffic, sources);
+  }
   static_cast<ProbeSpec&>(target) = ReadProbeSpec(reader, fields, item.field, item.line, defaults);
   return target;
 }
@@ -64,7 +67,7 @@ Config ReadConfig(const Reader& reader, const yaml::Node& root) {
   }
   const Fields top =
       reader.OpenMap(root, "", LineOf(root),
-                     {"defaults", "targets", "modules", "probe", "file_sd_configs", "lb_sources"});
+                     {"defaults", "targets", "modules", "probe", "file_sd_configs", "sources"});
   DefaultsLayer defaults;
   if (const Entry* entry = top.Get("defaults")) defaults = ReadDefaults(reader, *entry);
 
@@ -79,8 +82,8 @@ Config ReadConfig(const Reader& reader, const yaml::Node& root) {
   if (const Entry* file_sd = top.Get("file_sd_configs")) {
     config.file_sd_configs = ReadFileSdConfigs(reader, *file_sd, config.modules);
   }
-  if (const Entry* sources = top.Get("lb_sources")) {
-    config.lb_sources = ReadLbSources(reader, *sources);
+  if (const Entry* sources = top.Get("sources")) {
+    config.sources = ReadSources(reader, *sources);
   }
 
   // Targets may come from discovery alone, or the exporter may serve /probe only.
@@ -98,7 +101,7 @@ Config ReadConfig(const Reader& reader, const yaml::Node& root) {
   strict_yaml::FirstLines first_lines;
   for (const Entry& item : items) {
     int name_line = 0;
-    Target target = ReadTarget(reader, item, defaults, config.lb_sources, &name_line);
+    Target target = ReadTarget(reader, item, defaults, config.sources, &name_line);
     if (const std::optional<int> first = first_lines.Repeated(target.name, name_line)) {
       reader.Fail(name_line, item.field + ".name",
                   "duplicate target name " + Quote(target.name) + ", first defined at line " +

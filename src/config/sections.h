@@ -73,11 +73,15 @@ Setting<TlsConfig> ReadTlsConfig(const Reader& reader, const Entry& entry, Level
 ProbeSettings ReadProbeSettings(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
 
 // file_sd_configs: each naming a module of `modules`.
-// lb_sources: and a target's lb_source: (which must name one of them).
-std::vector<LbSource> ReadLbSources(const strict_yaml::Reader& reader,
-                                    const strict_yaml::Entry& entry);
-LbSourceRef ReadLbSourceRef(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry,
-                            const std::vector<LbSource>& sources);
+// sources:, and a target's lb_source: and traffic_source:, each naming one of them that gives
+// what it is for.
+enum class SourceUse { kLbState, kTraffic };
+std::vector<Source> ReadSources(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry);
+SourceRef ReadLbSourceRef(const strict_yaml::Reader& reader, const strict_yaml::Entry& entry,
+                          const std::vector<Source>& sources);
+TrafficSourceRef ReadTrafficSourceRef(const strict_yaml::Reader& reader,
+                                      const strict_yaml::Entry& entry,
+                                      const std::vector<Source>& sources);
 std::vector<FileSdConfig> ReadFileSdConfigs(const strict_yaml::Reader& reader,
                                             const strict_yaml::Entry& entry,
                                             const std::map<std::string, Module>& modules);

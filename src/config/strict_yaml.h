@@ -55,6 +55,7 @@ class KeySet {
   }
   bool Contains(std::string_view key) const;
   std::string Joined() const;  // "a, b, c"
+  const std::vector<std::string_view>& keys() const { return keys_; }
 
  private:
   std::vector<std::string_view> keys_;

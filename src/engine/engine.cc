@@ -18,8 +18,8 @@ struct Engine::State {
   std::vector<std::shared_ptr<TargetState>> targets;  // index = JobKey::target
   Scheduler scheduler;
   EngineStats stats;
-  std::vector<config::LbSource> lb_sources;
-  std::vector<SourceSnapshot> source_status;  // parallel to lb_sources
+  std::vector<config::Source> sources;
+  std::vector<SourceSnapshot> source_status;  // parallel to sources
   // Wakes the loop: a new schedule, a stop, or a check resumed after its completion (which the
   // I/O thread reports, so it lives here, with what outlives the engine for late callbacks).
   std::condition_variable wake;
@@ -91,14 +91,15 @@ void Engine::Apply(const config::Config& config) {
     state_->targets = std::move(targets);
     // Sources by name keep their counters across a reload.
     std::vector<SourceSnapshot> status;
-    for (const config::LbSource& source : config.lb_sources) {
+    for (const config::Source& source : config.sources) {
       SourceSnapshot& entry = status.emplace_back();
       entry.name = source.name;
+      entry.type = config::ToString(source.type);
       for (const SourceSnapshot& old : state_->source_status) {
         if (old.name == source.name) entry = old;
       }
     }
-    state_->lb_sources = config.lb_sources;
+    state_->sources = config.sources;
     state_->source_status = std::move(status);
     // The counter outlives the schedule it counted.
     state_->stats.skipped_late += state_->scheduler.skipped();
@@ -206,50 +207,57 @@ std::size_t Engine::DispatchDue() {
 
 namespace {
 
-// The server of `stat` that `target` is: by backend/server name, or by the target URL's
-// host:port; nullptr when there is none.
-const sources::HaproxyServerStat* ServerOf(const config::Target& target,
-                                           const sources::ShowStat& stat) {
-  const config::LbSourceRef& ref = *target.lb_source;
+// The server of `reading` that `target` is by `ref`: by backend/server name, or by the target
+// URL's host:port; nullptr when there is none.
+const sources::ServerReading* ServerOf(const config::Target& target, const config::SourceRef& ref,
+                                       const sources::SourceReading& reading) {
   const std::string address = config::EndpointOf(target, config::HealthCheck{}).HostPort();
-  for (const sources::HaproxyServerStat& server : stat.servers) {
-    if (!ref.backend.empty() && server.proxy != ref.backend) continue;
-    if (ref.server.empty() ? server.address == address : server.server == ref.server) {
-      return &server;
-    }
-  }
-  return nullptr;
+  return sources::FindServer(reading, ref.backend, ref.server, address);
+}
+
+std::string ServerName(const sources::ServerReading& server) {
+  return server.backend.empty() ? server.server : server.backend + "/" + server.server;
 }
 
 }  // namespace
 
-void Engine::RecordLbSource(const std::string& source, const sources::ShowStat* stat,
-                            const std::string& error, TimePoint at) {
+void Engine::RecordSource(const std::string& source, const sources::SourceReading& reading,
+                          TimePoint at) {
   std::lock_guard lock(state_->mu);
   const auto index = static_cast<std::size_t>(
-      std::find_if(state_->lb_sources.begin(), state_->lb_sources.end(),
-                   [&source](const config::LbSource& s) { return s.name == source; }) -
-      state_->lb_sources.begin());
-  if (index >= state_->lb_sources.size()) return;  // a poll from before a reload removed it
+      std::find_if(state_->sources.begin(), state_->sources.end(),
+                   [&source](const config::Source& s) { return s.name == source; }) -
+      state_->sources.begin());
+  if (index >= state_->sources.size()) return;  // a poll from before a reload removed it
   SourceSnapshot& status = state_->source_status[index];
   ++status.polls_total;
-  status.up = stat != nullptr;
-  status.error = error;
-  if (!stat) {
+  status.up = reading.error.empty();
+  status.error = reading.error;
+  if (!status.up) {
     ++status.failures_total;
     return;
   }
-  const Duration stale_after = 3 * state_->lb_sources[index].interval;
+  const config::Source& config_source = state_->sources[index];
+  const std::string_view type = config::ToString(config_source.type);
+  const Duration stale_after = 3 * config_source.interval;
   for (const std::shared_ptr<TargetState>& target : state_->targets) {
     const config::Target& config = target->config();
-    if (!config.lb_source || config.lb_source->source != source) continue;
-    TargetState::RealLbReport report;
-    if (const sources::HaproxyServerStat* server = ServerOf(config, *stat)) {
-      report.server = server->proxy + "/" + server->server;
-      report.in_rotation = sources::InRotation(server->state);
-      report.state = std::string(sources::ToString(server->state));
+    if (config.lb_source && config.lb_source->source == source) {
+      TargetState::RealLbReport report;
+      const sources::ServerReading* server = ServerOf(config, *config.lb_source, reading);
+      if (server && server->in_rotation) {
+        report.server = ServerName(*server);
+        report.in_rotation = *server->in_rotation;
+        report.state = server->state;
+      }
+      target->RecordRealLb(source, type, report, at, stale_after);
     }
-    target->RecordRealLb(source, report, at, stale_after);
+    if (config.traffic_source && config.traffic_source->source == source) {
+      const sources::ServerReading* server = ServerOf(config, *config.traffic_source, reading);
+      const bool counted = server && server->traffic;
+      target->RecordRealTraffic(source, type, counted ? ServerName(*server) : std::string(),
+                                counted ? server->traffic : std::nullopt, at, stale_after);
+    }
   }
 }
 

@@ -13,7 +13,7 @@
 #include "engine/snapshot.h"
 #include "engine/target_state.h"
 #include "probe/http_client.h"
-#include "sources/haproxy_stat.h"
+#include "sources/reading.h"
 
 namespace healthgap::engine {
 
@@ -44,11 +44,12 @@ class Engine {
   // consistent in itself; the batches are microseconds apart.
   EngineSnapshot Snapshot(SnapshotScope scope = SnapshotScope::kFull) const;
 
-  // What the real balancer `source` (an lb_sources entry) answered at `at`, or why it did not
-  // (`stat` null, `error` set): every target naming it takes its server's state. A failed poll
-  // changes no target: what the last good one said stands until it is stale (three intervals).
-  void RecordLbSource(const std::string& source, const sources::ShowStat* stat,
-                      const std::string& error, TimePoint at);
+  // What `source` (a sources entry) answered at `at`, or why it did not (reading.error): every
+  // target naming it as lb_source takes its server's state, every one naming it as
+  // traffic_source its server's traffic. A failed poll changes no target: what the last good
+  // one said stands until it is stale (three intervals), and no traffic is made up meanwhile.
+  void RecordSource(const std::string& source, const sources::SourceReading& reading,
+                    TimePoint at);
   static constexpr std::size_t kSnapshotBatch = 256;
 
  private:

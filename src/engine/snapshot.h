@@ -17,6 +17,7 @@
 #include "eval/lb_view.h"
 #include "eval/outcome.h"
 #include "eval/proportion.h"
+#include "eval/traffic_view.h"
 #include "eval/verdict.h"
 #include "probe/http_client.h"
 
@@ -104,14 +105,27 @@ inline HealthCheckSnapshot BlankPrimaryCheck() {
   return check;
 }
 
-// What a real balancer (an lb_sources entry) says about a target that names one.
+// What a real balancer (a sources entry) says about a target that names one.
 struct RealLbSnapshot {
-  std::string source;        // the lb_sources name
+  std::string source;        // the sources name
+  std::string_view type;     // config::ToString of its type: "haproxy", "prometheus"
   std::string server;        // "backend/server" as the balancer names it; empty: not found
   bool in_rotation = false;  // the balancer sends it traffic
   std::string state;         // sources::ToString of its state: "up", "going_down", ...
   // Answered, with the server, within three poll intervals: the verdict's LB side is this.
   bool fresh = false;
+};
+
+// What real users' traffic (a target's traffic_source) came to.
+struct RealTrafficSnapshot {
+  std::string source;      // the sources name
+  std::string_view type;   // "haproxy", "nginx_log", "haproxy_log", "prometheus"
+  std::string server;      // as the source names it; empty: not found at the last poll
+  std::uint64_t requests_total = 0;  // counted since healthgap began reading
+  std::uint64_t failures_total = 0;
+  eval::TrafficSummary window;  // over the evaluation window
+  bool fresh = false;           // polled with the server within three poll intervals
+  bool decides = false;         // fresh, busy and decided: the user view is this
 };
 
 struct TargetSnapshot {
@@ -121,8 +135,12 @@ struct TargetSnapshot {
   std::map<std::string, std::string> labels;
   eval::HealthSummary lb;                 // the primary check as the verdict saw it
   std::optional<RealLbSnapshot> real_lb;  // with an lb_source
-  // Where the verdict's LB side came from: "emulated", or the real source's type ("haproxy").
+  std::optional<RealTrafficSnapshot> real_traffic;  // with a traffic_source
+  // Where the verdict's sides came from: "emulated" (LB) and "synthetic" (API samples), or the
+  // deciding source's type ("haproxy", "nginx_log", ...): the `source` label of
+  // healthgap_view_source.
   std::string_view lb_view_source = "emulated";
+  std::string_view api_view_source = "synthetic";
   eval::WindowSummary api_window;
   // What the user view's state rests on: the share of failed samples since it last changed
   // (within the window), with its interval (eval/api_detector.h).
@@ -158,9 +176,10 @@ struct EngineStats {
 // kMetrics: counters, state and verdict. kFull: also the reason and the recent probes.
 enum class SnapshotScope { kMetrics, kFull };
 
-// One lb_sources entry's polls.
+// One sources entry's polls.
 struct SourceSnapshot {
   std::string name;
+  std::string_view type;  // config::ToString of its type
   bool up = false;    // the last poll got an answer healthgap could read
   std::string error;  // why not, when it did not
   std::uint64_t polls_total = 0;

@@ -132,9 +132,48 @@ Duration TargetState::NextCheckDelay(std::size_t check) const {
   return config.fast_interval.value_or(config.interval);
 }
 
-void TargetState::RecordRealLb(const std::string& source, const RealLbReport& report, TimePoint at,
-                               Duration stale_after) {
-  real_lb_ = RealLb{source, report, at, stale_after};
+void TargetState::RecordRealLb(const std::string& source, std::string_view type,
+                               const RealLbReport& report, TimePoint at, Duration stale_after) {
+  real_lb_ = RealLb{source, type, report, at, stale_after};
+}
+
+void TargetState::RecordRealTraffic(const std::string& source, std::string_view type,
+                                    const std::string& server,
+                                    std::optional<sources::TrafficCounters> counters,
+                                    TimePoint at, Duration stale_after) {
+  if (!real_traffic_ || real_traffic_->source != source) {
+    real_traffic_.emplace(config_->evaluation.window,
+                          eval::TrafficSettings{
+                              .max_error_ratio = config_->evaluation.max_error_ratio,
+                              .min_request_rate = config_->traffic_source
+                                                      ? config_->traffic_source->min_request_rate
+                                                      : 0,
+                          });
+    real_traffic_->source = source;
+  }
+  RealTraffic& traffic = *real_traffic_;
+  traffic.type = type;
+  traffic.stale_after = stale_after;
+  if (!counters || server != traffic.server) {
+    // Another server (or none): its counters are not this one's to diff against.
+    traffic.server = counters ? server : std::string();
+    traffic.last = counters;
+    if (counters) traffic.at = at;
+    return;
+  }
+  traffic.at = at;
+  sources::TrafficCounters delta = *counters;
+  if (traffic.last && counters->requests >= traffic.last->requests &&
+      counters->failures >= traffic.last->failures) {
+    delta.requests -= traffic.last->requests;
+    delta.failures -= traffic.last->failures;
+  } else if (!traffic.last) {
+    delta = {};  // the first reading is where counting starts
+  }  // else the source restarted: all it counted since is new
+  traffic.last = counters;
+  traffic.requests_total += delta.requests;
+  traffic.failures_total += std::min(delta.failures, delta.requests);
+  traffic.view.Add(at, delta.requests, delta.failures);
 }
 
 Duration TargetState::NextSampleDelay(std::size_t sample) const {
@@ -158,6 +197,7 @@ bool TargetState::Adopt(const config::Target& target) {
     if (target.samples[i].name != config_->samples[i].name) return false;
   }
   if (target.lb_source != config_->lb_source) real_lb_.reset();
+  if (target.traffic_source != config_->traffic_source) real_traffic_.reset();
   config_ = std::make_shared<const config::Target>(target);
   checks_[0].config = target.health;
   for (std::size_t i = 0; i < target.other_health_checks.size(); ++i) {
@@ -314,11 +354,41 @@ TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope,
   out.detachment = evidence.detachment;
   const eval::ApiThresholds thresholds = ThresholdsOf(config_->evaluation);
   out.api_evidence = detector_.Evidence(now);
-  const eval::ApiState api_state = sides ? sides->api : detector_.state();
+  eval::ApiState api_state = sides ? sides->api : detector_.state();
+  if (real_traffic_) {
+    RealTraffic& traffic = *real_traffic_;
+    RealTrafficSnapshot& real = out.real_traffic.emplace();
+    real.source = traffic.source;
+    real.type = traffic.type;
+    real.server = traffic.server;
+    real.requests_total = traffic.requests_total;
+    real.failures_total = traffic.failures_total;
+    real.window = traffic.view.Summarize(now);
+    real.fresh = !traffic.server.empty() && now - traffic.at <= traffic.stale_after;
+    // Real users beat synthetic samples, when there are enough of them to say something.
+    real.decides = !sides && real.fresh && !real.window.idle &&
+                   real.window.state != eval::ApiState::kWaiting;
+    if (real.decides) {
+      api_state = real.window.state;
+      out.api_view_source = traffic.type;
+      out.api_evidence = real.window.evidence;
+      eval::WindowSummary& api = out.api_window;
+      const auto clamp = [](std::uint64_t n) {
+        return static_cast<int>(std::min<std::uint64_t>(n, 1'000'000'000));
+      };
+      api.total = clamp(real.window.requests);
+      api.failures = clamp(real.window.failures);
+      api.error_ratio = api.total > 0 ? static_cast<double>(api.failures) / api.total : 0;
+      api.failures_by_reason = {};
+      api.failures_by_reason[static_cast<std::size_t>(FailureReason::kStatus)] = api.failures;
+      api.counted = eval::WindowSummary::Counted::kRealRequests;
+    }
+  }
   if (real_lb_) {
     const RealLb& real = *real_lb_;
     out.real_lb = RealLbSnapshot{
         .source = real.source,
+        .type = real.type,
         .server = real.report.server,
         .in_rotation = real.report.in_rotation,
         .state = real.report.state,
@@ -327,7 +397,7 @@ TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope,
     // The balancer's own word beats the emulation of it.
     if (out.real_lb->fresh) {
       out.lb.state = real.report.in_rotation ? eval::LbState::kHealthy : eval::LbState::kUnhealthy;
-      out.lb_view_source = "haproxy";
+      out.lb_view_source = real.type;
     }
   }
   if (sides) out.lb.state = sides->health;

@@ -17,8 +17,10 @@
 #include "eval/lb_view.h"
 #include "eval/outcome.h"
 #include "eval/sample_window.h"
+#include "eval/traffic_view.h"
 #include "eval/verdict.h"
 #include "probe/http_client.h"
+#include "sources/reading.h"
 
 namespace healthgap::engine {
 
@@ -117,8 +119,16 @@ class TargetState {
     bool in_rotation = false;
     std::string state;
   };
-  void RecordRealLb(const std::string& source, const RealLbReport& report, TimePoint at,
-                    Duration stale_after);
+  void RecordRealLb(const std::string& source, std::string_view type, const RealLbReport& report,
+                    TimePoint at, Duration stale_after);
+  // What real users' requests to the target's server (`server`, empty: none found) came to,
+  // counted since the source's own start, at `at`: each poll's difference from the last enters
+  // the traffic view (a decrease is the source's restart). With busy enough traffic, fresh
+  // within `stale_after`, the traffic decides the user view and the samples fill in otherwise.
+  void RecordRealTraffic(const std::string& source, std::string_view type,
+                         const std::string& server,
+                         std::optional<sources::TrafficCounters> counters, TimePoint at,
+                         Duration stale_after);
 
   // The primary check's LB state: what the load balancer does with the target.
   eval::LbState lb_state() const { return checks_.front().lb.state(); }
@@ -156,11 +166,25 @@ class TargetState {
   eval::ApiDetector detector_;  // the user view's state (eval/api_detector.h)
   struct RealLb {
     std::string source;
+    std::string_view type;  // config::ToString's: static
     RealLbReport report;
     TimePoint at{};
     Duration stale_after{0};
   };
   std::optional<RealLb> real_lb_;
+  struct RealTraffic {
+    RealTraffic(Duration window, const eval::TrafficSettings& settings) : view(window, settings) {}
+    std::string source;
+    std::string_view type;
+    std::string server;
+    std::optional<sources::TrafficCounters> last;  // the source's counters at its last poll
+    std::uint64_t requests_total = 0;              // counted into the view, since healthgap began
+    std::uint64_t failures_total = 0;
+    TimePoint at{};
+    Duration stale_after{0};
+    eval::TrafficView view;
+  };
+  std::optional<RealTraffic> real_traffic_;
   std::vector<SampleSnapshot> samples_;  // parallel to config_.samples
   std::deque<RecentProbe> recent_;
   std::vector<char> job_running_;  // by JobSlot; char, not bool: addressable, no bit packing

@@ -25,6 +25,10 @@ struct WindowSummary {
   Duration latency_p50{0};
   Duration latency_p99{0};
   Duration latency_max{0};
+  // What was counted: API samples, or (when real traffic decides the user view) users' own
+  // requests, whose failures are all by status and whose latencies stay the samples'.
+  enum class Counted : std::uint8_t { kSamples, kRealRequests };
+  Counted counted = Counted::kSamples;
 };
 
 // Nearest-rank percentile (0 < p <= 100) of ascending `sorted`; zero for an empty input.

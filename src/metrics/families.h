@@ -226,7 +226,8 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
 
   out.Family(names::kLbHealthy,
              "1 while the load balancer keeps the target in rotation, else 0: the real "
-             "balancer's own view when its lb_source answers, else the emulated one.",
+             "balancer's own view when its lb_source answers, else the emulated one "
+             "(healthgap_view_source says which).",
              MetricType::Gauge);
   EachTarget(out, targets,
              [](const TargetSnapshot& t) { return OneIf(t.lb.state == eval::LbState::kHealthy); });
@@ -257,6 +258,53 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
     if (!t->real_lb || !t->real_lb->fresh || emulated == eval::LbState::kUnknown) continue;
     out.Sample(t.labels(), {{"source", t->real_lb->source}},
                OneIf((emulated == eval::LbState::kHealthy) != t->real_lb->in_rotation));
+  }
+
+  out.Family(names::kViewSource,
+             "1 for the source that decided each side of the verdict: view lb (emulated, or "
+             "the lb_source's type) and view api (synthetic, or the traffic_source's type).",
+             MetricType::Gauge);
+  for (const PreparedTarget& t : targets) {
+    out.Sample(t.labels(), {{"view", "lb"}, {"source", t->lb_view_source}}, 1);
+    out.Sample(t.labels(), {{"view", "api"}, {"source", t->api_view_source}}, 1);
+  }
+  out.Family(names::kTrafficRequestsTotal,
+             "Real users' requests to the target's server, by its traffic_source, counted "
+             "since healthgap began reading it (per upstream attempt).",
+             MetricType::Counter);
+  for (const PreparedTarget& t : targets) {
+    if (!t->real_traffic) continue;
+    out.Sample(t.labels(), {{"source", t->real_traffic->source}},
+               static_cast<double>(t->real_traffic->requests_total));
+  }
+  out.Family(names::kTrafficFailuresTotal,
+             "Real users' requests to the target's server that failed (5xx, no response).",
+             MetricType::Counter);
+  for (const PreparedTarget& t : targets) {
+    if (!t->real_traffic) continue;
+    out.Sample(t.labels(), {{"source", t->real_traffic->source}},
+               static_cast<double>(t->real_traffic->failures_total));
+  }
+  out.Family(names::kTrafficRequestRate,
+             "Real users' requests per second to the target's server over the evaluation "
+             "window; below the traffic_source's min_request_rate the samples decide.",
+             MetricType::Gauge);
+  for (const PreparedTarget& t : targets) {
+    if (!t->real_traffic || !t->real_traffic->fresh) continue;
+    out.Sample(t.labels(), {{"source", t->real_traffic->source}},
+               t->real_traffic->window.request_rate);
+  }
+  out.Family(names::kTrafficErrorRatio,
+             "Share of real users' requests to the target's server that failed over the "
+             "evaluation window; absent without requests in it.",
+             MetricType::Gauge);
+  for (const PreparedTarget& t : targets) {
+    if (!t->real_traffic || !t->real_traffic->fresh || t->real_traffic->window.requests == 0) {
+      continue;
+    }
+    const eval::TrafficSummary& window = t->real_traffic->window;
+    out.Sample(t.labels(), {{"source", t->real_traffic->source}},
+               static_cast<double>(window.failures) / static_cast<double>(window.requests));
   }
 
   out.Family(names::kApiRequestsTotal, "API sample requests completed.", MetricType::Counter);
@@ -445,12 +493,12 @@ void WriteSelfFamilies(const engine::EngineSnapshot& snapshot, const ExporterSta
   out.Sample(kNoLabels, {{"reason", "in_flight"}}, static_cast<double>(stats.skipped_in_flight));
   out.Sample(kNoLabels, {{"reason", "late"}}, static_cast<double>(stats.skipped_late));
   out.Family(names::kSourceUp,
-             "1 while the last poll of an lb_sources entry got an answer healthgap could read.",
+             "1 while the last poll of a sources entry got an answer healthgap could read.",
              MetricType::Gauge);
   for (const engine::SourceSnapshot& source : snapshot.sources) {
     out.Sample(kNoLabels, {{"source", source.name}}, OneIf(source.up));
   }
-  out.Family(names::kSourcePollsTotal, "Polls of an lb_sources entry, by result (ok, error).",
+  out.Family(names::kSourcePollsTotal, "Polls of a sources entry, by result (ok, error).",
              MetricType::Counter);
   for (const engine::SourceSnapshot& source : snapshot.sources) {
     out.Sample(kNoLabels, {{"source", source.name}, {"result", "ok"}},

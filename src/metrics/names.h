@@ -26,9 +26,18 @@ inline constexpr char kHealthProbeDurationSeconds[] = "healthgap_health_probe_du
 // The LB view: 1 while the emulated load balancer keeps the target in rotation.
 inline constexpr char kLbHealthy[] = "healthgap_lb_healthy";
 inline constexpr char kLbState[] = "healthgap_lb_state";  // {state}, one-hot
-// The real balancer's view (lb_sources), and whether the emulation agrees with it. {source}
+// The real balancer's view (a target's lb_source), and whether the emulation agrees. {source}
 inline constexpr char kLbSourceHealthy[] = "healthgap_lb_source_healthy";
 inline constexpr char kLbEmulationDrift[] = "healthgap_lb_emulation_drift";
+
+// Which source decided each side of the verdict. {view="lb|api",source="emulated|synthetic|
+// haproxy|prometheus|nginx_log|haproxy_log"}
+inline constexpr char kViewSource[] = "healthgap_view_source";
+// Real users' traffic (a target's traffic_source). {source}
+inline constexpr char kTrafficRequestsTotal[] = "healthgap_traffic_requests_total";
+inline constexpr char kTrafficFailuresTotal[] = "healthgap_traffic_failures_total";
+inline constexpr char kTrafficRequestRate[] = "healthgap_traffic_request_rate";
+inline constexpr char kTrafficErrorRatio[] = "healthgap_traffic_error_ratio";
 
 // The user view: API samples.
 inline constexpr char kApiRequestsTotal[] = "healthgap_api_requests_total";  // {sample}
@@ -73,7 +82,7 @@ inline constexpr char kHealthApiLatencyRatio[] = "healthgap_health_api_latency_r
 // Exporter self-metrics.
 inline constexpr char kProbesSentTotal[] = "healthgap_probes_sent_total";  // {kind="health|api"}
 inline constexpr char kProbesSkippedTotal[] = "healthgap_probes_skipped_total";  // {reason}
-// lb_sources polls. {source}, {source,result}
+// Polls of the sources. {source}, {source,result}
 inline constexpr char kSourceUp[] = "healthgap_source_up";
 inline constexpr char kSourcePollsTotal[] = "healthgap_source_polls_total";
 inline constexpr char kProbesInFlight[] = "healthgap_probes_in_flight";

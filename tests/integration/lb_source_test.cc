@@ -1,5 +1,5 @@
 // The real balancer beside the emulation: a HAProxy 2.6 (started here, admin socket, `http-check
-// expect status 200`) in front of a switchable backend, read through `lb_sources`, while the
+// expect status 200`) in front of a switchable backend, read through `sources`, while the
 // target's emulated LB uses the haproxy preset's own 200-399. A 302 from /health is where they
 // part: HAProxy takes the server out, the emulation keeps it in. The verdict follows HAProxy,
 // the drift is exported, and when HAProxy's socket goes the last word stands until it is
@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "app/lb_source_poller.h"
+#include "app/source_poller.h"
 #include "common/clock.h"
 #include "config/loader.h"
 #include "engine/engine.h"
@@ -48,7 +48,7 @@ class LbSourceTest : public ::testing::Test {
 
   config::Config Config(const std::string& socket) const {
     const std::string yaml =
-        "lb_sources:\n  - name: edge\n    type: haproxy\n    address: unix:" + socket +
+        "sources:\n  - name: edge\n    type: haproxy\n    address: unix:" + socket +
         "\n    interval: 200ms\n    timeout: 200ms\n"
         "targets:\n  - name: shop\n    url: http://127.0.0.1:" +
         std::to_string(backend_.port()) +
@@ -77,8 +77,8 @@ TEST_F(LbSourceTest, TheVerdictFollowsHaproxyAndTheDriftShows) {
   engine::Engine engine(clock, client);
   const config::Config config = Config(haproxy->socket().unix_path);
   engine.Apply(config);
-  app::LbSourcePoller poller(clock, engine);
-  poller.Apply(config.lb_sources);
+  app::SourcePoller poller(clock, engine);
+  poller.Apply(config.sources);
   engine.Start();
 
   // Healthy on both sides, and both views agree.
