@@ -17,15 +17,19 @@ ApiState StateOf(ThresholdSide side) {
 }  // namespace
 
 TrafficView::TrafficView(Duration window, const TrafficSettings& settings)
-    : window_(window), settings_(settings), z_(ZForConfidence(settings.confidence)) {}
+    : window_(window),
+      settings_(settings),
+      z_(ZForConfidence(settings.confidence)),
+      recent_z_(ZForConfidence(settings.recent_confidence)) {}
 
-ThresholdSide TrafficView::SideOf(std::uint64_t failures, std::uint64_t requests) const {
+ThresholdSide TrafficView::SideOf(std::uint64_t failures, std::uint64_t requests,
+                                  double z) const {
   // Scaled down together past int's range: the share is what matters.
   while (requests > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
     requests /= 2;
     failures /= 2;
   }
-  return CompareToThreshold(WilsonInterval(Clamped(failures), Clamped(requests), z_),
+  return CompareToThreshold(WilsonInterval(Clamped(failures), Clamped(requests), z),
                             settings_.max_error_ratio);
 }
 
@@ -35,26 +39,27 @@ void TrafficView::Add(TimePoint at, std::uint64_t requests, std::uint64_t failur
     polls_.pop_front();
     if (segment_start_ > 0) --segment_start_;
   }
-  // The latest polls first: a plain change starts a new segment where they begin.
+  // The latest poll, then the latest two, ...: the first of them plain against the state
+  // changes it, and starts a new segment where those polls begin.
   const std::size_t recent = std::min<std::size_t>(polls_.size(), settings_.recent_polls);
-  const std::size_t recent_start = polls_.size() - recent;
   std::uint64_t recent_requests = 0, recent_failures = 0;
-  for (std::size_t i = recent_start; i < polls_.size(); ++i) {
-    recent_requests += polls_[i].requests;
-    recent_failures += polls_[i].failures;
-  }
-  const ThresholdSide recent_side = SideOf(recent_failures, recent_requests);
-  if (recent_side != ThresholdSide::kUndecided && StateOf(recent_side) != state_) {
-    state_ = StateOf(recent_side);
-    segment_start_ = std::max(segment_start_, recent_start);
-    return;
+  for (std::size_t k = 1; k <= recent; ++k) {
+    const Poll& poll = polls_[polls_.size() - k];
+    recent_requests += poll.requests;
+    recent_failures += poll.failures;
+    const ThresholdSide side = SideOf(recent_failures, recent_requests, recent_z_);
+    if (side != ThresholdSide::kUndecided && StateOf(side) != state_) {
+      state_ = StateOf(side);
+      segment_start_ = std::max(segment_start_, polls_.size() - k);
+      return;
+    }
   }
   std::uint64_t segment_requests = 0, segment_failures = 0;
   for (std::size_t i = segment_start_; i < polls_.size(); ++i) {
     segment_requests += polls_[i].requests;
     segment_failures += polls_[i].failures;
   }
-  const ThresholdSide segment_side = SideOf(segment_failures, segment_requests);
+  const ThresholdSide segment_side = SideOf(segment_failures, segment_requests, z_);
   if (segment_side != ThresholdSide::kUndecided && StateOf(segment_side) != state_) {
     // A slow change: the segment as a whole says so; the next one starts now.
     state_ = StateOf(segment_side);

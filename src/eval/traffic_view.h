@@ -3,9 +3,9 @@
 // The user view from real traffic: per poll of a source, how many of a target's real requests
 // were sent and how many failed. Like the ApiDetector it judges the share of failures by its
 // interval against the threshold, with hysteresis, but on counts a poll at a time:
-// - the latest few polls (`recent_polls`) decide a change at once when their own interval lies
-//   wholly on the other side: busy traffic makes an outage and a recovery plain within a poll
-//   or two, long before a window's share moves;
+// - the latest poll, or the latest few (up to `recent_polls`), decide a change at once when
+//   their own interval lies wholly on the other side: busy traffic makes an outage and a
+//   recovery plain within a poll or two, long before a window's share moves;
 // - the segment since the last change (within the window) decides a partial failure that no
 //   few polls make plain.
 // Below `min_request_rate` over the window the traffic is idle and says nothing (the
@@ -23,7 +23,10 @@ namespace healthgap::eval {
 struct TrafficSettings {
   double max_error_ratio = 0.2;
   double min_request_rate = 0.2;  // per second over the window: below it, idle
-  double confidence = 0.9;
+  double confidence = 0.9;  // of the segment's interval
+  // Of the latest polls' intervals: tested every poll, so held to more (a flaky backend polled
+  // for hours would otherwise get lucky once).
+  double recent_confidence = 0.99;
   int recent_polls = 3;
   std::size_t max_polls = 10'000;  // polls kept, newest first
 };
@@ -52,12 +55,13 @@ class TrafficView {
     std::uint64_t requests;
     std::uint64_t failures;
   };
-  ThresholdSide SideOf(std::uint64_t failures, std::uint64_t requests) const;
+  ThresholdSide SideOf(std::uint64_t failures, std::uint64_t requests, double z) const;
   void Expire(TimePoint now);
 
   Duration window_;
   TrafficSettings settings_;
   double z_;
+  double recent_z_;
   std::deque<Poll> polls_;  // within the window, ascending
   std::size_t segment_start_ = 0;  // index into polls_ of the first poll since the last change
   ApiState state_ = ApiState::kWaiting;
