@@ -256,7 +256,8 @@ void Engine::RecordSource(const std::string& source, const sources::SourceReadin
       const sources::ServerReading* server = ServerOf(config, *config.traffic_source, reading);
       const bool counted = server && server->traffic;
       target->RecordRealTraffic(source, type, counted ? ServerName(*server) : std::string(),
-                                counted ? server->traffic : std::nullopt, at, stale_after);
+                                counted ? server->traffic : std::nullopt,
+                                counted && server->counted_from_zero, at, stale_after);
     }
   }
 }

@@ -140,7 +140,7 @@ void TargetState::RecordRealLb(const std::string& source, std::string_view type,
 void TargetState::RecordRealTraffic(const std::string& source, std::string_view type,
                                     const std::string& server,
                                     std::optional<sources::TrafficCounters> counters,
-                                    TimePoint at, Duration stale_after) {
+                                    bool counted_from_zero, TimePoint at, Duration stale_after) {
   if (!real_traffic_ || real_traffic_->source != source) {
     real_traffic_.emplace(config_->evaluation.window,
                           eval::TrafficSettings{
@@ -157,9 +157,12 @@ void TargetState::RecordRealTraffic(const std::string& source, std::string_view 
   if (!counters || server != traffic.server) {
     // Another server (or none): its counters are not this one's to diff against.
     traffic.server = counters ? server : std::string();
-    traffic.last = counters;
-    if (counters) traffic.at = at;
-    return;
+    traffic.last = counted_from_zero ? std::optional(sources::TrafficCounters{}) : counters;
+    if (!counters) return;
+    if (!counted_from_zero) {
+      traffic.at = at;
+      return;
+    }
   }
   traffic.at = at;
   sources::TrafficCounters delta = *counters;
@@ -172,7 +175,7 @@ void TargetState::RecordRealTraffic(const std::string& source, std::string_view 
   }  // else the source restarted: all it counted since is new
   traffic.last = counters;
   traffic.requests_total += delta.requests;
-  traffic.failures_total += std::min(delta.failures, delta.requests);
+  traffic.failures_total += delta.failures;
   traffic.view.Add(at, delta.requests, delta.failures);
 }
 

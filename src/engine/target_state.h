@@ -127,8 +127,8 @@ class TargetState {
   // within `stale_after`, the traffic decides the user view and the samples fill in otherwise.
   void RecordRealTraffic(const std::string& source, std::string_view type,
                          const std::string& server,
-                         std::optional<sources::TrafficCounters> counters, TimePoint at,
-                         Duration stale_after);
+                         std::optional<sources::TrafficCounters> counters, bool counted_from_zero,
+                         TimePoint at, Duration stale_after);
 
   // The primary check's LB state: what the load balancer does with the target.
   eval::LbState lb_state() const { return checks_.front().lb.state(); }

@@ -34,7 +34,11 @@ ThresholdSide TrafficView::SideOf(std::uint64_t failures, std::uint64_t requests
 }
 
 void TrafficView::Add(TimePoint at, std::uint64_t requests, std::uint64_t failures) {
-  polls_.push_back({at, requests, std::min(failures, requests)});
+  // A source counts a request when it starts and its failure when it ends, so a poll can count
+  // more failures than requests: the excess belongs to the next poll's share.
+  failures += carried_failures_;
+  carried_failures_ = failures > requests ? failures - requests : 0;
+  polls_.push_back({at, requests, failures - carried_failures_});
   if (polls_.size() > settings_.max_polls) {
     polls_.pop_front();
     if (segment_start_ > 0) --segment_start_;

@@ -65,6 +65,7 @@ class TrafficView {
   std::deque<Poll> polls_;  // within the window, ascending
   std::size_t segment_start_ = 0;  // index into polls_ of the first poll since the last change
   ApiState state_ = ApiState::kWaiting;
+  std::uint64_t carried_failures_ = 0;  // counted in a poll beyond its requests
 };
 
 }  // namespace healthgap::eval

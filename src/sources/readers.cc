@@ -50,6 +50,7 @@ SourceReading HaproxyStatReader::Read() {
 
 SourceReading AccessLogReader::Read() {
   SourceReading reading;
+  for (auto& [key, server] : servers_) server.counted_from_zero = false;
   reading.error = tailer_.Poll([this](std::string_view line) {
     ++lines_read_;
     for (UpstreamAttempt& attempt : ParseAccessLogLine(line, format_)) {
@@ -59,6 +60,7 @@ SourceReading AccessLogReader::Read() {
         server.server = std::move(attempt.server);
         server.address = std::move(attempt.address);
         server.traffic = TrafficCounters{};
+        server.counted_from_zero = true;
       }
       ++server.traffic->requests;
       if (attempt.failed) ++server.traffic->failures;

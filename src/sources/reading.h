@@ -27,6 +27,9 @@ struct ServerReading {
   std::optional<bool> in_rotation;  // unset: the source says nothing of the balancer's view
   std::string state;                // the source's word for it ("up", "going_down", "1")
   std::optional<TrafficCounters> traffic;  // unset: the source counts no traffic
+  // The counters started from zero since the last poll (a server a log names for the first
+  // time): the first reading is all new traffic, not a baseline to diff against.
+  bool counted_from_zero = false;
 };
 
 struct SourceReading {

@@ -1,0 +1,296 @@
+// Real users' traffic beside the synthetic samples, with a real HAProxy 2.6 started here: a
+// frontend on a Unix socket the test sends users' requests to, its stats socket read as a
+// `haproxy` source, its log (sent to a syslog listener the test runs, which writes a file) read
+// as a `haproxy_log` source. The backend's API starts failing while its /health keeps passing,
+// so HAProxy keeps it UP:
+// - both real-traffic targets say `mismatch` from users' requests before the samples-only
+//   target (the same backend) has seen enough failed samples to;
+// - the log source counts exactly the requests the users sent and the failures they got,
+//   through a rename rotation and a copytruncate mid-run: nothing lost, nothing twice; and so
+//   do HAProxy's own counters;
+// - when users stop, the traffic is idle and the samples decide again.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "app/source_poller.h"
+#include "common/clock.h"
+#include "config/loader.h"
+#include "engine/engine.h"
+#include "metrics/collector.h"
+#include "probe/curl_multi_client.h"
+#include "support/haproxy.h"
+#include "support/loopback_server.h"
+#include "support/poll_until.h"
+#include "support/syslog_listener.h"
+#include "support/temp_dir.h"
+
+namespace healthgap {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Steady = std::chrono::steady_clock;
+
+// Users: GET /api/data through HAProxy every few milliseconds, counting what they got; bounded
+// in count and time.
+class Users {
+ public:
+  explicit Users(std::string frontend) : frontend_(std::move(frontend)) {
+    thread_ = std::thread([this] {
+      const auto deadline = Steady::now() + seconds(120);
+      for (int i = 0; i < 20'000 && !stopping_ && Steady::now() < deadline; ++i) {
+        const int status = testing::GetOverUnixSocket(frontend_, "/api/data");
+        ++sent_;
+        if (status == 0 || status >= 500) ++failed_;
+        std::this_thread::sleep_for(milliseconds(10));  // pacing the load, not waiting
+      }
+    });
+  }
+  ~Users() { Stop(); }
+  void Stop() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::uint64_t sent() const { return sent_; }
+  std::uint64_t failed() const { return failed_; }
+
+ private:
+  std::string frontend_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> sent_{0}, failed_{0};
+  std::thread thread_;
+};
+
+class RealTrafficTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    backend_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("ok", "text/plain");  // a shallow check: it never looks at the API
+    });
+    backend_.Get("/api/data", [this](const httplib::Request&, httplib::Response& res) {
+      res.status = api_status_.load();
+      res.set_content("x", "text/plain");
+    });
+    ASSERT_TRUE(backend_.Start());
+    listener_.emplace(dir_.Path("log.sock"), log_path());
+    ASSERT_TRUE(listener_->ok());
+  }
+
+  std::string log_path() const { return dir_.Path("haproxy.log"); }
+  std::string frontend() const { return dir_.Path("fe.sock"); }
+
+  std::string Sections() const {
+    return "frontend fe\n  bind unix@" + frontend() +
+           "\n  log global\n"
+           "  log-format \"healthgap backend=%b server=%s addr=%si:%sp status=%ST\"\n"
+           "  default_backend app\n"
+           "backend app\n  option httpchk GET /health\n"
+           "  server s1 127.0.0.1:" +
+           std::to_string(backend_.port()) + " check inter 200ms rise 1 fall 3\n";
+  }
+
+  config::Config Config(const std::string& stats_socket) const {
+    const std::string url = "http://127.0.0.1:" + std::to_string(backend_.port());
+    // Samples every 5 s: what a fleet of thousands can afford.
+    const std::string probes =
+        "    lb: haproxy\n"
+        "    health: {path: /health, interval: 200ms, timeout: 200ms}\n"
+        "    samples: [{path: /api/data, interval: 5s, timeout: 1s}]\n"
+        "    evaluation: {min_samples: 2, window: 20s}\n";
+    const std::string yaml =
+        "sources:\n"
+        "  - {name: edge, type: haproxy, address: 'unix:" + stats_socket +
+        "', interval: 200ms, timeout: 200ms}\n"
+        "  - {name: edge-log, type: haproxy_log, path: '" + log_path() +
+        "', interval: 200ms, timeout: 200ms}\n"
+        "targets:\n"
+        "  - name: shop-stats\n    url: " + url +
+        "\n    lb_source: {source: edge}\n    traffic_source: {source: edge}\n" + probes +
+        "  - name: shop-log\n    url: " + url +
+        "\n    traffic_source: {source: edge-log, backend: app, server: s1}\n" + probes +
+        "  - name: shop-samples\n    url: " + url + "\n" + probes;
+    const config::LoadResult loaded = config::LoadString(yaml, "<test>");
+    EXPECT_TRUE(loaded.config) << (loaded.error ? loaded.error->Format() : "");
+    return *loaded.config;
+  }
+
+  static const engine::TargetSnapshot& Named(const engine::EngineSnapshot& snapshot,
+                                             const std::string& name) {
+    for (const engine::TargetSnapshot& target : snapshot.targets) {
+      if (target.name == name) return target;
+    }
+    throw std::runtime_error("no target " + name);
+  }
+
+  // Each target's verdict and where its views came from: what a failed wait shows.
+  static std::string Describe(const engine::EngineSnapshot& snapshot) {
+    std::string text;
+    for (const engine::TargetSnapshot& t : snapshot.targets) {
+      text += t.name + ": " + std::string(eval::ToString(t.decision.verdict)) + " (" +
+              t.decision.reason + ") lb=" + std::string(t.lb_view_source) +
+              " api=" + std::string(t.api_view_source);
+      if (t.real_traffic) {
+        text += " traffic server=" + t.real_traffic->server +
+                " fresh=" + std::to_string(t.real_traffic->fresh) +
+                " requests=" + std::to_string(t.real_traffic->requests_total) +
+                " rate=" + std::to_string(t.real_traffic->window.request_rate);
+      }
+      text += "\n";
+    }
+    for (const engine::SourceSnapshot& source : snapshot.sources) {
+      text += source.name + " up=" + std::to_string(source.up) + " " + source.error + "\n";
+    }
+    return text;
+  }
+
+  testing::TempDir dir_;
+  testing::LoopbackServer backend_;
+  std::atomic<int> api_status_{200};
+  std::optional<testing::SyslogListener> listener_;
+};
+
+TEST_F(RealTrafficTest, UsersFailingBehindAnUpServerIsAMismatchBeforeTheSamplesKnow) {
+  testing::Haproxy haproxy(Sections(), "  log " + dir_.Path("log.sock") + " local0\n");
+  ASSERT_TRUE(haproxy.started());
+  RealClock clock;
+  probe::CurlMultiClient client(clock);
+  engine::Engine engine(clock, client);
+  const config::Config config = Config(haproxy.socket().unix_path);
+  engine.Apply(config);
+  app::SourcePoller poller(clock, engine);
+  poller.Apply(config.sources);
+  engine.Start();
+  // The log reader starts at the file's end: users begin once it has polled.
+  ASSERT_TRUE(testing::PollUntil([&] { return engine.Snapshot().sources.at(1).polls_total > 0; }));
+  Users users(frontend());
+
+  // Working: users' requests decide both real-traffic targets' user view.
+  ASSERT_TRUE(testing::PollUntil(
+      [&] {
+        const engine::EngineSnapshot s = engine.Snapshot();
+        return Named(s, "shop-stats").api_view_source == "haproxy" &&
+               Named(s, "shop-log").api_view_source == "haproxy_log" &&
+               Named(s, "shop-stats").decision.verdict == eval::Verdict::kHealthy &&
+               Named(s, "shop-log").decision.verdict == eval::Verdict::kHealthy &&
+               Named(s, "shop-samples").decision.verdict == eval::Verdict::kHealthy;
+      },
+      seconds(30)))
+      << Describe(engine.Snapshot()) << "users sent " << users.sent();
+  EXPECT_EQ(Named(engine.Snapshot(), "shop-samples").api_view_source, "synthetic");
+
+  // A rename rotation, as logrotate and rsyslog's HUP do it.
+  std::filesystem::rename(log_path(), log_path() + ".1");
+  listener_->Reopen();
+
+  // The API fails; /health still passes, so HAProxy keeps s1 UP.
+  api_status_ = 500;
+  const auto broke = Steady::now();
+  std::string samples_verdict_then;
+  double stats_seconds = 0, log_seconds = 0;
+  ASSERT_TRUE(testing::PollUntil(
+      [&] {
+        const engine::EngineSnapshot s = engine.Snapshot();
+        const bool stats = Named(s, "shop-stats").decision.verdict == eval::Verdict::kMismatch;
+        const bool log = Named(s, "shop-log").decision.verdict == eval::Verdict::kMismatch;
+        const double now = std::chrono::duration<double>(Steady::now() - broke).count();
+        if (stats && stats_seconds == 0) stats_seconds = now;
+        if (log && log_seconds == 0) log_seconds = now;
+        if ((stats || log) && samples_verdict_then.empty()) {
+          samples_verdict_then = eval::ToString(Named(s, "shop-samples").decision.verdict);
+        }
+        return stats && log;
+      },
+      seconds(30)))
+      << Describe(engine.Snapshot());
+  const engine::EngineSnapshot broken = engine.Snapshot();
+  const engine::TargetSnapshot& stats = Named(broken, "shop-stats");
+  EXPECT_EQ(stats.lb_view_source, "haproxy");  // HAProxy itself has s1 in rotation
+  EXPECT_TRUE(stats.real_lb && stats.real_lb->in_rotation);
+  EXPECT_EQ(stats.api_view_source, "haproxy");
+  EXPECT_NE(stats.decision.reason.find("real requests failed"), std::string::npos)
+      << stats.decision.reason;
+  EXPECT_EQ(samples_verdict_then, "healthy");
+
+  // Until the samples-only target sees it too, from its own samples.
+  ASSERT_TRUE(testing::PollUntil(
+      [&] {
+        return Named(engine.Snapshot(), "shop-samples").decision.verdict ==
+               eval::Verdict::kMismatch;
+      },
+      seconds(60)));
+  const double samples_seconds = std::chrono::duration<double>(Steady::now() - broke).count();
+  std::printf("mismatch after the API broke: %.1f s from HAProxy's counters, %.1f s from its log, "
+              "%.1f s from samples every 5 s\n",
+              stats_seconds, log_seconds, samples_seconds);
+
+  // A copytruncate mid-run, then users stop.
+  listener_->Paused([&] {
+    std::filesystem::copy_file(log_path(), log_path() + ".2");
+    std::filesystem::rename(log_path() + ".2", log_path() + ".1");
+    std::filesystem::resize_file(log_path(), 0);
+  });
+  users.Stop();
+  // Every request the users sent is counted once from the log and from HAProxy's counters, and
+  // every failure they got.
+  ASSERT_TRUE(testing::PollUntil(
+      [&] {
+        const engine::EngineSnapshot snapshot = engine.Snapshot();
+        const engine::TargetSnapshot& log = Named(snapshot, "shop-log");
+        const engine::TargetSnapshot& stats = Named(snapshot, "shop-stats");
+        return log.real_traffic && log.real_traffic->requests_total == users.sent() &&
+               log.real_traffic->failures_total == users.failed() && stats.real_traffic &&
+               stats.real_traffic->requests_total == users.sent() &&
+               stats.real_traffic->failures_total == users.failed();
+      },
+      seconds(20)))
+      << "log counted " << Named(engine.Snapshot(), "shop-log").real_traffic->requests_total
+      << " of " << users.sent() << "; the listener wrote " << listener_->lines() << " lines\n"
+      << Describe(engine.Snapshot());
+  const engine::TargetSnapshot log = Named(engine.Snapshot(), "shop-log");  // a copy
+  EXPECT_EQ(log.real_traffic->failures_total, users.failed());
+  EXPECT_EQ(Named(engine.Snapshot(), "shop-stats").real_traffic->failures_total, users.failed());
+  EXPECT_GT(users.failed(), 0u);
+  std::printf("users sent %llu requests (%llu failed); the log counted %llu (%llu failed)\n",
+              static_cast<unsigned long long>(users.sent()),
+              static_cast<unsigned long long>(users.failed()),
+              static_cast<unsigned long long>(log.real_traffic->requests_total),
+              static_cast<unsigned long long>(log.real_traffic->failures_total));
+
+  // Users gone: once the window holds too few of their requests the samples decide again,
+  // and they say the same.
+  ASSERT_TRUE(testing::PollUntil(
+      [&] {
+        const engine::EngineSnapshot s = engine.Snapshot();
+        const engine::TargetSnapshot& stats = Named(s, "shop-stats");
+        return stats.api_view_source == "synthetic" && stats.real_traffic->window.idle &&
+               stats.decision.verdict == eval::Verdict::kMismatch;
+      },
+      seconds(40)))
+      << Describe(engine.Snapshot());
+
+  const std::string metrics = metrics::ExpositionText(engine.Snapshot(), {});
+  EXPECT_NE(metrics.find("healthgap_view_source{source=\"haproxy\",target=\"shop-stats\","
+                         "view=\"lb\"} 1\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("healthgap_view_source{source=\"synthetic\",target=\"shop-stats\","
+                         "view=\"api\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("healthgap_traffic_requests_total{source=\"edge-log\","
+                         "target=\"shop-log\"} " +
+                         std::to_string(users.sent()) + "\n"),
+            std::string::npos)
+      << metrics;
+  poller.Stop();
+  engine.Stop();
+}
+
+}  // namespace
+}  // namespace healthgap
