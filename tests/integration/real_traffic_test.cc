@@ -9,6 +9,9 @@
 //   through a rename rotation and a copytruncate mid-run: nothing lost, nothing twice; and so
 //   do HAProxy's own counters;
 // - when users stop, the traffic is idle and the samples decide again.
+// And a real nginx in front of two backends with `proxy_next_upstream http_500`, logging in the
+// documented format: users see only 200s while one backend fails every request, and only the
+// per-attempt log shows it.
 
 #include <gtest/gtest.h>
 
@@ -16,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -27,6 +31,7 @@
 #include "probe/curl_multi_client.h"
 #include "support/haproxy.h"
 #include "support/loopback_server.h"
+#include "support/nginx.h"
 #include "support/poll_until.h"
 #include "support/syslog_listener.h"
 #include "support/temp_dir.h"
@@ -288,6 +293,99 @@ TEST_F(RealTrafficTest, UsersFailingBehindAnUpServerIsAMismatchBeforeTheSamplesK
                          std::to_string(users.sent()) + "\n"),
             std::string::npos)
       << metrics;
+  poller.Stop();
+  engine.Stop();
+}
+
+// Users of nginx, over TCP: how many requests got a 5xx.
+int GetMany(int port, int count) {
+  int failed = 0;
+  for (int i = 0; i < count; ++i) {
+    httplib::Client client("127.0.0.1", port);
+    client.set_read_timeout(2, 0);
+    const auto response = client.Get("/api/data");
+    if (!response || response->status >= 500) ++failed;
+  }
+  return failed;
+}
+
+TEST(NginxLogTraffic, ARetriedFailureIsSeenOnlyInThePerAttemptLog) {
+  testing::LoopbackServer failing, working;
+  for (testing::LoopbackServer* server : {&failing, &working}) {
+    const bool fails = server == &failing;
+    server->Get("/health", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("ok", "text/plain");
+    });
+    server->Get("/api/data", [fails](const httplib::Request&, httplib::Response& res) {
+      res.status = fails ? 500 : 200;
+      res.set_content("x", "text/plain");
+    });
+    ASSERT_TRUE(server->Start());
+  }
+  testing::TempDir dir;
+  const std::string log = dir.Path("access.log");
+  std::ofstream(log).close();
+  testing::Nginx nginx(
+      "log_format healthgap 'healthgap status=$status upstream_addr=\"$upstream_addr\" '\n"
+      "  'upstream_status=\"$upstream_status\" "
+      "upstream_response_time=\"$upstream_response_time\"';\n"
+      "upstream app {\n  server 127.0.0.1:" + std::to_string(failing.port()) +
+      " max_fails=0;\n  server 127.0.0.1:" + std::to_string(working.port()) +
+      " max_fails=0;\n}\n"
+      "server {\n  listen 127.0.0.1:{PORT};\n  access_log " + log + " healthgap;\n"
+      "  location / {\n    proxy_pass http://app;\n    proxy_next_upstream error timeout "
+      "http_500;\n  }\n}\n");
+  ASSERT_NE(nginx.port(), 0) << nginx.error();
+
+  const std::string yaml =
+      "sources:\n  - {name: edge-log, type: nginx_log, path: '" + log +
+      "', interval: 200ms, timeout: 200ms}\n"
+      "targets:\n" +
+      [&] {
+        std::string targets;
+        for (auto [name, port] : {std::pair{"failing", failing.port()},
+                                  std::pair{"working", working.port()}}) {
+          targets += std::string("  - name: ") + name + "\n    url: http://127.0.0.1:" +
+                     std::to_string(port) +
+                     "\n    traffic_source: {source: edge-log}\n"
+                     "    health: {path: /health, interval: 200ms, timeout: 200ms}\n"
+                     "    samples: [{path: /api/data, interval: 60s, timeout: 1s}]\n";
+        }
+        return targets;
+      }();
+  const config::LoadResult loaded = config::LoadString(yaml, "<test>");
+  ASSERT_TRUE(loaded.config) << (loaded.error ? loaded.error->Format() : "");
+  RealClock clock;
+  probe::CurlMultiClient client(clock);
+  engine::Engine engine(clock, client);
+  engine.Apply(*loaded.config);
+  app::SourcePoller poller(clock, engine);
+  poller.Apply(loaded.config->sources);
+  engine.Start();
+  ASSERT_TRUE(testing::PollUntil([&] { return engine.Snapshot().sources.at(0).polls_total > 0; }));
+
+  EXPECT_EQ(GetMany(nginx.port(), 200), 0);  // users never see the failing backend's 500s
+  ASSERT_TRUE(testing::PollUntil([&] {
+    const engine::EngineSnapshot s = engine.Snapshot();
+    const engine::TargetSnapshot& bad = s.targets.at(0);
+    const engine::TargetSnapshot& good = s.targets.at(1);
+    return bad.real_traffic && good.real_traffic &&
+           bad.real_traffic->requests_total + good.real_traffic->requests_total >= 200 &&
+           bad.decision.verdict == eval::Verdict::kMismatch &&
+           good.decision.verdict == eval::Verdict::kHealthy;
+  })) << metrics::ExpositionText(engine.Snapshot(), {});
+  const engine::EngineSnapshot s = engine.Snapshot();
+  const engine::TargetSnapshot& bad = s.targets.at(0);
+  const engine::TargetSnapshot& good = s.targets.at(1);
+  EXPECT_EQ(bad.api_view_source, "nginx_log");
+  EXPECT_EQ(bad.real_traffic->failures_total, bad.real_traffic->requests_total);
+  EXPECT_EQ(good.real_traffic->failures_total, 0u);
+  // Every user request reached the working backend, first or after the failing one.
+  EXPECT_EQ(good.real_traffic->requests_total, 200u);
+  std::printf("nginx: users got 200 for all 200 requests; the log counted %llu failed attempts "
+              "on one backend and %llu good ones on the other\n",
+              static_cast<unsigned long long>(bad.real_traffic->failures_total),
+              static_cast<unsigned long long>(good.real_traffic->requests_total));
   poller.Stop();
   engine.Stop();
 }
