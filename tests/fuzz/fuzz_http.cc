@@ -1,7 +1,9 @@
 // libFuzzer target for what a client sends the exporter's server before any thread takes it
 // (server/http_framing.h), for the redirect rules a probed target's Location goes through
-// (probe/redirects.h), and for what HAProxy's runtime API answers `show stat` with
-// (sources/haproxy_stat.h). Input layout: byte 0 picks which, the rest is the input.
+// (probe/redirects.h), for what HAProxy's runtime API answers `show stat` with
+// (sources/haproxy_stat.h), for access log lines other programs write (sources/access_log.h)
+// and for what a Prometheus answers a query with (sources/prometheus_api.h). Input layout:
+// byte 0 picks which (0xF0 and up: the sources' newer parsers), the rest is the input.
 
 #include <cstddef>
 #include <cstdint>
@@ -10,11 +12,31 @@
 
 #include "probe/redirects.h"
 #include "server/http_framing.h"
+#include "sources/access_log.h"
 #include "sources/haproxy_stat.h"
+#include "sources/prometheus_api.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
+  if (data[0] >= 0xF0) {
+    if (data[0] % 3 == 2) {
+      const healthgap::sources::QueryLimits limits{.max_bytes = 1 << 16, .max_series = 16};
+      const auto answer = healthgap::sources::ParseQueryAnswer(text, "instance", limits);
+      if (answer.values.size() > limits.max_series) __builtin_trap();
+      return 0;
+    }
+    const auto format = data[0] % 3 == 0 ? healthgap::sources::LogFormat::kNginx
+                                         : healthgap::sources::LogFormat::kHaproxy;
+    const auto attempts = healthgap::sources::ParseAccessLogLine(text, format);
+    if (attempts.size() > 64) __builtin_trap();
+    for (const auto& attempt : attempts) {
+      if (attempt.address.size() > text.size() || attempt.server.size() > text.size()) {
+        __builtin_trap();
+      }
+    }
+    return 0;
+  }
   if (data[0] % 3 == 2) {
     const healthgap::sources::ShowStatLimits limits{.max_bytes = 1 << 16, .max_servers = 64,
                                                     .max_field_bytes = 32};

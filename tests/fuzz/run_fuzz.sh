@@ -42,8 +42,9 @@ case $target in
     ;;
   http)
     sources=("$root/src/server/http_framing.cc" "$root/src/probe/redirects.cc"
-      "$root/src/sources/haproxy_stat.cc")
-    libraries=()
+      "$root/src/sources/haproxy_stat.cc" "$root/src/sources/access_log.cc"
+      "$root/src/sources/prometheus_api.cc")
+    libraries=($(pkg-config --libs libcurl))
     max_len=65536
     ;;
   *)
