@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "app/check_report.h"
+#include "app/source_poller.h"
 #include "config/health_endpoint.h"
 #include "config/lb_presets.h"
 #include "config/loader.h"
@@ -152,13 +153,21 @@ PlannedCheck PlanConfiguredCheck(const CheckOptions& options) {
   std::string names;
   for (const config::Target& target : loaded.config->targets) {
     if (target.name == options.target_name) {
+      std::vector<config::Source> sources;
+      for (const config::Source& source : loaded.config->sources) {
+        if ((target.lb_source && target.lb_source->source == source.name) ||
+            (target.traffic_source && target.traffic_source->source == source.name)) {
+          sources.push_back(source);
+        }
+      }
       return {CheckPlan{.target = target,
                         .health_checks = {target.health},
                         .rounds = options.rounds,
                         .max_duration = options.max_duration,
                         .confidence = options.confidence,
                         .spacing = options.spacing,
-                        .origin = "target " + target.name + " of " + options.config_file},
+                        .origin = "target " + target.name + " of " + options.config_file,
+                        .sources = std::move(sources)},
               ""};
     }
     names += (names.empty() ? "" : ", ") + target.name;
@@ -199,7 +208,8 @@ PlannedCheck PlanCheck(const CheckOptions& options) {
                  .max_duration = options.max_duration,
                  .confidence = options.confidence,
                  .spacing = options.spacing,
-                 .origin = ""};
+                 .origin = "",
+                 .sources = {}};
   if (options.health_type) {
     plan.target.health.type = *options.health_type;
     if (*options.health_type == config::HealthCheckType::kGrpc) {
@@ -224,9 +234,11 @@ std::chrono::milliseconds WorstCaseDuration(const CheckPlan& plan) {
   return std::min(plan.max_duration, plan.rounds * (longest + plan.spacing));
 }
 
-engine::PairedProbeResult RunCheckProbes(const CheckPlan& plan, probe::HttpClient& client,
-                                         Clock& clock) {
+engine::PairedProbeResult RunCheckProbes(
+    const CheckPlan& plan, probe::HttpClient& client, Clock& clock,
+    std::function<void(engine::TargetState&, TimePoint)> record_sources) {
   engine::PairedProbeOptions run_options;
+  run_options.record_sources = std::move(record_sources);
   run_options.rounds = plan.rounds;
   run_options.spacing = plan.spacing;
   run_options.health_checks = plan.health_checks;
@@ -234,6 +246,79 @@ engine::PairedProbeResult RunCheckProbes(const CheckPlan& plan, probe::HttpClien
   run_options.confidence = plan.confidence;
   return engine::RunPairedProbe(plan.target, run_options, client, clock);
 }
+
+namespace {
+
+// The target's sources for one check: each read when the check starts and again before the
+// verdict, so the balancer's word is the latest and the traffic is what users sent meanwhile.
+class CheckSources {
+ public:
+  CheckSources(const std::vector<config::Source>& sources, const Clock& clock) {
+    for (const config::Source& source : sources) {
+      Entry& entry = entries_.emplace_back();
+      entry.source = source;
+      std::string error;
+      entry.reader = MakeReader(source, &error);
+      entry.started = clock.Now();
+      if (entry.reader) entry.start = entry.reader->Read();
+    }
+  }
+
+  void Record(engine::TargetState& state, TimePoint now) {
+    const config::Target& target = state.config();
+    const std::string address = config::EndpointOf(target, config::HealthCheck{}).HostPort();
+    for (Entry& entry : entries_) {
+      if (!entry.reader) continue;
+      const sources::SourceReading end = entry.reader->Read();
+      if (!end.error.empty() || !entry.start.error.empty()) continue;
+      const std::string_view type = config::ToString(entry.source.type);
+      const Duration fresh = now - entry.started + entry.source.interval;
+      const auto name = [](const sources::ServerReading& server) {
+        return server.backend.empty() ? server.server : server.backend + "/" + server.server;
+      };
+      if (target.lb_source && target.lb_source->source == entry.source.name) {
+        const sources::ServerReading* server = sources::FindServer(
+            end, target.lb_source->backend, target.lb_source->server, address);
+        if (server && server->in_rotation) {
+          state.RecordRealLb(entry.source.name, type,
+                             {.server = name(*server),
+                              .in_rotation = *server->in_rotation,
+                              .state = server->state},
+                             now, fresh);
+        }
+      }
+      if (target.traffic_source && target.traffic_source->source == entry.source.name) {
+        const config::TrafficSourceRef& ref = *target.traffic_source;
+        const sources::ServerReading* before =
+            sources::FindServer(entry.start, ref.backend, ref.server, address);
+        const sources::ServerReading* after =
+            sources::FindServer(end, ref.backend, ref.server, address);
+        if (!after || !after->traffic) continue;
+        // A log counts from the check's start: a server it first saw meanwhile starts at zero.
+        const bool seen_before = before && before->traffic;
+        if (!seen_before && !after->counted_from_zero) continue;  // nothing to diff against
+        const bool from_zero = !seen_before;
+        if (seen_before) {
+          state.RecordRealTraffic(entry.source.name, type, name(*after), before->traffic, false,
+                                  entry.started, fresh);
+        }
+        state.RecordRealTraffic(entry.source.name, type, name(*after), after->traffic, from_zero,
+                                now, fresh);
+      }
+    }
+  }
+
+ private:
+  struct Entry {
+    config::Source source;
+    std::unique_ptr<sources::SourceReader> reader;
+    sources::SourceReading start;
+    TimePoint started{};
+  };
+  std::vector<Entry> entries_;
+};
+
+}  // namespace
 
 int RunCheck(const CheckOptions& options, probe::HttpClient& client, Clock& clock,
              std::ostream& out) {
@@ -243,7 +328,10 @@ int RunCheck(const CheckOptions& options, probe::HttpClient& client, Clock& cloc
     return kCheckUsageError;
   }
   PrintCheckHeader(*planned.plan, out);
-  const engine::PairedProbeResult run = RunCheckProbes(*planned.plan, client, clock);
+  CheckSources sources(planned.plan->sources, clock);
+  const engine::PairedProbeResult run =
+      RunCheckProbes(*planned.plan, client, clock,
+                     [&](engine::TargetState& state, TimePoint now) { sources.Record(state, now); });
   PrintCheckReport(*planned.plan, run, out);
   return ExitCodeFor(run.snapshot.decision.verdict);
 }

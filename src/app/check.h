@@ -78,6 +78,9 @@ struct CheckPlan {
   double confidence = 0.99;
   std::chrono::milliseconds spacing{0};
   std::string origin;  // "target NAME of FILE" for --config, else empty
+  // --config: the sources the target names (lb_source, traffic_source), read at the start and
+  // at the end of the check; their word decides as in `serve`.
+  std::vector<config::Source> sources;
 };
 
 // The plan for `options`, or why they cannot run (a bad flag, a config file that does not load,
@@ -93,9 +96,11 @@ PlannedCheck PlanCheck(const CheckOptions& options);
 // most max_duration.
 std::chrono::milliseconds WorstCaseDuration(const CheckPlan& plan);
 
-// The rounds of probes and samples of `plan`.
-engine::PairedProbeResult RunCheckProbes(const CheckPlan& plan, probe::HttpClient& client,
-                                         Clock& clock);
+// The rounds of probes and samples of `plan`; `record_sources`, if set, adds what the
+// target's sources said before the verdict (engine::PairedProbeOptions::record_sources).
+engine::PairedProbeResult RunCheckProbes(
+    const CheckPlan& plan, probe::HttpClient& client, Clock& clock,
+    std::function<void(engine::TargetState&, TimePoint)> record_sources = {});
 
 // Plans, runs the check with `client` and prints the report (app/check_report.h) to `out`.
 // Returns a CheckExitCode. Blocks for at most about WorstCaseDuration, even when the target

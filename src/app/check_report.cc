@@ -255,6 +255,39 @@ void PrintCheckHeader(const CheckPlan& plan, std::ostream& out) {
       << config::FormatDuration(WorstCaseDuration(plan)) << "\n\n";
 }
 
+namespace {
+
+// With --config and a target that names sources: what each said, and which view it decided.
+void PrintSources(const engine::TargetSnapshot& snapshot, std::ostream& out) {
+  if (!snapshot.real_lb && !snapshot.real_traffic) return;
+  out << "sources:\n";
+  if (const auto& real = snapshot.real_lb) {
+    out << "  LB view: " << real->source << " (" << real->type << ") "
+        << (real->server.empty() ? std::string("has no such server")
+                                 : "says " + real->server + " " + real->state)
+        << (snapshot.lb_view_source == real->type ? ": decides" : ": the emulation decides")
+        << "\n";
+  }
+  if (const auto& real = snapshot.real_traffic) {
+    std::ostringstream rate;
+    rate << std::fixed << std::setprecision(1) << real->window.request_rate;
+    out << "  user view: " << real->source << " (" << real->type << "): ";
+    if (real->server.empty()) {
+      out << "no such server: the samples decide\n";
+    } else {
+      out << real->window.failures << " of " << real->window.requests
+          << " real requests failed during the check, " << rate.str() << "/s"
+          << (real->decides       ? ": decides"
+              : real->window.idle ? ": too few, the samples decide"
+                                  : ": not clear, the samples decide")
+          << "\n";
+    }
+  }
+  out << "\n";
+}
+
+}  // namespace
+
 void PrintCheckReport(const CheckPlan& plan, const engine::PairedProbeResult& run,
                       std::ostream& out) {
   const auto& samples = plan.target.samples;
@@ -299,6 +332,7 @@ void PrintCheckReport(const CheckPlan& plan, const engine::PairedProbeResult& ru
   PrintTransportErrors(plan, run, out);
   PrintHealthEvidence(run.snapshot, out);
 
+  PrintSources(run.snapshot, out);
   const eval::Decision& decision = run.snapshot.decision;
   const eval::HealthSummary& health = run.snapshot.lb;
   out << "evidence: " << Counted(static_cast<int>(run.rounds.size()), "round", "rounds") << ", "

@@ -192,6 +192,7 @@ PairedProbeResult RunPairedProbe(const config::Target& target, const PairedProbe
       per_health[i].Add(eval::SampleRecord{now, round.health_outcomes[i], round.health[i].total});
     }
   }
+  if (options.record_sources) options.record_sources(state, now);
   result.snapshot = state.Snapshot(now, SnapshotScope::kFull, SidesOf(result));
   for (auto& window : per_sample) result.per_sample.push_back(window.Summarize(now));
   for (auto& window : per_health) result.per_health.push_back(window.Summarize(now));

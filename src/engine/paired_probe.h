@@ -18,6 +18,8 @@ namespace healthgap::engine {
 
 struct PairedRound;
 
+class TargetState;
+
 struct PairedProbeOptions {
   int rounds = 1;       // RunPairedProbe: the most rounds the sequential test may take
   Duration spacing{0};  // pause between rounds
@@ -41,6 +43,10 @@ struct PairedProbeOptions {
   std::function<NextRound(const std::vector<PairedRound>&)> next_round;
   // RunPairedProbe's sequential test: two-sided confidence of the intervals it decides on.
   double confidence = 0.99;
+  // Called once the rounds are done, before the verdict: what the target's sources said
+  // meanwhile (TargetState::RecordRealLb, RecordRealTraffic), which beats the emulation and the
+  // samples as it does in `serve`.
+  std::function<void(TargetState&, TimePoint now)> record_sources;
 };
 
 struct PairedRound {
@@ -77,8 +83,6 @@ struct PairedProbeResult {
            api_side != eval::ThresholdSide::kUndecided;
   }
 };
-
-class TargetState;
 
 // Runs the rounds of a paired evaluation into `state` (which keeps any history it has, as /probe
 // does across scrapes): each round sends every health check (fresh connections, as a load

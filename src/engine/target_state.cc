@@ -369,8 +369,8 @@ TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope,
     real.window = traffic.view.Summarize(now);
     real.fresh = !traffic.server.empty() && now - traffic.at <= traffic.stale_after;
     // Real users beat synthetic samples, when there are enough of them to say something.
-    real.decides = !sides && real.fresh && !real.window.idle &&
-                   real.window.state != eval::ApiState::kWaiting;
+    real.decides =
+        real.fresh && !real.window.idle && real.window.state != eval::ApiState::kWaiting;
     if (real.decides) {
       api_state = real.window.state;
       out.api_view_source = traffic.type;
@@ -387,6 +387,7 @@ TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope,
       api.counted = eval::WindowSummary::Counted::kRealRequests;
     }
   }
+  if (sides) out.lb.state = sides->health;
   if (real_lb_) {
     const RealLb& real = *real_lb_;
     out.real_lb = RealLbSnapshot{
@@ -403,7 +404,6 @@ TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope,
       out.lb_view_source = real.type;
     }
   }
-  if (sides) out.lb.state = sides->health;
   out.decision = eval::Decide(
       out.lb, out.api_window, api_state, thresholds, evidence,
       scope == SnapshotScope::kMetrics ? eval::Explain::kVerdictOnly : eval::Explain::kWithReason);

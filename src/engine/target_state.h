@@ -58,7 +58,8 @@ JudgedResult Judge(Job job, probe::HttpResult result, eval::Outcome outcome, Tim
 
 // Both sides of the verdict as a caller decided them, in place of the LB view's state and the
 // window rule: `check`'s sequential test. The snapshot's `lb.state` becomes `health`; each
-// check's own emulated LB state stays.
+// check's own emulated LB state stays. A fresh real balancer's word and busy real traffic
+// still beat them, as they beat the emulation and the samples.
 struct DecidedSides {
   eval::LbState health = eval::LbState::kUnknown;
   eval::ApiState api = eval::ApiState::kWaiting;

@@ -237,6 +237,21 @@ std::string EvidenceLine(const engine::TargetSnapshot& target) {
          "-" + PercentText(evidence.high) + "</div>";
 }
 
+// With a traffic_source: what real users' requests came to, and whether they decide.
+std::string TrafficLine(const engine::TargetSnapshot& target) {
+  const auto& real = target.real_traffic;
+  if (!real) return "";
+  std::string line = "<div class=\"evidence\">" + EscapeHtml(real->source) + ": ";
+  if (real->server.empty()) return line + "server not found, samples decide</div>";
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%.1f/s", real->window.request_rate);
+  line += std::to_string(real->window.failures) + " of " + std::to_string(real->window.requests) +
+          " real requests failed, " + rate;
+  if (real->decides) return line + ", decides</div>";
+  if (!real->fresh) return line + ", stale: samples decide</div>";
+  return line + (real->window.idle ? ", idle: samples decide</div>" : ", undecided</div>");
+}
+
 // One table of targets: the configured ones (section "targets") or the /probe ones ("probed").
 void RenderTargetTable(std::string_view id, std::string_view title,
                        std::span<const engine::TargetSnapshot> targets, std::string_view none,
@@ -262,6 +277,7 @@ void RenderTargetTable(std::string_view id, std::string_view title,
          << " ok / " << window.failures << " failed</td>";
     if (window.total > 0) {
       html << "<td class=\"num\">" << PercentText(window.error_ratio) << EvidenceLine(target)
+           << TrafficLine(target)
            << "</td><td class=\"num\">" << HumanDuration(window.latency_p50) << " / "
            << HumanDuration(window.latency_p99) << "</td>";
     } else {
@@ -316,6 +332,18 @@ nlohmann::json RecentJson(const engine::RecentProbe& entry) {
 
 }  // namespace
 
+nlohmann::json RealTrafficJson(const engine::TargetSnapshot& target) {
+  const auto& real = target.real_traffic;
+  if (!real) return nullptr;
+  return {{"source", real->source},        {"type", real->type},
+          {"server", real->server},        {"requests_total", real->requests_total},
+          {"failures_total", real->failures_total}, {"window_requests", real->window.requests},
+          {"window_failures", real->window.failures},
+          {"request_rate", real->window.request_rate},
+          {"fresh", real->fresh},          {"idle", real->window.idle},
+          {"decides", real->decides}};
+}
+
 nlohmann::json TargetJson(const engine::TargetSnapshot& target) {
   nlohmann::json failures = nlohmann::json::object();
   for (auto reason : kAllFailureReasons) {
@@ -345,6 +373,7 @@ nlohmann::json TargetJson(const engine::TargetSnapshot& target) {
       {"cause", eval::ToString(target.decision.cause)},
       {"lb_view", eval::ToString(target.lb.state)},
       {"lb_view_source", target.lb_view_source},
+      {"api_view_source", target.api_view_source},
       {"last_health", HealthText(target.primary().last)},
       {"health_checks", checks},
       {"api_window",
@@ -361,6 +390,7 @@ nlohmann::json TargetJson(const engine::TargetSnapshot& target) {
         {"error_ratio_lower", target.api_evidence.low},
         {"error_ratio_upper", target.api_evidence.high}}},
       {"recent", recent},
+      {"real_traffic", RealTrafficJson(target)},
   };
 }
 

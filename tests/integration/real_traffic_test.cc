@@ -20,15 +20,18 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
+#include "app/check.h"
 #include "app/source_poller.h"
 #include "common/clock.h"
 #include "config/loader.h"
 #include "engine/engine.h"
 #include "metrics/collector.h"
 #include "probe/curl_multi_client.h"
+#include "server/status_page.h"
 #include "support/haproxy.h"
 #include "support/loopback_server.h"
 #include "support/nginx.h"
@@ -101,7 +104,7 @@ class RealTrafficTest : public ::testing::Test {
            std::to_string(backend_.port()) + " check inter 200ms rise 1 fall 3\n";
   }
 
-  config::Config Config(const std::string& stats_socket) const {
+  std::string ConfigYaml(const std::string& stats_socket) const {
     const std::string url = "http://127.0.0.1:" + std::to_string(backend_.port());
     // Samples every 5 s: what a fleet of thousands can afford.
     const std::string probes =
@@ -109,7 +112,7 @@ class RealTrafficTest : public ::testing::Test {
         "    health: {path: /health, interval: 200ms, timeout: 200ms}\n"
         "    samples: [{path: /api/data, interval: 5s, timeout: 1s}]\n"
         "    evaluation: {min_samples: 2, window: 20s}\n";
-    const std::string yaml =
+    return
         "sources:\n"
         "  - {name: edge, type: haproxy, address: 'unix:" + stats_socket +
         "', interval: 200ms, timeout: 200ms}\n"
@@ -121,7 +124,10 @@ class RealTrafficTest : public ::testing::Test {
         "  - name: shop-log\n    url: " + url +
         "\n    traffic_source: {source: edge-log, backend: app, server: s1}\n" + probes +
         "  - name: shop-samples\n    url: " + url + "\n" + probes;
-    const config::LoadResult loaded = config::LoadString(yaml, "<test>");
+  }
+
+  config::Config Config(const std::string& stats_socket) const {
+    const config::LoadResult loaded = config::LoadString(ConfigYaml(stats_socket), "<test>");
     EXPECT_TRUE(loaded.config) << (loaded.error ? loaded.error->Format() : "");
     return *loaded.config;
   }
@@ -222,6 +228,27 @@ TEST_F(RealTrafficTest, UsersFailingBehindAnUpServerIsAMismatchBeforeTheSamplesK
   EXPECT_NE(stats.decision.reason.find("real requests failed"), std::string::npos)
       << stats.decision.reason;
   EXPECT_EQ(samples_verdict_then, "healthy");
+  // The status page says which source decided.
+  const std::string status = server::RenderStatusJson(broken);
+  EXPECT_NE(status.find("\"api_view_source\": \"haproxy\""), std::string::npos) << status;
+  EXPECT_NE(status.find("\"api_view_source\": \"haproxy_log\""), std::string::npos);
+
+  // `healthgap check --config --target` reads the target's sources too, and says which decided.
+  {
+    app::CheckOptions options;
+    options.config_file = dir_.Write("healthgap.yml", ConfigYaml(haproxy.socket().unix_path));
+    options.target_name = "shop-log";
+    options.max_duration = seconds(20);
+    std::ostringstream report;
+    RealClock check_clock;
+    probe::CurlMultiClient check_client(check_clock);
+    app::RunCheck(options, check_client, check_clock, report);
+    EXPECT_NE(report.str().find("real requests failed during the check"), std::string::npos)
+        << report.str();
+    EXPECT_NE(report.str().find("(haproxy_log): "), std::string::npos);
+    EXPECT_NE(report.str().find(": decides\n"), std::string::npos) << report.str();
+    EXPECT_NE(report.str().find("verdict: mismatch"), std::string::npos) << report.str();
+  }
 
   // Until the samples-only target sees it too, from its own samples.
   ASSERT_TRUE(testing::PollUntil(
