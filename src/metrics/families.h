@@ -360,8 +360,8 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
   EachTarget(out, targets,
              [](const TargetSnapshot& t) { return static_cast<double>(t.api_window.total); });
   out.Family(names::kApiEvidenceSamples,
-             "API samples the user view's current state rests on: those since it last changed, "
-             "within the window.",
+             "API samples (or real requests, when a traffic_source decides) the user view's "
+             "current state rests on: those since it last changed, within the window.",
              MetricType::Gauge);
   EachTarget(out, targets,
              [](const TargetSnapshot& t) { return static_cast<double>(t.api_evidence.trials); });
