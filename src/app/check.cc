@@ -277,8 +277,8 @@ class CheckSources {
         return server.backend.empty() ? server.server : server.backend + "/" + server.server;
       };
       if (target.lb_source && target.lb_source->source == entry.source.name) {
-        const sources::ServerReading* server = sources::FindServer(
-            end, target.lb_source->backend, target.lb_source->server, address);
+        const sources::ServerReading* server =
+            sources::FindServer(end, target.lb_source->backend, target.lb_source->server, address);
         if (server && server->in_rotation) {
           state.RecordRealLb(entry.source.name, type,
                              {.server = name(*server),
@@ -329,9 +329,9 @@ int RunCheck(const CheckOptions& options, probe::HttpClient& client, Clock& cloc
   }
   PrintCheckHeader(*planned.plan, out);
   CheckSources sources(planned.plan->sources, clock);
-  const engine::PairedProbeResult run =
-      RunCheckProbes(*planned.plan, client, clock,
-                     [&](engine::TargetState& state, TimePoint now) { sources.Record(state, now); });
+  const engine::PairedProbeResult run = RunCheckProbes(
+      *planned.plan, client, clock,
+      [&](engine::TargetState& state, TimePoint now) { sources.Record(state, now); });
   PrintCheckReport(*planned.plan, run, out);
   return ExitCodeFor(run.snapshot.decision.verdict);
 }

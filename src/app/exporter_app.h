@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "app/source_poller.h"
 #include "app/probe_endpoint.h"
+#include "app/source_poller.h"
 #include "common/clock.h"
 #include "config/loader.h"
 #include "engine/engine.h"

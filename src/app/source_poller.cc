@@ -18,8 +18,7 @@ std::unique_ptr<sources::SourceReader> MakeReader(const config::Source& source,
     case config::SourceType::kNginxLog:
       return std::make_unique<sources::AccessLogReader>(source.path, sources::LogFormat::kNginx);
     case config::SourceType::kHaproxyLog:
-      return std::make_unique<sources::AccessLogReader>(source.path,
-                                                        sources::LogFormat::kHaproxy);
+      return std::make_unique<sources::AccessLogReader>(source.path, sources::LogFormat::kHaproxy);
     case config::SourceType::kPrometheus:
       return std::make_unique<sources::PrometheusReader>(sources::PrometheusQueries{
           .base_url = source.url,

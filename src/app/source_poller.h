@@ -18,8 +18,7 @@
 namespace healthgap::app {
 
 // The reader for `source`, or null with *error set (an address that does not parse).
-std::unique_ptr<sources::SourceReader> MakeReader(const config::Source& source,
-                                                  std::string* error);
+std::unique_ptr<sources::SourceReader> MakeReader(const config::Source& source, std::string* error);
 
 class SourcePoller {
  public:

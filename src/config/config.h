@@ -331,9 +331,7 @@ struct Source {
   bool GivesLbState() const {
     return type == SourceType::kHaproxy || (type == SourceType::kPrometheus && !lb_query.empty());
   }
-  bool GivesTraffic() const {
-    return type != SourceType::kPrometheus || !requests_query.empty();
-  }
+  bool GivesTraffic() const { return type != SourceType::kPrometheus || !requests_query.empty(); }
   bool operator==(const Source&) const = default;
 };
 

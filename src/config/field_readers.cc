@@ -39,7 +39,9 @@ double ReadNumber(const Reader& reader, const Entry& entry, double min, double m
   return value;
 }
 
-double ReadRatio(const Reader& reader, const Entry& entry) { return ReadNumber(reader, entry, 0, 1); }
+double ReadRatio(const Reader& reader, const Entry& entry) {
+  return ReadNumber(reader, entry, 0, 1);
+}
 
 std::size_t ReadBodyLimit(const Reader& reader, const Entry& entry) {
   if (!entry.value.IsScalar()) reader.ExpectedGot(entry, "a size such as 64KiB");

@@ -25,8 +25,8 @@ using strict_yaml::LineOf;
 // One target; *name_line is the line of its name, for the duplicate-name check.
 Target ReadTarget(const Reader& reader, const Entry& item, const DefaultsLayer& defaults,
                   const std::vector<Source>& sources, int* name_line) {
-  const Fields fields =
-      reader.OpenMap(item, KeySet{"name", "url", "labels", "lb_source", "traffic_source"}.Add(ProbeSpecKeys()));
+  const Fields fields = reader.OpenMap(
+      item, KeySet{"name", "url", "labels", "lb_source", "traffic_source"}.Add(ProbeSpecKeys()));
   const Entry* name = fields.Get("name");
   if (!name) reader.Fail(item.line, item.field + ".name", "required field is missing");
   Target target;

@@ -33,8 +33,7 @@ std::string RequiredString(const Reader& reader, const Fields& fields, const Ent
   return value;
 }
 
-void ReadPrometheus(const Reader& reader, const Fields& fields, const Entry& item,
-                    Source& source) {
+void ReadPrometheus(const Reader& reader, const Fields& fields, const Entry& item, Source& source) {
   const Entry* url = fields.Get("url");
   if (!url) reader.Fail(item.line, item.field + ".url", "required field is missing");
   auto base_url = NormalizeBaseUrl(reader.ReadString(*url));

@@ -48,8 +48,7 @@ class Engine {
   // target naming it as lb_source takes its server's state, every one naming it as
   // traffic_source its server's traffic. A failed poll changes no target: what the last good
   // one said stands until it is stale (three intervals), and no traffic is made up meanwhile.
-  void RecordSource(const std::string& source, const sources::SourceReading& reading,
-                    TimePoint at);
+  void RecordSource(const std::string& source, const sources::SourceReading& reading, TimePoint at);
   static constexpr std::size_t kSnapshotBatch = 256;
 
  private:

@@ -118,9 +118,9 @@ struct RealLbSnapshot {
 
 // What real users' traffic (a target's traffic_source) came to.
 struct RealTrafficSnapshot {
-  std::string source;      // the sources name
-  std::string_view type;   // "haproxy", "nginx_log", "haproxy_log", "prometheus"
-  std::string server;      // as the source names it; empty: not found at the last poll
+  std::string source;                // the sources name
+  std::string_view type;             // "haproxy", "nginx_log", "haproxy_log", "prometheus"
+  std::string server;                // as the source names it; empty: not found at the last poll
   std::uint64_t requests_total = 0;  // counted since healthgap began reading
   std::uint64_t failures_total = 0;
   eval::TrafficSummary window;  // over the evaluation window
@@ -133,8 +133,8 @@ struct TargetSnapshot {
   std::string base_url;
   std::string module;  // the /probe module that probed it; empty for a configured target
   std::map<std::string, std::string> labels;
-  eval::HealthSummary lb;                 // the primary check as the verdict saw it
-  std::optional<RealLbSnapshot> real_lb;  // with an lb_source
+  eval::HealthSummary lb;                           // the primary check as the verdict saw it
+  std::optional<RealLbSnapshot> real_lb;            // with an lb_source
   std::optional<RealTrafficSnapshot> real_traffic;  // with a traffic_source
   // Where the verdict's sides came from: "emulated" (LB) and "synthetic" (API samples), or the
   // deciding source's type ("haproxy", "nginx_log", ...): the `source` label of
@@ -180,8 +180,8 @@ enum class SnapshotScope { kMetrics, kFull };
 struct SourceSnapshot {
   std::string name;
   std::string_view type;  // config::ToString of its type
-  bool up = false;    // the last poll got an answer healthgap could read
-  std::string error;  // why not, when it did not
+  bool up = false;        // the last poll got an answer healthgap could read
+  std::string error;      // why not, when it did not
   std::uint64_t polls_total = 0;
   std::uint64_t failures_total = 0;
 };

@@ -142,13 +142,13 @@ void TargetState::RecordRealTraffic(const std::string& source, std::string_view 
                                     std::optional<sources::TrafficCounters> counters,
                                     bool counted_from_zero, TimePoint at, Duration stale_after) {
   if (!real_traffic_ || real_traffic_->source != source) {
-    real_traffic_.emplace(config_->evaluation.window,
-                          eval::TrafficSettings{
-                              .max_error_ratio = config_->evaluation.max_error_ratio,
-                              .min_request_rate = config_->traffic_source
-                                                      ? config_->traffic_source->min_request_rate
-                                                      : 0,
-                          });
+    real_traffic_.emplace(
+        config_->evaluation.window,
+        eval::TrafficSettings{
+            .max_error_ratio = config_->evaluation.max_error_ratio,
+            .min_request_rate =
+                config_->traffic_source ? config_->traffic_source->min_request_rate : 0,
+        });
     real_traffic_->source = source;
   }
   RealTraffic& traffic = *real_traffic_;
@@ -172,7 +172,7 @@ void TargetState::RecordRealTraffic(const std::string& source, std::string_view 
     delta.failures -= traffic.last->failures;
   } else if (!traffic.last) {
     delta = {};  // the first reading is where counting starts
-  }  // else the source restarted: all it counted since is new
+  }              // else the source restarted: all it counted since is new
   traffic.last = counters;
   traffic.requests_total += delta.requests;
   traffic.failures_total += delta.failures;
@@ -369,8 +369,7 @@ TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope,
     real.window = traffic.view.Summarize(now);
     real.fresh = !traffic.server.empty() && now - traffic.at <= traffic.stale_after;
     // Real users beat synthetic samples, when there are enough of them to say something.
-    real.decides =
-        real.fresh && !real.window.idle && real.window.state != eval::ApiState::kWaiting;
+    real.decides = real.fresh && !real.window.idle && real.window.state != eval::ApiState::kWaiting;
     if (real.decides) {
       api_state = real.window.state;
       out.api_view_source = traffic.type;

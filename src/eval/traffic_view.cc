@@ -22,8 +22,7 @@ TrafficView::TrafficView(Duration window, const TrafficSettings& settings)
       z_(ZForConfidence(settings.confidence)),
       recent_z_(ZForConfidence(settings.recent_confidence)) {}
 
-ThresholdSide TrafficView::SideOf(std::uint64_t failures, std::uint64_t requests,
-                                  double z) const {
+ThresholdSide TrafficView::SideOf(std::uint64_t failures, std::uint64_t requests, double z) const {
   // Scaled down together past int's range: the share is what matters.
   while (requests > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
     requests /= 2;
@@ -99,8 +98,8 @@ TrafficSummary TrafficView::Summarize(TimePoint now) {
   // Over the span the polls cover (the window once full, at least a second): a burst that
   // ended long ago is not a busy backend, and a view only seconds old is not an idle one.
   if (!polls_.empty()) {
-    const double seconds = std::clamp(ToSeconds(now - polls_.front().at), 1.0,
-                                      std::max(1.0, ToSeconds(window_)));
+    const double seconds =
+        std::clamp(ToSeconds(now - polls_.front().at), 1.0, std::max(1.0, ToSeconds(window_)));
     summary.request_rate = static_cast<double>(summary.requests) / seconds;
   }
   summary.idle = polls_.empty() || summary.request_rate < settings_.min_request_rate;

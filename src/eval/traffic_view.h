@@ -23,7 +23,7 @@ namespace healthgap::eval {
 struct TrafficSettings {
   double max_error_ratio = 0.2;
   double min_request_rate = 0.2;  // per second over the window: below it, idle
-  double confidence = 0.9;  // of the segment's interval
+  double confidence = 0.9;        // of the segment's interval
   // Of the latest polls' intervals: tested every poll, so held to more (a flaky backend polled
   // for hours would otherwise get lucky once).
   double recent_confidence = 0.99;
@@ -62,7 +62,7 @@ class TrafficView {
   TrafficSettings settings_;
   double z_;
   double recent_z_;
-  std::deque<Poll> polls_;  // within the window, ascending
+  std::deque<Poll> polls_;         // within the window, ascending
   std::size_t segment_start_ = 0;  // index into polls_ of the first poll since the last change
   ApiState state_ = ApiState::kWaiting;
   std::uint64_t carried_failures_ = 0;  // counted in a poll beyond its requests

@@ -21,8 +21,7 @@ std::string Format(const char* format, Args... args) {
 
 std::string Samples(const WindowSummary& api, int count) {
   return std::to_string(count) + "/" + std::to_string(api.total) +
-         (api.counted == WindowSummary::Counted::kRealRequests ? " real requests"
-                                                               : " API samples");
+         (api.counted == WindowSummary::Counted::kRealRequests ? " real requests" : " API samples");
 }
 
 std::string FailedSamples(const WindowSummary& api) {

@@ -277,9 +277,8 @@ void RenderTargetTable(std::string_view id, std::string_view title,
          << " ok / " << window.failures << " failed</td>";
     if (window.total > 0) {
       html << "<td class=\"num\">" << PercentText(window.error_ratio) << EvidenceLine(target)
-           << TrafficLine(target)
-           << "</td><td class=\"num\">" << HumanDuration(window.latency_p50) << " / "
-           << HumanDuration(window.latency_p99) << "</td>";
+           << TrafficLine(target) << "</td><td class=\"num\">" << HumanDuration(window.latency_p50)
+           << " / " << HumanDuration(window.latency_p99) << "</td>";
     } else {
       html << "<td class=\"num none\">n/a</td><td class=\"num none\">n/a</td>";
     }
@@ -335,12 +334,16 @@ nlohmann::json RecentJson(const engine::RecentProbe& entry) {
 nlohmann::json RealTrafficJson(const engine::TargetSnapshot& target) {
   const auto& real = target.real_traffic;
   if (!real) return nullptr;
-  return {{"source", real->source},        {"type", real->type},
-          {"server", real->server},        {"requests_total", real->requests_total},
-          {"failures_total", real->failures_total}, {"window_requests", real->window.requests},
+  return {{"source", real->source},
+          {"type", real->type},
+          {"server", real->server},
+          {"requests_total", real->requests_total},
+          {"failures_total", real->failures_total},
+          {"window_requests", real->window.requests},
           {"window_failures", real->window.failures},
           {"request_rate", real->window.request_rate},
-          {"fresh", real->fresh},          {"idle", real->window.idle},
+          {"fresh", real->fresh},
+          {"idle", real->window.idle},
           {"decides", real->decides}};
 }
 

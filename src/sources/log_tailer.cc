@@ -31,7 +31,7 @@ bool LogTailer::Open(bool at_end, std::string* error) {
     *error = path_ + ": " + std::strerror(errno);
     return false;
   }
-  struct stat info{};
+  struct stat info {};
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
     *error = path_ + ": not a regular file";
     ::close(fd);
@@ -55,7 +55,7 @@ bool LogTailer::Open(bool at_end, std::string* error) {
 
 bool LogTailer::Drain(const std::function<void(std::string_view)>& line, std::size_t* budget,
                       std::string* error) {
-  struct stat info{};
+  struct stat info {};
   if (::fstat(fd_, &info) != 0) {
     *error = path_ + ": " + std::strerror(errno);
     return false;
@@ -109,18 +109,16 @@ bool LogTailer::Drain(const std::function<void(std::string_view)>& line, std::si
   return true;
 }
 
-void LogTailer::DrainCopy(const std::function<void(std::string_view)>& line,
-                          std::size_t* budget) {
+void LogTailer::DrainCopy(const std::function<void(std::string_view)>& line, std::size_t* budget) {
   const int copy = ::open((path_ + ".1").c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (copy < 0) return;
-  struct stat info{};
+  struct stat info {};
   std::string before(last_bytes_.size(), '\0');
   const off_t from = offset_ - static_cast<off_t>(last_bytes_.size());
-  const bool same = ::fstat(copy, &info) == 0 && S_ISREG(info.st_mode) &&
-                    info.st_size >= offset_ &&
-                    ::pread(copy, before.data(), before.size(), from) ==
-                        static_cast<ssize_t>(before.size()) &&
-                    before == last_bytes_;
+  const bool same =
+      ::fstat(copy, &info) == 0 && S_ISREG(info.st_mode) && info.st_size >= offset_ &&
+      ::pread(copy, before.data(), before.size(), from) == static_cast<ssize_t>(before.size()) &&
+      before == last_bytes_;
   if (same && info.st_size > offset_) {
     const int live = fd_;
     fd_ = copy;
@@ -141,7 +139,7 @@ std::string LogTailer::Poll(const std::function<void(std::string_view)>& line) {
   }
   if (budget == 0) return "";  // more to read: the next poll goes on from here
   // Renamed away: the old file is read to its end, the new one from its start.
-  struct stat info{};
+  struct stat info {};
   if (::stat(path_.c_str(), &info) != 0) return "";  // moved, its successor not there yet
   if (info.st_ino == inode_ && info.st_dev == device_) return "";
   if (!partial_.empty() || skipping_long_line_) ++lines_dropped_;  // never finished

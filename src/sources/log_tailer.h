@@ -56,8 +56,8 @@ class LogTailer {
   // Reads the lines a copytruncate left only in the copy: from offset_ on in PATH.1, if its
   // bytes just before offset_ are the ones this tailer read last.
   void DrainCopy(const std::function<void(std::string_view)>& line, std::size_t* budget);
-  std::string partial_;            // bytes after the last newline
-  std::string last_bytes_;         // the last kFingerprintBytes read, ending at offset_
+  std::string partial_;     // bytes after the last newline
+  std::string last_bytes_;  // the last kFingerprintBytes read, ending at offset_
   static constexpr std::size_t kFingerprintBytes = 256;
   bool skipping_long_line_ = false;  // inside a line past the cap: drop to its newline
   std::uint64_t lines_dropped_ = 0;

@@ -71,8 +71,8 @@ QueryResult ParseQueryAnswer(std::string_view body, std::string_view label,
     if (!item.is_object()) continue;
     const auto metric = item.find("metric");
     const auto value = item.find("value");
-    if (metric == item.end() || !metric->is_object() || value == item.end() ||
-        !value->is_array() || value->size() != 2 || !(*value)[1].is_string()) {
+    if (metric == item.end() || !metric->is_object() || value == item.end() || !value->is_array() ||
+        value->size() != 2 || !(*value)[1].is_string()) {
       continue;
     }
     const auto name = metric->find(label);

@@ -21,9 +21,9 @@ struct TrafficCounters {
 };
 
 struct ServerReading {
-  std::string backend;  // HAProxy's proxy; empty when the source has no such notion
-  std::string server;   // the source's name for it: svname, a label value, an address
-  std::string address;  // host:port, when the source knows it
+  std::string backend;              // HAProxy's proxy; empty when the source has no such notion
+  std::string server;               // the source's name for it: svname, a label value, an address
+  std::string address;              // host:port, when the source knows it
   std::optional<bool> in_rotation;  // unset: the source says nothing of the balancer's view
   std::string state;                // the source's word for it ("up", "going_down", "1")
   std::optional<TrafficCounters> traffic;  // unset: the source counts no traffic

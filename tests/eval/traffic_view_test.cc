@@ -36,8 +36,8 @@ Traffic Draw(std::mt19937& random, double rate, double failing) {
 
 // Polls (from `start`, for at most `polls`) until the view is in `state`; how many it took, or
 // -1.
-int PollsUntil(TrafficView& view, std::mt19937& random, TimePoint& at, double rate,
-               double failing, ApiState state, int polls) {
+int PollsUntil(TrafficView& view, std::mt19937& random, TimePoint& at, double rate, double failing,
+               ApiState state, int polls) {
   for (int i = 1; i <= polls; ++i) {
     at += kPoll;
     const Traffic traffic = Draw(random, rate, failing);
@@ -67,9 +67,10 @@ TEST(TrafficView, BusyTrafficCallsAnOutageAndARecoveryWithinAFewPolls) {
     worst_outage = std::max(worst_outage, outage);
     worst_recovery = std::max(worst_recovery, recovery);
   }
-  std::printf("10 requests/s, 200 seeded runs: outage called within %d polls, recovery within %d "
-              "(a 5 m window's share passes 20%% only after 30 polls of outage)\n",
-              worst_outage, worst_recovery);
+  std::printf(
+      "10 requests/s, 200 seeded runs: outage called within %d polls, recovery within %d "
+      "(a 5 m window's share passes 20%% only after 30 polls of outage)\n",
+      worst_outage, worst_recovery);
   EXPECT_LE(worst_outage, 2);
   EXPECT_LE(worst_recovery, 3);
 }

@@ -38,8 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   if (data[0] % 3 == 2) {
-    const healthgap::sources::ShowStatLimits limits{.max_bytes = 1 << 16, .max_servers = 64,
-                                                    .max_field_bytes = 32};
+    const healthgap::sources::ShowStatLimits limits{
+        .max_bytes = 1 << 16, .max_servers = 64, .max_field_bytes = 32};
     const auto stat = healthgap::sources::ParseShowStat(text, limits);
     if (stat.servers.size() > limits.max_servers) __builtin_trap();
     for (const auto& server : stat.servers) {

@@ -112,18 +112,19 @@ class RealTrafficTest : public ::testing::Test {
         "    health: {path: /health, interval: 200ms, timeout: 200ms}\n"
         "    samples: [{path: /api/data, interval: 5s, timeout: 1s}]\n"
         "    evaluation: {min_samples: 2, window: 20s}\n";
-    return
-        "sources:\n"
-        "  - {name: edge, type: haproxy, address: 'unix:" + stats_socket +
-        "', interval: 200ms, timeout: 200ms}\n"
-        "  - {name: edge-log, type: haproxy_log, path: '" + log_path() +
-        "', interval: 200ms, timeout: 200ms}\n"
-        "targets:\n"
-        "  - name: shop-stats\n    url: " + url +
-        "\n    lb_source: {source: edge}\n    traffic_source: {source: edge}\n" + probes +
-        "  - name: shop-log\n    url: " + url +
-        "\n    traffic_source: {source: edge-log, backend: app, server: s1}\n" + probes +
-        "  - name: shop-samples\n    url: " + url + "\n" + probes;
+    return "sources:\n"
+           "  - {name: edge, type: haproxy, address: 'unix:" +
+           stats_socket +
+           "', interval: 200ms, timeout: 200ms}\n"
+           "  - {name: edge-log, type: haproxy_log, path: '" +
+           log_path() +
+           "', interval: 200ms, timeout: 200ms}\n"
+           "targets:\n"
+           "  - name: shop-stats\n    url: " +
+           url + "\n    lb_source: {source: edge}\n    traffic_source: {source: edge}\n" + probes +
+           "  - name: shop-log\n    url: " + url +
+           "\n    traffic_source: {source: edge-log, backend: app, server: s1}\n" + probes +
+           "  - name: shop-samples\n    url: " + url + "\n" + probes;
   }
 
   config::Config Config(const std::string& stats_socket) const {
@@ -258,9 +259,10 @@ TEST_F(RealTrafficTest, UsersFailingBehindAnUpServerIsAMismatchBeforeTheSamplesK
       },
       seconds(60)));
   const double samples_seconds = std::chrono::duration<double>(Steady::now() - broke).count();
-  std::printf("mismatch after the API broke: %.1f s from HAProxy's counters, %.1f s from its log, "
-              "%.1f s from samples every 5 s\n",
-              stats_seconds, log_seconds, samples_seconds);
+  std::printf(
+      "mismatch after the API broke: %.1f s from HAProxy's counters, %.1f s from its log, "
+      "%.1f s from samples every 5 s\n",
+      stats_seconds, log_seconds, samples_seconds);
 
   // A copytruncate mid-run, then users stop.
   listener_->Paused([&] {
@@ -356,10 +358,13 @@ TEST(NginxLogTraffic, ARetriedFailureIsSeenOnlyInThePerAttemptLog) {
       "log_format healthgap 'healthgap status=$status upstream_addr=\"$upstream_addr\" '\n"
       "  'upstream_status=\"$upstream_status\" "
       "upstream_response_time=\"$upstream_response_time\"';\n"
-      "upstream app {\n  server 127.0.0.1:" + std::to_string(failing.port()) +
+      "upstream app {\n  server 127.0.0.1:" +
+      std::to_string(failing.port()) +
       " max_fails=0;\n  server 127.0.0.1:" + std::to_string(working.port()) +
       " max_fails=0;\n}\n"
-      "server {\n  listen 127.0.0.1:{PORT};\n  access_log " + log + " healthgap;\n"
+      "server {\n  listen 127.0.0.1:{PORT};\n  access_log " +
+      log +
+      " healthgap;\n"
       "  location / {\n    proxy_pass http://app;\n    proxy_next_upstream error timeout "
       "http_500;\n  }\n}\n");
   ASSERT_NE(nginx.port(), 0) << nginx.error();
@@ -370,10 +375,10 @@ TEST(NginxLogTraffic, ARetriedFailureIsSeenOnlyInThePerAttemptLog) {
       "targets:\n" +
       [&] {
         std::string targets;
-        for (auto [name, port] : {std::pair{"failing", failing.port()},
-                                  std::pair{"working", working.port()}}) {
-          targets += std::string("  - name: ") + name + "\n    url: http://127.0.0.1:" +
-                     std::to_string(port) +
+        for (auto [name, port] :
+             {std::pair{"failing", failing.port()}, std::pair{"working", working.port()}}) {
+          targets += std::string("  - name: ") + name +
+                     "\n    url: http://127.0.0.1:" + std::to_string(port) +
                      "\n    traffic_source: {source: edge-log}\n"
                      "    health: {path: /health, interval: 200ms, timeout: 200ms}\n"
                      "    samples: [{path: /api/data, interval: 60s, timeout: 1s}]\n";
@@ -409,10 +414,11 @@ TEST(NginxLogTraffic, ARetriedFailureIsSeenOnlyInThePerAttemptLog) {
   EXPECT_EQ(good.real_traffic->failures_total, 0u);
   // Every user request reached the working backend, first or after the failing one.
   EXPECT_EQ(good.real_traffic->requests_total, 200u);
-  std::printf("nginx: users got 200 for all 200 requests; the log counted %llu failed attempts "
-              "on one backend and %llu good ones on the other\n",
-              static_cast<unsigned long long>(bad.real_traffic->failures_total),
-              static_cast<unsigned long long>(good.real_traffic->requests_total));
+  std::printf(
+      "nginx: users got 200 for all 200 requests; the log counted %llu failed attempts "
+      "on one backend and %llu good ones on the other\n",
+      static_cast<unsigned long long>(bad.real_traffic->failures_total),
+      static_cast<unsigned long long>(good.real_traffic->requests_total));
   poller.Stop();
   engine.Stop();
 }

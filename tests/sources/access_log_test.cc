@@ -9,10 +9,10 @@ namespace {
 
 TEST(NginxLogLine, OneAttemptPerUpstreamWithItsOwnStatus) {
   // proxy_next_upstream retried a 500 on the next server: the client saw 200.
-  const auto attempts = ParseAccessLogLine(
-      R"(healthgap status=200 upstream_addr="127.0.0.1:8081, 127.0.0.1:8082" )"
-      R"(upstream_status="500, 200" upstream_response_time="0.003, 0.001")",
-      LogFormat::kNginx);
+  const auto attempts =
+      ParseAccessLogLine(R"(healthgap status=200 upstream_addr="127.0.0.1:8081, 127.0.0.1:8082" )"
+                         R"(upstream_status="500, 200" upstream_response_time="0.003, 0.001")",
+                         LogFormat::kNginx);
   ASSERT_EQ(attempts.size(), 2u);
   EXPECT_EQ(attempts[0].address, "127.0.0.1:8081");
   EXPECT_TRUE(attempts[0].failed);
@@ -21,10 +21,10 @@ TEST(NginxLogLine, OneAttemptPerUpstreamWithItsOwnStatus) {
 }
 
 TEST(NginxLogLine, InternalRedirectsAreAttemptsToo) {
-  const auto attempts = ParseAccessLogLine(
-      R"(healthgap status=502 upstream_addr="127.0.0.1:8081 : 127.0.0.1:8083" )"
-      R"(upstream_status="404 : 502")",
-      LogFormat::kNginx);
+  const auto attempts =
+      ParseAccessLogLine(R"(healthgap status=502 upstream_addr="127.0.0.1:8081 : 127.0.0.1:8083" )"
+                         R"(upstream_status="404 : 502")",
+                         LogFormat::kNginx);
   ASSERT_EQ(attempts.size(), 2u);
   EXPECT_FALSE(attempts[0].failed);
   EXPECT_EQ(attempts[1].address, "127.0.0.1:8083");
@@ -57,9 +57,9 @@ TEST(NginxLogLine, AttemptsAreBoundedPerLine) {
     addresses += (i ? ", " : "") + std::string("127.0.0.1:1");
     statuses += (i ? ", " : "") + std::string("500");
   }
-  const auto attempts = ParseAccessLogLine(
-      "upstream_addr=\"" + addresses + "\" upstream_status=\"" + statuses + "\"",
-      LogFormat::kNginx);
+  const auto attempts =
+      ParseAccessLogLine("upstream_addr=\"" + addresses + "\" upstream_status=\"" + statuses + "\"",
+                         LogFormat::kNginx);
   EXPECT_EQ(attempts.size(), 64u);
 }
 

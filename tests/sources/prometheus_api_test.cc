@@ -34,8 +34,9 @@ TEST(PrometheusAnswer, SeriesByTheirLabelSkippingThoseWithoutAUsableValue) {
 }
 
 TEST(PrometheusAnswer, ErrorsSayWhat) {
-  EXPECT_EQ(ParseQueryAnswer(R"({"status":"error","errorType":"bad_data","error":"parse error at char 5"})",
-                             "instance")
+  EXPECT_EQ(ParseQueryAnswer(
+                R"({"status":"error","errorType":"bad_data","error":"parse error at char 5"})",
+                "instance")
                 .error,
             "query failed: parse error at char 5");
   EXPECT_EQ(ParseQueryAnswer("<html>", "instance").error, "answer is not a JSON object");
@@ -43,9 +44,9 @@ TEST(PrometheusAnswer, ErrorsSayWhat) {
                              "instance")
                 .error,
             "answer is not an instant vector");
-  EXPECT_EQ(ParseQueryAnswer(R"({"status":"success","data":{"resultType":"vector"}})", "instance")
-                .error,
-            "answer has no result list");
+  EXPECT_EQ(
+      ParseQueryAnswer(R"({"status":"success","data":{"resultType":"vector"}})", "instance").error,
+      "answer has no result list");
 }
 
 TEST(PrometheusAnswer, SeriesAreBounded) {
@@ -68,9 +69,9 @@ TEST(PrometheusQuery, AsksTheQueryApiAndReadsItsAnswer) {
     res.set_content(kVector, "application/json");
   });
   ASSERT_TRUE(server.Start());
-  const QueryResult result = RunInstantQuery(server.Url("/prefix"),
-                                             R"(sum by (instance) (rate(http_requests_total{code=~"5.."}[1m])))",
-                                             "instance", milliseconds(2000));
+  const QueryResult result = RunInstantQuery(
+      server.Url("/prefix"), R"(sum by (instance) (rate(http_requests_total{code=~"5.."}[1m])))",
+      "instance", milliseconds(2000));
   EXPECT_EQ(result.error, "");
   EXPECT_EQ(result.values.size(), 2u);
   EXPECT_EQ(asked, R"(sum by (instance) (rate(http_requests_total{code=~"5.."}[1m])))");
