@@ -273,15 +273,12 @@ class CheckSources {
       if (!end.error.empty() || !entry.start.error.empty()) continue;
       const std::string_view type = config::ToString(entry.source.type);
       const Duration fresh = now - entry.started + entry.source.interval;
-      const auto name = [](const sources::ServerReading& server) {
-        return server.backend.empty() ? server.server : server.backend + "/" + server.server;
-      };
       if (target.lb_source && target.lb_source->source == entry.source.name) {
         const sources::ServerReading* server =
             sources::FindServer(end, target.lb_source->backend, target.lb_source->server, address);
         if (server && server->in_rotation) {
           state.RecordRealLb(entry.source.name, type,
-                             {.server = name(*server),
+                             {.server = sources::DisplayName(*server),
                               .in_rotation = *server->in_rotation,
                               .state = server->state},
                              now, fresh);
@@ -299,11 +296,11 @@ class CheckSources {
         if (!seen_before && !after->counted_from_zero) continue;  // nothing to diff against
         const bool from_zero = !seen_before;
         if (seen_before) {
-          state.RecordRealTraffic(entry.source.name, type, name(*after), before->traffic, false,
-                                  entry.started, fresh);
+          state.RecordRealTraffic(entry.source.name, type, sources::DisplayName(*after),
+                                  before->traffic, false, entry.started, fresh);
         }
-        state.RecordRealTraffic(entry.source.name, type, name(*after), after->traffic, from_zero,
-                                now, fresh);
+        state.RecordRealTraffic(entry.source.name, type, sources::DisplayName(*after),
+                                after->traffic, from_zero, now, fresh);
       }
     }
   }

@@ -215,10 +215,6 @@ const sources::ServerReading* ServerOf(const config::Target& target, const confi
   return sources::FindServer(reading, ref.backend, ref.server, address);
 }
 
-std::string ServerName(const sources::ServerReading& server) {
-  return server.backend.empty() ? server.server : server.backend + "/" + server.server;
-}
-
 }  // namespace
 
 void Engine::RecordSource(const std::string& source, const sources::SourceReading& reading,
@@ -246,7 +242,7 @@ void Engine::RecordSource(const std::string& source, const sources::SourceReadin
       TargetState::RealLbReport report;
       const sources::ServerReading* server = ServerOf(config, *config.lb_source, reading);
       if (server && server->in_rotation) {
-        report.server = ServerName(*server);
+        report.server = sources::DisplayName(*server);
         report.in_rotation = *server->in_rotation;
         report.state = server->state;
       }
@@ -255,7 +251,8 @@ void Engine::RecordSource(const std::string& source, const sources::SourceReadin
     if (config.traffic_source && config.traffic_source->source == source) {
       const sources::ServerReading* server = ServerOf(config, *config.traffic_source, reading);
       const bool counted = server && server->traffic;
-      target->RecordRealTraffic(source, type, counted ? ServerName(*server) : std::string(),
+      target->RecordRealTraffic(source, type,
+                                counted ? sources::DisplayName(*server) : std::string(),
                                 counted ? server->traffic : std::nullopt,
                                 counted && server->counted_from_zero, at, stale_after);
     }

@@ -8,6 +8,10 @@
 
 namespace healthgap::sources {
 
+std::string DisplayName(const ServerReading& server) {
+  return server.backend.empty() ? server.server : server.backend + "/" + server.server;
+}
+
 const ServerReading* FindServer(const SourceReading& reading, const std::string& backend,
                                 const std::string& server, const std::string& address) {
   for (const ServerReading& candidate : reading.servers) {

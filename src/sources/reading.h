@@ -37,6 +37,10 @@ struct SourceReading {
   std::string error;  // non-empty: the poll failed and `servers` means nothing
 };
 
+// "backend/server", or the server alone without a backend: how the status page and the check
+// report name it.
+std::string DisplayName(const ServerReading& server);
+
 // The server of `reading` that a target is: by backend (if given) and server name (if given),
 // else by its address host:port; nullptr when none matches.
 const ServerReading* FindServer(const SourceReading& reading, const std::string& backend,
