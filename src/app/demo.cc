@@ -8,6 +8,7 @@
 #include <sstream>
 #include <vector>
 
+#include "app/demo_haproxy.h"
 #include "app/exporter_app.h"
 #include "app/signals.h"
 #include "common/log.h"
@@ -52,7 +53,7 @@ bool PrintVerdicts(const engine::EngineSnapshot& snapshot, std::ostream& out) {
   bool settled = true;
   out << "\n"
       << Pad("TARGET", 17) << Pad("EXPECTED", 16) << Pad("VERDICT", 16) << Pad("CAUSE", 17)
-      << Pad("LB VIEW", 11) << Pad("API (window)", 16) << "WHY\n";
+      << Pad("LB VIEW", 20) << Pad("API (window)", 18) << "WHY\n";
   for (const auto& target : snapshot.targets) {
     const auto mode = demo::ParseDemoMode(target.name);
     const std::string_view expected =
@@ -65,11 +66,12 @@ bool PrintVerdicts(const engine::EngineSnapshot& snapshot, std::ostream& out) {
     settled = settled && as_expected;
     std::ostringstream api;
     api << target.api_window.total - target.api_window.failures << "/" << target.api_window.total
-        << " ok";
+        << (target.api_view_source == "synthetic" ? " ok" : " ok real");
+    std::string lb(eval::ToString(target.lb.state));
+    if (target.lb_view_source != "emulated") lb += " (" + std::string(target.lb_view_source) + ")";
     out << Pad(target.name, 17) << Pad(expected, 16)
         << Pad(std::string(verdict) + (as_expected ? "" : " *"), 16) << Pad(cause, 17)
-        << Pad(eval::ToString(target.lb.state), 11) << Pad(api.str(), 16) << target.decision.reason
-        << "\n";
+        << Pad(lb, 20) << Pad(api.str(), 18) << target.decision.reason << "\n";
   }
   out << (settled ? "All verdicts as expected.\n"
                   : "(* not yet the expected verdict or cause: still collecting samples)\n");
@@ -80,13 +82,15 @@ bool PrintVerdicts(const engine::EngineSnapshot& snapshot, std::ostream& out) {
 }  // namespace
 
 std::string DemoConfigYaml(const std::vector<std::string>& base_urls,
-                           const std::vector<int>& grpc_ports) {
+                           const std::vector<int>& grpc_ports, const DemoHaproxy* haproxy) {
   std::string yaml = kDemoDefaults;
+  if (haproxy) yaml = haproxy->SourcesYaml() + yaml;
   const auto modes = demo::AllDemoModes();
   for (std::size_t i = 0; i < modes.size() && i < base_urls.size(); ++i) {
     yaml += "  - name: " + std::string(demo::ToString(modes[i])) + "\n";
     yaml += "    url: " + base_urls[i] + "\n";
     yaml += "    labels: {scenario: demo}\n";
+    if (haproxy) yaml += haproxy->TargetYaml(std::string(demo::ToString(modes[i])));
     // The balancer's own check, at the demo's 2 s interval: an NLB's or HAProxy's TCP connect,
     // and a Kubernetes or Envoy gRPC health check on the gRPC server's port.
     const std::string_view type = demo::HealthCheckTypeFor(modes[i]);
@@ -124,7 +128,28 @@ int RunDemo(const DemoOptions& options) {
     backends.push_back(std::move(backend));
   }
 
-  const std::string yaml = DemoConfigYaml(base_urls, grpc_ports);
+  // A few backends behind a real HAProxy: one whose check tells the truth, one whose check lies,
+  // one whose check removes a working server.
+  std::unique_ptr<DemoHaproxy> haproxy;
+  if (options.with_haproxy) {
+    std::vector<DemoHaproxyBackend> behind;
+    for (const auto& backend : backends) {
+      const demo::DemoMode mode = backend->mode();
+      if (mode != demo::DemoMode::kHonest && mode != demo::DemoMode::kShallowHealth &&
+          mode != demo::DemoMode::kFalseNegative) {
+        continue;
+      }
+      std::string host_port = backend->base_url();
+      host_port = host_port.substr(host_port.find("://") + 3);
+      behind.push_back({std::string(demo::ToString(mode)), host_port});
+    }
+    haproxy = std::make_unique<DemoHaproxy>(behind);
+    if (!haproxy->ok()) {
+      std::cerr << "healthgap demo --with-haproxy: " << haproxy->error() << "\n";
+      return 2;
+    }
+  }
+  const std::string yaml = DemoConfigYaml(base_urls, grpc_ports, haproxy.get());
   if (options.print_config) {
     std::cout << yaml;
     return 0;
@@ -156,6 +181,10 @@ int RunDemo(const DemoOptions& options) {
             << "Status page: " << exporter_url << "/\n"
             << "Try:         healthgap check " << backends[1]->base_url()
             << " --health /health --sample /api/data\n"
+            << (haproxy ? "HAProxy:     honest, shallow-health and false-negative are behind a "
+                          "real HAProxy; its stats socket decides their LB view and users' "
+                          "requests through it their user view (docs/sources.md).\n"
+                        : "")
             << "Verdicts settle within about 15 s; Ctrl-C stops.\n";
   std::cout.flush();
 
@@ -172,6 +201,7 @@ int RunDemo(const DemoOptions& options) {
     }
   }
   app.Stop();
+  haproxy.reset();
   for (auto& backend : backends) backend->Stop();
   return options.exit_when_settled && !settled ? 1 : 0;
 }

@@ -16,7 +16,12 @@ struct DemoOptions {
   // `duration` runs out first. For CI and scripted runs.
   bool exit_when_settled = false;
   bool print_config = false;  // print the embedded config with the real ports and exit
+  // Put a real HAProxy in front of a few backends, read its stats socket as a source and send
+  // users' requests through it (app/demo_haproxy.h).
+  bool with_haproxy = false;
 };
+
+class DemoHaproxy;
 
 // `healthgap demo`: one demo backend per failure mode on loopback, the exporter probing them with
 // the embedded config, and a live table of verdicts against what each backend should get.
@@ -24,7 +29,9 @@ int RunDemo(const DemoOptions& options);
 
 // The embedded demo config for backends listening on `base_urls` (in AllDemoModes() order);
 // `grpc_ports` (parallel, 0 for none) are the grpc-checked backend's gRPC health service's.
+// With `haproxy`, the targets behind it also read it as their lb_source and traffic_source.
 std::string DemoConfigYaml(const std::vector<std::string>& base_urls,
-                           const std::vector<int>& grpc_ports);
+                           const std::vector<int>& grpc_ports,
+                           const DemoHaproxy* haproxy = nullptr);
 
 }  // namespace healthgap::app

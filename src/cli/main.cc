@@ -97,6 +97,9 @@ int main(int argc, char** argv) {
                      "runs out first");
   demo_cmd->add_flag("--print-config", demo.print_config,
                      "Print the embedded config (with the backends' ports) and exit");
+  demo_cmd->add_flag("--with-haproxy", demo.with_haproxy,
+                     "Put a real HAProxy (when installed) in front of three backends: its stats "
+                     "socket and users' requests through it decide their views");
 
   std::string backend_mode;
   std::string backend_listen = "127.0.0.1:8080";

@@ -267,6 +267,27 @@ TEST(DemoCommand, EveryBackendReachesItsExpectedVerdict) {
               ::testing::ContainsRegex("false-negative +false-negative +false-negative "));
 }
 
+TEST(DemoCommand, WithHaproxyTheBalancersOwnViewAndRealTrafficDecide) {
+  const Finished run =
+      RunToCompletion({"demo", "--web.listen-address", "127.0.0.1:0", "--with-haproxy",
+                       "--exit-when-settled", "--duration", "120s", "--print-every", "1s"},
+                      seconds(150));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string last_table = run.output.substr(run.output.rfind("TARGET"));
+  // Behind HAProxy: its stats socket decides the LB view, users' requests the user view.
+  EXPECT_THAT(last_table,
+              ::testing::ContainsRegex("honest +healthy +healthy +none +healthy \\(haproxy\\) "
+                                       "+[0-9]+/[0-9]+ ok real"));
+  EXPECT_THAT(last_table, ::testing::ContainsRegex(
+                              "shallow-health +mismatch +mismatch +shallow_check +healthy "
+                              "\\(haproxy\\) +[0-9]+/[0-9]+ ok real .*real requests failed"));
+  EXPECT_THAT(last_table, ::testing::ContainsRegex("false-negative +false-negative +false-negative "
+                                                   "+health_failing +unhealthy \\(haproxy\\)"));
+  // The others are as always: emulated and sampled.
+  EXPECT_THAT(last_table, ::testing::ContainsRegex("deadlock +mismatch +mismatch +[a-z_]+ +healthy "
+                                                   "+[0-9]+/[0-9]+ ok "));
+}
+
 TEST(DemoCommand, PrintConfigShowsTheEmbeddedConfig) {
   const Finished run = RunToCompletion({"demo", "--print-config"});
   EXPECT_EQ(run.exit_code, 0);
