@@ -160,7 +160,9 @@ void TargetState::RecordRealTraffic(const std::string& source, std::string_view 
     traffic.last = counted_from_zero ? std::optional(sources::TrafficCounters{}) : counters;
     if (!counters) return;
     if (!counted_from_zero) {
+      // The baseline: nothing counted yet, but the span the view's rate is over starts here.
       traffic.at = at;
+      traffic.view.Add(at, 0, 0);
       return;
     }
   }
