@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "app/audit.h"
 #include "app/check.h"
 #include "app/demo.h"
 #include "app/serve.h"
@@ -108,6 +109,23 @@ int main(int argc, char** argv) {
   backend_cmd->add_option("--mode", backend_mode, demo::DemoModeNames())->required();
   backend_cmd->add_option("--listen", backend_listen, "HOST:PORT")->capture_default_str();
 
+  app::AuditOptions audit;
+  CLI::App* audit_cmd = app.add_subcommand(
+      "audit",
+      "Read balancer configs (haproxy.cfg, nginx, Kubernetes manifests): how long a broken "
+      "server keeps traffic, and what goes against the reference's rules; exit 0 clean, 1 "
+      "findings, 2 bad input");
+  audit_cmd->add_option("files", audit.files, "Balancer config files")->required();
+  audit_cmd->add_option("--format", audit.format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  audit_cmd->add_option("--rps", audit.rps, "Requests per second each pool receives")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  audit_cmd->add_option("--emit-config", audit.emit_config,
+                        "Write a healthgap config probing the servers as the balancer does "
+                        "(FILE, or - for stdout)");
+
   app.add_subcommand("version", "Print the version");
 
   try {
@@ -119,6 +137,7 @@ int main(int argc, char** argv) {
 
   if (serve_cmd->parsed()) return app::RunServe(serve);
   if (check_config_cmd->parsed()) return app::RunCheckConfig(config_to_check);
+  if (audit_cmd->parsed()) return app::RunAudit(audit, std::cout, std::cerr);
   if (check_cmd->parsed()) {
     RealClock clock;
     probe::CurlMultiClient http(clock);
