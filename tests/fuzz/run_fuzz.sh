@@ -34,7 +34,8 @@ case $target in
     max_len=1048578
     ;;
   config)
-    sources=("$root"/src/config/*.cc "$root/src/server/web_config.cc" "$root/src/common/log.cc"
+    sources=("$root"/src/config/*.cc "$root"/src/audit/*.cc "$root/src/server/web_config.cc"
+      "$root/src/common/log.cc"
       "$root/src/common/regex.cc" "$root/src/common/json_condition.cc"
       "$root/src/common/socket_address.cc" "$root/src/common/listen_address.cc")
     libraries=($(pkg-config --libs yaml-0.1 re2 libssl libcrypto) -lcrypt)
