@@ -113,12 +113,12 @@ int RunAudit(const AuditOptions& options, std::ostream& out, std::ostream& err) 
       const std::string where = pool.file + ":" + std::to_string(pool.line);
       std::ostringstream failed;
       failed << std::fixed << std::setprecision(0) << timing.failed_requests;
-      table.push_back({pool.kind + " " + pool.name, CheckText(pool),
-                       timing.never_out ? "never" : Seconds(timing.out),
-                       timing.never_out ? "-" : Seconds(timing.back),
-                       timing.never_out ? "all, for as long as it is broken"
-                                        : failed.str() + " requests",
-                       where});
+      table.push_back(
+          {pool.kind + " " + pool.name, CheckText(pool),
+           timing.never_out ? "never" : Seconds(timing.out),
+           timing.never_out ? "-" : Seconds(timing.back),
+           timing.never_out ? "all, for as long as it is broken" : failed.str() + " requests",
+           where});
       pools.push_back({{"balancer", audit::ToString(pool.balancer)},
                        {"file", pool.file},
                        {"line", pool.line},

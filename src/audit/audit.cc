@@ -39,9 +39,9 @@ std::string Expected(const StatusMatcher& matcher) {
   std::string text;
   for (const StatusRange& range : matcher.ranges) {
     if (!text.empty()) text += ", ";
-    text += range.low == range.high ? std::to_string(range.low)
-                                    : "\"" + std::to_string(range.low) + "-" +
-                                          std::to_string(range.high) + "\"";
+    text += range.low == range.high
+                ? std::to_string(range.low)
+                : "\"" + std::to_string(range.low) + "-" + std::to_string(range.high) + "\"";
   }
   return "[" + text + "]";
 }
@@ -112,7 +112,8 @@ Format DetectFormat(std::string_view text) {
       }
     }
     if (line.ends_with("{")) {
-      for (std::string_view block : {"http", "stream", "upstream", "server", "events", "location"}) {
+      for (std::string_view block :
+           {"http", "stream", "upstream", "server", "events", "location"}) {
         nginx = nginx || StartsWithWord(line, block);
       }
     }
@@ -172,24 +173,23 @@ std::string EmitConfig(const std::vector<AuditedFile>& files) {
     std::string source;
     if (!file.stats_socket.empty() && file.format == Format::kHaproxy) {
       source = unique(TargetName("haproxy-" + std::to_string(names.size())));
-      const std::string address = file.stats_socket.starts_with("/")
-                                      ? "unix:" + file.stats_socket
-                                      : file.stats_socket;
+      const std::string address =
+          file.stats_socket.starts_with("/") ? "unix:" + file.stats_socket : file.stats_socket;
       sources += "  - {name: " + source + ", type: haproxy, address: '" + address + "'}\n";
     }
     for (const Pool& pool : file.pools) {
       const bool active = pool.check.kind == CheckKind::kHttp ||
-                          pool.check.kind == CheckKind::kTcp ||
-                          pool.check.kind == CheckKind::kGrpc;
+                          pool.check.kind == CheckKind::kTcp || pool.check.kind == CheckKind::kGrpc;
       if (!active) continue;
       const std::string lb = pool.balancer == Balancer::kHaproxy
                                  ? (pool.check.kind == CheckKind::kTcp ? "haproxy-tcp" : "haproxy")
-                             : pool.balancer == Balancer::kNginx ? "nginx-plus"
+                             : pool.balancer == Balancer::kNginx   ? "nginx-plus"
                              : pool.check.kind == CheckKind::kGrpc ? "k8s-grpc"
                                                                    : "k8s-readiness";
       std::vector<std::pair<std::string, std::string>> servers;  // name, url
       if (pool.balancer == Balancer::kKubernetes) {
-        servers.emplace_back(pool.name, "http://POD-IP:" + std::to_string(pool.check.port ? pool.check.port : 80));
+        servers.emplace_back(
+            pool.name, "http://POD-IP:" + std::to_string(pool.check.port ? pool.check.port : 80));
       } else {
         for (const Server& server : pool.servers) {
           if (!server.checked) continue;
@@ -213,9 +213,10 @@ std::string EmitConfig(const std::vector<AuditedFile>& files) {
       }
     }
   }
-  std::string yaml = "# healthgap config written by `healthgap audit --emit-config`: each\n"
-                     "# checked server probed as its balancer probes it. Replace each sample\n"
-                     "# with an API endpoint real users call.\n";
+  std::string yaml =
+      "# healthgap config written by `healthgap audit --emit-config`: each\n"
+      "# checked server probed as its balancer probes it. Replace each sample\n"
+      "# with an API endpoint real users call.\n";
   if (targets.empty()) return "";
   if (!sources.empty()) yaml += "sources:\n" + sources;
   return yaml + "targets:\n" + targets;

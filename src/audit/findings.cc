@@ -50,8 +50,8 @@ bool SameProbe(const Check& a, const Check& b) {
   return a.kind == b.kind && a.path == b.path && a.port == b.port;
 }
 
-void Add(std::vector<Finding>& out, const Pool& pool, Severity severity, std::string rule,
-         int line, std::string message, std::string fix) {
+void Add(std::vector<Finding>& out, const Pool& pool, Severity severity, std::string rule, int line,
+         std::string message, std::string fix) {
   out.push_back({.severity = severity,
                  .rule = std::move(rule),
                  .file = pool.file,
@@ -130,9 +130,9 @@ Timing TimingOf(const Pool& pool, double rps) {
                           : std::max<int>(static_cast<int>(pool.servers.size()), 1);
   timing.requests_per_server = rps / servers;
   const Check& check = pool.check;
-  const bool any_checked = pool.balancer != Balancer::kHaproxy ||
-                           std::any_of(pool.servers.begin(), pool.servers.end(),
-                                       [](const Server& s) { return s.checked; });
+  const bool any_checked =
+      pool.balancer != Balancer::kHaproxy || std::any_of(pool.servers.begin(), pool.servers.end(),
+                                                         [](const Server& s) { return s.checked; });
   if (check.kind == CheckKind::kNone || !any_checked) {
     timing.never_out = true;
     timing.how = "nothing checks the servers";
@@ -146,14 +146,15 @@ Timing TimingOf(const Pool& pool, double rps) {
     }
     // Out once max_fails requests failed; tried again by real requests after fail_timeout.
     timing.failed_requests = pool.max_fails;
-    timing.out = timing.requests_per_server > 0
-                     ? Millis(static_cast<long long>(pool.max_fails * 1000 /
-                                                     timing.requests_per_server))
-                     : Millis(0);
+    timing.out =
+        timing.requests_per_server > 0
+            ? Millis(static_cast<long long>(pool.max_fails * 1000 / timing.requests_per_server))
+            : Millis(0);
     timing.back = pool.fail_timeout;
-    timing.how = "out after max_fails=" + std::to_string(pool.max_fails) +
-                 " failed requests (per worker), back after fail_timeout=" +
-                 Seconds(pool.fail_timeout) + " (and out again on the next failure)";
+    timing.how =
+        "out after max_fails=" + std::to_string(pool.max_fails) +
+        " failed requests (per worker), back after fail_timeout=" + Seconds(pool.fail_timeout) +
+        " (and out again on the next failure)";
     return timing;
   }
   if (pool.balancer == Balancer::kHaproxy) {
@@ -176,10 +177,9 @@ Timing TimingOf(const Pool& pool, double rps) {
     timing.out = fall * check.interval + check.timeout;
     timing.back = check.healthy_threshold * check.interval;
     timing.how = pool.names.unhealthy_threshold + " " + std::to_string(fall) + " x " +
-                 pool.names.interval + " " + Seconds(check.interval) + " + " +
-                 pool.names.timeout + " " + Seconds(check.timeout) + "; back: " +
-                 pool.names.healthy_threshold + " " + std::to_string(check.healthy_threshold) +
-                 " x " + Seconds(check.interval);
+                 pool.names.interval + " " + Seconds(check.interval) + " + " + pool.names.timeout +
+                 " " + Seconds(check.timeout) + "; back: " + pool.names.healthy_threshold + " " +
+                 std::to_string(check.healthy_threshold) + " x " + Seconds(check.interval);
   }
   timing.failed_requests =
       timing.requests_per_server * static_cast<double>(timing.out.count()) / 1000;
@@ -251,7 +251,8 @@ std::vector<Finding> FindingsFor(const Pool& pool) {
       int example = 0;
       if (AcceptsBeyond2xx(check.accepted, &example)) {
         Add(out, pool, Severity::kWarning, "matcher-accepts-3xx-4xx", check.line,
-            std::string(check.matcher_set ? "the `match` block" : "without a `match`, health_check") +
+            std::string(check.matcher_set ? "the `match` block"
+                                          : "without a `match`, health_check") +
                 " passes " + std::to_string(example) + ": a redirect counts as healthy",
             "a `match` block with `status 200;`, named in `health_check match=`");
       }

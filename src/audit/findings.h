@@ -30,9 +30,9 @@ struct Finding {
 
 // How long a broken server keeps getting traffic, and what that costs users.
 struct Timing {
-  bool never_out = false;  // nothing takes a broken server out
-  Millis out{0};           // worst case from the failure to out of rotation
-  Millis back{0};          // worst case from the recovery to back in rotation
+  bool never_out = false;          // nothing takes a broken server out
+  Millis out{0};                   // worst case from the failure to out of rotation
+  Millis back{0};                  // worst case from the recovery to back in rotation
   double requests_per_server = 0;  // the pool's --rps shared by its servers
   double failed_requests = 0;      // sent to the broken server before it is out
   std::string how;                 // the arithmetic, in the balancer's words

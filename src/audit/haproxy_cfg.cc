@@ -98,8 +98,9 @@ std::string ReadServerSettings(const std::vector<std::string>& words, std::size_
     if (timed) {
       const std::optional<Millis> time = ParseHaproxyTime(value);
       if (!time) return "`" + word + " " + value + "`: not an HAProxy time";
-      (word == "inter" ? settings.inter : word == "fastinter" ? settings.fastinter
-                                                              : settings.downinter) = time;
+      (word == "inter"       ? settings.inter
+       : word == "fastinter" ? settings.fastinter
+                             : settings.downinter) = time;
     } else {
       const std::optional<int> number = Integer(value);
       if (!number || *number < 0) return "`" + word + " " + value + "`: not a count";
@@ -140,8 +141,8 @@ std::optional<StatusMatcher> ExpectStatus(const std::vector<std::string>& words)
   return matcher;
 }
 
-Pool MakePool(const std::string& file, const std::string& kind, const std::string& name,
-              int line, const Settings& settings) {
+Pool MakePool(const std::string& file, const std::string& kind, const std::string& name, int line,
+              const Settings& settings) {
   Pool pool;
   pool.balancer = Balancer::kHaproxy;
   pool.file = file;
@@ -163,11 +164,11 @@ Pool MakePool(const std::string& file, const std::string& kind, const std::strin
   check.port = s.port.value_or(0);
   // With `timeout check`: connect within min(timeout connect, inter), then read within it;
   // without: inter is the whole check's timeout.
-  check.timeout = settings.timeout_check
-                      ? std::min(settings.timeout_connect.value_or(check.interval),
-                                 check.interval) +
-                            *settings.timeout_check
-                      : check.interval;
+  check.timeout =
+      settings.timeout_check
+          ? std::min(settings.timeout_connect.value_or(check.interval), check.interval) +
+                *settings.timeout_check
+          : check.interval;
   check.timeout_set = settings.timeout_check;
   if (settings.httpchk) {
     check.kind = CheckKind::kHttp;
@@ -211,8 +212,8 @@ bool IsSectionKeyword(std::string_view word) {
 }
 
 // Reads one config line into the section's settings (and the pool's servers); "" or why not.
-std::string ReadLine(const std::vector<std::string>& words, int line, Settings& current,
-                     Pool* pool, std::vector<ServerSettings>* servers) {
+std::string ReadLine(const std::vector<std::string>& words, int line, Settings& current, Pool* pool,
+                     std::vector<ServerSettings>* servers) {
   const std::string& keyword = words[0];
   if (keyword == "mode" && words.size() >= 2) current.mode = words[1];
   if (keyword == "option" && words.size() >= 2 && words[1] == "httpchk") {

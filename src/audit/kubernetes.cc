@@ -82,9 +82,8 @@ void ReadObject(const Node& object, const std::string& file, std::vector<Pool>* 
     }
     return;
   }
-  static constexpr std::string_view kWorkloads[] = {"Deployment", "StatefulSet", "DaemonSet",
-                                                    "ReplicaSet", "Pod",         "Job",
-                                                    "CronJob"};
+  static constexpr std::string_view kWorkloads[] = {
+      "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Job", "CronJob"};
   if (std::find(std::begin(kWorkloads), std::end(kWorkloads), kind) == std::end(kWorkloads)) {
     return;
   }
@@ -133,9 +132,9 @@ KubernetesManifests ParseKubernetesManifests(std::string_view text, const std::s
   KubernetesManifests out;
   const config::yaml::Stream::Parsed parsed = config::yaml::Stream::Parse(text);
   if (!parsed.stream) {
-    out.error = parsed.error ? "line " + std::to_string(parsed.error->line) + ": " +
-                                   parsed.error->message
-                             : "not YAML";
+    out.error = parsed.error
+                    ? "line " + std::to_string(parsed.error->line) + ": " + parsed.error->message
+                    : "not YAML";
     return out;
   }
   for (const Node& document : parsed.stream->documents()) ReadObject(document, file, &out.pools);

@@ -219,8 +219,10 @@ std::optional<std::string> ReadUpstreams(const std::vector<Directive>& context,
     bool first = true;
     for (const Directive& server : upstream.block) {
       if (server.name != "server" || server.args.empty()) continue;
-      pool.servers.push_back({.name = server.args[0], .address = server.args[0],
-                              .line = server.line, .checked = true});
+      pool.servers.push_back({.name = server.args[0],
+                              .address = server.args[0],
+                              .line = server.line,
+                              .checked = true});
       const auto params = Params(server.args);
       if (!first) continue;  // the first server's settings stand for the pool's
       first = false;
@@ -235,8 +237,8 @@ std::optional<std::string> ReadUpstreams(const std::vector<Directive>& context,
       if (auto it = params.find("fail_timeout"); it != params.end()) {
         const auto value = Time(it->second);
         if (!value) {
-          return "line " + std::to_string(server.line) + ": invalid fail_timeout \"" +
-                 it->second + "\"";
+          return "line " + std::to_string(server.line) + ": invalid fail_timeout \"" + it->second +
+                 "\"";
         }
         pool.fail_timeout = *value;
       }

@@ -5,11 +5,11 @@
 // it has. The parsers (haproxy_cfg.h, nginx_conf.h, kubernetes.h) fill it in with each
 // balancer's own defaults; the findings (findings.h) read it.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <chrono>
 #include "common/status_matcher.h"
 
 namespace healthgap::audit {
@@ -52,7 +52,7 @@ struct Check {
   int healthy_threshold = 1;
   int unhealthy_threshold = 1;
   Millis initial_delay{0};  // Kubernetes initialDelaySeconds
-  int line = 0;               // where the check is defined (0: the pool's line)
+  int line = 0;             // where the check is defined (0: the pool's line)
 };
 
 struct Server {

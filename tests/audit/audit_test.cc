@@ -167,10 +167,10 @@ TEST(AuditFixtures, RealNginxAcceptsEveryNginxFixture) {
   int checked = 0;
   for (const auto& entry : std::filesystem::directory_iterator(kTestdata)) {
     if (entry.path().extension() != ".conf") continue;
-    testing::Subprocess nginx({"nginx", "-t", "-q", "-c", entry.path().string(), "-p",
-                               prefix.path().string(), "-e", "stderr", "-g",
-                               "pid " + prefix.Path("nginx.pid") + ";"},
-                              testing::Subprocess::Stderr::kMergeIntoStdout);
+    testing::Subprocess nginx(
+        {"nginx", "-t", "-q", "-c", entry.path().string(), "-p", prefix.path().string(), "-e",
+         "stderr", "-g", "pid " + prefix.Path("nginx.pid") + ";"},
+        testing::Subprocess::Stderr::kMergeIntoStdout);
     EXPECT_EQ(nginx.WaitForExitCode(seconds(30)), 0)
         << entry.path() << ": " << nginx.ReadAll(seconds(1));
     ++checked;
@@ -250,9 +250,9 @@ TEST(AuditInput, UnknownAndBrokenFilesAreClearErrors) {
             std::string::npos);
   EXPECT_EQ(ParseHaproxyConfig("backend app\n  server s1\n", "x.cfg").error,
             "line 2: `server` needs a name and an address");
-  EXPECT_EQ(ParseHaproxyConfig("backend app\n  server s1 10.0.0.1:80 check inter soon\n", "x.cfg")
-                .error,
-            "line 2: `inter soon`: not an HAProxy time");
+  EXPECT_EQ(
+      ParseHaproxyConfig("backend app\n  server s1 10.0.0.1:80 check inter soon\n", "x.cfg").error,
+      "line 2: `inter soon`: not an HAProxy time");
   EXPECT_EQ(ParseNginxConfig("http {\n  upstream app {\n", "x.conf").error,
             "unexpected end of file, expecting \"}\"");
   EXPECT_EQ(AuditText("apiVersion: v1\nkind: Pod\nspec: [\n", "x.yaml").format,
@@ -298,6 +298,20 @@ TEST(AuditEmitConfig, LoadsAsAHealthgapConfigThatProbesAsTheBalancerDoes) {
   EXPECT_EQ(loaded.config->sources.at(0).address, "unix:/run/haproxy/admin.sock");
   EXPECT_EQ(loaded.config->targets[2].health.path, "/readyz");
   EXPECT_EQ(loaded.config->targets[2].health.interval, Millis(5000));
+}
+
+TEST(AuditEmitConfig, EveryFixturesEmittedConfigLoads) {
+  int emitted = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kTestdata)) {
+    const AuditedFile file = AuditFixture(entry.path().filename().string());
+    if (!file.error.empty()) continue;
+    const std::string yaml = EmitConfig({file});
+    if (yaml.empty()) continue;  // nothing active to probe
+    const config::LoadResult loaded = config::LoadString(yaml, entry.path().string());
+    EXPECT_TRUE(loaded.config) << loaded.error->Format() << "\n" << yaml;
+    ++emitted;
+  }
+  EXPECT_GE(emitted, 15);
 }
 
 }  // namespace

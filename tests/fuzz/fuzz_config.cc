@@ -1,8 +1,8 @@
 // libFuzzer target for every file healthgap loads that someone else may write: the main config,
 // file_sd files (YAML and JSON), the web config, and the balancer configs `healthgap audit`
 // reads (HAProxy, nginx, Kubernetes manifests). Input layout: byte 0 picks the loader (0xF0 and
-// up: the audit's parsers), the rest is the file's text. Each loader must return a config or an error, in bounded time and
-// memory (run_fuzz.sh caps both), whatever the text.
+// up: the audit's parsers), the rest is the file's text. Each loader must return a config or an
+// error, in bounded time and memory (run_fuzz.sh caps both), whatever the text.
 
 #include <cstddef>
 #include <cstdint>
