@@ -64,7 +64,8 @@ void ReadPrometheus(const Reader& reader, const Fields& fields, const Entry& ite
 Source ReadSource(const Reader& reader, const Entry& item) {
   KeySet keys{"name", "type", "interval", "timeout"};
   for (const auto& entry : kSourceTypeNames) {
-    for (std::string_view key : TypeKeys(entry.value).keys()) {
+    const KeySet type_keys = TypeKeys(entry.value);  // alive through the loop below
+    for (std::string_view key : type_keys.keys()) {
       if (!keys.Contains(key)) keys.Add(key);
     }
   }
@@ -87,7 +88,8 @@ Source ReadSource(const Reader& reader, const Entry& item) {
   // A key of another type is a mistake worth naming, not a silent no-op.
   const KeySet own = TypeKeys(source.type);
   for (const auto& entry : kSourceTypeNames) {
-    for (std::string_view key : TypeKeys(entry.value).keys()) {
+    const KeySet type_keys = TypeKeys(entry.value);
+    for (std::string_view key : type_keys.keys()) {
       const Entry* field = fields.Get(key);
       if (field && !own.Contains(key)) {
         reader.Fail(field->line, field->field,
