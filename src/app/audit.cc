@@ -38,13 +38,7 @@ std::string CheckText(const audit::Pool& pool) {
     case audit::CheckKind::kHttp:
       break;
   }
-  std::string ranges;
-  for (const StatusRange& range : check.accepted.ranges) {
-    if (!ranges.empty()) ranges += ",";
-    ranges += std::to_string(range.low);
-    if (range.high != range.low) ranges += "-" + std::to_string(range.high);
-  }
-  return "http " + check.method + " " + check.path + " " + ranges;
+  return "http " + check.method + " " + check.path + " " + audit::RangesText(check.accepted);
 }
 
 // Columns as wide as their widest cell.

@@ -7,6 +7,7 @@
 #include "audit/haproxy_cfg.h"
 #include "audit/kubernetes.h"
 #include "audit/nginx_conf.h"
+#include "config/values.h"
 
 namespace healthgap::audit {
 namespace {
@@ -22,10 +23,8 @@ bool StartsWithWord(std::string_view line, std::string_view word) {
                                     line[word.size()] == '\t' || line[word.size()] == '{');
 }
 
-std::string Seconds(Millis duration) {
-  const long long ms = duration.count();
-  return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
-}
+// The config's own duration spelling, the inverse of its parser.
+std::string Seconds(Millis duration) { return config::FormatDuration(duration); }
 
 // A name the config accepts: letters, digits, '-', '_', '.'.
 std::string TargetName(std::string text) {

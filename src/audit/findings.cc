@@ -28,7 +28,9 @@ bool AcceptsBeyond2xx(const StatusMatcher& matcher, int* example) {
   return false;
 }
 
-std::string Ranges(const StatusMatcher& matcher) {
+}  // namespace
+
+std::string RangesText(const StatusMatcher& matcher) {
   std::string text;
   for (const StatusRange& range : matcher.ranges) {
     if (!text.empty()) text += ",";
@@ -37,6 +39,8 @@ std::string Ranges(const StatusMatcher& matcher) {
   }
   return text;
 }
+
+namespace {
 
 // Paths that sound like they check dependencies: wrong for a liveness probe.
 bool SoundsDeep(const std::string& path) {
@@ -219,7 +223,7 @@ std::vector<Finding> FindingsFor(const Pool& pool) {
               "`http-check expect status 200`");
         } else if (AcceptsBeyond2xx(check.accepted, &example)) {
           Add(out, pool, Severity::kWarning, "matcher-accepts-3xx-4xx", check.line,
-              "`http-check expect status " + Ranges(check.accepted) + "` passes " +
+              "`http-check expect status " + RangesText(check.accepted) + "` passes " +
                   std::to_string(example) + ": a redirect or a client error counts as healthy",
               "`http-check expect status 200`");
         }

@@ -38,6 +38,9 @@ struct Timing {
   std::string how;                 // the arithmetic, in the balancer's words
 };
 
+// "200", "200-399", "200,204": a matcher as the findings and the table write it.
+std::string RangesText(const StatusMatcher& matcher);
+
 // `rps`: requests per second the whole pool receives.
 Timing TimingOf(const Pool& pool, double rps);
 
