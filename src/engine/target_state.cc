@@ -154,8 +154,8 @@ void TargetState::RecordRealTraffic(const std::string& source, std::string_view 
   RealTraffic& traffic = *real_traffic_;
   traffic.type = type;
   traffic.stale_after = stale_after;
-  if (!counters || server != traffic.server) {
-    // Another server (or none): its counters are not this one's to diff against.
+  if (!counters || server != traffic.server || !traffic.last) {
+    // Another server (or none), or none before: no counters of this one's to diff against.
     traffic.server = counters ? server : std::string();
     traffic.last = counted_from_zero ? std::optional(sources::TrafficCounters{}) : counters;
     if (!counters) return;
@@ -166,15 +166,14 @@ void TargetState::RecordRealTraffic(const std::string& source, std::string_view 
       return;
     }
   }
+  // `last` is now the same server's previous reading, or zero for a count from zero.
   traffic.at = at;
   sources::TrafficCounters delta = *counters;
-  if (traffic.last && counters->requests >= traffic.last->requests &&
+  if (counters->requests >= traffic.last->requests &&
       counters->failures >= traffic.last->failures) {
     delta.requests -= traffic.last->requests;
     delta.failures -= traffic.last->failures;
-  } else if (!traffic.last) {
-    delta = {};  // the first reading is where counting starts
-  }              // else the source restarted: all it counted since is new
+  }  // else the source restarted: all it counted since is new
   traffic.last = counters;
   traffic.requests_total += delta.requests;
   traffic.failures_total += delta.failures;
