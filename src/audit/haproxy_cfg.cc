@@ -49,13 +49,6 @@ std::vector<std::string> Words(std::string_view line) {
   return words;
 }
 
-std::optional<int> Integer(std::string_view text) {
-  int value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 // Server settings a `default-server` line or a server line sets.
 struct ServerSettings {
   std::optional<bool> check;
@@ -102,7 +95,7 @@ std::string ReadServerSettings(const std::vector<std::string>& words, std::size_
        : word == "fastinter" ? settings.fastinter
                              : settings.downinter) = time;
     } else {
-      const std::optional<int> number = Integer(value);
+      const std::optional<int> number = ParseInteger(value);
       if (!number || *number < 0) return "`" + word + " " + value + "`: not a count";
       (word == "rise" ? settings.rise : word == "fall" ? settings.fall : settings.port) = number;
     }
@@ -131,8 +124,8 @@ std::optional<StatusMatcher> ExpectStatus(const std::vector<std::string>& words)
     const std::size_t comma = codes.find(',');
     const std::string_view item = codes.substr(0, comma);
     const std::size_t dash = item.find('-');
-    const auto low = Integer(item.substr(0, dash));
-    const auto high = dash == std::string_view::npos ? low : Integer(item.substr(dash + 1));
+    const auto low = ParseInteger(item.substr(0, dash));
+    const auto high = dash == std::string_view::npos ? low : ParseInteger(item.substr(dash + 1));
     if (!low || !high) return std::nullopt;
     matcher.ranges.push_back({*low, *high});
     if (comma == std::string_view::npos) break;
@@ -189,7 +182,7 @@ std::optional<Millis> ParseHaproxyTime(std::string_view text) {
   std::size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   if (digits == 0 || digits > 9) return std::nullopt;
-  const long long value = *Integer(text.substr(0, digits));
+  const long long value = *ParseInteger(text.substr(0, digits));
   const std::string_view unit = text.substr(digits);
   if (unit.empty() || unit == "ms") return Millis(value);
   if (unit == "us") return Millis(value / 1000);

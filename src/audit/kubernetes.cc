@@ -23,10 +23,8 @@ std::optional<Node> At(const Node& map, std::string_view key) {
 }
 
 int IntAt(const Node& map, std::string_view key, int fallback) {
-  const std::string text = ScalarAt(map, key);
-  int value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return ec == std::errc() && end == text.data() + text.size() && value >= 0 ? value : fallback;
+  const std::optional<int> value = ParseInteger(ScalarAt(map, key));
+  return value && *value >= 0 ? *value : fallback;
 }
 
 Check ReadProbe(const Node& probe) {

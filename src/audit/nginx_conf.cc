@@ -115,19 +115,12 @@ bool Parse(const std::vector<Token>& tokens, std::size_t* at, int depth,
   return true;
 }
 
-std::optional<int> Integer(std::string_view text) {
-  int value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 // nginx's time: "10s", "500ms", "1m", "1h", or seconds ("30").
 std::optional<Millis> Time(std::string_view text) {
   std::size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   if (digits == 0 || digits > 9) return std::nullopt;
-  const int value = *Integer(text.substr(0, digits));
+  const int value = *ParseInteger(text.substr(0, digits));
   const std::string_view unit = text.substr(digits);
   if (unit == "ms") return Millis(value);
   if (unit.empty() || unit == "s") return Millis(value * 1000LL);
@@ -157,9 +150,9 @@ std::map<std::string, StatusMatcher> Matches(const std::vector<Directive>& http)
       matcher.ranges.clear();
       for (const std::string& arg : rule.args) {
         const std::size_t dash = arg.find('-');
-        const auto low = Integer(std::string_view(arg).substr(0, dash));
+        const auto low = ParseInteger(std::string_view(arg).substr(0, dash));
         const auto high =
-            dash == std::string::npos ? low : Integer(std::string_view(arg).substr(dash + 1));
+            dash == std::string::npos ? low : ParseInteger(std::string_view(arg).substr(dash + 1));
         if (low && high) matcher.ranges.push_back({*low, *high});
       }
     }
@@ -227,7 +220,7 @@ std::optional<std::string> ReadUpstreams(const std::vector<Directive>& context,
       if (!first) continue;  // the first server's settings stand for the pool's
       first = false;
       if (auto it = params.find("max_fails"); it != params.end()) {
-        const auto value = Integer(it->second);
+        const auto value = ParseInteger(it->second);
         if (!value || *value < 0) {
           return "line " + std::to_string(server.line) + ": invalid max_fails \"" + it->second +
                  "\"";
@@ -259,10 +252,10 @@ std::optional<std::string> ReadUpstreams(const std::vector<Directive>& context,
         if (auto value = Time(p->second)) active.interval = *value;
       }
       if (auto p = params.find("fails"); p != params.end()) {
-        if (auto value = Integer(p->second)) active.unhealthy_threshold = *value;
+        if (auto value = ParseInteger(p->second)) active.unhealthy_threshold = *value;
       }
       if (auto p = params.find("passes"); p != params.end()) {
-        if (auto value = Integer(p->second)) active.healthy_threshold = *value;
+        if (auto value = ParseInteger(p->second)) active.healthy_threshold = *value;
       }
       if (auto p = params.find("match"); p != params.end()) {
         if (auto m = matches.find(p->second); m != matches.end()) {

@@ -5,9 +5,11 @@
 // it has. The parsers (haproxy_cfg.h, nginx_conf.h, kubernetes.h) fill it in with each
 // balancer's own defaults; the findings (findings.h) read it.
 
+#include <charconv>
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status_matcher.h"
@@ -81,6 +83,14 @@ struct Pool {
   int max_fails = 1;
   Millis fail_timeout{10'000};
 };
+
+// A whole decimal integer, as a config's counts and ports are written; nullopt otherwise.
+inline std::optional<int> ParseInteger(std::string_view text) {
+  int value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
 
 // "haproxy", "nginx", "kubernetes".
 std::string_view ToString(Balancer balancer);
