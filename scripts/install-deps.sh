@@ -17,6 +17,8 @@ packages=(
   libcrypt-dev openssl
   # real components the tests start themselves
   prometheus prometheus-alertmanager python3 nginx-light curl docker-compose tinyproxy haproxy
+  # `healthgap chaos` end to end: real dependencies and the real clients of a small app
+  postgresql redis-server python3-psycopg2 python3-redis
   # Kubernetes manifest checks (PyYAML); the status page in real headless Chromium
   python3-yaml chromium fonts-dejavu-core
   # bench/: the comparison exporter, the load generator and the plot

@@ -1,0 +1,176 @@
+#include "chaos/experiment.h"
+
+#include <algorithm>
+
+namespace healthgap::chaos {
+namespace {
+
+// Starts a round every interval, as a balancer's fixed-rate checker; a round that ran longer
+// than the interval is followed at once, never by a burst of catch-up rounds.
+class Pacer {
+ public:
+  Pacer(const Clock& clock, Duration interval) : clock_(clock), interval_(interval) {}
+
+  void WaitForNextRound() {
+    const TimePoint now = clock_.Now();
+    if (next_ && *next_ > now) clock_.SleepFor(*next_ - now);
+    next_ = std::max(next_.value_or(now), clock_.Now() - interval_) + interval_;
+  }
+
+ private:
+  const Clock& clock_;
+  Duration interval_;
+  std::optional<TimePoint> next_;
+};
+
+// Restores the dependency however the experiment ends.
+class AppliedFault {
+ public:
+  AppliedFault(FaultSwitch& faults, const Fault& fault) : faults_(faults) { faults_.Apply(fault); }
+  ~AppliedFault() { Lift(); }
+  AppliedFault(const AppliedFault&) = delete;
+  AppliedFault& operator=(const AppliedFault&) = delete;
+  void Lift() {
+    if (applied_) faults_.Restore();
+    applied_ = false;
+  }
+
+ private:
+  FaultSwitch& faults_;
+  bool applied_ = true;
+};
+
+std::string Share(int events, int trials) {
+  return std::to_string(events) + " of " + std::to_string(trials);
+}
+
+}  // namespace
+
+std::string_view ToString(ChaosVerdict verdict) {
+  switch (verdict) {
+    case ChaosVerdict::kCovered:
+      return "covered";
+    case ChaosVerdict::kCoveredSlowly:
+      return "covered_slowly";
+    case ChaosVerdict::kNotCovered:
+      return "not_covered";
+    case ChaosVerdict::kNoImpact:
+      return "no_impact";
+    case ChaosVerdict::kInconclusive:
+      return "inconclusive";
+    case ChaosVerdict::kNoSteadyState:
+      return "no_steady_state";
+    case ChaosVerdict::kInterrupted:
+      return "interrupted";
+  }
+  return "inconclusive";
+}
+
+bool IsFailure(ChaosVerdict verdict) {
+  return verdict == ChaosVerdict::kNotCovered || verdict == ChaosVerdict::kCoveredSlowly;
+}
+
+ExperimentResult RunExperiment(std::string_view dependency, const Fault& fault,
+                               FaultSwitch& faults, RoundProber& prober, const Clock& clock,
+                               const ExperimentSettings& settings, const std::atomic<bool>* stop) {
+  ExperimentResult result;
+  result.dependency = std::string(dependency);
+  result.fault = fault;
+  const auto stopped = [&] { return stop && stop->load(); };
+  Pacer pacer(clock, settings.interval);
+
+  // Steady state: long enough, and the balancer routing to the backend.
+  const TimePoint steady_start = clock.Now();
+  RoundObservation last;
+  int rounds = 0;
+  int health_failures = 0;
+  int api_requests = 0;
+  int api_failures = 0;
+  while (!stopped()) {
+    pacer.WaitForNextRound();
+    last = prober.Round();
+    ++rounds;
+    health_failures += last.health_passed ? 0 : 1;
+    api_requests += last.api_requests;
+    api_failures += last.api_failures;
+    const Duration elapsed = clock.Now() - steady_start;
+    if (elapsed >= settings.steady && last.in_rotation && last.health_passed) break;
+    if (elapsed >= settings.steady + settings.recovery) break;
+  }
+  if (stopped()) {
+    result.verdict = ChaosVerdict::kInterrupted;
+    return result;
+  }
+  if (health_failures > 0) {
+    result.steady_state_problem =
+        "the health check failed " + Share(health_failures, rounds) + " rounds before the fault";
+  } else if (!last.in_rotation) {
+    result.steady_state_problem = "the LB did not put the backend in rotation before the fault";
+  } else if (api_requests == 0 ||
+             static_cast<double>(api_failures) > settings.max_error_ratio * api_requests) {
+    result.steady_state_problem =
+        "the API failed " + Share(api_failures, api_requests) + " requests before the fault";
+  }
+  if (!result.steady_state_problem.empty()) {
+    result.verdict = ChaosVerdict::kNoSteadyState;
+    return result;
+  }
+
+  // The fault.
+  AppliedFault applied(faults, fault);
+  const TimePoint fault_start = clock.Now();
+  bool routed = true;  // the balancer's state when the round went out
+  while (!stopped() && clock.Now() - fault_start < settings.fault) {
+    pacer.WaitForNextRound();
+    const RoundObservation round = prober.Round();
+    const Duration at = clock.Now() - fault_start;
+    ++result.fault_rounds;
+    if (!round.health_passed) {
+      ++result.health_failures;
+      if (!result.detected_after) result.detected_after = at;
+    }
+    if (!round.in_rotation && !result.ejected_after) result.ejected_after = at;
+    result.api_requests += round.api_requests;
+    result.api_failures += round.api_failures;
+    if (routed) result.api_failures_in_rotation += round.api_failures;
+    routed = round.in_rotation;
+  }
+  applied.Lift();
+
+  // Recovery: everything back, as in the steady state.
+  const TimePoint restored = clock.Now();
+  while (!stopped() && clock.Now() - restored < settings.recovery) {
+    pacer.WaitForNextRound();
+    const RoundObservation round = prober.Round();
+    if (round.health_passed && round.in_rotation && round.api_failures == 0) {
+      result.recovered = true;
+      result.recovered_after = clock.Now() - restored;
+      break;
+    }
+  }
+
+  result.api_failure_share = eval::WilsonInterval(result.api_failures, result.api_requests,
+                                                  eval::ZForConfidence(settings.confidence));
+  if (stopped()) {
+    result.verdict = ChaosVerdict::kInterrupted;
+  } else if (result.detected_after) {
+    result.verdict = result.ejected_after && *result.ejected_after <= settings.max_ejection
+                         ? ChaosVerdict::kCovered
+                         : ChaosVerdict::kCoveredSlowly;
+  } else {
+    switch (eval::CompareToThreshold(result.api_failure_share, settings.max_error_ratio)) {
+      case eval::ThresholdSide::kAbove:
+        result.verdict = ChaosVerdict::kNotCovered;
+        break;
+      case eval::ThresholdSide::kBelow:
+        result.verdict = ChaosVerdict::kNoImpact;
+        break;
+      case eval::ThresholdSide::kUndecided:
+        result.verdict = ChaosVerdict::kInconclusive;
+        break;
+    }
+  }
+  return result;
+}
+
+}  // namespace healthgap::chaos
