@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "app/text_table.h"
 #include "audit/audit.h"
 #include "audit/findings.h"
 
@@ -39,23 +40,6 @@ std::string CheckText(const audit::Pool& pool) {
       break;
   }
   return "http " + check.method + " " + check.path + " " + audit::RangesText(check.accepted);
-}
-
-// Columns as wide as their widest cell.
-void PrintTable(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
-  std::vector<std::size_t> widths;
-  for (const auto& row : rows) {
-    widths.resize(std::max(widths.size(), row.size()));
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line.append(widths[i] - row[i].size() + 2, ' ');
-    }
-    out << line << "\n";
-  }
 }
 
 bool Read(const std::string& path, std::string* text, std::string* error) {

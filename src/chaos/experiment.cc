@@ -70,8 +70,8 @@ bool IsFailure(ChaosVerdict verdict) {
   return verdict == ChaosVerdict::kNotCovered || verdict == ChaosVerdict::kCoveredSlowly;
 }
 
-ExperimentResult RunExperiment(std::string_view dependency, const Fault& fault,
-                               FaultSwitch& faults, RoundProber& prober, const Clock& clock,
+ExperimentResult RunExperiment(std::string_view dependency, const Fault& fault, FaultSwitch& faults,
+                               RoundProber& prober, const Clock& clock,
                                const ExperimentSettings& settings, const std::atomic<bool>* stop) {
   ExperimentResult result;
   result.dependency = std::string(dependency);
@@ -82,19 +82,23 @@ ExperimentResult RunExperiment(std::string_view dependency, const Fault& fault,
   // Steady state: long enough, and the balancer routing to the backend.
   const TimePoint steady_start = clock.Now();
   RoundObservation last;
-  int rounds = 0;
+  bool health_passing = false;  // the latest check's result
+  int checks = 0;
   int health_failures = 0;
   int api_requests = 0;
   int api_failures = 0;
   while (!stopped()) {
     pacer.WaitForNextRound();
     last = prober.Round();
-    ++rounds;
-    health_failures += last.health_passed ? 0 : 1;
+    for (const HealthResult& check : last.health) {
+      ++checks;
+      health_failures += check.passed ? 0 : 1;
+      health_passing = check.passed;
+    }
     api_requests += last.api_requests;
     api_failures += last.api_failures;
     const Duration elapsed = clock.Now() - steady_start;
-    if (elapsed >= settings.steady && last.in_rotation && last.health_passed) break;
+    if (elapsed >= settings.steady && last.in_rotation && health_passing) break;
     if (elapsed >= settings.steady + settings.recovery) break;
   }
   if (stopped()) {
@@ -103,7 +107,7 @@ ExperimentResult RunExperiment(std::string_view dependency, const Fault& fault,
   }
   if (health_failures > 0) {
     result.steady_state_problem =
-        "the health check failed " + Share(health_failures, rounds) + " rounds before the fault";
+        "the health check failed " + Share(health_failures, checks) + " times before the fault";
   } else if (!last.in_rotation) {
     result.steady_state_problem = "the LB did not put the backend in rotation before the fault";
   } else if (api_requests == 0 ||
@@ -123,13 +127,19 @@ ExperimentResult RunExperiment(std::string_view dependency, const Fault& fault,
   while (!stopped() && clock.Now() - fault_start < settings.fault) {
     pacer.WaitForNextRound();
     const RoundObservation round = prober.Round();
-    const Duration at = clock.Now() - fault_start;
     ++result.fault_rounds;
-    if (!round.health_passed) {
-      ++result.health_failures;
-      if (!result.detected_after) result.detected_after = at;
+    for (const HealthResult& check : round.health) {
+      health_passing = check.passed;
+      if (check.at < fault_start) continue;  // completed before the fault: not its evidence
+      ++result.health_rounds;
+      if (!check.passed) {
+        ++result.health_failures;
+        if (!result.detected_after) result.detected_after = check.at - fault_start;
+      }
+      if (!check.in_rotation && !result.ejected_after) {
+        result.ejected_after = check.at - fault_start;
+      }
     }
-    if (!round.in_rotation && !result.ejected_after) result.ejected_after = at;
     result.api_requests += round.api_requests;
     result.api_failures += round.api_failures;
     if (routed) result.api_failures_in_rotation += round.api_failures;
@@ -142,7 +152,8 @@ ExperimentResult RunExperiment(std::string_view dependency, const Fault& fault,
   while (!stopped() && clock.Now() - restored < settings.recovery) {
     pacer.WaitForNextRound();
     const RoundObservation round = prober.Round();
-    if (round.health_passed && round.in_rotation && round.api_failures == 0) {
+    for (const HealthResult& check : round.health) health_passing = check.passed;
+    if (health_passing && round.in_rotation && round.api_failures == 0) {
       result.recovered = true;
       result.recovered_after = clock.Now() - restored;
       break;

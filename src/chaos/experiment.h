@@ -2,15 +2,16 @@
 
 // One chaos experiment: does the health check notice when a dependency breaks? Steady state
 // first (health passes, the LB has the backend in rotation, the API works), then the fault for
-// a while, then the fault lifted until everything is back. Meanwhile a round every interval:
-// the health checks as the balancer sends them, the API samples as users send them, and the
-// emulated balancer's state after the round. The network and time are seams: a RoundProber and
+// a while, then the fault lifted until everything is back. Meanwhile the health checks as the
+// balancer sends them, on its cadence, the emulated balancer on their results, and a round of
+// API samples every interval as users send them. The network and time are seams: a RoundProber and
 // a FaultSwitch, and a Clock, so the phases and the verdict are tested without either.
 
 #include <atomic>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "chaos/fault.h"
 #include "common/clock.h"
@@ -18,10 +19,17 @@
 
 namespace healthgap::chaos {
 
-// What one round saw.
+// One health check of the balancer's, run on its own cadence (not the users').
+struct HealthResult {
+  TimePoint at;  // when it completed: when the balancer learned
+  bool passed = false;
+  bool in_rotation = false;  // the emulated LB, after it
+};
+
+// What one round of API samples saw, and the balancer's checks that completed meanwhile.
 struct RoundObservation {
-  bool health_passed = false;  // every health check of the round
-  bool in_rotation = false;    // the emulated LB, after the round
+  std::vector<HealthResult> health;  // since the previous round, oldest first
+  bool in_rotation = false;          // the emulated LB now
   int api_requests = 0;
   int api_failures = 0;
 };
@@ -29,7 +37,8 @@ struct RoundObservation {
 class RoundProber {
  public:
   virtual ~RoundProber() = default;
-  // Sends one round (health checks and API samples at once) and waits for it.
+  // Sends one round of API samples and waits for it; returns it with the health checks that
+  // completed since the previous call.
   virtual RoundObservation Round() = 0;
 };
 
@@ -41,7 +50,7 @@ class FaultSwitch {
 };
 
 struct ExperimentSettings {
-  Duration interval = std::chrono::seconds(1);  // between round starts
+  Duration interval = std::chrono::seconds(1);  // between the starts of API sample rounds
   // Steady state: at least this long, and until the LB has the backend in rotation (at most
   // `recovery` longer).
   Duration steady = std::chrono::seconds(5);
@@ -74,9 +83,10 @@ struct ExperimentResult {
   ChaosVerdict verdict = ChaosVerdict::kInconclusive;
   std::string steady_state_problem;  // kNoSteadyState: what was wrong
   // During the fault.
-  int fault_rounds = 0;
-  int health_failures = 0;  // rounds whose health checks failed
-  std::optional<Duration> detected_after;  // first failed health round, from the fault's start
+  int fault_rounds = 0;                    // rounds of API samples
+  int health_rounds = 0;                   // the balancer's checks
+  int health_failures = 0;                 // of those, the failed ones
+  std::optional<Duration> detected_after;  // first failed health check, from the fault's start
   std::optional<Duration> ejected_after;   // the LB took the backend out, from the fault's start
   int api_requests = 0;
   int api_failures = 0;
@@ -92,8 +102,8 @@ struct ExperimentResult {
 // Runs the experiment; `stop`, when set, ends it between rounds (kInterrupted), the fault
 // always restored before returning. Blocks for about steady + fault + recovery at most, plus
 // one round.
-ExperimentResult RunExperiment(std::string_view dependency, const Fault& fault,
-                               FaultSwitch& faults, RoundProber& prober, const Clock& clock,
+ExperimentResult RunExperiment(std::string_view dependency, const Fault& fault, FaultSwitch& faults,
+                               RoundProber& prober, const Clock& clock,
                                const ExperimentSettings& settings,
                                const std::atomic<bool>* stop = nullptr);
 

@@ -47,7 +47,8 @@ std::optional<Fault> ParseFault(std::string_view text, std::string* error) {
     case FaultKind::kNone:
     case FaultKind::kReset:
     case FaultKind::kRefuse:
-      if (argument) return Fail(error, "fault " + std::string(name) + " takes no value: " + spelled);
+      if (argument)
+        return Fail(error, "fault " + std::string(name) + " takes no value: " + spelled);
       return fault;
     case FaultKind::kTimeout:
       if (!argument) return fault;  // a blackhole that never closes
@@ -55,8 +56,8 @@ std::optional<Fault> ParseFault(std::string_view text, std::string* error) {
     case FaultKind::kLatency:
     case FaultKind::kSlowClose: {
       if (!argument) {
-        return Fail(error, "fault " + std::string(name) + " needs a duration: " +
-                               std::string(name) + "=500ms");
+        return Fail(error, "fault " + std::string(name) +
+                               " needs a duration: " + std::string(name) + "=500ms");
       }
       const config::Parsed<config::Millis> delay = config::ParseDurationText(*argument);
       if (!delay.value) return Fail(error, "fault " + spelled + ": " + delay.error);
@@ -126,7 +127,8 @@ std::optional<DependencyRoute> ParseDependency(std::string_view text, std::strin
   std::string upstream_error;
   const std::optional<SocketAddress> upstream = ParseSocketAddress(upstream_text, &upstream_error);
   if (!upstream || !upstream->unix_path.empty()) {
-    return fail("the upstream needs a numeric HOST:PORT, got \"" + std::string(upstream_text) + "\"");
+    return fail("the upstream needs a numeric HOST:PORT, got \"" + std::string(upstream_text) +
+                "\"");
   }
   route.upstream_host = upstream->host;
   route.upstream_port = upstream->port;

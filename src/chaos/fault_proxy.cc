@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <vector>
@@ -36,7 +36,8 @@ bool Resolve(const std::string& host, int port, bool passive, Address& out, std:
   hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
   addrinfo* found = nullptr;
   const std::string service = std::to_string(port);
-  const int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
+  const int rc =
+      getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
   if (rc != 0 || !found) {
     if (error) *error = "cannot resolve " + host + ": " + gai_strerror(rc);
     return false;
@@ -245,8 +246,8 @@ struct FaultProxy::Loop {
   // Reads what `from` has into `direction`; false when the connection broke.
   bool Read(int from, Direction& direction, TimePoint now) {
     char buffer[kReadSize];
-    const std::size_t room = options.max_buffered_bytes - std::min(options.max_buffered_bytes,
-                                                                   direction.queued);
+    const std::size_t room =
+        options.max_buffered_bytes - std::min(options.max_buffered_bytes, direction.queued);
     if (room == 0) return true;
     const ssize_t n = recv(from, buffer, std::min(room, sizeof buffer), 0);
     if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
@@ -259,7 +260,8 @@ struct FaultProxy::Loop {
       stats.bytes_dropped += static_cast<std::uint64_t>(n);
       return true;
     }
-    direction.queue.push_back(Chunk{now + Delay(), std::string(buffer, static_cast<std::size_t>(n))});
+    direction.queue.push_back(
+        Chunk{now + Delay(), std::string(buffer, static_cast<std::size_t>(n))});
     direction.queued += static_cast<std::size_t>(n);
     return true;
   }
@@ -273,8 +275,8 @@ struct FaultProxy::Loop {
       std::size_t length = chunk.bytes.size() - chunk.sent;
       if (applied.kind == FaultKind::kBandwidth) {
         // Small writes (a 20th of a second's worth) so the receiver sees a steady trickle.
-        length = std::min<std::size_t>(
-            length, static_cast<std::size_t>(std::max<std::int64_t>(1, applied.bytes_per_second / 20)));
+        length = std::min<std::size_t>(length, static_cast<std::size_t>(std::max<std::int64_t>(
+                                                   1, applied.bytes_per_second / 20)));
       }
       const ssize_t n = send(to, chunk.bytes.data() + chunk.sent, length, MSG_NOSIGNAL);
       if (n < 0) {
@@ -288,9 +290,10 @@ struct FaultProxy::Loop {
       direction.queued -= static_cast<std::size_t>(n);
       stats.bytes_forwarded += static_cast<std::uint64_t>(n);
       if (applied.kind == FaultKind::kBandwidth) {
-        direction.next_send = std::max(direction.next_send, now) +
-                              std::chrono::duration_cast<Duration>(std::chrono::duration<double>(
-                                  static_cast<double>(n) / static_cast<double>(applied.bytes_per_second)));
+        direction.next_send =
+            std::max(direction.next_send, now) +
+            std::chrono::duration_cast<Duration>(std::chrono::duration<double>(
+                static_cast<double>(n) / static_cast<double>(applied.bytes_per_second)));
       }
       if (chunk.sent == chunk.bytes.size()) direction.queue.pop_front();
     }
@@ -383,7 +386,8 @@ struct FaultProxy::Loop {
       const short readable = POLLIN | POLLHUP | POLLERR;
       if (c.dead) continue;
       if (((client.revents & readable) && !Read(c.client, c.to_upstream, after)) ||
-          ((upstream.revents & readable) && !c.connecting && !Read(c.upstream, c.to_client, after))) {
+          ((upstream.revents & readable) && !c.connecting &&
+           !Read(c.upstream, c.to_client, after))) {
         Close(c, true);
       }
     }
@@ -469,9 +473,9 @@ std::unique_ptr<FaultProxy> FaultProxy::Start(const FaultProxyOptions& options,
   loop->wake_write = pipe_fds[1];
   std::unique_ptr<FaultProxy> proxy(new FaultProxy());
   const auto& stored = loop->listen_address.storage;
-  proxy->port_ = ntohs(stored.ss_family == AF_INET6
-                           ? reinterpret_cast<const sockaddr_in6&>(stored).sin6_port
-                           : reinterpret_cast<const sockaddr_in&>(stored).sin_port);
+  proxy->port_ =
+      ntohs(stored.ss_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6&>(stored).sin6_port
+                                         : reinterpret_cast<const sockaddr_in&>(stored).sin_port);
   proxy->loop_ = std::move(loop);
   proxy->thread_ = std::thread([raw = proxy->loop_.get()] { raw->Run(); });
   return proxy;
@@ -493,9 +497,8 @@ void FaultProxy::SetFault(const Fault& fault) {
   loop_->Wake();
   // The loop takes it on its next pass, at once after the wake-up; the bound only guards
   // against a loop that is gone.
-  loop_->applied_changed.wait_for(lock, std::chrono::seconds(5), [&] {
-    return loop_->applied_generation >= generation;
-  });
+  loop_->applied_changed.wait_for(lock, std::chrono::seconds(5),
+                                  [&] { return loop_->applied_generation >= generation; });
 }
 
 Fault FaultProxy::fault() const {

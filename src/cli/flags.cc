@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "chaos/fault.h"
 #include "common/regex.h"
 #include "common/strings.h"
 #include "config/auth.h"
@@ -188,7 +189,7 @@ std::chrono::seconds ToSeconds(const std::string& text) {
                 : std::chrono::seconds(0);
 }
 
-void AddCheckOptions(CLI::App& subcommand, app::CheckOptions& options) {
+void AddTargetOptions(CLI::App& subcommand, app::CheckOptions& options) {
   // Every flag that describes the target: --config takes all of it from the file instead.
   std::vector<CLI::Option*> target_flags;
   target_flags.push_back(
@@ -224,25 +225,6 @@ void AddCheckOptions(CLI::App& subcommand, app::CheckOptions& options) {
                           config::LbPresetNames() + " (custom: serve's defaults)")
           ->capture_default_str()
           ->check(CLI::IsMember(LbPresetList())));
-  subcommand
-      .add_option("--max-rounds,--samples", options.rounds,
-                  "Most rounds of probes and samples; the check stops as soon as both sides "
-                  "are clear at --confidence (--samples: the old name)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, app::kMaxCheckRounds));
-  subcommand
-      .add_option_function<std::string>(
-          "--max-duration",
-          [&options](const std::string& text) {
-            options.max_duration = *config::ParseDuration(text);
-          },
-          "Most time the whole check takes (default 1m)")
-      ->check(DurationValidator());
-  subcommand
-      .add_option("--confidence", options.confidence,
-                  "Confidence of the error-ratio intervals the verdict rests on")
-      ->capture_default_str()
-      ->check(CLI::Range(0.5, 0.9999));
   target_flags.push_back(
       subcommand
           .add_option_function<std::string>(
@@ -252,12 +234,6 @@ void AddCheckOptions(CLI::App& subcommand, app::CheckOptions& options) {
               },
               "Every request's timeout (default: the --lb preset's for health, 5s for samples)")
           ->check(DurationValidator()));
-  subcommand
-      .add_option_function<std::string>(
-          "--spacing",
-          [&options](const std::string& text) { options.spacing = *config::ParseDuration(text); },
-          "Pause between rounds (default 100ms)")
-      ->check(DurationValidator());
   target_flags.push_back(subcommand
                              .add_option_function<std::string>(
                                  "--health-status",
@@ -300,12 +276,91 @@ void AddCheckOptions(CLI::App& subcommand, app::CheckOptions& options) {
     if (options.base_url.empty()) throw CLI::RequiredError("url (or --config FILE --target NAME)");
     if (options.sample_paths.empty()) throw CLI::RequiredError("--sample");
   });
+}
+
+void AddCheckOptions(CLI::App& subcommand, app::CheckOptions& options) {
+  AddTargetOptions(subcommand, options);
+  subcommand
+      .add_option("--max-rounds,--samples", options.rounds,
+                  "Most rounds of probes and samples; the check stops as soon as both sides "
+                  "are clear at --confidence (--samples: the old name)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, app::kMaxCheckRounds));
+  subcommand
+      .add_option_function<std::string>(
+          "--max-duration",
+          [&options](const std::string& text) {
+            options.max_duration = *config::ParseDuration(text);
+          },
+          "Most time the whole check takes (default 1m)")
+      ->check(DurationValidator());
+  subcommand
+      .add_option("--confidence", options.confidence,
+                  "Confidence of the error-ratio intervals the verdict rests on")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 0.9999));
+  subcommand
+      .add_option_function<std::string>(
+          "--spacing",
+          [&options](const std::string& text) { options.spacing = *config::ParseDuration(text); },
+          "Pause between rounds (default 100ms)")
+      ->check(DurationValidator());
   subcommand.footer(
       "Exit codes: 0 healthy, 1 mismatch (health passes while the API fails), 2 usage error, "
       "3 down, 4 false-negative (health fails while the API works), 5 inconclusive (the rounds "
       "or the time ran out before either error ratio was clear of the threshold), 6 degraded "
       "(health passes but its body reports a failing "
       "dependency).");
+}
+
+void AddChaosOptions(CLI::App& subcommand, app::ChaosOptions& options) {
+  AddTargetOptions(subcommand, options.target);
+  subcommand
+      .add_option("--dependency", options.dependencies,
+                  "NAME=LISTEN_HOST:PORT->UPSTREAM_HOST:PORT (repeatable): a proxy listens "
+                  "where the application is configured to reach NAME and forwards to where NAME "
+                  "really is")
+      ->required();
+  subcommand
+      .add_option("--fault", options.faults,
+                  "Fault per experiment (repeatable): " + chaos::FaultNames() +
+                      ", e.g. latency=2s, timeout, bandwidth=1KiB, slow_close=5s")
+      ->capture_default_str();
+  const auto duration = [&subcommand](const std::string& name, std::chrono::milliseconds& into,
+                                      const std::string& help) {
+    subcommand
+        .add_option_function<std::string>(
+            name, [&into](const std::string& text) { into = *config::ParseDuration(text); },
+            help + " (default " + config::FormatDuration(into) + ")")
+        ->check(DurationValidator());
+  };
+  subcommand
+      .add_option_function<std::string>(
+          "--interval",
+          [&options](const std::string& text) { options.interval = *config::ParseDuration(text); },
+          "The balancer's check interval (default: the --lb preset's, or the configured "
+          "target's)")
+      ->check(DurationValidator());
+  duration("--sample-interval", options.sample_interval, "Between rounds of API samples");
+  duration("--steady", options.steady, "Steady state before each fault, at least");
+  duration("--fault-duration", options.fault_duration, "How long each fault lasts");
+  duration("--recovery", options.recovery, "Most time to wait for the target to come back");
+  duration("--max-ejection", options.max_ejection,
+           "An LB ejection later than this after the fault is covered_slowly");
+  subcommand
+      .add_option("--confidence", options.confidence,
+                  "Confidence of the API failure interval a not_covered verdict rests on")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 0.9999));
+  subcommand.add_option("--format", options.format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  subcommand.add_flag("--allow-non-loopback", options.allow_non_loopback,
+                      "Let a proxy listen on an address other than loopback");
+  subcommand.footer(
+      "Exit codes: 0 every dependency covered (or not needed by users), 1 one not_covered, "
+      "covered_slowly or not recovered, 2 usage error, 3 inconclusive or no steady state, "
+      "130 interrupted (every fault lifted).");
 }
 
 int ExitCodeForParseError(const CLI::App& app, const CLI::ParseError& error, std::ostream& out,

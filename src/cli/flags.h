@@ -8,6 +8,7 @@
 #include <ostream>
 #include <string>
 
+#include "app/chaos.h"
 #include "app/check.h"
 
 namespace healthgap::cli {
@@ -17,9 +18,17 @@ CLI::Validator DurationValidator();
 // A validated duration flag in whole seconds (0 when `text` is not one).
 std::chrono::seconds ToSeconds(const std::string& text);
 
+// Registers the positional URL and the flags that describe a target and how it is probed
+// (--health, --sample, --lb, --timeout, statuses, headers, auth, TLS, or --config FILE --target
+// NAME instead) on `subcommand`, writing into `options`: what `check` and `chaos` share.
+void AddTargetOptions(CLI::App& subcommand, app::CheckOptions& options);
+
 // Registers the positional URL and the flags of `check` on `subcommand`, with validation,
 // writing into `options` (which must outlive parsing). Sets the footer to the exit codes.
 void AddCheckOptions(CLI::App& subcommand, app::CheckOptions& options);
+
+// The flags of `chaos`: the target's (AddTargetOptions), the dependencies, faults and phases.
+void AddChaosOptions(CLI::App& subcommand, app::ChaosOptions& options);
 
 // Maps a CLI11 parse failure to our exit code after printing it as CLI11 does: 0 for --help,
 // app::kCheckUsageError for everything else.

@@ -1,5 +1,5 @@
 // healthgap: does your health check tell the truth?
-// Subcommands: serve, check, check-config, demo, demo-backend, version.
+// Subcommands: serve, check, check-config, audit, chaos, demo, demo-backend, version.
 
 #include <sys/resource.h>
 
@@ -126,6 +126,13 @@ int main(int argc, char** argv) {
                         "Write a healthgap config probing the servers as the balancer does "
                         "(FILE, or - for stdout)");
 
+  app::ChaosOptions chaos;
+  CLI::App* chaos_cmd = app.add_subcommand(
+      "chaos",
+      "Break each dependency through a fault proxy and see whether the health check notices, "
+      "when the LB would act and what users pay meanwhile");
+  cli::AddChaosOptions(*chaos_cmd, chaos);
+
   app.add_subcommand("version", "Print the version");
 
   try {
@@ -138,6 +145,7 @@ int main(int argc, char** argv) {
   if (serve_cmd->parsed()) return app::RunServe(serve);
   if (check_config_cmd->parsed()) return app::RunCheckConfig(config_to_check);
   if (audit_cmd->parsed()) return app::RunAudit(audit, std::cout, std::cerr);
+  if (chaos_cmd->parsed()) return app::RunChaosCommand(chaos, std::cout, std::cerr);
   if (check_cmd->parsed()) {
     RealClock clock;
     probe::CurlMultiClient http(clock);

@@ -92,8 +92,9 @@ std::vector<PairedRound> RunPairedRounds(TargetState& state, const PairedProbeOp
   std::vector<PairedRound> rounds;
   const TimePoint started = clock.Now();
   for (int round = 0; round < std::max(1, options.rounds); ++round) {
-    PairedProbeOptions::NextRound next;
-    if (round > 0 && options.next_round) next = options.next_round(rounds);
+    PairedProbeOptions::NextRound next = options.first_round;
+    if (round > 0)
+      next = options.next_round ? options.next_round(rounds) : PairedProbeOptions::NextRound{};
     if (!next.health && !next.samples) break;
     if (round > 0 && options.spacing.count() > 0) clock.SleepFor(options.spacing);
     std::vector<probe::HttpRequest> requests;

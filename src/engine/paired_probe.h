@@ -41,6 +41,8 @@ struct PairedProbeOptions {
     bool samples = true;
   };
   std::function<NextRound(const std::vector<PairedRound>&)> next_round;
+  // What the first round sends: `chaos` samples the API more often than the balancer checks.
+  NextRound first_round;
   // RunPairedProbe's sequential test: two-sided confidence of the intervals it decides on.
   double confidence = 0.99;
   // Called once the rounds are done, before the verdict: what the target's sources said

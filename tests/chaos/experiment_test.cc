@@ -34,21 +34,32 @@ struct SimulatedTarget : RoundProber {
 
   RoundObservation Round() override {
     clock.Advance(round_time);
-    const bool broken = faults.broken || (stays_broken_after && !faults.applied.empty());
     RoundObservation round;
-    round.health_passed = !(broken && health_checks_dependency) && !health_always_fails;
-    passes = round.health_passed ? passes + 1 : 0;
-    failures = round.health_passed ? 0 : failures + 1;
-    if (failures >= unhealthy_threshold) in_rotation = false;
-    if (passes >= healthy_threshold) in_rotation = true;
+    if (rounds++ % health_every == 0) {
+      const bool broken = faults.broken || (stays_broken_after && !faults.applied.empty());
+      HealthResult check{.at = clock.Now()};
+      check.passed = !(broken && health_checks_dependency) && !health_always_fails;
+      passes = check.passed ? passes + 1 : 0;
+      failures = check.passed ? 0 : failures + 1;
+      if (failures >= unhealthy_threshold) in_rotation = false;
+      if (passes >= healthy_threshold) in_rotation = true;
+      check.in_rotation = in_rotation;
+      round.health.push_back(check);
+    }
     round.in_rotation = in_rotation;
+    Sample(round);
+    return round;
+  }
+
+  void Sample(RoundObservation& round) {
+    const bool broken = faults.broken || (stays_broken_after && !faults.applied.empty());
     round.api_requests = samples_per_round;
     for (int i = 0; i < samples_per_round; ++i) {
-      const double p = broken && api_needs_dependency ? broken_api_failure_rate : healthy_failure_rate;
+      const double p =
+          broken && api_needs_dependency ? broken_api_failure_rate : healthy_failure_rate;
       if (uniform(random) < p) ++round.api_failures;
     }
     if (on_round) on_round();
-    return round;
   }
 
   FakeClock& clock;
@@ -61,6 +72,8 @@ struct SimulatedTarget : RoundProber {
   double broken_api_failure_rate = 1.0;
   double healthy_failure_rate = 0.0;
   int samples_per_round = 2;
+  int health_every = 1;  // rounds: 1 checks health in every round
+  int rounds = 0;
   int healthy_threshold = 2;
   int unhealthy_threshold = 2;
   bool in_rotation = false;
@@ -100,6 +113,7 @@ TEST_F(ExperimentTest, ADeepHealthCheckIsCoveredAndTheCostIsTheRoundsBeforeEject
   ASSERT_EQ(faults_.applied.size(), 1u);
   EXPECT_EQ(faults_.restores, 1);
   EXPECT_EQ(result.fault_rounds, 10);
+  EXPECT_EQ(result.health_rounds, 10);
   EXPECT_EQ(result.health_failures, 10);
   // The first round after the fault fails; the second takes it out (unhealthy threshold 2).
   ASSERT_TRUE(result.detected_after);
@@ -127,6 +141,19 @@ TEST_F(ExperimentTest, AShallowHealthCheckIsNotCoveredAndEveryFailureReachedUser
   EXPECT_EQ(result.api_failures_in_rotation, 20);
   EXPECT_GT(result.api_failure_share.low, Settings().max_error_ratio);
   EXPECT_TRUE(IsFailure(result.verdict));
+}
+
+TEST_F(ExperimentTest, OnlyRoundsThatSentTheHealthChecksCountAsHealthRounds) {
+  target_.health_every = 3;  // the API sampled three times as often as the balancer checks
+  ExperimentSettings settings = Settings();
+  settings.max_ejection = 10s;  // two checks 3 s apart
+  const ExperimentResult result = Run(settings);
+  EXPECT_EQ(result.verdict, ChaosVerdict::kCovered);
+  EXPECT_EQ(result.fault_rounds, 10);
+  EXPECT_LE(result.health_rounds, 4);
+  EXPECT_GE(result.health_rounds, 3);
+  EXPECT_EQ(result.health_failures, result.health_rounds);
+  EXPECT_EQ(result.api_requests, 20);
 }
 
 TEST_F(ExperimentTest, ABalancerTooSlowToActIsCoveredSlowly) {
@@ -171,7 +198,8 @@ TEST_F(ExperimentTest, WithoutASteadyStateTheFaultIsNeverApplied) {
   target_.health_always_fails = true;
   const ExperimentResult result = Run();
   EXPECT_EQ(result.verdict, ChaosVerdict::kNoSteadyState);
-  EXPECT_TRUE(result.steady_state_problem.starts_with("the health check failed ")) << result.steady_state_problem;
+  EXPECT_TRUE(result.steady_state_problem.starts_with("the health check failed "))
+      << result.steady_state_problem;
   EXPECT_TRUE(faults_.applied.empty());
   // It waited steady + recovery for the target to become healthy, no longer.
   EXPECT_LE(clock_.Now() - (FakeClock().Now()), 24s);
@@ -181,7 +209,8 @@ TEST_F(ExperimentTest, ABrokenApiBeforeTheFaultIsNoSteadyState) {
   target_.healthy_failure_rate = 1.0;
   const ExperimentResult result = Run();
   EXPECT_EQ(result.verdict, ChaosVerdict::kNoSteadyState);
-  EXPECT_TRUE(result.steady_state_problem.starts_with("the API failed ")) << result.steady_state_problem;
+  EXPECT_TRUE(result.steady_state_problem.starts_with("the API failed "))
+      << result.steady_state_problem;
 }
 
 TEST_F(ExperimentTest, AnInterruptedExperimentRestoresTheDependency) {
@@ -226,8 +255,8 @@ TEST(ExperimentStatisticsTest, VerdictsHoldOverManySeededRuns) {
       target.health_checks_dependency = false;
       target.broken_api_failure_rate = 0.5;
       target.samples_per_round = 3;
-      const ExperimentResult result = RunExperiment(
-          "pg", {.kind = FaultKind::kTimeout}, faults, target, clock, Settings());
+      const ExperimentResult result =
+          RunExperiment("pg", {.kind = FaultKind::kTimeout}, faults, target, clock, Settings());
       EXPECT_NE(result.verdict, ChaosVerdict::kNoImpact) << "seed " << seed;
       not_covered += result.verdict == ChaosVerdict::kNotCovered;
     }
@@ -240,8 +269,8 @@ TEST(ExperimentStatisticsTest, VerdictsHoldOverManySeededRuns) {
       target.api_needs_dependency = false;
       target.healthy_failure_rate = 0.02;
       target.samples_per_round = 3;
-      const ExperimentResult result = RunExperiment(
-          "cache", {.kind = FaultKind::kTimeout}, faults, target, clock, Settings());
+      const ExperimentResult result =
+          RunExperiment("cache", {.kind = FaultKind::kTimeout}, faults, target, clock, Settings());
       false_alarms += result.verdict == ChaosVerdict::kNotCovered;
     }
   }

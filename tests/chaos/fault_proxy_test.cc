@@ -261,11 +261,10 @@ TEST_F(FaultProxyTest, ConnectionsBeyondTheBoundAreClosedAndCounted) {
 
 TEST(FaultProxyStartTest, RefusesANonLoopbackListenAddressUnlessAllowed) {
   std::string error;
-  EXPECT_EQ(FaultProxy::Start({.listen = {"0.0.0.0", 0},
-                               .upstream_host = "127.0.0.1",
-                               .upstream_port = 5432},
-                              &error),
-            nullptr);
+  EXPECT_EQ(
+      FaultProxy::Start(
+          {.listen = {"0.0.0.0", 0}, .upstream_host = "127.0.0.1", .upstream_port = 5432}, &error),
+      nullptr);
   EXPECT_EQ(error,
             "refusing to listen on 0.0.0.0, not a loopback address (--allow-non-loopback to "
             "insist)");
