@@ -302,7 +302,10 @@ int RunChaos(const ChaosOptions& options, probe::HttpClient& client, Clock& cloc
   settings.interval = options.sample_interval;
   settings.steady = options.steady;
   settings.fault = options.fault_duration;
-  settings.recovery = options.recovery;
+  // Long enough for the balancer to take the backend back: its healthy threshold of checks.
+  const config::HealthCheck& check = plan.health_checks.front();
+  settings.recovery = std::max<Duration>(
+      options.recovery, (check.healthy_threshold + 1) * health_interval + check.timeout);
   settings.max_ejection = options.max_ejection;
   settings.max_error_ratio = plan.target.evaluation.max_error_ratio;
   settings.confidence = options.confidence;
@@ -325,7 +328,6 @@ int RunChaos(const ChaosOptions& options, probe::HttpClient& client, Clock& cloc
   if (options.format == "json") {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& r : results) list.push_back(ToJson(r, settings));
-    const config::HealthCheck& check = plan.health_checks.front();
     out << nlohmann::json{{"target", plan.target.base_url},
                           {"lb", check.lb},
                           {"health_interval_seconds", ToSeconds(health_interval)},

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <set>
 
+#include "audit/aws_target_groups.h"
+#include "audit/envoy_clusters.h"
 #include "audit/haproxy_cfg.h"
 #include "audit/kubernetes.h"
 #include "audit/nginx_conf.h"
@@ -50,7 +52,8 @@ std::string HealthLine(const Pool& pool) {
   std::string health = "{";
   // haproxy-tcp and k8s-grpc say their type; a Kubernetes tcpSocket probe is k8s-readiness's
   // timing with a TCP connect.
-  if (check.kind == CheckKind::kTcp && pool.balancer == Balancer::kKubernetes) {
+  if (check.kind == CheckKind::kTcp &&
+      (pool.balancer == Balancer::kKubernetes || pool.balancer == Balancer::kEnvoy)) {
     health += "type: tcp, ";
   }
   if (check.kind == CheckKind::kHttp) {
@@ -78,6 +81,26 @@ std::string HealthLine(const Pool& pool) {
   return health;
 }
 
+// The healthgap LB preset whose start state and scheduling are the pool's balancer's.
+std::string PresetFor(const Pool& pool) {
+  const CheckKind kind = pool.check.kind;
+  switch (pool.balancer) {
+    case Balancer::kHaproxy:
+      return kind == CheckKind::kTcp ? "haproxy-tcp" : "haproxy";
+    case Balancer::kNginx:
+      return "nginx-plus";
+    case Balancer::kKubernetes:
+      return kind == CheckKind::kGrpc ? "k8s-grpc" : "k8s-readiness";
+    case Balancer::kAws:
+      return kind == CheckKind::kTcp    ? "aws-nlb"
+             : kind == CheckKind::kGrpc ? "aws-alb-grpc"
+                                        : "aws-alb";
+    case Balancer::kEnvoy:
+      return "envoy";
+  }
+  return "custom";
+}
+
 }  // namespace
 
 std::string_view ToString(Format format) {
@@ -88,6 +111,10 @@ std::string_view ToString(Format format) {
       return "nginx";
     case Format::kKubernetes:
       return "kubernetes";
+    case Format::kAws:
+      return "aws";
+    case Format::kEnvoy:
+      return "envoy";
     case Format::kUnknown:
       break;
   }
@@ -96,6 +123,13 @@ std::string_view ToString(Format format) {
 
 Format DetectFormat(std::string_view text) {
   bool api_version = false, kind = false, haproxy = false, nginx = false;
+  bool envoy_clusters = false, envoy_shape = false;
+  // `aws elbv2 describe-target-groups` prints one JSON object holding TargetGroups.
+  const std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && text[first] == '{' &&
+      text.find("\"TargetGroups\"") != std::string_view::npos) {
+    return Format::kAws;
+  }
   std::size_t from = 0;
   for (int lines = 0; from < text.size() && lines < 100'000; ++lines) {
     const std::size_t newline = std::min(text.find('\n', from), text.size());
@@ -104,6 +138,11 @@ Format DetectFormat(std::string_view text) {
     from = newline + 1;
     if (line.empty() || line.front() == '#') continue;
     api_version = api_version || line.starts_with("apiVersion:");
+    envoy_clusters =
+        envoy_clusters || line.starts_with("clusters:") || line.starts_with("static_resources:");
+    envoy_shape = envoy_shape || line.starts_with("load_assignment:") ||
+                  line.starts_with("connect_timeout:") || line.starts_with("health_checks:") ||
+                  line.starts_with("lb_policy:");
     kind = kind || line.starts_with("kind:");
     if (!indented && !line.ends_with("{")) {
       for (std::string_view section : {"global", "defaults", "frontend", "backend", "listen"}) {
@@ -118,6 +157,7 @@ Format DetectFormat(std::string_view text) {
     }
   }
   if (api_version && kind) return Format::kKubernetes;
+  if (envoy_clusters && envoy_shape) return Format::kEnvoy;
   if (nginx) return Format::kNginx;
   if (haproxy) return Format::kHaproxy;
   return Format::kUnknown;
@@ -147,11 +187,24 @@ AuditedFile AuditText(std::string_view text, const std::string& file) {
       out.error = std::move(manifests.error);
       break;
     }
+    case Format::kAws: {
+      AwsTargetGroups groups = ParseAwsTargetGroups(text, file);
+      out.pools = std::move(groups.pools);
+      out.error = std::move(groups.error);
+      break;
+    }
+    case Format::kEnvoy: {
+      EnvoyClusters clusters = ParseEnvoyClusters(text, file);
+      out.pools = std::move(clusters.pools);
+      out.error = std::move(clusters.error);
+      break;
+    }
     case Format::kUnknown:
       out.error =
           "not a balancer config healthgap reads: expected an HAProxy config (global, "
-          "defaults, backend ... sections), an nginx config (http, upstream ... blocks) or "
-          "Kubernetes manifests (apiVersion and kind)";
+          "defaults, backend ... sections), an nginx config (http, upstream ... blocks), "
+          "Kubernetes manifests (apiVersion and kind), AWS target groups (the JSON of `aws "
+          "elbv2 describe-target-groups`) or Envoy clusters (static_resources.clusters)";
       break;
   }
   return out;
@@ -180,11 +233,7 @@ std::string EmitConfig(const std::vector<AuditedFile>& files) {
       const bool active = pool.check.kind == CheckKind::kHttp ||
                           pool.check.kind == CheckKind::kTcp || pool.check.kind == CheckKind::kGrpc;
       if (!active) continue;
-      const std::string lb = pool.balancer == Balancer::kHaproxy
-                                 ? (pool.check.kind == CheckKind::kTcp ? "haproxy-tcp" : "haproxy")
-                             : pool.balancer == Balancer::kNginx   ? "nginx-plus"
-                             : pool.check.kind == CheckKind::kGrpc ? "k8s-grpc"
-                                                                   : "k8s-readiness";
+      const std::string lb = PresetFor(pool);
       std::vector<std::pair<std::string, std::string>> servers;  // name, url
       if (pool.balancer == Balancer::kKubernetes) {
         servers.emplace_back(

@@ -13,12 +13,13 @@
 
 namespace healthgap::audit {
 
-enum class Format { kUnknown, kHaproxy, kNginx, kKubernetes };
+enum class Format { kUnknown, kHaproxy, kNginx, kKubernetes, kAws, kEnvoy };
 
 // What `text` is, by its content: HAProxy's sections, nginx's blocks, Kubernetes' apiVersion
-// and kind.
+// and kind, AWS's TargetGroups JSON, Envoy's clusters.
 Format DetectFormat(std::string_view text);
-std::string_view ToString(Format format);  // "haproxy", "nginx", "kubernetes", "unknown"
+// "haproxy", "nginx", "kubernetes", "aws", "envoy", "unknown".
+std::string_view ToString(Format format);
 
 struct AuditedFile {
   std::string file;

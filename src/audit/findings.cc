@@ -123,6 +123,10 @@ std::string_view ToString(Balancer balancer) {
       return "nginx";
     case Balancer::kKubernetes:
       return "kubernetes";
+    case Balancer::kAws:
+      return "aws";
+    case Balancer::kEnvoy:
+      return "envoy";
   }
   return "haproxy";
 }
@@ -156,9 +160,13 @@ Timing TimingOf(const Pool& pool, double rps) {
             : Millis(0);
     timing.back = pool.fail_timeout;
     timing.how =
-        "out after max_fails=" + std::to_string(pool.max_fails) +
-        " failed requests (per worker), back after fail_timeout=" + Seconds(pool.fail_timeout) +
-        " (and out again on the next failure)";
+        pool.balancer == Balancer::kEnvoy
+            ? "out after consecutive_5xx=" + std::to_string(pool.max_fails) +
+                  " failed requests, back after base_ejection_time=" + Seconds(pool.fail_timeout) +
+                  " (longer after each ejection)"
+            : "out after max_fails=" + std::to_string(pool.max_fails) +
+                  " failed requests (per worker), back after fail_timeout=" +
+                  Seconds(pool.fail_timeout) + " (and out again on the next failure)";
     return timing;
   }
   if (pool.balancer == Balancer::kHaproxy) {
@@ -261,6 +269,48 @@ std::vector<Finding> FindingsFor(const Pool& pool) {
             "a `match` block with `status 200;`, named in `health_check match=`");
       }
       ScheduleFindings(pool, check, "health_check", out);
+      break;
+    }
+    case Balancer::kAws:
+    case Balancer::kEnvoy: {
+      const bool aws = pool.balancer == Balancer::kAws;
+      if (check.kind == CheckKind::kNone) {
+        Add(out, pool, Severity::kCritical, "no-health-check", check.line,
+            aws ? "HealthCheckEnabled is false: the load balancer sends traffic to every target "
+                  "whatever its state"
+                : "no health_checks and no outlier_detection: Envoy sends traffic to every "
+                  "endpoint whatever its state",
+            aws ? "enable the health check, on a path that checks the dependencies"
+                : "an http_health_check on a path that checks the dependencies");
+        break;
+      }
+      if (check.kind == CheckKind::kPassive) {
+        Add(out, pool, Severity::kWarning, "passive-check-only", check.line,
+            "only outlier_detection: an endpoint is ejected after " +
+                std::to_string(pool.max_fails) +
+                " consecutive 5xx from real requests, then gets them again after "
+                "base_ejection_time (" +
+                Seconds(pool.fail_timeout) + ")",
+            "health_checks with an http_health_check on a path that checks the dependencies; "
+            "keep outlier_detection beside it");
+        break;
+      }
+      if (check.kind == CheckKind::kTcp) {
+        Add(out, pool, Severity::kWarning, "tcp-only-check", check.line,
+            aws ? "HealthCheckProtocol is TCP: the port accepts while the application fails"
+                : "tcp_health_check: the port accepts while the application fails",
+            aws ? "HealthCheckProtocol HTTP with a HealthCheckPath that checks the dependencies"
+                : "an http_health_check on a path that checks the dependencies");
+      }
+      int example = 0;
+      if (check.kind == CheckKind::kHttp && AcceptsBeyond2xx(check.accepted, &example)) {
+        Add(out, pool, Severity::kWarning, "matcher-accepts-3xx-4xx", check.line,
+            std::string(aws ? "Matcher HttpCode " : "expected_statuses ") +
+                RangesText(check.accepted) + " passes " + std::to_string(example) +
+                ": a redirect or a client error counts as healthy",
+            aws ? "Matcher HttpCode 200" : "expected_statuses [{start: 200, end: 201}]");
+      }
+      ScheduleFindings(pool, check, aws ? "the health check" : "health_check", out);
       break;
     }
     case Balancer::kKubernetes: {

@@ -18,7 +18,7 @@ namespace healthgap::audit {
 
 using Millis = std::chrono::milliseconds;
 
-enum class Balancer { kHaproxy, kNginx, kKubernetes };
+enum class Balancer { kHaproxy, kNginx, kKubernetes, kAws, kEnvoy };
 
 enum class CheckKind {
   kNone,     // nothing checks the servers: they get traffic whatever their state
@@ -92,7 +92,7 @@ inline std::optional<int> ParseInteger(std::string_view text) {
   return value;
 }
 
-// "haproxy", "nginx", "kubernetes".
+// "haproxy", "nginx", "kubernetes", "aws", "envoy".
 std::string_view ToString(Balancer balancer);
 
 }  // namespace healthgap::audit

@@ -132,7 +132,33 @@ INSTANTIATE_TEST_SUITE_P(
         FindingCase{"k8s-failure-threshold-5.yaml", "unhealthy-threshold-above-3",
                     Severity::kWarning, 26,
                     "readinessProbe needs 5 consecutive failures (failureThreshold) to take a "
-                    "server out"}),
+                    "server out"},
+        FindingCase{"aws-defaults.json", "interval-above-10s", Severity::kWarning, 3,
+                    "the health check runs every 30s (HealthCheckIntervalSeconds): a broken "
+                    "server keeps getting traffic for at least that long before the first "
+                    "failed check"},
+        FindingCase{"aws-disabled.json", "no-health-check", Severity::kCritical, 3,
+                    "HealthCheckEnabled is false: the load balancer sends traffic to every "
+                    "target whatever its state"},
+        FindingCase{"aws-matcher.json", "matcher-accepts-3xx-4xx", Severity::kWarning, 3,
+                    "Matcher HttpCode 200-399 passes 301: a redirect or a client error counts "
+                    "as healthy"},
+        FindingCase{"aws-tcp.json", "tcp-only-check", Severity::kWarning, 3,
+                    "HealthCheckProtocol is TCP: the port accepts while the application fails"},
+        FindingCase{"envoy-no-check.yaml", "no-health-check", Severity::kCritical, 4,
+                    "no health_checks and no outlier_detection: Envoy sends traffic to every "
+                    "endpoint whatever its state"},
+        FindingCase{"envoy-outlier-only.yaml", "passive-check-only", Severity::kWarning, 20,
+                    "only outlier_detection: an endpoint is ejected after 5 consecutive 5xx "
+                    "from real requests, then gets them again after base_ejection_time (30s)"},
+        FindingCase{"envoy-slow-interval.yaml", "interval-above-10s", Severity::kWarning, 19,
+                    "health_check runs every 30s (interval): a broken server keeps getting "
+                    "traffic for at least that long before the first failed check"},
+        FindingCase{"envoy-statuses.yaml", "matcher-accepts-3xx-4xx", Severity::kWarning, 19,
+                    "expected_statuses 200-399 passes 301: a redirect or a client error counts "
+                    "as healthy"},
+        FindingCase{"envoy-tcp.yaml", "tcp-only-check", Severity::kWarning, 20,
+                    "tcp_health_check: the port accepts while the application fails"}),
     [](const ::testing::TestParamInfo<FindingCase>& info) {
       std::string name = info.param.fixture;
       for (char& c : name) {
@@ -142,7 +168,8 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(AuditFixtures, TheReferencesRecommendationsHaveNoFindings) {
-  for (const char* fixture : {"haproxy-good.cfg", "k8s-good.yaml"}) {
+  for (const char* fixture :
+       {"haproxy-good.cfg", "k8s-good.yaml", "aws-good.json", "envoy-good.yaml"}) {
     const AuditedFile file = AuditFixture(fixture);
     ASSERT_EQ(file.error, "") << fixture;
     EXPECT_TRUE(Findings(file).empty()) << fixture;
@@ -258,6 +285,31 @@ TEST(AuditInput, UnknownAndBrokenFilesAreClearErrors) {
   EXPECT_EQ(AuditText("apiVersion: v1\nkind: Pod\nspec: [\n", "x.yaml").format,
             Format::kKubernetes);
   EXPECT_NE(AuditText("apiVersion: v1\nkind: Pod\nspec: [\n", "x.yaml").error, "");
+  EXPECT_EQ(AuditText("{\n    \"TargetGroups\": 3\n}\n", "tg.json").error,
+            "no TargetGroups list (the output of `aws elbv2 describe-target-groups`)");
+  EXPECT_EQ(
+      AuditText("static_resources:\n  listeners: []\n  clusters: []\nlb_policy: x\n", "envoy.yaml")
+          .error,
+      "no clusters (static_resources.clusters or resources)");
+}
+
+TEST(AuditTiming, AwsAndEnvoyCheckOnAFixedPeriodFromTheirOwnDefaults) {
+  // ALB defaults for what describe-target-groups leaves out: timeout 5 s, 5 healthy, 2 out.
+  const AuditedFile aws = AuditText(
+      "{\"TargetGroups\": [{\"TargetGroupName\": \"web\", \"Protocol\": \"HTTP\", "
+      "\"HealthCheckPath\": \"/ready\", \"HealthCheckIntervalSeconds\": 10}]}\n",
+      "tg.json");
+  ASSERT_EQ(aws.error, "");
+  ASSERT_EQ(aws.pools.size(), 1u);
+  const Timing timing = TimingOf(aws.pools[0], 100);
+  EXPECT_EQ(timing.out, seconds(2 * 10 + 5));
+  EXPECT_EQ(timing.back, seconds(5 * 10));
+  const AuditedFile envoy = AuditFixture("envoy-good.yaml");
+  ASSERT_EQ(envoy.pools.size(), 1u);
+  EXPECT_EQ(envoy.pools[0].servers.size(), 2u);
+  EXPECT_EQ(envoy.pools[0].servers[1].address, "10.0.1.12:8080");
+  EXPECT_EQ(TimingOf(envoy.pools[0], 100).out, seconds(2 * 5 + 1));
+  EXPECT_EQ(TimingOf(envoy.pools[0], 100).requests_per_server, 50);
 }
 
 TEST(AuditCommand, ExitCodesAndJson) {
@@ -311,7 +363,7 @@ TEST(AuditEmitConfig, EveryFixturesEmittedConfigLoads) {
     EXPECT_TRUE(loaded.config) << loaded.error->Format() << "\n" << yaml;
     ++emitted;
   }
-  EXPECT_GE(emitted, 15);
+  EXPECT_GE(emitted, 22);
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // libFuzzer target for every file healthgap loads that someone else may write: the main config,
 // file_sd files (YAML and JSON), the web config, and the balancer configs `healthgap audit`
-// reads (HAProxy, nginx, Kubernetes manifests). Input layout: byte 0 picks the loader (0xF0 and
-// up: the audit's parsers), the rest is the file's text. Each loader must return a config or an
-// error, in bounded time and memory (run_fuzz.sh caps both), whatever the text.
+// reads (HAProxy, nginx, Kubernetes manifests, AWS target groups, Envoy clusters). Input layout:
+// byte 0 picks the loader (0xF0 and up: the audit's parsers), the rest is the file's text. Each
+// loader must return a config or an error, in bounded time and memory (run_fuzz.sh caps both),
+// whatever the text.
 
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +11,8 @@
 #include <string_view>
 
 #include "audit/audit.h"
+#include "audit/aws_target_groups.h"
+#include "audit/envoy_clusters.h"
 #include "audit/findings.h"
 #include "audit/haproxy_cfg.h"
 #include "audit/kubernetes.h"
@@ -26,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     namespace audit = healthgap::audit;
     audit::AuditedFile file;
     file.file = "fuzz";
-    switch (data[0] % 4) {
+    switch (data[0] % 8) {
       case 0:
         file.pools = audit::ParseHaproxyConfig(text, "fuzz").pools;
         break;
@@ -35,6 +38,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       case 2:
         file.pools = audit::ParseKubernetesManifests(text, "fuzz").pools;
+        break;
+      case 3:
+        file.pools = audit::ParseAwsTargetGroups(text, "fuzz").pools;
+        break;
+      case 4:
+        file.pools = audit::ParseEnvoyClusters(text, "fuzz").pools;
         break;
       default:
         file = audit::AuditText(text, "fuzz");
