@@ -35,9 +35,10 @@ struct SimulatedTarget : RoundProber {
   RoundObservation Round() override {
     clock.Advance(round_time);
     RoundObservation round;
-    if (rounds++ % health_every == 0) {
+    const int checks = rounds++ % health_every == 0 ? checks_per_round : 0;
+    for (int c = 0; c < checks; ++c) {
       const bool broken = faults.broken || (stays_broken_after && !faults.applied.empty());
-      HealthResult check{.at = clock.Now()};
+      HealthResult check{.at = clock.Now() - round_time + (c + 1) * round_time / checks_per_round};
       check.passed = !(broken && health_checks_dependency) && !health_always_fails;
       passes = check.passed ? passes + 1 : 0;
       failures = check.passed ? 0 : failures + 1;
@@ -72,7 +73,8 @@ struct SimulatedTarget : RoundProber {
   double broken_api_failure_rate = 1.0;
   double healthy_failure_rate = 0.0;
   int samples_per_round = 2;
-  int health_every = 1;  // rounds: 1 checks health in every round
+  int health_every = 1;      // rounds: 1 checks health in every round
+  int checks_per_round = 1;  // the balancer checking more often than users call
   int rounds = 0;
   int healthy_threshold = 2;
   int unhealthy_threshold = 2;
@@ -154,6 +156,49 @@ TEST_F(ExperimentTest, OnlyRoundsThatSentTheHealthChecksCountAsHealthRounds) {
   EXPECT_GE(result.health_rounds, 3);
   EXPECT_EQ(result.health_failures, result.health_rounds);
   EXPECT_EQ(result.api_requests, 20);
+}
+
+TEST_F(ExperimentTest, ABalancerCheckingFasterThanUsersCallIsTimedByItsOwnChecks) {
+  target_.checks_per_round = 4;  // a check every 250 ms, a round of samples every second
+  const ExperimentResult result = Run();
+  EXPECT_EQ(result.verdict, ChaosVerdict::kCovered);
+  EXPECT_EQ(result.health_rounds, 40);
+  // Out after two failed checks, 250 ms apart: within the first round of samples.
+  ASSERT_TRUE(result.ejected_after);
+  EXPECT_LE(*result.ejected_after, 1s);
+  EXPECT_EQ(result.api_failures_in_rotation, 2);
+}
+
+// A shallow check behind a balancer whose first result after the fault started completed just
+// before it: that result is the steady state's, not evidence about the fault.
+struct StaleFirstCheckProber : RoundProber {
+  StaleFirstCheckProber(FakeClock& clock, const RecordingSwitch& faults)
+      : clock(clock), faults(faults) {}
+  RoundObservation Round() override {
+    const TimePoint before = clock.Now();
+    clock.Advance(1s);
+    RoundObservation round{.health = {}, .in_rotation = true, .api_requests = 2};
+    round.api_failures = faults.broken ? 2 : 0;
+    const bool stale = faults.broken && !sent_stale;
+    sent_stale = sent_stale || stale;
+    round.health.push_back(
+        {.at = stale ? before - 1ms : clock.Now(), .passed = true, .in_rotation = true});
+    return round;
+  }
+  FakeClock& clock;
+  const RecordingSwitch& faults;
+  bool sent_stale = false;
+};
+
+TEST(ExperimentEvidenceTest, AChecksResultFromBeforeTheFaultIsNotItsEvidence) {
+  FakeClock clock;
+  RecordingSwitch faults;
+  StaleFirstCheckProber prober(clock, faults);
+  const ExperimentResult result =
+      RunExperiment("postgres", {.kind = FaultKind::kTimeout}, faults, prober, clock, Settings());
+  EXPECT_EQ(result.verdict, ChaosVerdict::kNotCovered);
+  EXPECT_EQ(result.fault_rounds, 10);
+  EXPECT_EQ(result.health_rounds, 9);
 }
 
 TEST_F(ExperimentTest, ABalancerTooSlowToActIsCoveredSlowly) {
