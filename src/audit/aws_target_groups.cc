@@ -1,24 +1,13 @@
 #include "audit/aws_target_groups.h"
 
+#include "audit/yaml_fields.h"
 #include "config/values.h"
-#include "config/yaml_tree.h"
 
 namespace healthgap::audit {
 namespace {
 
-using config::yaml::Node;
-
 // JSON is YAML's flow style: the YAML tree reads `aws` output with its line numbers.
-std::string ScalarAt(const Node& map, std::string_view key) {
-  if (!map.IsMap()) return "";
-  const std::optional<Node> value = map.Find(key);
-  return value && value->IsScalar() ? value->Scalar() : "";
-}
-
-int IntAt(const Node& map, std::string_view key, int fallback) {
-  const std::optional<int> value = ParseInteger(ScalarAt(map, key));
-  return value && *value >= 0 ? *value : fallback;
-}
+using Node = YamlNode;
 
 Pool ReadTargetGroup(const Node& group, const std::string& file) {
   Pool pool;
@@ -55,7 +44,7 @@ Pool ReadTargetGroup(const Node& group, const std::string& file) {
   pool.servers.clear();
   pool.replicas = 0;
   check.accepted = StatusMatcher{{{200, 200}}};  // ALB's default matcher
-  if (const auto matcher = group.IsMap() ? group.Find("Matcher") : std::nullopt) {
+  if (const auto matcher = At(group, "Matcher")) {
     const std::string codes = ScalarAt(*matcher, "HttpCode");
     if (!codes.empty()) {
       if (auto parsed = config::ParseStatusMatcher(codes)) {
@@ -78,15 +67,10 @@ Pool ReadTargetGroup(const Node& group, const std::string& file) {
 
 AwsTargetGroups ParseAwsTargetGroups(std::string_view text, const std::string& file) {
   AwsTargetGroups out;
-  const config::yaml::Stream::Parsed parsed = config::yaml::Stream::Parse(text);
-  if (!parsed.stream || parsed.stream->documents().empty()) {
-    out.error = parsed.error
-                    ? "line " + std::to_string(parsed.error->line) + ": " + parsed.error->message
-                    : "not JSON";
-    return out;
-  }
-  const Node root = parsed.stream->documents().front();
-  const std::optional<Node> groups = root.IsMap() ? root.Find("TargetGroups") : std::nullopt;
+  const auto stream = ParseDocuments(text, "not JSON", &out.error);
+  if (!stream) return out;
+  const Node root = stream->documents().empty() ? Node() : stream->documents().front();
+  const std::optional<Node> groups = At(root, "TargetGroups");
   if (!groups || !groups->IsSequence()) {
     out.error = "no TargetGroups list (the output of `aws elbv2 describe-target-groups`)";
     return out;

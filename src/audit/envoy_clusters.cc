@@ -3,27 +3,12 @@
 #include <charconv>
 #include <cmath>
 
-#include "config/yaml_tree.h"
+#include "audit/yaml_fields.h"
 
 namespace healthgap::audit {
 namespace {
 
-using config::yaml::Node;
-
-std::optional<Node> At(const Node& map, std::string_view key) {
-  if (!map.IsMap()) return std::nullopt;
-  return map.Find(key);
-}
-
-std::string ScalarAt(const Node& map, std::string_view key) {
-  const std::optional<Node> value = At(map, key);
-  return value && value->IsScalar() ? value->Scalar() : "";
-}
-
-int IntAt(const Node& map, std::string_view key, int fallback) {
-  const std::optional<int> value = ParseInteger(ScalarAt(map, key));
-  return value && *value >= 0 ? *value : fallback;
-}
+using Node = YamlNode;
 
 // A protobuf Duration as Envoy's YAML writes it: "5s", "0.25s", or {seconds: 5, nanos: 0}.
 std::optional<Millis> DurationAt(const Node& map, std::string_view key) {
@@ -143,14 +128,9 @@ std::optional<Node> ClusterList(const Node& root) {
 
 EnvoyClusters ParseEnvoyClusters(std::string_view text, const std::string& file) {
   EnvoyClusters out;
-  const config::yaml::Stream::Parsed parsed = config::yaml::Stream::Parse(text);
-  if (!parsed.stream) {
-    out.error = parsed.error
-                    ? "line " + std::to_string(parsed.error->line) + ": " + parsed.error->message
-                    : "not YAML";
-    return out;
-  }
-  for (const Node& document : parsed.stream->documents()) {
+  const auto stream = ParseDocuments(text, "not YAML", &out.error);
+  if (!stream) return out;
+  for (const Node& document : stream->documents()) {
     const std::optional<Node> clusters = ClusterList(document);
     if (!clusters || !clusters->IsSequence()) continue;
     for (std::size_t i = 0; i < clusters->size() && out.pools.size() < 10'000; ++i) {

@@ -4,28 +4,12 @@
 #include <charconv>
 #include <optional>
 
-#include "config/yaml_tree.h"
+#include "audit/yaml_fields.h"
 
 namespace healthgap::audit {
 namespace {
 
-using config::yaml::Node;
-
-std::string ScalarAt(const Node& map, std::string_view key) {
-  if (!map.IsMap()) return "";
-  const std::optional<Node> value = map.Find(key);
-  return value && value->IsScalar() ? value->Scalar() : "";
-}
-
-std::optional<Node> At(const Node& map, std::string_view key) {
-  if (!map.IsMap()) return std::nullopt;
-  return map.Find(key);
-}
-
-int IntAt(const Node& map, std::string_view key, int fallback) {
-  const std::optional<int> value = ParseInteger(ScalarAt(map, key));
-  return value && *value >= 0 ? *value : fallback;
-}
+using Node = YamlNode;
 
 Check ReadProbe(const Node& probe) {
   Check check;
@@ -128,14 +112,9 @@ void ReadObject(const Node& object, const std::string& file, std::vector<Pool>* 
 
 KubernetesManifests ParseKubernetesManifests(std::string_view text, const std::string& file) {
   KubernetesManifests out;
-  const config::yaml::Stream::Parsed parsed = config::yaml::Stream::Parse(text);
-  if (!parsed.stream) {
-    out.error = parsed.error
-                    ? "line " + std::to_string(parsed.error->line) + ": " + parsed.error->message
-                    : "not YAML";
-    return out;
-  }
-  for (const Node& document : parsed.stream->documents()) ReadObject(document, file, &out.pools);
+  const auto stream = ParseDocuments(text, "not YAML", &out.error);
+  if (!stream) return out;
+  for (const Node& document : stream->documents()) ReadObject(document, file, &out.pools);
   return out;
 }
 
