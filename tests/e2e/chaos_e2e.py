@@ -15,13 +15,15 @@ Asserts:
      failures counted (all of them while the backend stayed in rotation); exit code 1;
   2. the app restarted with the deep /health (Redis and PostgreSQL): both `covered`; exit 0;
   3. with PostgreSQL no longer proxied the deep /health fails before any fault: the table says
-     no_steady_state (exit 3); a non-loopback listen address is refused (exit 2).
+     no_steady_state (exit 3); a non-loopback listen address is refused (exit 2);
+  4. SIGINT during an experiment ends it with the fault lifted and exit 130.
 """
 import argparse
 import json
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -171,6 +173,21 @@ def main():
         if refused.returncode != 2 or "not a loopback address" not in refused.stderr:
             raise E2EFailure(f"a 0.0.0.0 listener must be refused: {refused.returncode} "
                              f"{refused.stderr}")
+        # 4. Ctrl-C during an experiment: the run ends between rounds, every fault lifted, the
+        # partial report printed, exit 130.
+        interrupted = subprocess.Popen(
+            [args.healthgap, "chaos", f"http://127.0.0.1:{app_port}", "--sample", "/api/count",
+             "--interval", "300ms", "--sample-interval", "300ms", "--steady", "1s",
+             "--fault-duration", "60s", "--dependency", routes[0], "--dependency", routes[1]],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = interrupted.stderr.readline()
+        if "steady state" not in first:
+            raise E2EFailure(f"chaos did not start its first experiment: {first!r}")
+        interrupted.send_signal(signal.SIGINT)
+        out, err = interrupted.communicate(timeout=60)
+        print(out, err)
+        if interrupted.returncode != 130 or "interrupted; the fault was lifted" not in out:
+            raise E2EFailure(f"SIGINT: exit {interrupted.returncode}\n{out}{err}")
         print("chaos_e2e: OK")
         return 0
     except E2EFailure as ex:
