@@ -194,6 +194,13 @@ nlohmann::json ToJson(const chaos::ExperimentResult& r, const chaos::ExperimentS
           {"recovered_after_seconds", SecondsJson(r.recovered_after)}};
 }
 
+std::string RecoveredText(const chaos::ExperimentResult& r) {
+  if (r.recovered) return "after " + Seconds(r.recovered_after);
+  const bool ended = r.verdict != chaos::ChaosVerdict::kNoSteadyState &&
+                     r.verdict != chaos::ChaosVerdict::kInterrupted;
+  return ended ? "no" : "-";
+}
+
 void PrintReport(const CheckPlan& plan, const std::vector<chaos::ExperimentResult>& results,
                  const chaos::ExperimentSettings& settings, Duration health_interval,
                  std::ostream& out) {
@@ -212,10 +219,7 @@ void PrintReport(const CheckPlan& plan, const std::vector<chaos::ExperimentResul
          ran ? std::to_string(r.health_failures) + "/" + std::to_string(r.health_rounds) : "-",
          Seconds(r.detected_after), Seconds(r.ejected_after),
          ran ? std::to_string(r.api_failures) + "/" + std::to_string(r.api_requests) : "-",
-         ran ? std::to_string(r.api_failures_in_rotation) : "-",
-         !ran          ? "-"
-         : r.recovered ? "after " + Seconds(r.recovered_after)
-                       : "no"});
+         ran ? std::to_string(r.api_failures_in_rotation) : "-", RecoveredText(r)});
   }
   PrintTable(table, out);
   out << "\n";
