@@ -355,9 +355,12 @@ struct FaultProxy::Loop {
       if (connecting || writing.blocked) events |= POLLOUT;
       return events;
     };
+    // A socket with nothing to wait for is left out (fd -1): a hung-up one would otherwise
+    // report POLLHUP on every pass while a latency or a slow_close holds its other side.
+    const auto entry = [](int fd, short events) { return pollfd{events ? fd : -1, events, 0}; };
     for (const auto& c : connections) {
-      fds.push_back({c->client, interest(c->to_upstream, c->to_client, false), 0});
-      fds.push_back({c->upstream, interest(c->to_client, c->to_upstream, c->connecting), 0});
+      fds.push_back(entry(c->client, interest(c->to_upstream, c->to_client, false)));
+      fds.push_back(entry(c->upstream, interest(c->to_client, c->to_upstream, c->connecting)));
     }
     const TimePoint now = clock.Now();
     const auto wait = std::chrono::ceil<std::chrono::milliseconds>(NextDeadline(now) - now);
