@@ -29,7 +29,13 @@ std::optional<Fault> Fail(std::string* error, std::string message) {
 
 }  // namespace
 
-std::string FaultNames() { return JoinedNames(kFaultNames); }
+std::string FaultNames() {
+  std::string names;
+  for (const auto& [kind, name] : kFaultNames) {
+    if (kind != FaultKind::kNone) names += (names.empty() ? "" : ", ") + std::string(name);
+  }
+  return names;
+}
 
 std::optional<Fault> ParseFault(std::string_view text, std::string* error) {
   const auto equals = text.find('=');

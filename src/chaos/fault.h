@@ -35,7 +35,8 @@ struct Fault {
 std::optional<Fault> ParseFault(std::string_view text, std::string* error);
 // The flag text ParseFault reads back.
 std::string ToString(const Fault& fault);
-// "none, latency, timeout, reset, refuse, bandwidth, slow_close": for usage messages.
+// "latency, timeout, reset, refuse, bandwidth, slow_close": the faults to inject, for usage
+// messages ("none", which restores, is read too).
 std::string FaultNames();
 
 // One dependency's route through the proxy: --dependency NAME=LISTEN->UPSTREAM, as in

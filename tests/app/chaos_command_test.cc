@@ -3,12 +3,11 @@
 // themselves run in tests/chaos (fake clock) and tests/e2e/chaos_e2e.py (real PostgreSQL and
 // Redis).
 
-#include "app/chaos.h"
-
 #include <gtest/gtest.h>
 
 #include <sstream>
 
+#include "app/chaos.h"
 #include "support/instant_http_client.h"
 
 namespace healthgap::app {
@@ -49,22 +48,22 @@ TEST(ChaosCommandTest, EachMistakeIsAUsageErrorThatSaysWhatIsWrong) {
   EXPECT_EQ(error_of([](ChaosOptions& o) { o.dependencies.push_back(o.dependencies[0]); }),
             "healthgap chaos: --dependency postgres is named twice\n");
   EXPECT_EQ(error_of([](ChaosOptions& o) { o.faults = {"drop"}; }),
-            "healthgap chaos: --fault: unknown fault \"drop\"; want one of none, latency, "
+            "healthgap chaos: --fault: unknown fault \"drop\"; want one of latency, "
             "timeout, reset, refuse, bandwidth, slow_close\n");
   EXPECT_EQ(error_of([](ChaosOptions& o) { o.faults = {"none"}; }),
             "healthgap chaos: --fault none breaks nothing\n");
   EXPECT_EQ(error_of([](ChaosOptions& o) { o.target.sample_paths.clear(); }),
             "healthgap chaos: at least one --sample path is required: without the API there is "
             "nothing to compare\n");
-  EXPECT_EQ(error_of([](ChaosOptions& o) {
-              o.dependencies = {"postgres=0.0.0.0:6432->127.0.0.1:5432"};
-            }),
-            "healthgap chaos: --dependency postgres: refusing to listen on 0.0.0.0, not a "
-            "loopback address (--allow-non-loopback to insist)\n");
+  EXPECT_EQ(
+      error_of([](ChaosOptions& o) { o.dependencies = {"postgres=0.0.0.0:6432->127.0.0.1:5432"}; }),
+      "healthgap chaos: --dependency postgres: refusing to listen on 0.0.0.0, not a "
+      "loopback address (--allow-non-loopback to insist)\n");
   EXPECT_EQ(error_of([](ChaosOptions& o) { o.steady = std::chrono::milliseconds(0); }),
             "healthgap chaos: durations must be positive\n");
-  EXPECT_NE(error_of([](ChaosOptions& o) { o.dependencies = {"postgres=127.0.0.1:6432"}; })
-                .find("--dependency postgres=127.0.0.1:6432: no ->"),
+  EXPECT_NE(error_of([](ChaosOptions& o) {
+              o.dependencies = {"postgres=127.0.0.1:6432"};
+            }).find("--dependency postgres=127.0.0.1:6432: no ->"),
             std::string::npos);
 }
 

@@ -29,7 +29,7 @@ TEST(ParseFaultTest, ErrorsSayWhatIsWrong) {
     return error;
   };
   EXPECT_EQ(error_of("drop"),
-            "unknown fault \"drop\"; want one of none, latency, timeout, reset, refuse, "
+            "unknown fault \"drop\"; want one of latency, timeout, reset, refuse, "
             "bandwidth, slow_close");
   EXPECT_EQ(error_of("latency"), "fault latency needs a duration: latency=500ms");
   EXPECT_EQ(error_of("reset=1s"), "fault reset takes no value: reset=1s");
