@@ -1,6 +1,9 @@
 #include "chaos/experiment.h"
 
 #include <algorithm>
+#include <array>
+
+#include "common/enum_names.h"
 
 namespace healthgap::chaos {
 namespace {
@@ -44,27 +47,20 @@ std::string Share(int events, int trials) {
   return std::to_string(events) + " of " + std::to_string(trials);
 }
 
+constexpr std::array<EnumName<ChaosVerdict>, 7> kVerdictNames{{
+    {ChaosVerdict::kCovered, "covered"},
+    {ChaosVerdict::kCoveredSlowly, "covered_slowly"},
+    {ChaosVerdict::kNotCovered, "not_covered"},
+    {ChaosVerdict::kNoImpact, "no_impact"},
+    {ChaosVerdict::kInconclusive, "inconclusive"},
+    {ChaosVerdict::kNoSteadyState, "no_steady_state"},
+    {ChaosVerdict::kInterrupted, "interrupted"},
+}};
+static_assert(ListsValuesInOrder(kVerdictNames));
+
 }  // namespace
 
-std::string_view ToString(ChaosVerdict verdict) {
-  switch (verdict) {
-    case ChaosVerdict::kCovered:
-      return "covered";
-    case ChaosVerdict::kCoveredSlowly:
-      return "covered_slowly";
-    case ChaosVerdict::kNotCovered:
-      return "not_covered";
-    case ChaosVerdict::kNoImpact:
-      return "no_impact";
-    case ChaosVerdict::kInconclusive:
-      return "inconclusive";
-    case ChaosVerdict::kNoSteadyState:
-      return "no_steady_state";
-    case ChaosVerdict::kInterrupted:
-      return "interrupted";
-  }
-  return "inconclusive";
-}
+std::string_view ToString(ChaosVerdict verdict) { return NameOf(kVerdictNames, verdict); }
 
 bool IsFailure(ChaosVerdict verdict) {
   return verdict == ChaosVerdict::kNotCovered || verdict == ChaosVerdict::kCoveredSlowly;
