@@ -41,8 +41,6 @@ Pool ReadTargetGroup(const Node& group, const std::string& file) {
   check.path = ScalarAt(group, "HealthCheckPath");
   if (check.path.empty() && check.kind == CheckKind::kHttp) check.path = "/";
   check.port = IntAt(group, "HealthCheckPort", 0);  // "traffic-port" reads as 0: the target's
-  pool.servers.clear();
-  pool.replicas = 0;
   check.accepted = StatusMatcher{{{200, 200}}};  // ALB's default matcher
   if (const auto matcher = At(group, "Matcher")) {
     const std::string codes = ScalarAt(*matcher, "HttpCode");
