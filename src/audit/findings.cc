@@ -182,6 +182,19 @@ Timing TimingOf(const Pool& pool, double rps) {
                  " x timeout " + Seconds(check.timeout) + " + " + std::to_string(fall - 1) +
                  " x fastinter " + Seconds(fast) + "; back: downinter " + Seconds(down) + " + " +
                  std::to_string(rise - 1) + " x fastinter";
+  } else if (pool.balancer == Balancer::kEnvoy) {
+    // Envoy too starts the next check an interval after the last ended (no fastinter): the
+    // interval to the first failed check, each failure hanging to its timeout; back after
+    // unhealthy_interval (the interval while a host is unhealthy) and the rest of the passes.
+    const int fall = check.unhealthy_threshold;
+    const int rise = check.healthy_threshold;
+    const Millis down = check.down_interval.value_or(check.interval);
+    timing.out = check.interval + fall * check.timeout + (fall - 1) * check.interval;
+    timing.back = down + (rise - 1) * check.interval;
+    timing.how = "interval " + Seconds(check.interval) + " + unhealthy_threshold " +
+                 std::to_string(fall) + " x timeout " + Seconds(check.timeout) + " + " +
+                 std::to_string(fall - 1) + " x interval; back: unhealthy_interval " +
+                 Seconds(down) + " + " + std::to_string(rise - 1) + " x interval";
   } else {
     // A fixed period: the failure just after a probe, then threshold probes, the last hanging
     // to its timeout.

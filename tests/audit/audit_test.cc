@@ -293,7 +293,7 @@ TEST(AuditInput, UnknownAndBrokenFilesAreClearErrors) {
       "no clusters (static_resources.clusters or resources)");
 }
 
-TEST(AuditTiming, AwsAndEnvoyCheckOnAFixedPeriodFromTheirOwnDefaults) {
+TEST(AuditTiming, AwsOnAFixedPeriodEnvoyAfterCompletionEachWithItsDefaults) {
   // ALB defaults for what describe-target-groups leaves out: timeout 5 s, 5 healthy, 2 out.
   const AuditedFile aws = AuditText(
       "{\"TargetGroups\": [{\"TargetGroupName\": \"web\", \"Protocol\": \"HTTP\", "
@@ -308,7 +308,9 @@ TEST(AuditTiming, AwsAndEnvoyCheckOnAFixedPeriodFromTheirOwnDefaults) {
   ASSERT_EQ(envoy.pools.size(), 1u);
   EXPECT_EQ(envoy.pools[0].servers.size(), 2u);
   EXPECT_EQ(envoy.pools[0].servers[1].address, "10.0.1.12:8080");
-  EXPECT_EQ(TimingOf(envoy.pools[0], 100).out, seconds(2 * 5 + 1));
+  // Envoy schedules after completion: interval + 2 x timeout + 1 x interval.
+  EXPECT_EQ(TimingOf(envoy.pools[0], 100).out, seconds(5 + 2 * 1 + 5));
+  EXPECT_EQ(TimingOf(envoy.pools[0], 100).back, seconds(5 + 5));
   EXPECT_EQ(TimingOf(envoy.pools[0], 100).requests_per_server, 50);
 }
 
