@@ -167,6 +167,10 @@ AuditedFile AuditText(std::string_view text, const std::string& file) {
   AuditedFile out;
   out.file = file;
   out.format = DetectFormat(text);
+  const auto take = [&out](ParsedPools parsed) {
+    out.pools = std::move(parsed.pools);
+    out.error = std::move(parsed.error);
+  };
   switch (out.format) {
     case Format::kHaproxy: {
       HaproxyConfig config = ParseHaproxyConfig(text, file);
@@ -175,30 +179,18 @@ AuditedFile AuditText(std::string_view text, const std::string& file) {
       out.error = std::move(config.error);
       break;
     }
-    case Format::kNginx: {
-      NginxConfig config = ParseNginxConfig(text, file);
-      out.pools = std::move(config.pools);
-      out.error = std::move(config.error);
+    case Format::kNginx:
+      take(ParseNginxConfig(text, file));
       break;
-    }
-    case Format::kKubernetes: {
-      KubernetesManifests manifests = ParseKubernetesManifests(text, file);
-      out.pools = std::move(manifests.pools);
-      out.error = std::move(manifests.error);
+    case Format::kKubernetes:
+      take(ParseKubernetesManifests(text, file));
       break;
-    }
-    case Format::kAws: {
-      AwsTargetGroups groups = ParseAwsTargetGroups(text, file);
-      out.pools = std::move(groups.pools);
-      out.error = std::move(groups.error);
+    case Format::kAws:
+      take(ParseAwsTargetGroups(text, file));
       break;
-    }
-    case Format::kEnvoy: {
-      EnvoyClusters clusters = ParseEnvoyClusters(text, file);
-      out.pools = std::move(clusters.pools);
-      out.error = std::move(clusters.error);
+    case Format::kEnvoy:
+      take(ParseEnvoyClusters(text, file));
       break;
-    }
     case Format::kUnknown:
       out.error =
           "not a balancer config healthgap reads: expected an HAProxy config (global, "

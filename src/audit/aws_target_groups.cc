@@ -41,7 +41,7 @@ Pool ReadTargetGroup(const Node& group, const std::string& file) {
   check.path = ScalarAt(group, "HealthCheckPath");
   if (check.path.empty() && check.kind == CheckKind::kHttp) check.path = "/";
   check.port = IntAt(group, "HealthCheckPort", 0);  // "traffic-port" reads as 0: the target's
-  check.accepted = StatusMatcher{{{200, 200}}};  // ALB's default matcher
+  check.accepted = StatusMatcher{{{200, 200}}};     // ALB's default matcher
   if (const auto matcher = At(group, "Matcher")) {
     const std::string codes = ScalarAt(*matcher, "HttpCode");
     if (!codes.empty()) {
@@ -63,8 +63,8 @@ Pool ReadTargetGroup(const Node& group, const std::string& file) {
 
 }  // namespace
 
-AwsTargetGroups ParseAwsTargetGroups(std::string_view text, const std::string& file) {
-  AwsTargetGroups out;
+ParsedPools ParseAwsTargetGroups(std::string_view text, const std::string& file) {
+  ParsedPools out;
   const auto stream = ParseDocuments(text, "not JSON", &out.error);
   if (!stream) return out;
   const Node root = stream->documents().empty() ? Node() : stream->documents().front();

@@ -13,11 +13,6 @@
 
 namespace healthgap::audit {
 
-struct AwsTargetGroups {
-  std::vector<Pool> pools;
-  std::string error;
-};
-
-AwsTargetGroups ParseAwsTargetGroups(std::string_view text, const std::string& file);
+ParsedPools ParseAwsTargetGroups(std::string_view text, const std::string& file);
 
 }  // namespace healthgap::audit

@@ -126,8 +126,8 @@ std::optional<Node> ClusterList(const Node& root) {
 
 }  // namespace
 
-EnvoyClusters ParseEnvoyClusters(std::string_view text, const std::string& file) {
-  EnvoyClusters out;
+ParsedPools ParseEnvoyClusters(std::string_view text, const std::string& file) {
+  ParsedPools out;
   const auto stream = ParseDocuments(text, "not YAML", &out.error);
   if (!stream) return out;
   for (const Node& document : stream->documents()) {

@@ -12,11 +12,6 @@
 
 namespace healthgap::audit {
 
-struct EnvoyClusters {
-  std::vector<Pool> pools;
-  std::string error;
-};
-
-EnvoyClusters ParseEnvoyClusters(std::string_view text, const std::string& file);
+ParsedPools ParseEnvoyClusters(std::string_view text, const std::string& file);
 
 }  // namespace healthgap::audit

@@ -110,8 +110,8 @@ void ReadObject(const Node& object, const std::string& file, std::vector<Pool>* 
 
 }  // namespace
 
-KubernetesManifests ParseKubernetesManifests(std::string_view text, const std::string& file) {
-  KubernetesManifests out;
+ParsedPools ParseKubernetesManifests(std::string_view text, const std::string& file) {
+  ParsedPools out;
   const auto stream = ParseDocuments(text, "not YAML", &out.error);
   if (!stream) return out;
   for (const Node& document : stream->documents()) ReadObject(document, file, &out.pools);

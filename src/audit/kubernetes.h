@@ -14,11 +14,6 @@
 
 namespace healthgap::audit {
 
-struct KubernetesManifests {
-  std::vector<Pool> pools;
-  std::string error;  // "line 12: ..." when the YAML does not parse
-};
-
-KubernetesManifests ParseKubernetesManifests(std::string_view text, const std::string& file);
+ParsedPools ParseKubernetesManifests(std::string_view text, const std::string& file);
 
 }  // namespace healthgap::audit

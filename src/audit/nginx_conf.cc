@@ -271,8 +271,8 @@ std::optional<std::string> ReadUpstreams(const std::vector<Directive>& context,
 
 }  // namespace
 
-NginxConfig ParseNginxConfig(std::string_view text, const std::string& file) {
-  NginxConfig out;
+ParsedPools ParseNginxConfig(std::string_view text, const std::string& file) {
+  ParsedPools out;
   std::string error;
   const std::vector<Token> tokens = Tokenize(text, &error);
   std::vector<Directive> root;

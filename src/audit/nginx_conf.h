@@ -14,11 +14,6 @@
 
 namespace healthgap::audit {
 
-struct NginxConfig {
-  std::vector<Pool> pools;
-  std::string error;  // "line 12: ..." when it is not an nginx config healthgap reads
-};
-
-NginxConfig ParseNginxConfig(std::string_view text, const std::string& file);
+ParsedPools ParseNginxConfig(std::string_view text, const std::string& file);
 
 }  // namespace healthgap::audit

@@ -84,6 +84,13 @@ struct Pool {
   Millis fail_timeout{10'000};
 };
 
+// What a config parser read: its pools, or why the text is not the format it reads
+// ("line 12: ..."). HAProxy's parser returns more (haproxy_cfg.h).
+struct ParsedPools {
+  std::vector<Pool> pools;
+  std::string error;
+};
+
 // A whole decimal integer, as a config's counts and ports are written; nullopt otherwise.
 inline std::optional<int> ParseInteger(std::string_view text) {
   int value = 0;

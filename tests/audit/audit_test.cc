@@ -248,7 +248,7 @@ TEST(AuditTiming, NginxPassiveCostsMaxFailsRequestsPerFailTimeout) {
 }
 
 TEST(AuditNginx, NginxPlusHealthCheckAndMatchAreRead) {
-  const NginxConfig config = ParseNginxConfig(
+  const ParsedPools config = ParseNginxConfig(
       "http {\n"
       "  match ok { status 200-499; }\n"
       "  upstream app { zone app 64k; server 10.0.0.1:80; }\n"
