@@ -32,11 +32,24 @@ std::optional<ListenAddress> ListenAddressFlag(const std::string& text) {
   return address;
 }
 
-ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResult()> reload_source)
-    : http_client_(clock_),
+namespace {
+
+std::vector<std::unique_ptr<probe::HttpClient>> IoLoops(const Clock& clock, std::size_t count) {
+  std::vector<std::unique_ptr<probe::HttpClient>> loops;
+  for (std::size_t i = 0; i < probe::ShardedClient::ShardCount(count); ++i) {
+    loops.push_back(std::make_unique<probe::CurlMultiClient>(clock));
+  }
+  return loops;
+}
+
+}  // namespace
+
+ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResult()> reload_source,
+                         const EngineSettings& settings)
+    : http_client_(IoLoops(clock_, settings.io_loops)),
       probe_http_client_(clock_),
       grpc_client_(clock_),
-      engine_(clock_, client_),
+      engine_(clock_, client_, {.max_in_flight = settings.max_in_flight}),
       probe_endpoint_(clock_, probe_client_),
       reload_source_(std::move(reload_source)),
       server_(server::Endpoints{

@@ -14,6 +14,7 @@
 #include "metrics/collector.h"
 #include "probe/curl_multi_client.h"
 #include "probe/grpc_health_client.h"
+#include "probe/sharded_client.h"
 #include "server/exporter_server.h"
 
 namespace healthgap::app {
@@ -25,13 +26,25 @@ std::optional<server::WebConfig> LoadWebConfigFlag(const std::string& file);
 // The --web.listen-address flag, or nullopt after printing why it is not one to stderr.
 std::optional<ListenAddress> ListenAddressFlag(const std::string& text);
 
+// How the background engine probes: `serve`'s --probe.* flags.
+struct EngineSettings {
+  // curl I/O loops (threads) the configured targets are spread over; 0: one per core.
+  std::size_t io_loops = 0;
+  // Requests in flight at most, over every loop (engine::Engine::Options); 0: no bound.
+  std::size_t max_in_flight = kDefaultMaxInFlight;
+  // About a second of the highest rate this engine sustains on 2 cores (docs/benchmarks.md):
+  // more in flight is backlog, whose probes would measure the wait instead of the target.
+  static constexpr std::size_t kDefaultMaxInFlight = 20'000;
+};
+
 // The running exporter: probe engine, /metrics collector and HTTP server around one config,
 // with reload. Shared by `serve` and `demo`. Thread-safe.
 class ExporterApp {
  public:
   // `reload_source` produces the config a reload switches to (normally: read the file again);
   // without one, reload reports that it is unsupported.
-  ExporterApp(config::Config initial, std::function<config::LoadResult()> reload_source);
+  ExporterApp(config::Config initial, std::function<config::LoadResult()> reload_source,
+              const EngineSettings& settings = {});
   ~ExporterApp();
   ExporterApp(const ExporterApp&) = delete;
   ExporterApp& operator=(const ExporterApp&) = delete;
@@ -53,7 +66,7 @@ class ExporterApp {
   metrics::ExporterStatus Status() const;
 
   RealClock clock_;
-  probe::CurlMultiClient http_client_;
+  probe::ShardedClient http_client_;  // CurlMultiClient loops
   // /probe runs on the HTTP server's thread that serves it, no hop to client_'s I/O thread.
   probe::CurlCallerThreadClient probe_http_client_;
   probe::GrpcHealthClient grpc_client_;  // gRPC health checks, of both

@@ -101,7 +101,8 @@ int RunServe(const ServeOptions& options) {
   if (!web) return 2;
   BlockTerminationSignals();
   const std::size_t targets = loaded.config->targets.size();
-  ExporterApp app(std::move(*loaded.config), [source] { return source->Load(); });
+  ExporterApp app(std::move(*loaded.config), [source] { return source->Load(); },
+                  options.engine);
   std::string error;
   if (!app.Start(*address, &error, *web)) {
     log::Error("cannot start", {{"err", error}});

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "app/exporter_app.h"
+
 namespace healthgap::app {
 
 struct ServeOptions {
@@ -9,6 +11,7 @@ struct ServeOptions {
   std::string listen_address = ":9310";
   std::string web_config_file;  // --web.config.file (exporter-toolkit format); empty: none
   std::string shard;            // --shard I/N: probe only this replica's share; empty: all
+  EngineSettings engine;        // --probe.io-loops, --probe.max-in-flight
 };
 
 // `healthgap serve`: probes the configured targets and serves /metrics until SIGINT or

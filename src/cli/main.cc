@@ -66,6 +66,15 @@ int main(int argc, char** argv) {
                         "I/N: probe only the targets with StableHash(name) % N == I (N replicas)");
   serve_cmd->add_option("--web.config.file", serve.web_config_file,
                         "TLS and basic auth config, exporter-toolkit format (docs/security.md)");
+  serve_cmd
+      ->add_option("--probe.io-loops", serve.engine.io_loops,
+                   "curl I/O loops (threads) the targets are spread over; 0: one per core")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--probe.max-in-flight", serve.engine.max_in_flight,
+                   "Requests in flight at most; a run due beyond it is skipped and counted in "
+                   "healthgap_probes_skipped_total{reason=\"capacity\"}; 0: no bound")
+      ->capture_default_str();
 
   std::string config_to_check;
   CLI::App* check_config_cmd =

@@ -1,11 +1,13 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <string>
 #include <unordered_map>
 #include <utility>
 
+#include "common/hash.h"
 #include "common/log.h"
 #include "config/health_endpoint.h"
 #include "engine/requests.h"
@@ -13,11 +15,22 @@
 
 namespace healthgap::engine {
 
-struct Engine::State {
+// One target's state and the lock that guards it: completions, from any I/O loop, and scrapes
+// take only this one. The engine's lock (State::mu) may be held while taking it, never the
+// other way round.
+struct Engine::Slot {
+  explicit Slot(const config::Target& target) : state(target) {}
   mutable std::mutex mu;
-  std::vector<std::shared_ptr<TargetState>> targets;  // index = JobKey::target
+  TargetState state;  // guarded by mu
+};
+
+struct Engine::State {
+  // The target list, the schedule, the counters and the sources; no target's own state.
+  mutable std::mutex mu;
+  std::vector<std::shared_ptr<Slot>> targets;  // index = JobKey::target
   Scheduler scheduler;
-  EngineStats stats;
+  EngineStats stats;  // but in_flight, below
+  std::atomic<std::uint64_t> in_flight{0};
   std::vector<config::Source> sources;
   std::vector<SourceSnapshot> source_status;  // parallel to sources
   // Wakes the loop: a new schedule, a stop, or a check resumed after its completion (which the
@@ -50,13 +63,15 @@ Duration NextDelay(const TargetState& target, Job job) {
 
 }  // namespace
 
-Engine::Engine(const Clock& clock, probe::HttpClient& client)
-    : clock_(clock), client_(client), state_(std::make_shared<State>()) {}
+Engine::Engine(const Clock& clock, probe::HttpClient& client) : Engine(clock, client, Options{}) {}
+
+Engine::Engine(const Clock& clock, probe::HttpClient& client, Options options)
+    : clock_(clock), client_(client), options_(options), state_(std::make_shared<State>()) {}
 
 Engine::~Engine() { Stop(); }
 
 void Engine::Apply(const config::Config& config) {
-  std::vector<std::shared_ptr<TargetState>> targets;
+  std::vector<std::shared_ptr<Slot>> targets;
   Scheduler scheduler;
   const TimePoint now = clock_.Now();
   {
@@ -66,15 +81,16 @@ void Engine::Apply(const config::Config& config) {
     std::unordered_map<std::string, std::size_t> running;
     running.reserve(state_->targets.size());
     for (std::size_t i = 0; i < state_->targets.size(); ++i) {
-      running.emplace(state_->targets[i]->config().name, i);
+      running.emplace(state_->targets[i]->state.config().name, i);
     }
     for (const auto& target : config.targets) {
-      std::shared_ptr<TargetState> kept;
+      std::shared_ptr<Slot> kept;
       if (const auto found = running.find(target.name); found != running.end()) {
-        const std::shared_ptr<TargetState>& old = state_->targets[found->second];
-        if (old->Adopt(target)) kept = old;
+        const std::shared_ptr<Slot>& old = state_->targets[found->second];
+        std::lock_guard target_lock(old->mu);
+        if (old->state.Adopt(target)) kept = old;
       }
-      targets.push_back(kept ? std::move(kept) : std::make_shared<TargetState>(target));
+      targets.push_back(kept ? std::move(kept) : std::make_shared<Slot>(target));
       const auto index = static_cast<std::uint32_t>(targets.size() - 1);
       scheduler.Add(JobKey{index, JobKey::kHealthJob, 0}, target.health.interval,
                     target.name + "/health", now, PaceOf(target.health));
@@ -153,53 +169,65 @@ std::size_t Engine::DispatchDue() {
     const TimePoint now = clock_.Now();
     for (const DueJob& job : state_->scheduler.PopDue(now)) {
       state_->stats.scheduling_lag.Observe(ToSeconds(now - job.due));
-      std::shared_ptr<TargetState> target = state_->targets[job.key.target];
-      const config::Target& cfg = target->config();
-      std::weak_ptr<State> weak_state = state_;
+      std::shared_ptr<Slot> slot = state_->targets[job.key.target];
+      std::lock_guard target_lock(slot->mu);
+      TargetState& target = slot->state;
       const Job target_job = job.key.sample == JobKey::kHealthJob
                                  ? Job::Health(static_cast<std::size_t>(job.key.check))
                                  : Job::Sample(static_cast<std::size_t>(job.key.sample));
-      const bool after_completion = PacedAfterCompletion(*target, target_job);
-      if (!target->TryStartJob(target_job)) {
-        ++state_->stats.skipped_in_flight;
-        // The run in flight is from before a reload: its completion resumes nothing here.
+      const bool after_completion = PacedAfterCompletion(target, target_job);
+      // At the bound, the run is shed here rather than queued behind the others, where it
+      // would start late and its duration would count the wait.
+      const bool at_capacity = options_.max_in_flight > 0 &&
+                               state_->in_flight.load(std::memory_order_relaxed) + pending.size() >=
+                                   options_.max_in_flight;
+      if (at_capacity || !target.TryStartJob(target_job)) {
+        ++(at_capacity ? state_->stats.skipped_capacity : state_->stats.skipped_in_flight);
+        // A run in flight from before a reload resumes nothing here, nor does a shed one.
         if (after_completion) {
-          state_->scheduler.Resume(job.key, now + NextDelay(*target, target_job));
+          state_->scheduler.Resume(job.key, now + NextDelay(target, target_job));
         }
         continue;
       }
+      const config::Target& cfg = target.config();
       probe::HttpRequest request;
       if (target_job.kind == Job::Kind::kHealth) {
-        request = HealthRequest(cfg, target->health_check(target_job.index));
+        request = HealthRequest(cfg, target.health_check(target_job.index));
         ++state_->stats.health_probes_sent;
       } else {
         request = SampleRequest(cfg, cfg.samples[target_job.index]);
         ++state_->stats.api_samples_sent;
       }
+      request.affinity = StableHash(cfg.name);
       const Clock* clock = &clock_;
+      std::weak_ptr<State> weak_state = state_;
       pending.push_back(
-          {std::move(request), [weak_state, target, config = target->shared_config(), target_job,
+          {std::move(request), [weak_state, slot, config = target.shared_config(), target_job,
                                 key = job.key, after_completion, clock](probe::HttpResult result) {
              auto state = weak_state.lock();
              if (!state) return;
-             // Classification and body parsing first: the lock is the probes' and
-             // scrapes'.
+             // Classification and body parsing first, without a lock.
              const JudgedResult judged =
                  Judge(*config, target_job, std::move(result), clock->Now(), clock->WallNow());
+             Duration next_delay{0};
+             {
+               std::lock_guard target_lock(slot->mu);
+               slot->state.FinishJob(target_job);
+               slot->state.Record(judged);
+               if (after_completion) next_delay = NextDelay(slot->state, target_job);
+             }
+             state->in_flight.fetch_sub(1, std::memory_order_relaxed);
+             if (!after_completion) return;
+             // The next run an interval after this one ended, by the state it left (only if
+             // the schedule is still the one it was sent from).
              std::lock_guard lock(state->mu);
-             --state->stats.in_flight;
-             target->FinishJob(target_job);
-             target->Record(judged);
-             // The next run an interval after this one ended, by the state it
-             // left (only if the schedule is still the one it was sent from).
-             if (after_completion && key.target < state->targets.size() &&
-                 state->targets[key.target] == target) {
-               state->scheduler.Resume(key, judged.now + NextDelay(*target, target_job));
+             if (key.target < state->targets.size() && state->targets[key.target] == slot) {
+               state->scheduler.Resume(key, judged.now + next_delay);
                state->wake.notify_all();
              }
            }});
-      ++state_->stats.in_flight;
     }
+    state_->in_flight.fetch_add(pending.size(), std::memory_order_relaxed);
   }
   for (auto& job : pending) client_.Send(std::move(job.request), std::move(job.done));
   return pending.size();
@@ -236,7 +264,9 @@ void Engine::RecordSource(const std::string& source, const sources::SourceReadin
   const config::Source& config_source = state_->sources[index];
   const std::string_view type = config::ToString(config_source.type);
   const Duration stale_after = 3 * config_source.interval;
-  for (const std::shared_ptr<TargetState>& target : state_->targets) {
+  for (const std::shared_ptr<Slot>& slot : state_->targets) {
+    std::lock_guard target_lock(slot->mu);
+    TargetState* target = &slot->state;
     const config::Target& config = target->config();
     if (config.lb_source && config.lb_source->source == source) {
       TargetState::RealLbReport report;
@@ -261,26 +291,21 @@ void Engine::RecordSource(const std::string& source, const sources::SourceReadin
 
 EngineSnapshot Engine::Snapshot(SnapshotScope scope) const {
   EngineSnapshot snapshot;
-  std::vector<std::shared_ptr<TargetState>> targets;  // kept alive through a reload meanwhile
+  std::vector<std::shared_ptr<Slot>> targets;  // kept alive through a reload meanwhile
   TimePoint now;
   {
     std::lock_guard lock(state_->mu);
     now = clock_.Now();
     snapshot.stats = state_->stats;
+    snapshot.stats.in_flight = state_->in_flight.load(std::memory_order_relaxed);
     snapshot.sources = state_->source_status;
     snapshot.stats.skipped_late += state_->scheduler.skipped();
     targets = state_->targets;
   }
-  // A batch of targets per hold of the lock the I/O thread records results under: copying all
-  // of thousands at once held it long enough that completions waited and the durations those
-  // probes reported grew by the wait (docs/benchmarks.md).
   snapshot.targets.reserve(targets.size());
-  for (std::size_t start = 0; start < targets.size(); start += kSnapshotBatch) {
-    const std::size_t end = std::min(targets.size(), start + kSnapshotBatch);
-    std::lock_guard lock(state_->mu);
-    for (std::size_t i = start; i < end; ++i) {
-      snapshot.targets.push_back(targets[i]->Snapshot(now, scope));
-    }
+  for (const std::shared_ptr<Slot>& slot : targets) {
+    std::lock_guard lock(slot->mu);
+    snapshot.targets.push_back(slot->state.Snapshot(now, scope));
   }
   return snapshot;
 }

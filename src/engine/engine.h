@@ -22,7 +22,14 @@ namespace healthgap::engine {
 // thread. Thread-safe.
 class Engine {
  public:
+  struct Options {
+    // Requests in flight at most: a run due beyond it is skipped and counted
+    // (healthgap_probes_skipped_total{reason="capacity"}), never queued; 0: no bound.
+    std::size_t max_in_flight = 0;
+  };
+
   Engine(const Clock& clock, probe::HttpClient& client);
+  Engine(const Clock& clock, probe::HttpClient& client, Options options);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -40,8 +47,7 @@ class Engine {
   // Sends every job due at clock.Now(); returns how many were sent.
   std::size_t DispatchDue();
 
-  // Targets are copied a batch at a time (kSnapshotBatch per hold of the engine's lock), each
-  // consistent in itself; the batches are microseconds apart.
+  // Every target, each consistent in itself (taken under its own lock, one after another).
   EngineSnapshot Snapshot(SnapshotScope scope = SnapshotScope::kFull) const;
 
   // What `source` (a sources entry) answered at `at`, or why it did not (reading.error): every
@@ -49,15 +55,16 @@ class Engine {
   // traffic_source its server's traffic. A failed poll changes no target: what the last good
   // one said stands until it is stale (three intervals), and no traffic is made up meanwhile.
   void RecordSource(const std::string& source, const sources::SourceReading& reading, TimePoint at);
-  static constexpr std::size_t kSnapshotBatch = 256;
 
  private:
   struct State;
+  struct Slot;
 
   void Loop();
 
   const Clock& clock_;
   probe::HttpClient& client_;
+  const Options options_;
   // Shared with in-flight callbacks so a completion arriving after destruction stays safe.
   std::shared_ptr<State> state_;
   bool stopping_ = false;  // guarded by state_->mu

@@ -167,6 +167,8 @@ struct EngineStats {
   // behind.
   std::uint64_t skipped_in_flight = 0;
   std::uint64_t skipped_late = 0;
+  // Runs not sent because Engine::Options::max_in_flight requests were in flight already.
+  std::uint64_t skipped_capacity = 0;
   LatencyHistogram scheduling_lag;  // how late probes started against their schedule
 };
 

@@ -488,10 +488,12 @@ void WriteSelfFamilies(const engine::EngineSnapshot& snapshot, const ExporterSta
   out.Sample(kNoLabels, {{"kind", "api"}}, static_cast<double>(stats.api_samples_sent));
   out.Family(names::kProbesSkippedTotal,
              "Scheduled runs not sent, by reason: in_flight (the job's previous run had not "
-             "completed) or late (the scheduler fell more than an interval behind).",
+             "completed), late (the scheduler fell more than an interval behind) or capacity "
+             "(--probe.max-in-flight requests were in flight).",
              MetricType::Counter);
   out.Sample(kNoLabels, {{"reason", "in_flight"}}, static_cast<double>(stats.skipped_in_flight));
   out.Sample(kNoLabels, {{"reason", "late"}}, static_cast<double>(stats.skipped_late));
+  out.Sample(kNoLabels, {{"reason", "capacity"}}, static_cast<double>(stats.skipped_capacity));
   out.Family(names::kSourceUp,
              "1 while the last poll of a sources entry got an answer healthgap could read.",
              MetricType::Gauge);

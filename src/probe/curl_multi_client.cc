@@ -1,8 +1,14 @@
 #include "probe/curl_multi_client.h"
 
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <cstdint>
 #include <string_view>
 #include <utility>
@@ -13,9 +19,21 @@
 namespace healthgap::probe {
 namespace {
 
-// Upper bound on one wait; curl_multi_poll returns earlier for I/O, curl's own timers and
-// curl_multi_wakeup, so this only bounds how stale a missed wakeup could be.
+// Upper bound on one wait; epoll returns earlier for I/O, curl's timer and the wakeup, so this
+// only bounds how stale a missed wakeup could be.
 constexpr int kMaxPollMs = 1000;
+// Ready sockets handled per epoll_wait; more stay ready for the next one.
+constexpr int kEventsPerWait = 512;
+// What marks the wakeup's eventfd in epoll (curl's sockets carry their fd, never negative).
+constexpr std::uint64_t kWakeTag = ~std::uint64_t{0};
+
+// Milliseconds from now until `deadline`, rounded up (so it has passed when a wait returns),
+// at most `max_ms`.
+int MillisecondsUntil(std::chrono::steady_clock::time_point deadline, int max_ms) {
+  const auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, max_ms));
+}
 
 }  // namespace
 
@@ -26,13 +44,23 @@ CurlMultiClient::CurlMultiClient(const Clock& clock, Options options)
       options_(std::move(options)),
       multi_(CurlMulti::Create()),
       exchanges_(std::make_unique<detail::TcpExchanges>()) {
-  if (!multi_) return;  // Send reports the failure on every request
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event wake{.events = EPOLLIN, .data = {.u64 = kWakeTag}};
+  if (epoll_fd_ < 0 || wake_fd_ < 0 || epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake) != 0) {
+    multi_ = CurlMulti();  // Send reports the failure on every request
+  }
+  if (!multi_) return;
   curl_multi_setopt(multi_.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
                     static_cast<long>(options_.max_total_connections));
   curl_multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS,
                     static_cast<long>(options_.max_host_connections));
   curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS,
                     static_cast<long>(options_.connection_cache_size));
+  curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETFUNCTION, &CurlMultiClient::OnSocket);
+  curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_.get(), CURLMOPT_TIMERFUNCTION, &CurlMultiClient::OnTimer);
+  curl_multi_setopt(multi_.get(), CURLMOPT_TIMERDATA, this);
   io_thread_ = std::thread([this] { Run(); });
 }
 
@@ -42,9 +70,12 @@ CurlMultiClient::~CurlMultiClient() {
     stopping_ = true;
   }
   if (io_thread_.joinable()) {
-    curl_multi_wakeup(multi_.get());
+    Wake();
     io_thread_.join();
   }
+  multi_ = CurlMulti();  // its cached connections close through OnSocket, before the fds go
+  if (wake_fd_ >= 0) close(wake_fd_);
+  if (epoll_fd_ >= 0) close(epoll_fd_);
 }
 
 void CurlMultiClient::Send(HttpRequest request, Callback done) {
@@ -76,27 +107,103 @@ void CurlMultiClient::Send(HttpRequest request, Callback done) {
     Deliver(*transfer, std::move(result));
     return;
   }
-  if (wake) curl_multi_wakeup(multi_.get());
+  if (wake) Wake();
 }
 
 std::size_t CurlMultiClient::InFlight() const { return in_flight_.load(std::memory_order_relaxed); }
 
+void CurlMultiClient::Wake() {
+  const std::uint64_t one = 1;
+  // A full counter (EAGAIN) is a wakeup pending already.
+  [[maybe_unused]] const ssize_t written = write(wake_fd_, &one, sizeof one);
+}
+
+int CurlMultiClient::OnSocket(CURL* /*easy*/, curl_socket_t socket, int what, void* self,
+                              void* /*assigned*/) {
+  auto& client = *static_cast<CurlMultiClient*>(self);
+  if (what == CURL_POLL_REMOVE) {
+    // Fails harmlessly when curl closed the socket already (closing removed it).
+    epoll_ctl(client.epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);
+    return 0;
+  }
+  epoll_event event{};
+  event.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+  event.data.u64 = static_cast<std::uint64_t>(socket);
+  // Modify first: a socket curl announces again is most often one it announced before. A
+  // number reused after a close (which left epoll on its own) is added.
+  if (epoll_ctl(client.epoll_fd_, EPOLL_CTL_MOD, socket, &event) != 0 && errno == ENOENT) {
+    epoll_ctl(client.epoll_fd_, EPOLL_CTL_ADD, socket, &event);
+  }
+  return 0;
+}
+
+int CurlMultiClient::OnTimer(CURLM* /*multi*/, long timeout_ms, void* self) {
+  auto& client = *static_cast<CurlMultiClient*>(self);
+  if (timeout_ms < 0) {
+    client.curl_timer_.reset();
+  } else {
+    client.curl_timer_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  }
+  return 0;
+}
+
 void CurlMultiClient::Run() {
   while (true) {
     StartQueued();
-    int running = 0;
-    curl_multi_perform(multi_.get(), &running);
+    ActOnTimeout();
     CompleteFinished();
     AdvanceExchanges();
     {
       std::lock_guard lock(mu_);
       if (stopping_) break;
     }
-    std::vector<curl_waitfd>& fds = exchanges_->WaitFds();
-    curl_multi_poll(multi_.get(), fds.data(), static_cast<unsigned>(fds.size()),
-                    exchanges_->PollTimeoutMs(kMaxPollMs, clock_.Now()), nullptr);
+    int wait_ms = exchanges_->PollTimeoutMs(kMaxPollMs, clock_.Now());
+    if (curl_timer_) wait_ms = MillisecondsUntil(*curl_timer_, wait_ms);
+    WaitAndAct(wait_ms);
+    CompleteFinished();
   }
   AbandonAll();
+}
+
+void CurlMultiClient::ActOnTimeout() {
+  if (!curl_timer_ || *curl_timer_ > std::chrono::steady_clock::now()) return;
+  curl_timer_.reset();  // curl sets it again (from inside the call) if it wants another
+  int running = 0;
+  curl_multi_socket_action(multi_.get(), CURL_SOCKET_TIMEOUT, 0, &running);
+}
+
+void CurlMultiClient::WaitAndAct(int max_ms) {
+  if (!exchanges_->empty()) {
+    // TCP exchanges run on sockets curl no longer watches: one poll waits on them and on the
+    // epoll set (readable while any of its sockets is ready), then epoll says which.
+    std::vector<pollfd> fds{{.fd = epoll_fd_, .events = POLLIN, .revents = 0}};
+    for (const curl_waitfd& wait : exchanges_->WaitFds()) {
+      fds.push_back(
+          {.fd = wait.fd,
+           .events = static_cast<short>(wait.events & CURL_WAIT_POLLOUT ? POLLOUT : POLLIN),
+           .revents = 0});
+    }
+    poll(fds.data(), fds.size(), max_ms);
+    max_ms = 0;
+  }
+  std::array<epoll_event, kEventsPerWait> events;
+  const int ready = epoll_wait(epoll_fd_, events.data(), kEventsPerWait, max_ms);
+  for (int i = 0; i < ready; ++i) {
+    const epoll_event& event = events[static_cast<std::size_t>(i)];
+    if (event.data.u64 == kWakeTag) {
+      std::uint64_t count = 0;
+      [[maybe_unused]] const ssize_t drained = read(wake_fd_, &count, sizeof count);
+      continue;
+    }
+    int flags = 0;
+    if (event.events & EPOLLIN) flags |= CURL_CSELECT_IN;
+    if (event.events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+    if (event.events & (EPOLLERR | EPOLLHUP)) flags |= CURL_CSELECT_ERR;
+    int running = 0;
+    curl_multi_socket_action(multi_.get(), static_cast<curl_socket_t>(event.data.u64), flags,
+                             &running);
+  }
+  ActOnTimeout();
 }
 
 void CurlMultiClient::StartQueued() {

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -21,7 +23,10 @@ class TcpExchanges;   // TCP health checks' exchanges after their connection (cu
 }  // namespace detail
 
 // HttpClient on one libcurl multi handle driven by one I/O thread: thousands of concurrent
-// requests share a single event loop, and a hung target costs only its own timeout.
+// requests share a single event loop, and a hung target costs only its own timeout. The loop is
+// libcurl's multi-socket API over epoll, so a pass costs what is ready, not what is in flight
+// (curl_multi_perform walked every transfer and curl_multi_poll polled every socket, so a loop
+// that fell behind got slower with every pass).
 //
 // Callbacks run on the I/O thread and must not block (they may call Send). Send itself runs a
 // callback only for a request it cannot accept (client shutting down, curl unavailable).
@@ -61,7 +66,15 @@ class CurlMultiClient final : public HttpClient {
  private:
   using Transfer = detail::CurlTransfer;
 
+  static int OnSocket(CURL* easy, curl_socket_t socket, int what, void* self, void* assigned);
+  static int OnTimer(CURLM* multi, long timeout_ms, void* self);
+
   void Run();
+  // Waits (at most `max_ms`) for sockets, the wakeup or a TCP exchange, and tells curl what is
+  // ready.
+  void WaitAndAct(int max_ms);
+  void ActOnTimeout();
+  void Wake();
   void StartQueued();
   void Start(std::unique_ptr<Transfer> transfer);
   void CompleteFinished();
@@ -75,6 +88,10 @@ class CurlMultiClient final : public HttpClient {
   const Options options_;
   CurlMulti multi_;
   std::atomic<std::size_t> in_flight_{0};
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;  // an eventfd: Send and the destructor wake the I/O thread through it
+  // When curl asked to be called with CURL_SOCKET_TIMEOUT (its timer); I/O thread only.
+  std::optional<std::chrono::steady_clock::time_point> curl_timer_;
 
   std::mutex mu_;
   std::vector<std::unique_ptr<Transfer>> queued_;  // guarded by mu_

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -98,6 +99,9 @@ struct HttpRequest {
   // names the scheme (TLS or not), host and port; method, body and redirects do not apply.
   std::optional<TcpExchange> tcp;
   std::optional<GrpcCall> grpc;
+  // Requests with the same affinity run on the same I/O loop (ShardedClient): the engine sets
+  // a stable hash of the target's name, so a target keeps its connections on one loop.
+  std::uint64_t affinity = 0;
 };
 
 // Seconds spent in each phase, as blackbox_exporter's probe_http_duration_seconds{phase}.

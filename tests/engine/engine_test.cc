@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include "config/lb_presets.h"
 #include "engine/fake_http_client.h"
 
@@ -186,6 +189,46 @@ TEST_F(EngineTest, AJobStillInFlightIsSkippedNotQueued) {
   EXPECT_EQ(engine_.DispatchDue(), 2u);  // answered: they run again
   snapshot = engine_.Snapshot();
   EXPECT_EQ(snapshot.stats.skipped_in_flight, 1u);
+}
+
+TEST(EngineCapacityTest, RunsBeyondMaxInFlightAreShedAndCounted) {
+  FakeClock clock;
+  FakeHttpClient client;
+  Engine engine(clock, client, {.max_in_flight = 3});
+  engine.Apply(MakeConfig({MakeTarget("a"), MakeTarget("b")}));
+  clock.Advance(seconds(10));
+  // Four jobs due (two per target), room for three: the fourth is shed, not queued.
+  EXPECT_EQ(engine.DispatchDue(), 3u);
+  EngineSnapshot snapshot = engine.Snapshot();
+  EXPECT_EQ(snapshot.stats.skipped_capacity, 1u);
+  EXPECT_EQ(snapshot.stats.skipped_in_flight, 0u);
+  EXPECT_EQ(snapshot.stats.in_flight, 3u);
+  EXPECT_EQ(client.InFlight(), 3u);
+
+  // Room again once they complete: what was shed runs at its next turn.
+  client.CompleteMatching("/health", Response(200));
+  client.CompleteMatching("/api/data", Response(200));
+  EXPECT_EQ(engine.Snapshot().stats.in_flight, 0u);
+  clock.Advance(seconds(10));
+  EXPECT_EQ(engine.DispatchDue(), 3u);
+  EXPECT_EQ(engine.Snapshot().stats.skipped_capacity, 2u);  // 4 due again, 3 fit
+}
+
+TEST(EngineCapacityTest, RequestsOfATargetShareAnAffinityOthersDoNot) {
+  FakeClock clock;
+  FakeHttpClient client;
+  Engine engine(clock, client);
+  engine.Apply(MakeConfig({MakeTarget("a"), MakeTarget("b")}));
+  clock.Advance(seconds(10));
+  ASSERT_EQ(engine.DispatchDue(), 4u);
+  std::map<std::string, std::set<std::uint64_t>> affinities;  // by kind of request
+  for (const FakeHttpClient::Call& call : client.TakeAll()) {
+    affinities[call.request.url.ends_with("/health") ? "health" : "api"].insert(
+        call.request.affinity);
+  }
+  // Two targets: two affinities among the health checks, the same two among the samples.
+  EXPECT_EQ(affinities["health"].size(), 2u);
+  EXPECT_EQ(affinities["health"], affinities["api"]);
 }
 
 TEST_F(EngineTest, HealthyWhenBothSidesWork) {
