@@ -232,13 +232,18 @@ probe:
 """
 
 
+# `serve` flags for every exporter started (--engine-flags), e.g. "--probe.io-loops 1".
+ENGINE_FLAGS = []
+
+
 def start_healthgap(children, tmp, healthgap, name, config_text):
     config = os.path.join(tmp, name + ".yml")
     with open(config, "w") as f:
         f.write(config_text)
     port = free_port()
     proc = children.start(name, [healthgap, "serve", "--config", config,
-                                 "--web.listen-address", f"127.0.0.1:{port}"])
+                                 "--web.listen-address", f"127.0.0.1:{port}",
+                                 *ENGINE_FLAGS])
     base = f"http://127.0.0.1:{port}"
 
     def ready():
@@ -991,6 +996,9 @@ def main():
     ap.add_argument("--warmup", type=float, default=HEALTH_INTERVAL_S + 2)
     ap.add_argument("--window", type=float, default=30)
     ap.add_argument("--scrapes", type=int, default=3)
+    ap.add_argument("--engine-flags", default="",
+                    help="extra `healthgap serve` flags, space-separated (e.g. "
+                         "\"--probe.max-in-flight 2000\")")
     ap.add_argument("--parts", default="ab", help="a: /probe throughput, b: engine scale "
                     "(with c, accuracy); a partial run prints its tables but writes no docs")
     ap.add_argument("--out", help="directory for results.json and logs (default: a temp dir)")
@@ -998,6 +1006,7 @@ def main():
     ap.add_argument("--render", metavar="RESULTS_JSON",
                     help="only write --docs from a results.json of an earlier run")
     args = ap.parse_args()
+    ENGINE_FLAGS.extend(args.engine_flags.split())
     if args.render:
         with open(args.render) as f:
             results = json.load(f)
