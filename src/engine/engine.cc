@@ -19,7 +19,10 @@ namespace healthgap::engine {
 // take only this one. The engine's lock (State::mu) may be held while taking it, never the
 // other way round.
 struct Engine::Slot {
-  explicit Slot(const config::Target& target) : state(target) {}
+  explicit Slot(const config::Target& target) : affinity(StableHash(target.name)), state(target) {}
+  // The target's HttpRequest::affinity, hashed once: its name never changes (Apply keeps a
+  // slot only for the same name).
+  const std::uint64_t affinity;
   mutable std::mutex mu;
   TargetState state;  // guarded by mu
 };
@@ -198,7 +201,7 @@ std::size_t Engine::DispatchDue() {
         request = SampleRequest(cfg, cfg.samples[target_job.index]);
         ++state_->stats.api_samples_sent;
       }
-      request.affinity = StableHash(cfg.name);
+      request.affinity = slot->affinity;
       const Clock* clock = &clock_;
       std::weak_ptr<State> weak_state = state_;
       pending.push_back(
