@@ -33,6 +33,13 @@ bool ParseValue(const std::string& text, double* value) {
   return ec == std::errc() && end == text.data() + text.size() && std::isfinite(*value);
 }
 
+// find, not json::value(): value() throws when the key holds another type, and the answer is
+// another program's output.
+bool IsString(const nlohmann::json& object, const char* key, std::string_view expected) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() && it->get_ref<const std::string&>() == expected;
+}
+
 }  // namespace
 
 QueryResult ParseQueryAnswer(std::string_view body, std::string_view label,
@@ -57,7 +64,7 @@ QueryResult ParseQueryAnswer(std::string_view body, std::string_view label,
     return result;
   }
   const auto data = answer.find("data");
-  if (data == answer.end() || !data->is_object() || data->value("resultType", "") != "vector") {
+  if (data == answer.end() || !data->is_object() || !IsString(*data, "resultType", "vector")) {
     result.error = "answer is not an instant vector";
     return result;
   }

@@ -44,6 +44,10 @@ TEST(PrometheusAnswer, ErrorsSayWhat) {
                              "instance")
                 .error,
             "answer is not an instant vector");
+  // Found by fuzz_http: a resultType of another type threw out of the parser.
+  EXPECT_EQ(ParseQueryAnswer(R"({"status":"success","data":{"resultType":["vector"]}})", "instance")
+                .error,
+            "answer is not an instant vector");
   EXPECT_EQ(
       ParseQueryAnswer(R"({"status":"success","data":{"resultType":"vector"}})", "instance").error,
       "answer has no result list");
