@@ -79,7 +79,7 @@ JudgedResult Judge(const config::Target& target, Job job, probe::HttpResult resu
 }
 
 TargetState::Check::Check(const config::HealthCheck& check)
-    : config(check),
+    : config(&check),
       lb(check.healthy_threshold, check.unhealthy_threshold, check.lb_start),
       cache(CacheOptions(check)) {}
 
@@ -89,8 +89,8 @@ TargetState::TargetState(const config::Target& target)
       detector_(target.evaluation.window,
                 eval::DetectorSettings{.max_error_ratio = target.evaluation.max_error_ratio,
                                        .min_samples = target.evaluation.min_samples}) {
-  checks_.emplace_back(target.health);
-  for (const auto& check : target.other_health_checks) checks_.emplace_back(check);
+  checks_.emplace_back(config_->health);
+  for (const auto& check : config_->other_health_checks) checks_.emplace_back(check);
   for (const auto& sample : target.samples) {
     samples_.emplace_back().name = sample.name;
   }
@@ -115,12 +115,12 @@ void TargetState::FinishJob(Job job) {
 }
 
 const config::HealthCheck& TargetState::health_check(std::size_t check) const {
-  return checks_[check].config;
+  return *checks_[check].config;
 }
 
 Duration TargetState::NextCheckDelay(std::size_t check) const {
   const Check& state = checks_.at(check);
-  const config::HealthCheck& config = state.config;
+  const config::HealthCheck& config = *state.config;
   switch (state.lb.phase()) {
     case eval::LbPhase::kFullyUp:
       return config.interval;
@@ -203,9 +203,9 @@ bool TargetState::Adopt(const config::Target& target) {
   if (target.lb_source != config_->lb_source) real_lb_.reset();
   if (target.traffic_source != config_->traffic_source) real_traffic_.reset();
   config_ = std::make_shared<const config::Target>(target);
-  checks_[0].config = target.health;
-  for (std::size_t i = 0; i < target.other_health_checks.size(); ++i) {
-    checks_[i + 1].config = target.other_health_checks[i];
+  checks_[0].config = &config_->health;
+  for (std::size_t i = 0; i < config_->other_health_checks.size(); ++i) {
+    checks_[i + 1].config = &config_->other_health_checks[i];
   }
   return true;
 }
@@ -252,7 +252,7 @@ bool TargetState::Record(const JudgedResult& judged) {
   if (outcome.success) check.fast_latencies.Add(result.total);
   check.body = judged.body;  // no stale components after a failed probe either
   if (judged.cache_facts) check.cache_evidence = check.cache.Observe(*judged.cache_facts);
-  Remember(judged.job.index == 0 ? "health" : "health/" + std::string(ToString(check.config.role)),
+  Remember(judged.job.index == 0 ? "health" : "health/" + std::string(ToString(check.config->role)),
            judged);
   return new_failure;
 }
@@ -273,11 +273,11 @@ void TargetState::Remember(std::string what, const JudgedResult& judged) {
 
 HealthCheckSnapshot TargetState::SnapshotCheck(const Check& check) const {
   HealthCheckSnapshot out;
-  out.role = check.config.role;
-  out.type = check.config.type;
-  out.path = check.config.path;
-  out.url = config::DisplayUrl(*config_, check.config);
-  out.lb = check.config.lb;
+  out.role = check.config->role;
+  out.type = check.config->type;
+  out.path = check.config->path;
+  out.url = config::DisplayUrl(*config_, *check.config);
+  out.lb = check.config->lb;
   out.primary = &check == &checks_.front();
   out.last = check.last;
   out.probes_total = check.probes_total;
@@ -300,8 +300,8 @@ HealthCheckSnapshot TargetState::SnapshotCheck(const Check& check) const {
 eval::Evidence TargetState::EvidenceFor(const eval::WindowSummary& api) const {
   const Check& primary = checks_.front();
   eval::Evidence evidence;
-  evidence.role = primary.config.role;
-  evidence.path = primary.config.path;
+  evidence.role = primary.config->role;
+  evidence.path = primary.config->path;
   evidence.has_other_roles = checks_.size() > 1;
   // The body contradicts the status only when the status passed.
   if (primary.last.success) {

@@ -2,12 +2,12 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/ring_buffer.h"
 #include "config/config.h"
 #include "engine/snapshot.h"
 #include "eval/api_detector.h"
@@ -145,8 +145,9 @@ class TargetState {
 
   // One health check's LB view, counters and what its responses gave away.
   struct Check {
+    // `check` lives in config_'s Target: a pointer, not a copy (~1 KB per check).
     explicit Check(const config::HealthCheck& check);
-    config::HealthCheck config;
+    const config::HealthCheck* config;
     eval::LbView lb;
     HealthProbeSnapshot last;
     std::uint64_t probes_total = 0;
@@ -187,7 +188,7 @@ class TargetState {
   };
   std::optional<RealTraffic> real_traffic_;
   std::vector<SampleSnapshot> samples_;  // parallel to config_.samples
-  std::deque<RecentProbe> recent_;
+  RingBuffer<RecentProbe> recent_{kRecentProbes};
   std::vector<char> job_running_;  // by JobSlot; char, not bool: addressable, no bit packing
 };
 

@@ -1,9 +1,9 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 
 #include "common/clock.h"
+#include "common/ring_buffer.h"
 #include "eval/proportion.h"
 #include "eval/verdict.h"
 
@@ -61,7 +61,7 @@ class ApiDetector {
   DetectorSettings settings_;
   double z_;
   ApiState state_ = ApiState::kWaiting;
-  std::deque<Sample> segment_;  // since the last change, at most a window old; ascending
+  RingBuffer<Sample> segment_;  // since the last change, at most a window old; ascending
   int segment_failures_ = 0;
   int failure_run_ = 0;
   int success_run_ = 0;

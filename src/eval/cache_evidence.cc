@@ -181,7 +181,7 @@ std::string Probes(std::size_t count, Duration span) {
 
 // The newest facts and how many before them share `key`, with the time they span.
 template <typename Key>
-std::pair<std::size_t, Duration> TrailingRun(const std::deque<HealthResponseFacts>& history,
+std::pair<std::size_t, Duration> TrailingRun(const RingBuffer<HealthResponseFacts>& history,
                                              Key key) {
   const auto newest = key(history.back());
   if (!newest) return {0, Duration::zero()};
@@ -294,14 +294,15 @@ HealthResponseFacts FactsFrom(const Response& response, TimePoint at) {
   return facts;
 }
 
-CacheDetector::CacheDetector(CacheDetectorOptions options) : options_(options) {
+CacheDetector::CacheDetector(CacheDetectorOptions options)
+    : options_(options), history_(std::max<std::size_t>(options.history, 1)) {
   options_.history = std::max<std::size_t>(options_.history, 1);
   options_.min_probes = std::max(options_.min_probes, 2);
 }
 
 CacheEvidence CacheDetector::Observe(const HealthResponseFacts& facts) {
+  while (history_.size() >= options_.history) history_.pop_front();
   history_.push_back(facts);
-  while (history_.size() > options_.history) history_.pop_front();
   return Evaluate();
 }
 

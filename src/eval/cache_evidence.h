@@ -3,13 +3,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/ring_buffer.h"
 #include "eval/response.h"
 
 namespace healthgap::eval {
@@ -91,7 +91,7 @@ class CacheDetector {
 
  private:
   CacheDetectorOptions options_;
-  std::deque<HealthResponseFacts> history_;
+  RingBuffer<HealthResponseFacts> history_;
 };
 
 }  // namespace healthgap::eval

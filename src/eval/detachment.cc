@@ -72,11 +72,11 @@ DetachmentSignal ComputeDetachment(const DetachmentInput& input,
 }
 
 HealthLatencies::HealthLatencies(std::size_t capacity)
-    : capacity_(std::max<std::size_t>(capacity, 1)) {}
+    : capacity_(std::max<std::size_t>(capacity, 1)), latencies_(capacity_) {}
 
 void HealthLatencies::Add(Duration latency) {
+  while (latencies_.size() >= capacity_) latencies_.pop_front();
   latencies_.push_back(latency);
-  while (latencies_.size() > capacity_) latencies_.pop_front();
 }
 
 Duration HealthLatencies::P50() const {

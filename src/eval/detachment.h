@@ -1,10 +1,10 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <string>
 
 #include "common/clock.h"
+#include "common/ring_buffer.h"
 
 namespace healthgap::eval {
 
@@ -60,7 +60,7 @@ class HealthLatencies {
 
  private:
   std::size_t capacity_;
-  std::deque<Duration> latencies_;
+  RingBuffer<Duration> latencies_;
 };
 
 }  // namespace healthgap::eval

@@ -24,7 +24,7 @@ Duration NearestRankPercentile(const std::vector<Duration>& sorted, double p) {
 }
 
 SampleWindow::SampleWindow(Duration span, std::size_t max_records)
-    : span_(span), max_records_(std::max<std::size_t>(1, max_records)) {}
+    : span_(span), max_records_(std::max<std::size_t>(1, max_records)), records_(max_records_) {}
 
 void SampleWindow::Add(const SampleRecord& record) {
   // Samples complete out of order (a timeout is recorded after a later fast request): insert in

@@ -2,10 +2,10 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/ring_buffer.h"
 #include "eval/outcome.h"
 
 namespace healthgap::eval {
@@ -55,7 +55,7 @@ class SampleWindow {
 
   Duration span_;
   std::size_t max_records_;
-  std::deque<SampleRecord> records_;  // ascending `at`
+  RingBuffer<SampleRecord> records_;  // ascending `at`
   int failures_ = 0;
   std::array<int, kFailureReasonCount> failures_by_reason_{};
   std::vector<Duration> sorted_latencies_;  // of records_, ascending

@@ -12,9 +12,9 @@
 // synthetic samples decide). Pure; not thread-safe.
 
 #include <cstdint>
-#include <deque>
 
 #include "common/clock.h"
+#include "common/ring_buffer.h"
 #include "eval/proportion.h"
 #include "eval/verdict.h"
 
@@ -62,7 +62,7 @@ class TrafficView {
   TrafficSettings settings_;
   double z_;
   double recent_z_;
-  std::deque<Poll> polls_;         // within the window, ascending
+  RingBuffer<Poll> polls_;         // within the window, ascending
   std::size_t segment_start_ = 0;  // index into polls_ of the first poll since the last change
   ApiState state_ = ApiState::kWaiting;
   std::uint64_t carried_failures_ = 0;  // counted in a poll beyond its requests
