@@ -15,7 +15,8 @@ namespace healthgap {
 // probes, sample windows, health latencies, cache facts) need of std::deque (push_back,
 // pop_front, random access, an ordered insert near the back) without its memory. libstdc++'s
 // deque allocates a 512-byte block and a map even while empty, and in 512-byte blocks after
-// that: five of them per target were ~2.9 KB of a 6.8 KB empty target (docs/benchmarks.md).
+// that: five of them per target were about half of an empty target (docs/benchmarks.md, "What was
+// optimised").
 // Grows by doubling up to `max_size` when one is given, so a history that keeps the last N holds
 // exactly N slots. T must be default-constructible and movable; a popped slot is reset to T{} so
 // it frees what it owned. Not thread-safe.
