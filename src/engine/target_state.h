@@ -145,7 +145,8 @@ class TargetState {
 
   // One health check's LB view, counters and what its responses gave away.
   struct Check {
-    // `check` lives in config_'s Target: a pointer, not a copy (~1 KB per check).
+    // `check` lives in config_'s Target: a pointer, not a copy (a HealthCheck is ~600 bytes
+    // before its strings).
     explicit Check(const config::HealthCheck& check);
     const config::HealthCheck* config;
     eval::LbView lb;

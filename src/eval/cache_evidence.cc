@@ -190,6 +190,12 @@ std::pair<std::size_t, Duration> TrailingRun(const RingBuffer<HealthResponseFact
   return {count, history.back().at - history[history.size() - count].at};
 }
 
+CacheDetectorOptions AtLeastTheMinimum(CacheDetectorOptions options) {
+  options.history = std::max<std::size_t>(options.history, 1);
+  options.min_probes = std::max(options.min_probes, 2);
+  return options;
+}
+
 }  // namespace
 
 constexpr std::array<EnumName<CacheSignal>, 4> kCacheSignalNames = {{
@@ -295,10 +301,7 @@ HealthResponseFacts FactsFrom(const Response& response, TimePoint at) {
 }
 
 CacheDetector::CacheDetector(CacheDetectorOptions options)
-    : options_(options), history_(std::max<std::size_t>(options.history, 1)) {
-  options_.history = std::max<std::size_t>(options_.history, 1);
-  options_.min_probes = std::max(options_.min_probes, 2);
-}
+    : options_(AtLeastTheMinimum(options)), history_(options_.history) {}
 
 CacheEvidence CacheDetector::Observe(const HealthResponseFacts& facts) {
   while (history_.size() >= options_.history) history_.pop_front();

@@ -35,7 +35,7 @@ bool ParseValue(const std::string& text, double* value) {
 
 // find, not json::value(): value() throws when the key holds another type, and the answer is
 // another program's output.
-bool IsString(const nlohmann::json& object, const char* key, std::string_view expected) {
+bool HasStringValue(const nlohmann::json& object, const char* key, std::string_view expected) {
   const auto it = object.find(key);
   return it != object.end() && it->is_string() && it->get_ref<const std::string&>() == expected;
 }
@@ -54,8 +54,7 @@ QueryResult ParseQueryAnswer(std::string_view body, std::string_view label,
     result.error = "answer is not a JSON object";
     return result;
   }
-  const auto status = answer.find("status");
-  if (status == answer.end() || !status->is_string() || *status != "success") {
+  if (!HasStringValue(answer, "status", "success")) {
     const auto error = answer.find("error");
     result.error = "query failed";
     if (error != answer.end() && error->is_string()) {
@@ -64,7 +63,8 @@ QueryResult ParseQueryAnswer(std::string_view body, std::string_view label,
     return result;
   }
   const auto data = answer.find("data");
-  if (data == answer.end() || !data->is_object() || !IsString(*data, "resultType", "vector")) {
+  if (data == answer.end() || !data->is_object() ||
+      !HasStringValue(*data, "resultType", "vector")) {
     result.error = "answer is not an instant vector";
     return result;
   }
