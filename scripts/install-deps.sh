@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake ninja-build pkg-config clang-format
+  g++ cmake ninja-build pkg-config clang-format lld
   # libFuzzer for tests/fuzz (clang's -fsanitize=fuzzer runtime)
   clang-14 libclang-rt-14-dev
   # libraries (Debian packages only: no vendored copies, no downloads)
