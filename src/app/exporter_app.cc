@@ -55,8 +55,8 @@ ExporterApp::ExporterApp(config::Config initial, std::function<config::LoadResul
       server_(server::Endpoints{
           .metrics =
               [this](const std::function<void(std::string_view)>& sink) {
-                metrics::WriteExposition(engine_.Snapshot(engine::SnapshotScope::kMetrics),
-                                         Status(), sink);
+                const engine::Engine::LiveFleet fleet = engine_.Scrape();
+                metrics::WriteExposition(fleet, fleet.stats(), fleet.sources(), Status(), sink);
               },
           .status_html = [this] { return server::RenderStatusHtml(Snapshot()); },
           .status_json = [this] { return server::RenderStatusJson(Snapshot()); },

@@ -292,25 +292,47 @@ void Engine::RecordSource(const std::string& source, const sources::SourceReadin
   }
 }
 
+TimePoint Engine::CopyStats(EngineStats& stats, std::vector<SourceSnapshot>& sources,
+                            std::vector<std::shared_ptr<Slot>>& targets) const {
+  std::lock_guard lock(state_->mu);
+  stats = state_->stats;
+  stats.in_flight = state_->in_flight.load(std::memory_order_relaxed);
+  stats.skipped_late += state_->scheduler.skipped();
+  sources = state_->source_status;
+  targets = state_->targets;
+  return clock_.Now();
+}
+
 EngineSnapshot Engine::Snapshot(SnapshotScope scope) const {
   EngineSnapshot snapshot;
   std::vector<std::shared_ptr<Slot>> targets;  // kept alive through a reload meanwhile
-  TimePoint now;
-  {
-    std::lock_guard lock(state_->mu);
-    now = clock_.Now();
-    snapshot.stats = state_->stats;
-    snapshot.stats.in_flight = state_->in_flight.load(std::memory_order_relaxed);
-    snapshot.sources = state_->source_status;
-    snapshot.stats.skipped_late += state_->scheduler.skipped();
-    targets = state_->targets;
-  }
+  const TimePoint now = CopyStats(snapshot.stats, snapshot.sources, targets);
   snapshot.targets.reserve(targets.size());
   for (const std::shared_ptr<Slot>& slot : targets) {
     std::lock_guard lock(slot->mu);
     snapshot.targets.push_back(slot->state.Snapshot(now, scope));
   }
   return snapshot;
+}
+
+Engine::LiveFleet Engine::Scrape() const {
+  LiveFleet fleet;
+  const TimePoint now = CopyStats(fleet.stats_, fleet.sources_, fleet.slots_);
+  fleet.summaries_.reserve(fleet.slots_.size());
+  for (const std::shared_ptr<Slot>& slot : fleet.slots_) {
+    std::lock_guard lock(slot->mu);
+    fleet.summaries_.push_back(slot->state.Summarize(now, SnapshotScope::kMetrics));
+  }
+  return fleet;
+}
+
+void Engine::LiveFleet::ForEach(
+    const std::function<void(std::size_t, const TargetView&)>& visit) const {
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    std::lock_guard lock(slots_[i]->mu);
+    const TargetState& state = slots_[i]->state;
+    visit(i, TargetView{summaries_[i], state.checks(), state.samples()});
+  }
 }
 
 }  // namespace healthgap::engine

@@ -50,6 +50,10 @@ class Engine {
   // Every target, each consistent in itself (taken under its own lock, one after another).
   EngineSnapshot Snapshot(SnapshotScope scope = SnapshotScope::kFull) const;
 
+  // The targets for one /metrics scrape without a copy of each (kMetrics scope): see LiveFleet.
+  class LiveFleet;
+  LiveFleet Scrape() const;
+
   // What `source` (a sources entry) answered at `at`, or why it did not (reading.error): every
   // target naming it as lb_source takes its server's state, every one naming it as
   // traffic_source its server's traffic. A failed poll changes no target: what the last good
@@ -61,6 +65,10 @@ class Engine {
   struct Slot;
 
   void Loop();
+  // The stats, the sources' polls and the target list as they stand; returns the time they
+  // stand at.
+  TimePoint CopyStats(EngineStats& stats, std::vector<SourceSnapshot>& sources,
+                      std::vector<std::shared_ptr<Slot>>& targets) const;
 
   const Clock& clock_;
   probe::HttpClient& client_;
@@ -69,6 +77,27 @@ class Engine {
   std::shared_ptr<State> state_;
   bool stopping_ = false;  // guarded by state_->mu
   std::thread loop_;
+};
+
+// What a scrape walks: each target's summary (window, evidence, verdict) worked out once, when
+// the scrape begins, and its checks and samples read in place under its own lock on every walk,
+// so a scrape of 40,000 targets holds summaries, not 40,000 copies of their histograms. A
+// counter can move on between two families of one scrape, as between two scrapes; each series
+// is read whole. Keeps its targets alive through a reload meanwhile.
+class Engine::LiveFleet final : public FleetView {
+ public:
+  std::size_t size() const override { return slots_.size(); }
+  void ForEach(const std::function<void(std::size_t, const TargetView&)>& visit) const override;
+
+  const EngineStats& stats() const { return stats_; }
+  const std::vector<SourceSnapshot>& sources() const { return sources_; }
+
+ private:
+  friend class Engine;
+  std::vector<std::shared_ptr<Slot>> slots_;
+  std::vector<TargetSummary> summaries_;  // parallel to slots_
+  EngineStats stats_;
+  std::vector<SourceSnapshot> sources_;
 };
 
 }  // namespace healthgap::engine

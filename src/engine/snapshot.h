@@ -2,8 +2,10 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -128,7 +130,10 @@ struct RealTrafficSnapshot {
   bool decides = false;         // fresh, busy and decided: the user view is this
 };
 
-struct TargetSnapshot {
+// Everything a target shows beside its checks, samples and recent probes: what is worked out
+// when a snapshot or a scrape begins (the window, the evidence, the verdict), so a scrape can
+// take this once per target and read the checks and samples live (Engine::Scrape).
+struct TargetSummary {
   std::string name;
   std::string base_url;
   std::string module;  // the /probe module that probed it; empty for a configured target
@@ -146,15 +151,59 @@ struct TargetSnapshot {
   // (within the window), with its interval (eval/api_detector.h).
   eval::ProportionEstimate api_evidence;
   eval::Decision decision;
+  eval::DetachmentSignal detachment;  // primary health vs API latency
+};
+
+struct TargetSnapshot : TargetSummary {
   // Never empty: [0] is the primary check, the LB's view (what probe_* and healthgap_lb_*
   // export). A snapshot built by hand starts with a blank primary check.
   std::vector<HealthCheckSnapshot> checks{BlankPrimaryCheck()};
-  eval::DetachmentSignal detachment;  // primary health vs API latency
   std::vector<SampleSnapshot> samples;
   std::vector<RecentProbe> recent;  // newest last, at most TargetState::kRecentProbes
 
   const HealthCheckSnapshot& primary() const { return checks.front(); }
   HealthCheckSnapshot& primary() { return checks.front(); }
+};
+
+// One target as a scrape walks it: its summary, and its checks and samples as they stand.
+// Valid only during the visit that hands it over.
+struct TargetView {
+  const TargetSummary& summary;
+  std::span<const HealthCheckSnapshot> checks;  // never empty: [0] is the primary
+  std::span<const SampleSnapshot> samples;
+};
+
+// The targets a scrape writes. The text format wants each family's series together, so the
+// writer walks the fleet once per family: an implementation hands out views rather than
+// copies where it can (Engine::LiveFleet reads each target's checks and samples in place).
+class FleetView {
+ public:
+  virtual ~FleetView() = default;
+  virtual std::size_t size() const = 0;
+  // visit(i, target) for i = 0 .. size() - 1, in order; summaries stay put between walks.
+  virtual void ForEach(const std::function<void(std::size_t, const TargetView&)>& visit) const = 0;
+
+ protected:
+  FleetView() = default;
+  FleetView(const FleetView&) = default;
+  FleetView(FleetView&&) = default;
+  FleetView& operator=(const FleetView&) = default;
+  FleetView& operator=(FleetView&&) = default;
+};
+
+// Snapshots taken before, as a fleet: /probe's target, tests.
+class SnapshotFleet final : public FleetView {
+ public:
+  explicit SnapshotFleet(std::span<const TargetSnapshot> targets) : targets_(targets) {}
+  std::size_t size() const override { return targets_.size(); }
+  void ForEach(const std::function<void(std::size_t, const TargetView&)>& visit) const override {
+    for (std::size_t i = 0; i < targets_.size(); ++i) {
+      visit(i, TargetView{targets_[i], targets_[i].checks, targets_[i].samples});
+    }
+  }
+
+ private:
+  std::span<const TargetSnapshot> targets_;
 };
 
 // Exporter self-observation.

@@ -91,6 +91,8 @@ TargetState::TargetState(const config::Target& target)
                                        .min_samples = target.evaluation.min_samples}) {
   checks_.emplace_back(config_->health);
   for (const auto& check : config_->other_health_checks) checks_.emplace_back(check);
+  shown_checks_.resize(checks_.size());
+  for (std::size_t i = 0; i < checks_.size(); ++i) ShowConfig(i);
   for (const auto& sample : target.samples) {
     samples_.emplace_back().name = sample.name;
   }
@@ -207,6 +209,7 @@ bool TargetState::Adopt(const config::Target& target) {
   for (std::size_t i = 0; i < config_->other_health_checks.size(); ++i) {
     checks_[i + 1].config = &config_->other_health_checks[i];
   }
+  for (std::size_t i = 0; i < checks_.size(); ++i) ShowConfig(i);
   return true;
 }
 
@@ -226,14 +229,16 @@ bool TargetState::Record(const JudgedResult& judged) {
     return false;
   }
   Check& check = checks_[judged.job.index];
+  HealthCheckSnapshot& shown = shown_checks_[judged.job.index];
   check.lb.Record(outcome.success);
-  ++check.probes_total;
-  CountFailure(check.failures_total, outcome);
-  check.latency.Observe(ToSeconds(result.total));
+  shown.lb_state = check.lb.state();
+  ++shown.probes_total;
+  CountFailure(shown.failures_total, outcome);
+  shown.latency.Observe(ToSeconds(result.total));
   const std::string detail = result.error ? result.error_message : std::string();
   const bool new_failure =
-      result.error && (check.last.error != result.error || check.last.error_detail != detail);
-  check.last = HealthProbeSnapshot{
+      result.error && (shown.last.error != result.error || shown.last.error_detail != detail);
+  shown.last = HealthProbeSnapshot{
       .has_result = true,
       .success = outcome.success,
       .status_code = result.status_code,
@@ -251,7 +256,18 @@ bool TargetState::Record(const JudgedResult& judged) {
   };
   if (outcome.success) check.fast_latencies.Add(result.total);
   check.body = judged.body;  // no stale components after a failed probe either
-  if (judged.cache_facts) check.cache_evidence = check.cache.Observe(*judged.cache_facts);
+  shown.body_format = check.body.format;
+  shown.body_error = check.body.error;
+  shown.components.clear();
+  shown.components_dropped = 0;
+  for (const eval::ComponentReport& component : check.body.components) {
+    if (shown.components.size() == kMaxComponents) {
+      ++shown.components_dropped;
+      continue;
+    }
+    shown.components.push_back({component.name, component.status, component.detail});
+  }
+  if (judged.cache_facts) shown.cache = check.cache.Observe(*judged.cache_facts);
   Remember(judged.job.index == 0 ? "health" : "health/" + std::string(ToString(check.config->role)),
            judged);
   return new_failure;
@@ -271,40 +287,27 @@ void TargetState::Remember(std::string what, const JudgedResult& judged) {
   });
 }
 
-HealthCheckSnapshot TargetState::SnapshotCheck(const Check& check) const {
-  HealthCheckSnapshot out;
-  out.role = check.config->role;
-  out.type = check.config->type;
-  out.path = check.config->path;
-  out.url = config::DisplayUrl(*config_, *check.config);
-  out.lb = check.config->lb;
-  out.primary = &check == &checks_.front();
-  out.last = check.last;
-  out.probes_total = check.probes_total;
-  out.failures_total = check.failures_total;
-  out.latency = check.latency;
-  out.lb_state = check.lb.state();
-  out.body_format = check.body.format;
-  out.body_error = check.body.error;
-  for (const eval::ComponentReport& component : check.body.components) {
-    if (out.components.size() == kMaxComponents) {
-      ++out.components_dropped;
-      continue;
-    }
-    out.components.push_back({component.name, component.status, component.detail});
-  }
-  out.cache = check.cache_evidence;
-  return out;
+void TargetState::ShowConfig(std::size_t check) {
+  const config::HealthCheck& config = *checks_[check].config;
+  HealthCheckSnapshot& shown = shown_checks_[check];
+  shown.role = config.role;
+  shown.type = config.type;
+  shown.path = config.path;
+  shown.url = config::DisplayUrl(*config_, config);
+  shown.lb = config.lb;
+  shown.primary = check == 0;
+  shown.lb_state = checks_[check].lb.state();
 }
 
 eval::Evidence TargetState::EvidenceFor(const eval::WindowSummary& api) const {
   const Check& primary = checks_.front();
+  const HealthCheckSnapshot& shown = shown_checks_.front();
   eval::Evidence evidence;
   evidence.role = primary.config->role;
   evidence.path = primary.config->path;
   evidence.has_other_roles = checks_.size() > 1;
   // The body contradicts the status only when the status passed.
-  if (primary.last.success) {
+  if (shown.last.success) {
     for (const eval::ComponentReport& component : primary.body.components) {
       if (component.status != eval::ComponentStatus::kFail) continue;
       evidence.failing_components.push_back(component.detail.empty()
@@ -316,13 +319,13 @@ eval::Evidence TargetState::EvidenceFor(const eval::WindowSummary& api) const {
       evidence.failing_components.emplace_back("overall status");
     }
   }
-  evidence.cached = primary.cache_evidence.cached;
-  evidence.cache_evidence = primary.cache_evidence.evidence;
+  evidence.cached = shown.cache.cached;
+  evidence.cache_evidence = shown.cache.evidence;
 
   eval::DetachmentInput input;
   input.health_samples = primary.fast_latencies.size();
   input.health_p50 = primary.fast_latencies.P50();
-  input.health_status = primary.last.status_code;
+  input.health_status = shown.last.status_code;
   input.api_total = api.total;
   input.api_timeouts = api.failures_by_reason[static_cast<std::size_t>(FailureReason::kTimeout)];
   input.api_p50 = api.latency_p50;
@@ -337,12 +340,20 @@ eval::Evidence TargetState::EvidenceFor(const eval::WindowSummary& api) const {
 TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope,
                                      std::optional<DecidedSides> sides) {
   TargetSnapshot out;
+  static_cast<TargetSummary&>(out) = Summarize(now, scope, sides);
+  out.checks = shown_checks_;
+  out.samples = samples_;
+  if (scope == SnapshotScope::kFull) out.recent.assign(recent_.begin(), recent_.end());
+  return out;
+}
+
+TargetSummary TargetState::Summarize(TimePoint now, SnapshotScope scope,
+                                     std::optional<DecidedSides> sides) {
+  TargetSummary out;
   out.name = config_->name;
   out.base_url = config_->base_url;
   out.labels = config_->labels;
-  out.checks.clear();
-  for (const Check& check : checks_) out.checks.push_back(SnapshotCheck(check));
-  const HealthCheckSnapshot& primary = out.primary();
+  const HealthCheckSnapshot& primary = shown_checks_.front();
   out.lb = eval::HealthSummary{
       .state = primary.lb_state,
       .last_status = primary.last.status_code,
@@ -407,8 +418,6 @@ TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope,
   out.decision = eval::Decide(
       out.lb, out.api_window, api_state, thresholds, evidence,
       scope == SnapshotScope::kMetrics ? eval::Explain::kVerdictOnly : eval::Explain::kWithReason);
-  out.samples = samples_;
-  if (scope == SnapshotScope::kFull) out.recent.assign(recent_.begin(), recent_.end());
   return out;
 }
 

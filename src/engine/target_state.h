@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -137,34 +138,40 @@ class TargetState {
   // The state as /metrics and the status page show it, with the window evaluated at `now`.
   TargetSnapshot Snapshot(TimePoint now, SnapshotScope scope = SnapshotScope::kFull,
                           std::optional<DecidedSides> sides = std::nullopt);
+  // The same without the checks, samples and recent probes (the part worked out at `now`).
+  TargetSummary Summarize(TimePoint now, SnapshotScope scope = SnapshotScope::kFull,
+                          std::optional<DecidedSides> sides = std::nullopt);
+  // The checks and samples as they stand, without a copy: valid until the next Record or
+  // Adopt, so only under the owner's guard.
+  std::span<const HealthCheckSnapshot> checks() const { return shown_checks_; }
+  std::span<const SampleSnapshot> samples() const { return samples_; }
 
  private:
   // Index into job_running_: health checks first, then samples; nullopt for a job not here.
   std::optional<std::size_t> JobSlot(Job job) const;
   void Remember(std::string what, const JudgedResult& judged);
 
-  // One health check's LB view, counters and what its responses gave away.
+  // One health check's LB view and what its responses gave away; what it shows (its last
+  // probe, counters, components, cache evidence) is its entry in shown_checks_.
   struct Check {
     // `check` lives in config_'s Target: a pointer, not a copy (a HealthCheck is ~600 bytes
     // before its strings).
     explicit Check(const config::HealthCheck& check);
     const config::HealthCheck* config;
     eval::LbView lb;
-    HealthProbeSnapshot last;
-    std::uint64_t probes_total = 0;
-    std::array<std::uint64_t, kFailureReasonCount> failures_total{};
-    LatencyHistogram latency;
     eval::BodyReport body;  // of the last response
     eval::CacheDetector cache;
-    eval::CacheEvidence cache_evidence;
     eval::HealthLatencies fast_latencies;  // successful probes, for the detachment signal
   };
 
-  HealthCheckSnapshot SnapshotCheck(const Check& check) const;
+  // Check i's config as its shown entry names it (role, type, path, URL, preset).
+  void ShowConfig(std::size_t check);
   eval::Evidence EvidenceFor(const eval::WindowSummary& api) const;
 
   std::shared_ptr<const config::Target> config_;  // never null
   std::vector<Check> checks_;                     // parallel to health_check(i)
+  // Parallel to checks_, kept current by Record: what a scrape reads in place.
+  std::vector<HealthCheckSnapshot> shown_checks_;
   eval::SampleWindow window_;
   eval::ApiDetector detector_;  // the user view's state (eval/api_detector.h)
   struct RealLb {

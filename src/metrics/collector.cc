@@ -70,18 +70,25 @@ std::string ExpositionText(const engine::EngineSnapshot& snapshot, const Exporte
   std::string text;
   text.reserve(EstimatedTextBytes(snapshot.targets));
   TextWriter writer(text);
-  WriteTargetFamilies(snapshot.targets, writer);
-  WriteSelfFamilies(snapshot, status, writer);
+  WriteTargetFamilies(engine::SnapshotFleet(snapshot.targets), writer);
+  WriteSelfFamilies(snapshot.stats, snapshot.sources, snapshot.targets.size(), status, writer);
   return text;
 }
 
 void WriteExposition(const engine::EngineSnapshot& snapshot, const ExporterStatus& status,
                      const std::function<void(std::string_view)>& sink) {
+  WriteExposition(engine::SnapshotFleet(snapshot.targets), snapshot.stats, snapshot.sources, status,
+                  sink);
+}
+
+void WriteExposition(const engine::FleetView& targets, const engine::EngineStats& stats,
+                     std::span<const engine::SourceSnapshot> sources, const ExporterStatus& status,
+                     const std::function<void(std::string_view)>& sink) {
   std::string buffer;
   buffer.reserve(kExpositionChunkBytes + 64 * 1024);  // a chunk plus the series that filled it
   TextWriter writer(buffer, sink, kExpositionChunkBytes);
-  WriteTargetFamilies(snapshot.targets, writer);
-  WriteSelfFamilies(snapshot, status, writer);
+  WriteTargetFamilies(targets, writer);
+  WriteSelfFamilies(stats, sources, targets.size(), status, writer);
   writer.Flush();
 }
 
@@ -89,7 +96,7 @@ std::string TargetExpositionText(std::span<const engine::TargetSnapshot> targets
   std::string text;
   text.reserve(EstimatedTextBytes(targets));
   TextWriter writer(text);
-  WriteTargetFamilies(targets, writer);
+  WriteTargetFamilies(engine::SnapshotFleet(targets), writer);
   return text;
 }
 

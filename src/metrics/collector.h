@@ -39,9 +39,12 @@ std::string ExpositionText(const engine::EngineSnapshot& snapshot, const Exporte
 
 // The same text handed to `sink` in pieces of about kExpositionChunkBytes, in order: what
 // /metrics serves, so a scrape of thousands of targets (tens of MB of text) never holds it
-// whole.
+// whole. From a fleet view (Engine::LiveFleet), it holds no copy of the targets either.
 inline constexpr std::size_t kExpositionChunkBytes = 1 << 20;
 void WriteExposition(const engine::EngineSnapshot& snapshot, const ExporterStatus& status,
+                     const std::function<void(std::string_view)>& sink);
+void WriteExposition(const engine::FleetView& targets, const engine::EngineStats& stats,
+                     std::span<const engine::SourceSnapshot> sources, const ExporterStatus& status,
                      const std::function<void(std::string_view)>& sink);
 
 // Only the per-target families: what /probe serves for its one target, with the same names and

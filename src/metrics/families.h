@@ -36,29 +36,49 @@ inline bool IsOwnLabel(std::string_view name) {
          std::end(config::kReservedLabelNames);
 }
 
-// One target as every family sees it: its snapshot, the labels all its series share (`target`
-// and the valid configured labels) and its health checks.
+// One target as every family sees it: its summary (`->`), the labels all its series share
+// (`target` and the valid configured labels), its health checks and its samples.
 class PreparedTarget {
  public:
-  explicit PreparedTarget(const engine::TargetSnapshot& target)
-      : snapshot_(target), labels_(TargetLabels(target)) {}
+  PreparedTarget(const engine::TargetView& view, const LabelSet& labels)
+      : view_(view), labels_(labels) {}
 
-  const engine::TargetSnapshot& operator*() const { return snapshot_; }
-  const engine::TargetSnapshot* operator->() const { return &snapshot_; }
+  const engine::TargetSummary* operator->() const { return &view_.summary; }
   const LabelSet& labels() const { return labels_; }
-  std::span<const engine::HealthCheckSnapshot> checks() const { return snapshot_.checks; }
+  std::span<const engine::HealthCheckSnapshot> checks() const { return view_.checks; }
+  const engine::HealthCheckSnapshot& primary() const { return view_.checks.front(); }
+  std::span<const engine::SampleSnapshot> samples() const { return view_.samples; }
 
  private:
-  static LabelSet TargetLabels(const engine::TargetSnapshot& target) {
-    std::vector<Label> labels = {{"target", target.name}};
-    for (const auto& [name, value] : target.labels) {
-      if (IsValidLabelName(name) && !IsOwnLabel(name)) labels.push_back({name, value});
-    }
-    return LabelSet(std::move(labels));
+  const engine::TargetView& view_;
+  const LabelSet& labels_;
+};
+
+// The fleet with each target's shared labels worked out once (they view its summary's
+// strings, which stay put between walks), walked once per family.
+class PreparedFleet {
+ public:
+  explicit PreparedFleet(const engine::FleetView& fleet) : fleet_(fleet) {
+    labels_.reserve(fleet.size());
+    fleet.ForEach([this](std::size_t, const engine::TargetView& target) {
+      std::vector<Label> labels = {{"target", target.summary.name}};
+      for (const auto& [name, value] : target.summary.labels) {
+        if (IsValidLabelName(name) && !IsOwnLabel(name)) labels.push_back({name, value});
+      }
+      labels_.emplace_back(std::move(labels));
+    });
   }
 
-  const engine::TargetSnapshot& snapshot_;
-  LabelSet labels_;
+  template <class Visit>
+  void ForEach(Visit&& visit) const {
+    fleet_.ForEach([&](std::size_t i, const engine::TargetView& view) {
+      visit(PreparedTarget(view, labels_[i]));
+    });
+  }
+
+ private:
+  const engine::FleetView& fleet_;
+  std::vector<LabelSet> labels_;
 };
 
 // The exporter's own series have no shared labels.
@@ -78,30 +98,30 @@ inline double OneIf(bool condition) { return condition ? 1 : 0; }
 
 // One series per target, valued `value(snapshot)`; none for a target where it is nullopt.
 template <class Writer, class Value>
-void EachTarget(Writer& out, std::span<const PreparedTarget> targets, Value&& value) {
-  for (const PreparedTarget& t : targets) {
-    if (const std::optional<double> v = value(*t)) out.Sample(t.labels(), {}, *v);
-  }
+void EachTarget(Writer& out, const PreparedFleet& targets, Value&& value) {
+  targets.ForEach([&](const PreparedTarget& t) {
+    if (const std::optional<double> v = value(t)) out.Sample(t.labels(), {}, *v);
+  });
 }
 
 // One series per health check of every target, labelled with its role (`check`) and valued
 // `value(check)`; none for a check where it is nullopt.
 template <class Writer, class Value>
-void EachCheck(Writer& out, std::span<const PreparedTarget> targets, Value&& value) {
-  for (const PreparedTarget& t : targets) {
+void EachCheck(Writer& out, const PreparedFleet& targets, Value&& value) {
+  targets.ForEach([&](const PreparedTarget& t) {
     for (const engine::HealthCheckSnapshot& check : t.checks()) {
       if (const std::optional<double> v = value(check)) {
         out.Sample(t.labels(), {{"check", engine::ToString(check.role)}}, *v);
       }
     }
-  }
+  });
 }
 
 // Like blackbox_exporter, probe_* describe a probe that happened; before the first result there
 // is none, and healthgap_lb_state{state="unknown"} says so.
 template <class Field>
 auto IfProbed(Field field) {
-  return [field](const engine::TargetSnapshot& t) -> std::optional<double> {
+  return [field](const PreparedTarget& t) -> std::optional<double> {
     if (!t.primary().last.has_result) return std::nullopt;
     return field(t.primary().last);
   };
@@ -110,20 +130,20 @@ auto IfProbed(Field field) {
 // One series per sample of every target, labelled `sample` and valued `value(sample)`; none
 // for a sample where it is nullopt.
 template <class Writer, class Value>
-void EachSample(Writer& out, std::span<const PreparedTarget> targets, Value&& value) {
-  for (const PreparedTarget& t : targets) {
-    for (const engine::SampleSnapshot& sample : t->samples) {
+void EachSample(Writer& out, const PreparedFleet& targets, Value&& value) {
+  targets.ForEach([&](const PreparedTarget& t) {
+    for (const engine::SampleSnapshot& sample : t.samples()) {
       if (const std::optional<double> v = value(sample)) {
         out.Sample(t.labels(), {{"sample", sample.name}}, *v);
       }
     }
-  }
+  });
 }
 
 // The TLS handshake of the last health probe, when it made one.
 template <class Field>
 auto IfHandshake(Field field) {
-  return [field](const engine::TargetSnapshot& t) -> std::optional<double> {
+  return [field](const PreparedTarget& t) -> std::optional<double> {
     const std::optional<probe::TlsInfo>& tls = t.primary().last.tls;
     if (!tls) return std::nullopt;
     return field(*tls);
@@ -132,14 +152,11 @@ auto IfHandshake(Field field) {
 
 // Every per-target family, family by family (the text format wants a family's series together).
 template <class Writer>
-void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writer& out) {
-  std::vector<PreparedTarget> targets;
-  targets.reserve(snapshots.size());
-  for (const engine::TargetSnapshot& snapshot : snapshots) targets.emplace_back(snapshot);
+void WriteTargetFamilies(const engine::FleetView& fleet, Writer& out) {
+  const PreparedFleet targets(fleet);
 
   using engine::HealthCheckSnapshot;
   using engine::HealthProbeSnapshot;
-  using engine::TargetSnapshot;
 
   out.Family(names::kProbeSuccess, "1 if the last health check succeeded, 0 if it failed.",
              MetricType::Gauge);
@@ -158,9 +175,9 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
       names::kProbeHttpDurationSeconds,
       "Duration of the last health check by phase (resolve, connect, tls, processing, transfer).",
       MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
-    if (!t->primary().last.has_result) continue;
-    const probe::PhaseTimings& phases = t->primary().last.phases;
+  targets.ForEach([&](const PreparedTarget& t) {
+    if (!t.primary().last.has_result) return;
+    const probe::PhaseTimings& phases = t.primary().last.phases;
     const std::pair<std::string_view, double> by_phase[] = {{"resolve", phases.resolve},
                                                             {"connect", phases.connect},
                                                             {"tls", phases.tls},
@@ -168,18 +185,18 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
                                                             {"transfer", phases.transfer}};
     for (const auto& [phase, seconds] : by_phase)
       out.Sample(t.labels(), {{"phase", phase}}, seconds);
-  }
+  });
 
   out.Family(names::kProbeHttpVersion,
              "HTTP version of the last health check's response (1, 1.1, 2, 3).", MetricType::Gauge);
-  EachTarget(out, targets, [](const TargetSnapshot& t) -> std::optional<double> {
+  EachTarget(out, targets, [](const PreparedTarget& t) -> std::optional<double> {
     const std::optional<HttpVersion>& version = t.primary().last.http_version;
     if (!version) return std::nullopt;
     return VersionNumber(*version);
   });
   out.Family(names::kProbeIpProtocol, "IP protocol of the last health check's connection (4, 6).",
              MetricType::Gauge);
-  EachTarget(out, targets, [](const TargetSnapshot& t) -> std::optional<double> {
+  EachTarget(out, targets, [](const PreparedTarget& t) -> std::optional<double> {
     const std::optional<IpProtocol>& protocol = t.primary().last.ip_protocol;
     if (!protocol) return std::nullopt;
     return *protocol == IpProtocol::kIp4 ? 4 : 6;
@@ -198,10 +215,10 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
              IfHandshake([](const probe::TlsInfo& tls) { return tls.last_chain_expiry; }));
   out.Family(names::kProbeTlsVersionInfo, "Always 1: the TLS version of the last health check.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
-    const std::optional<probe::TlsInfo>& tls = t->primary().last.tls;
+  targets.ForEach([&](const PreparedTarget& t) {
+    const std::optional<probe::TlsInfo>& tls = t.primary().last.tls;
     if (tls && tls->version) out.Sample(t.labels(), {{"version", VersionLabel(*tls->version)}}, 1);
-  }
+  });
 
   // Health check history, per check (label `check`).
   out.Family(names::kHealthProbesTotal, "Health checks completed.", MetricType::Counter);
@@ -210,19 +227,19 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
   });
   out.Family(names::kHealthProbeFailuresTotal, "Health checks failed, by reason.",
              MetricType::Counter);
-  for (const PreparedTarget& t : targets) {
+  targets.ForEach([&](const PreparedTarget& t) {
     for (const engine::HealthCheckSnapshot& check : t.checks()) {
       FailureCounters(out, t.labels(), {"check", engine::ToString(check.role)},
                       check.failures_total);
     }
-  }
+  });
   out.Family(names::kHealthProbeDurationSeconds, "Health check duration in seconds.",
              MetricType::Histogram);
-  for (const PreparedTarget& t : targets) {
+  targets.ForEach([&](const PreparedTarget& t) {
     for (const engine::HealthCheckSnapshot& check : t.checks()) {
       out.Histogram(t.labels(), {{"check", engine::ToString(check.role)}}, check.latency);
     }
-  }
+  });
 
   out.Family(names::kLbHealthy,
              "1 while the load balancer keeps the target in rotation, else 0: the real "
@@ -230,103 +247,103 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
              "(healthgap_view_source says which).",
              MetricType::Gauge);
   EachTarget(out, targets,
-             [](const TargetSnapshot& t) { return OneIf(t.lb.state == eval::LbState::kHealthy); });
+             [](const PreparedTarget& t) { return OneIf(t->lb.state == eval::LbState::kHealthy); });
   out.Family(names::kLbState,
              "Emulated load balancer state, one-hot over unknown, healthy and unhealthy.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
+  targets.ForEach([&](const PreparedTarget& t) {
     for (eval::LbState state :
          {eval::LbState::kUnknown, eval::LbState::kHealthy, eval::LbState::kUnhealthy}) {
       out.Sample(t.labels(), {{"state", eval::ToString(state)}}, OneIf(t->lb.state == state));
     }
-  }
+  });
 
   out.Family(names::kLbSourceHealthy,
              "1 while the real balancer (the target's lb_source) has the target's server in "
              "rotation, else 0; absent while it has not answered with that server.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
-    if (!t->real_lb || t->real_lb->server.empty()) continue;
+  targets.ForEach([&](const PreparedTarget& t) {
+    if (!t->real_lb || t->real_lb->server.empty()) return;
     out.Sample(t.labels(), {{"source", t->real_lb->source}}, OneIf(t->real_lb->in_rotation));
-  }
+  });
   out.Family(names::kLbEmulationDrift,
              "1 while the emulated load balancer and the real one (the target's lb_source) "
              "disagree on whether the target is in rotation, else 0; absent until both know.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
-    const eval::LbState emulated = t->primary().lb_state;
-    if (!t->real_lb || !t->real_lb->fresh || emulated == eval::LbState::kUnknown) continue;
+  targets.ForEach([&](const PreparedTarget& t) {
+    const eval::LbState emulated = t.primary().lb_state;
+    if (!t->real_lb || !t->real_lb->fresh || emulated == eval::LbState::kUnknown) return;
     out.Sample(t.labels(), {{"source", t->real_lb->source}},
                OneIf((emulated == eval::LbState::kHealthy) != t->real_lb->in_rotation));
-  }
+  });
 
   out.Family(names::kViewSource,
              "1 for the source that decided each side of the verdict: view lb (emulated, or "
              "the lb_source's type) and view api (synthetic, or the traffic_source's type).",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
+  targets.ForEach([&](const PreparedTarget& t) {
     out.Sample(t.labels(), {{"view", "lb"}, {"source", t->lb_view_source}}, 1);
     out.Sample(t.labels(), {{"view", "api"}, {"source", t->api_view_source}}, 1);
-  }
+  });
   out.Family(names::kTrafficRequestsTotal,
              "Real users' requests to the target's server, by its traffic_source, counted "
              "since healthgap began reading it (per upstream attempt).",
              MetricType::Counter);
-  for (const PreparedTarget& t : targets) {
-    if (!t->real_traffic) continue;
+  targets.ForEach([&](const PreparedTarget& t) {
+    if (!t->real_traffic) return;
     out.Sample(t.labels(), {{"source", t->real_traffic->source}},
                static_cast<double>(t->real_traffic->requests_total));
-  }
+  });
   out.Family(names::kTrafficFailuresTotal,
              "Real users' requests to the target's server that failed (5xx, no response).",
              MetricType::Counter);
-  for (const PreparedTarget& t : targets) {
-    if (!t->real_traffic) continue;
+  targets.ForEach([&](const PreparedTarget& t) {
+    if (!t->real_traffic) return;
     out.Sample(t.labels(), {{"source", t->real_traffic->source}},
                static_cast<double>(t->real_traffic->failures_total));
-  }
+  });
   out.Family(names::kTrafficRequestRate,
              "Real users' requests per second to the target's server over the evaluation "
              "window; below the traffic_source's min_request_rate the samples decide.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
-    if (!t->real_traffic || !t->real_traffic->fresh) continue;
+  targets.ForEach([&](const PreparedTarget& t) {
+    if (!t->real_traffic || !t->real_traffic->fresh) return;
     out.Sample(t.labels(), {{"source", t->real_traffic->source}},
                t->real_traffic->window.request_rate);
-  }
+  });
   out.Family(names::kTrafficErrorRatio,
              "Share of real users' requests to the target's server that failed over the "
              "evaluation window; absent without requests in it.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
+  targets.ForEach([&](const PreparedTarget& t) {
     if (!t->real_traffic || !t->real_traffic->fresh || t->real_traffic->window.requests == 0) {
-      continue;
+      return;
     }
     const eval::TrafficSummary& window = t->real_traffic->window;
     out.Sample(t.labels(), {{"source", t->real_traffic->source}},
                static_cast<double>(window.failures) / static_cast<double>(window.requests));
-  }
+  });
 
   out.Family(names::kApiRequestsTotal, "API sample requests completed.", MetricType::Counter);
-  for (const PreparedTarget& t : targets) {
-    for (const engine::SampleSnapshot& sample : t->samples) {
+  targets.ForEach([&](const PreparedTarget& t) {
+    for (const engine::SampleSnapshot& sample : t.samples()) {
       out.Sample(t.labels(), {{"sample", sample.name}}, static_cast<double>(sample.requests_total));
     }
-  }
+  });
   out.Family(names::kApiRequestFailuresTotal, "API sample requests failed, by reason.",
              MetricType::Counter);
-  for (const PreparedTarget& t : targets) {
-    for (const engine::SampleSnapshot& sample : t->samples) {
+  targets.ForEach([&](const PreparedTarget& t) {
+    for (const engine::SampleSnapshot& sample : t.samples()) {
       FailureCounters(out, t.labels(), {"sample", sample.name}, sample.failures_total);
     }
-  }
+  });
   out.Family(names::kApiRequestDurationSeconds,
              "API sample request duration in seconds, failures included.", MetricType::Histogram);
-  for (const PreparedTarget& t : targets) {
-    for (const engine::SampleSnapshot& sample : t->samples) {
+  targets.ForEach([&](const PreparedTarget& t) {
+    for (const engine::SampleSnapshot& sample : t.samples()) {
       out.Histogram(t.labels(), {{"sample", sample.name}}, sample.latency);
     }
-  }
+  });
   out.Family(names::kApiSslEarliestCertExpiry,
              "Unix time the earliest certificate a sample's server presented at its last TLS "
              "handshake expires.",
@@ -344,64 +361,64 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
   });
   out.Family(names::kApiTlsVersionInfo, "Always 1: the TLS version of a sample's last handshake.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
-    for (const engine::SampleSnapshot& sample : t->samples) {
+  targets.ForEach([&](const PreparedTarget& t) {
+    for (const engine::SampleSnapshot& sample : t.samples()) {
       if (sample.tls && sample.tls->version) {
         out.Sample(t.labels(),
                    {{"sample", sample.name}, {"version", VersionLabel(*sample.tls->version)}}, 1);
       }
     }
-  }
+  });
   out.Family(names::kApiErrorRatio,
              "Share of failed API samples in the sliding window, 0 when the window is empty.",
              MetricType::Gauge);
-  EachTarget(out, targets, [](const TargetSnapshot& t) { return t.api_window.error_ratio; });
+  EachTarget(out, targets, [](const PreparedTarget& t) { return t->api_window.error_ratio; });
   out.Family(names::kApiWindowSamples, "API samples in the sliding window.", MetricType::Gauge);
   EachTarget(out, targets,
-             [](const TargetSnapshot& t) { return static_cast<double>(t.api_window.total); });
+             [](const PreparedTarget& t) { return static_cast<double>(t->api_window.total); });
   out.Family(names::kApiEvidenceSamples,
              "API samples (or real requests, when a traffic_source decides) the user view's "
              "current state rests on: those since it last changed, within the window.",
              MetricType::Gauge);
   EachTarget(out, targets,
-             [](const TargetSnapshot& t) { return static_cast<double>(t.api_evidence.trials); });
+             [](const PreparedTarget& t) { return static_cast<double>(t->api_evidence.trials); });
   out.Family(names::kApiEvidenceErrorRatio,
              "Failure share of those samples (bound=estimate) and its 90% Wilson interval "
              "(bound=lower, bound=upper); 0 and 1 bound it without samples.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
+  targets.ForEach([&](const PreparedTarget& t) {
     const eval::ProportionEstimate& evidence = t->api_evidence;
     out.Sample(t.labels(), {{"bound", "estimate"}}, evidence.ratio);
     out.Sample(t.labels(), {{"bound", "lower"}}, evidence.low);
     out.Sample(t.labels(), {{"bound", "upper"}}, evidence.high);
-  }
+  });
 
   out.Family(
       names::kVerdict,
       "Verdict, one-hot over unknown, healthy, mismatch (health passes while the API fails), "
       "down, false-negative and degraded (health passes, its body reports a failing dependency).",
       MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
+  targets.ForEach([&](const PreparedTarget& t) {
     for (eval::Verdict verdict : eval::kAllVerdicts) {
       out.Sample(t.labels(), {{"verdict", eval::ToString(verdict)}},
                  OneIf(t->decision.verdict == verdict));
     }
-  }
+  });
   out.Family(names::kVerdictInfo, "Always 1: the current verdict and its bounded cause.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
+  targets.ForEach([&](const PreparedTarget& t) {
     out.Sample(t.labels(),
                {{"verdict", eval::ToString(t->decision.verdict)},
                 {"cause", eval::ToString(t->decision.cause)}},
                1);
-  }
+  });
 
   out.Family(names::kHealthCheckInfo,
              "Always 1 per health check: its role (check), LB preset (lb), whether it is the "
              "primary check the LB view and verdict follow, its type (http, tcp, grpc) and its "
              "URL without the query (tcp://HOST:PORT, grpc://HOST:PORT[/SERVICE]).",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
+  targets.ForEach([&](const PreparedTarget& t) {
     for (const engine::HealthCheckSnapshot& check : t.checks()) {
       out.Sample(t.labels(),
                  {{"check", engine::ToString(check.role)},
@@ -411,7 +428,7 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
                   {"url", check.url}},
                  1);
     }
-  }
+  });
   out.Family(names::kHealthCheckSuccess,
              "1 if the last probe of this health check succeeded, else 0.", MetricType::Gauge);
   EachCheck(out, targets, [](const HealthCheckSnapshot& check) -> std::optional<double> {
@@ -429,7 +446,7 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
              "Component status reported by the last health body, one-hot over pass, warn and "
              "fail.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
+  targets.ForEach([&](const PreparedTarget& t) {
     for (const engine::HealthCheckSnapshot& check : t.checks()) {
       for (const engine::ComponentSnapshot& component : check.components) {
         for (eval::ComponentStatus status :
@@ -443,7 +460,7 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
         }
       }
     }
-  }
+  });
   out.Family(names::kHealthComponentsDropped,
              "Components of the last health body not exported (beyond 32 per check).",
              MetricType::Gauge);
@@ -458,7 +475,7 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
              "1 per kind of cache evidence present: age_header, cache_control, date_stuck, "
              "body_frozen.",
              MetricType::Gauge);
-  for (const PreparedTarget& t : targets) {
+  targets.ForEach([&](const PreparedTarget& t) {
     for (const engine::HealthCheckSnapshot& check : t.checks()) {
       const auto& signals = check.cache.signals;
       for (eval::CacheSignal signal :
@@ -469,19 +486,19 @@ void WriteTargetFamilies(std::span<const engine::TargetSnapshot> snapshots, Writ
                    OneIf(std::ranges::find(signals, signal) != signals.end()));
       }
     }
-  }
+  });
   out.Family(names::kHealthApiLatencyRatio,
              "API p50 latency over the primary health check's p50 latency; 0 without data on a "
              "side.",
              MetricType::Gauge);
-  EachTarget(out, targets, [](const TargetSnapshot& t) { return t.detachment.latency_ratio; });
+  EachTarget(out, targets, [](const PreparedTarget& t) { return t->detachment.latency_ratio; });
 }
 
 // The exporter's own families.
 template <class Writer>
-void WriteSelfFamilies(const engine::EngineSnapshot& snapshot, const ExporterStatus& status,
-                       Writer& out) {
-  const engine::EngineStats& stats = snapshot.stats;
+void WriteSelfFamilies(const engine::EngineStats& stats,
+                       std::span<const engine::SourceSnapshot> sources, std::size_t targets,
+                       const ExporterStatus& status, Writer& out) {
   out.Family(names::kProbesSentTotal, "Requests sent by the exporter, by kind (health or api).",
              MetricType::Counter);
   out.Sample(kNoLabels, {{"kind", "health"}}, static_cast<double>(stats.health_probes_sent));
@@ -497,12 +514,12 @@ void WriteSelfFamilies(const engine::EngineSnapshot& snapshot, const ExporterSta
   out.Family(names::kSourceUp,
              "1 while the last poll of a sources entry got an answer healthgap could read.",
              MetricType::Gauge);
-  for (const engine::SourceSnapshot& source : snapshot.sources) {
+  for (const engine::SourceSnapshot& source : sources) {
     out.Sample(kNoLabels, {{"source", source.name}}, OneIf(source.up));
   }
   out.Family(names::kSourcePollsTotal, "Polls of a sources entry, by result (ok, error).",
              MetricType::Counter);
-  for (const engine::SourceSnapshot& source : snapshot.sources) {
+  for (const engine::SourceSnapshot& source : sources) {
     out.Sample(kNoLabels, {{"source", source.name}, {"result", "ok"}},
                static_cast<double>(source.polls_total - source.failures_total));
     out.Sample(kNoLabels, {{"source", source.name}, {"result", "error"}},
@@ -522,7 +539,7 @@ void WriteSelfFamilies(const engine::EngineSnapshot& snapshot, const ExporterSta
   out.Sample(kNoLabels, {{"result", "invalid"}},
              static_cast<double>(status.probe_requests_invalid));
   out.Family(names::kTargets, "Configured targets.", MetricType::Gauge);
-  out.Sample(kNoLabels, {}, static_cast<double>(snapshot.targets.size()));
+  out.Sample(kNoLabels, {}, static_cast<double>(targets));
   out.Family(names::kBuildInfo, "Always 1; the version label carries the healthgap version.",
              MetricType::Gauge);
   out.Sample(kNoLabels, {{"version", status.version}}, 1);

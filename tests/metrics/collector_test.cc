@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/engine.h"
+#include "engine/fake_http_client.h"
 #include "metrics/names.h"
 #include "support/family_builder.h"
 #include "support/promtool.h"
@@ -548,6 +550,90 @@ TEST(Collector, StreamedExpositionIsTheWholeTextInChunks) {
   for (std::size_t i = 0; i + 1 < chunks.size(); ++i) {
     EXPECT_GE(chunks[i].size(), kExpositionChunkBytes) << "chunk " << i;
   }
+}
+
+// A fleet probed by an engine on a fake clock: each target answers its health check and its
+// sample with its own status, and one has a second (liveness) check.
+class LiveScrapeTest : public ::testing::Test {
+ protected:
+  static config::Target Target(std::string name, std::string health_path) {
+    config::Target target;
+    target.name = std::move(name);
+    target.base_url = "http://127.0.0.1:1";
+    target.labels = {{"team", "payments"}};
+    target.health.path = std::move(health_path);
+    target.health.interval = std::chrono::seconds(10);
+    target.health.timeout = std::chrono::seconds(5);
+    config::ApiSample sample;
+    sample.name = "data";
+    sample.path = "/api/" + target.name;
+    sample.interval = std::chrono::seconds(5);
+    sample.timeout = std::chrono::seconds(5);
+    target.samples.push_back(sample);
+    target.evaluation.window = std::chrono::seconds(60);
+    target.evaluation.min_samples = 4;
+    return target;
+  }
+
+  void SetUp() override {
+    config::Config config;
+    config.source = "<test>";
+    config.targets = {Target("healthy", "/health/ok"), Target("lying", "/health/ok"),
+                      Target("down", "/health/down")};
+    config::HealthCheck liveness = config.targets[1].health;
+    liveness.role = config::HealthRole::kLiveness;
+    liveness.path = "/health/live";
+    config.targets[1].other_health_checks.push_back(liveness);
+    engine_.Apply(config);
+    for (int second = 0; second < 40; ++second) {
+      clock_.Advance(std::chrono::seconds(1));
+      engine_.DispatchDue();
+      client_.CompleteMatching("/health/ok", testing::Response(200));
+      client_.CompleteMatching("/health/live", testing::Response(200));
+      client_.CompleteMatching("/health/down", testing::Response(503));
+      client_.CompleteMatching("/api/healthy", testing::Response(200));
+      client_.CompleteMatching("/api/lying", testing::Response(500));
+      client_.CompleteMatching("/api/down", testing::Response(503));
+    }
+  }
+
+  std::string LiveText() const {
+    const engine::Engine::LiveFleet fleet = engine_.Scrape();
+    std::string text;
+    WriteExposition(fleet, fleet.stats(), fleet.sources(), Status(),
+                    [&](std::string_view chunk) { text += chunk; });
+    return text;
+  }
+
+  FakeClock clock_;
+  testing::FakeHttpClient client_;
+  engine::Engine engine_{clock_, client_};
+};
+
+// /metrics writes from the live state, family by family; the text is exactly what the
+// snapshot path writes (which the tests above hold to prometheus-cpp's serializer).
+TEST_F(LiveScrapeTest, WritesWhatTheSnapshotWrites) {
+  const std::string live = LiveText();
+  EXPECT_EQ(live, ExpositionText(engine_.Snapshot(engine::SnapshotScope::kMetrics), Status()));
+  EXPECT_THAT(live, ::testing::HasSubstr(
+                        "target=\"lying\",team=\"payments\",verdict=\"mismatch\"} 1\n"));
+  EXPECT_THAT(live, ::testing::HasSubstr("healthgap_health_probes_total{check=\"liveness\""));
+}
+
+// The scrape keeps its targets: a reload that drops them all meanwhile changes nothing it
+// walks, and the next scrape sees the new fleet.
+TEST_F(LiveScrapeTest, KeepsItsTargetsThroughAReload) {
+  const engine::Engine::LiveFleet fleet = engine_.Scrape();
+  engine_.Apply(config::Config{});
+  std::vector<std::string> names;
+  std::vector<std::uint64_t> probes;
+  fleet.ForEach([&](std::size_t, const engine::TargetView& target) {
+    names.push_back(target.summary.name);
+    probes.push_back(target.checks.front().probes_total);
+  });
+  EXPECT_THAT(names, ::testing::ElementsAre("healthy", "lying", "down"));
+  EXPECT_THAT(probes, ::testing::Each(::testing::Gt(0u)));
+  EXPECT_EQ(engine_.Scrape().size(), 0u);
 }
 
 }  // namespace

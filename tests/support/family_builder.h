@@ -56,15 +56,16 @@ class FamilyBuilder {
 inline std::vector<prometheus::MetricFamily> BuildFamilies(const engine::EngineSnapshot& snapshot,
                                                            const metrics::ExporterStatus& status) {
   FamilyBuilder builder;
-  metrics::families::WriteTargetFamilies(snapshot.targets, builder);
-  metrics::families::WriteSelfFamilies(snapshot, status, builder);
+  metrics::families::WriteTargetFamilies(engine::SnapshotFleet(snapshot.targets), builder);
+  metrics::families::WriteSelfFamilies(snapshot.stats, snapshot.sources, snapshot.targets.size(),
+                                       status, builder);
   return std::move(builder).Take();
 }
 
 inline std::vector<prometheus::MetricFamily> BuildTargetFamilies(
     std::span<const engine::TargetSnapshot> targets) {
   FamilyBuilder builder;
-  metrics::families::WriteTargetFamilies(targets, builder);
+  metrics::families::WriteTargetFamilies(engine::SnapshotFleet(targets), builder);
   return std::move(builder).Take();
 }
 
