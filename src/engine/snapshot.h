@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -138,9 +139,11 @@ struct TargetSummary {
   std::string base_url;
   std::string module;  // the /probe module that probed it; empty for a configured target
   std::map<std::string, std::string> labels;
-  eval::HealthSummary lb;                           // the primary check as the verdict saw it
-  std::optional<RealLbSnapshot> real_lb;            // with an lb_source
-  std::optional<RealTrafficSnapshot> real_traffic;  // with a traffic_source
+  eval::HealthSummary lb;  // the primary check as the verdict saw it
+  // With an lb_source, a traffic_source; null without. Pointers, not optionals: most targets
+  // have neither, and a scrape holds a summary per target (312 bytes inline otherwise).
+  std::shared_ptr<const RealLbSnapshot> real_lb;
+  std::shared_ptr<const RealTrafficSnapshot> real_traffic;
   // Where the verdict's sides came from: "emulated" (LB) and "synthetic" (API samples), or the
   // deciding source's type ("haproxy", "nginx_log", ...): the `source` label of
   // healthgap_view_source.

@@ -372,7 +372,9 @@ TargetSummary TargetState::Summarize(TimePoint now, SnapshotScope scope,
   eval::ApiState api_state = sides ? sides->api : detector_.state();
   if (real_traffic_) {
     RealTraffic& traffic = *real_traffic_;
-    RealTrafficSnapshot& real = out.real_traffic.emplace();
+    auto shown = std::make_shared<RealTrafficSnapshot>();
+    RealTrafficSnapshot& real = *shown;
+    out.real_traffic = shown;
     real.source = traffic.source;
     real.type = traffic.type;
     real.server = traffic.server;
@@ -401,14 +403,14 @@ TargetSummary TargetState::Summarize(TimePoint now, SnapshotScope scope,
   if (sides) out.lb.state = sides->health;
   if (real_lb_) {
     const RealLb& real = *real_lb_;
-    out.real_lb = RealLbSnapshot{
+    out.real_lb = std::make_shared<const RealLbSnapshot>(RealLbSnapshot{
         .source = real.source,
         .type = real.type,
         .server = real.report.server,
         .in_rotation = real.report.in_rotation,
         .state = real.report.state,
         .fresh = !real.report.server.empty() && now - real.at <= real.stale_after,
-    };
+    });
     // The balancer's own word beats the emulation of it.
     if (out.real_lb->fresh) {
       out.lb.state = real.report.in_rotation ? eval::LbState::kHealthy : eval::LbState::kUnhealthy;

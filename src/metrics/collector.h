@@ -27,11 +27,12 @@ struct ExporterStatus {
   std::uint64_t probe_requests_invalid = 0;
 };
 
-// Every family is defined once (collector.cc) and built at scrape time from an engine snapshot:
-// no per-observation registry work. Series per target are labelled `target` plus the target's
-// configured labels; a configured label that is not a valid Prometheus name or collides with a
-// label healthgap sets itself is dropped so one bad label cannot break the scrape. Families
-// without series are left out.
+// Every family is defined once (families.h) and written at scrape time from a fleet view (the
+// live targets for /metrics, snapshots for /probe and tests): no per-observation registry
+// work. Series per target are labelled `target` plus the target's configured labels; a
+// configured label that is not a valid Prometheus name or collides with a label healthgap sets
+// itself is dropped so one bad label cannot break the scrape. Families without series are
+// left out.
 
 // The text exposition (format 0.0.4) of every family, written straight from the snapshot
 // (metrics/text_format.h).

@@ -615,8 +615,8 @@ class LiveScrapeTest : public ::testing::Test {
 TEST_F(LiveScrapeTest, WritesWhatTheSnapshotWrites) {
   const std::string live = LiveText();
   EXPECT_EQ(live, ExpositionText(engine_.Snapshot(engine::SnapshotScope::kMetrics), Status()));
-  EXPECT_THAT(live, ::testing::HasSubstr(
-                        "target=\"lying\",team=\"payments\",verdict=\"mismatch\"} 1\n"));
+  EXPECT_THAT(live,
+              ::testing::HasSubstr("target=\"lying\",team=\"payments\",verdict=\"mismatch\"} 1\n"));
   EXPECT_THAT(live, ::testing::HasSubstr("healthgap_health_probes_total{check=\"liveness\""));
 }
 
