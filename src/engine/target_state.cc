@@ -225,7 +225,7 @@ bool TargetState::Record(const JudgedResult& judged) {
     if (result.tls) counters.tls = result.tls;
     window_.Add(eval::SampleRecord{judged.now, outcome, result.total});
     detector_.Record(judged.now, outcome.success);
-    Remember(config_->samples[judged.job.index].name, judged);
+    Remember(judged);
     return false;
   }
   Check& check = checks_[judged.job.index];
@@ -268,23 +268,47 @@ bool TargetState::Record(const JudgedResult& judged) {
     shown.components.push_back({component.name, component.status, component.detail});
   }
   if (judged.cache_facts) shown.cache = check.cache.Observe(*judged.cache_facts);
-  Remember(judged.job.index == 0 ? "health" : "health/" + std::string(ToString(check.config->role)),
-           judged);
+  Remember(judged);
   return new_failure;
 }
 
-void TargetState::Remember(std::string what, const JudgedResult& judged) {
+void TargetState::Remember(const JudgedResult& judged) {
   if (recent_.size() == kRecentProbes) recent_.pop_front();
-  recent_.push_back(RecentProbe{
+  const bool transport_failed = judged.result.error && !judged.result.error_message.empty();
+  recent_.push_back(Recent{
       .at = judged.at,
-      .what = std::move(what),
+      .duration = judged.result.total,
+      .error_detail = transport_failed
+                          ? std::make_shared<const std::string>(judged.result.error_message)
+                          : nullptr,
+      .job_index = static_cast<std::uint32_t>(judged.job.index),
+      .job_kind = judged.job.kind,
       .success = judged.outcome.success,
-      .status_code = judged.result.status_code,
       .error = judged.result.error,
       .reason = judged.outcome.reason,
-      .duration = judged.result.total,
-      .error_detail = judged.result.error ? judged.result.error_message : std::string(),
+      .status_code = judged.result.status_code,
   });
+}
+
+RecentProbe TargetState::Shown(const Recent& recent) const {
+  std::string what;
+  if (recent.job_kind == Job::Kind::kSample) {
+    what = config_->samples[recent.job_index].name;
+  } else if (recent.job_index == 0) {
+    what = "health";
+  } else {
+    what = "health/" + std::string(ToString(checks_[recent.job_index].config->role));
+  }
+  return RecentProbe{
+      .at = recent.at,
+      .what = std::move(what),
+      .success = recent.success,
+      .status_code = recent.status_code,
+      .error = recent.error,
+      .reason = recent.reason,
+      .duration = recent.duration,
+      .error_detail = recent.error_detail ? *recent.error_detail : std::string(),
+  };
 }
 
 void TargetState::ShowConfig(std::size_t check) {
@@ -343,7 +367,10 @@ TargetSnapshot TargetState::Snapshot(TimePoint now, SnapshotScope scope,
   static_cast<TargetSummary&>(out) = Summarize(now, scope, sides);
   out.checks = shown_checks_;
   out.samples = samples_;
-  if (scope == SnapshotScope::kFull) out.recent.assign(recent_.begin(), recent_.end());
+  if (scope == SnapshotScope::kFull) {
+    out.recent.reserve(recent_.size());
+    for (const Recent& recent : recent_) out.recent.push_back(Shown(recent));
+  }
   return out;
 }
 

@@ -149,7 +149,7 @@ class TargetState {
  private:
   // Index into job_running_: health checks first, then samples; nullopt for a job not here.
   std::optional<std::size_t> JobSlot(Job job) const;
-  void Remember(std::string what, const JudgedResult& judged);
+  void Remember(const JudgedResult& judged);
 
   // One health check's LB view and what its responses gave away; what it shows (its last
   // probe, counters, components, cache evidence) is its entry in shown_checks_.
@@ -196,7 +196,21 @@ class TargetState {
   };
   std::optional<RealTraffic> real_traffic_;
   std::vector<SampleSnapshot> samples_;  // parallel to config_.samples
-  RingBuffer<RecentProbe> recent_{kRecentProbes};
+  // A completed probe as recent_ keeps it: its job rather than its name, the transport's words
+  // only when it failed (48 bytes for the usual success instead of RecentProbe's 96).
+  struct Recent {
+    std::chrono::system_clock::time_point at{};
+    Duration duration{0};
+    std::shared_ptr<const std::string> error_detail;  // null when empty
+    std::uint32_t job_index = 0;
+    Job::Kind job_kind = Job::Kind::kHealth;
+    bool success = false;
+    std::optional<FailureReason> error;
+    std::optional<FailureReason> reason;
+    int status_code = 0;
+  };
+  RecentProbe Shown(const Recent& recent) const;
+  RingBuffer<Recent> recent_{kRecentProbes};
   std::vector<char> job_running_;  // by JobSlot; char, not bool: addressable, no bit packing
 };
 

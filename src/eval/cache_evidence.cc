@@ -180,9 +180,8 @@ std::string Probes(std::size_t count, Duration span) {
 }
 
 // The newest facts and how many before them share `key`, with the time they span.
-template <typename Key>
-std::pair<std::size_t, Duration> TrailingRun(const RingBuffer<HealthResponseFacts>& history,
-                                             Key key) {
+template <typename Entry, typename Key>
+std::pair<std::size_t, Duration> TrailingRun(const RingBuffer<Entry>& history, Key key) {
   const auto newest = key(history.back());
   if (!newest) return {0, Duration::zero()};
   std::size_t count = 0;
@@ -303,16 +302,28 @@ HealthResponseFacts FactsFrom(const Response& response, TimePoint at) {
 CacheDetector::CacheDetector(CacheDetectorOptions options)
     : options_(AtLeastTheMinimum(options)), history_(options_.history) {}
 
+CacheDetector::Trace CacheDetector::TraceOf(const HealthResponseFacts& facts) {
+  const auto hash = [](const std::string& text) {
+    return text.empty() ? std::optional<std::uint64_t>() : StableHash(text);
+  };
+  return Trace{.at = facts.at,
+               .date = hash(facts.date_header),
+               .etag = hash(facts.etag),
+               .body_hash = facts.body_hash,
+               .body_bytes = facts.body_bytes};
+}
+
 CacheEvidence CacheDetector::Observe(const HealthResponseFacts& facts) {
   while (history_.size() >= options_.history) history_.pop_front();
-  history_.push_back(facts);
+  history_.push_back(TraceOf(facts));
+  newest_ = facts;
   return Evaluate();
 }
 
 CacheEvidence CacheDetector::Evaluate() const {
   CacheEvidence result;
   if (history_.empty()) return result;
-  const HealthResponseFacts& newest = history_.back();
+  const HealthResponseFacts& newest = newest_;
   const auto min_probes = static_cast<std::size_t>(options_.min_probes);
   const auto long_enough = [&](std::pair<std::size_t, Duration> run) {
     return run.first >= min_probes && run.second >= options_.min_span;
@@ -348,9 +359,7 @@ CacheEvidence CacheDetector::Evaluate() const {
 
   // The origin stamps Date when it generates a response and caches replay it (with Age). A fresh
   // Date has 1 s resolution, so across >= 2 s it must have moved at least once.
-  const auto date_run = TrailingRun(history_, [](const HealthResponseFacts& f) {
-    return f.date_header.empty() ? std::optional<std::string>() : f.date_header;
-  });
+  const auto date_run = TrailingRun(history_, [](const Trace& f) { return f.date; });
   if (long_enough(date_run)) {
     result.cached = true;
     result.signals.push_back(CacheSignal::kDateStuck);
@@ -359,7 +368,7 @@ CacheEvidence CacheDetector::Evaluate() const {
   }
 
   // Same bytes, timestamp included: whatever produced the body did not run again.
-  const auto body_run = TrailingRun(history_, [](const HealthResponseFacts& f) {
+  const auto body_run = TrailingRun(history_, [](const Trace& f) {
     return f.body_bytes == 0 ? std::optional<std::pair<std::uint64_t, std::size_t>>()
                              : std::make_pair(f.body_hash, f.body_bytes);
   });
@@ -376,9 +385,7 @@ CacheEvidence CacheDetector::Evaluate() const {
   }
 
   if (result.cached && !newest.etag.empty()) {
-    const auto etag_run = TrailingRun(history_, [](const HealthResponseFacts& f) {
-      return f.etag.empty() ? std::optional<std::string>() : f.etag;
-    });
+    const auto etag_run = TrailingRun(history_, [](const Trace& f) { return f.etag; });
     if (etag_run.first >= min_probes) {
       result.evidence.push_back("ETag " + newest.etag + " unchanged across " +
                                 std::to_string(etag_run.first) + " probes");

@@ -164,6 +164,9 @@ TEST_F(TargetStateTest, AdoptKeepsHistoryOnlyWhenTheLbSemanticsStay) {
   EXPECT_TRUE(state_.Adopt(renamed_path));
   EXPECT_EQ(state_.config().health.path, "/ready");
   EXPECT_EQ(state_.Snapshot(clock_.Now()).primary().probes_total, 1u);
+  // What the check shows follows the new config at once, before its next probe.
+  EXPECT_EQ(state_.Snapshot(clock_.Now()).primary().path, "/ready");
+  EXPECT_EQ(state_.checks().front().path, "/ready");
 
   config::Target new_thresholds = TwoCheckTarget();
   new_thresholds.health.unhealthy_threshold = 5;
@@ -184,6 +187,24 @@ TEST_F(TargetStateTest, RecentProbesAreBoundedAndNameTheirJob) {
   EXPECT_EQ(snapshot.recent.back().what, "data");
   EXPECT_EQ(snapshot.recent[snapshot.recent.size() - 2].what, "health");
   EXPECT_EQ(snapshot.recent[snapshot.recent.size() - 3].what, "health/liveness");
+}
+
+// The transport's own words stay with a failed probe, and only with it.
+TEST_F(TargetStateTest, RecentProbesKeepTheTransportsWordsOfAFailure) {
+  probe::HttpResult refused;
+  refused.error = FailureReason::kConnectionRefused;
+  refused.error_message = "Connection refused";
+  refused.total = milliseconds(1);
+  Health(0, refused);
+  Health(0, Response(200, milliseconds(1)));
+  const TargetSnapshot snapshot = state_.Snapshot(clock_.Now());
+  ASSERT_EQ(snapshot.recent.size(), 2u);
+  EXPECT_EQ(snapshot.recent[0].error, FailureReason::kConnectionRefused);
+  EXPECT_EQ(snapshot.recent[0].error_detail, "Connection refused");
+  EXPECT_FALSE(snapshot.recent[0].success);
+  EXPECT_TRUE(snapshot.recent[1].success);
+  EXPECT_EQ(snapshot.recent[1].error_detail, "");
+  EXPECT_EQ(snapshot.recent[1].status_code, 200);
 }
 
 }  // namespace
