@@ -960,7 +960,7 @@ exporter, and the target count the exporter logged as it began serving.
 
 {startup_table(results.get('startup', []))}
 
-## Targets of issue 6
+## Targets (issue 6, and issue 19 where marked)
 
 {results['verdicts']}
 
@@ -1035,7 +1035,7 @@ def verdicts(results):
                 abs(a["error_p99_ms"]) < 1)
     for r in results.get("startup", []):
         if r["targets"] >= 100000:
-            add(f"{r['targets']:,} targets from {r['source']} start in < 10 s",
+            add(f"(issue 19) {r['targets']:,} targets from {r['source']} start in < 10 s",
                 f"{fmt(r['ready_s'])} s, {fmt(r['rss_kb_per_target'], 1)} KiB/target at ready",
                 r["ready_s"] < 10 and r["logged_targets"] == r["targets"])
     sustained = [r for r in results["scale"] if sustained_ok(r)]
@@ -1045,7 +1045,7 @@ def verdicts(results):
         # new connections (a health check's), whichever is lower.
         limit = probe.get("wrk_close", {}).get("probes_per_s")
         goal = min(30000, 0.9 * limit) if limit else 30000
-        add("highest sustained engine rate >= 30,000/s or within 10% of the loopback "
+        add("(issue 19) highest sustained engine rate >= 30,000/s or within 10% of the loopback "
             "new-connection limit (wrk -> nginx, part a), whichever is lower",
             f"{fmt(best['probes_per_s'], 0)}/s at {best['targets']:,} targets; the limit "
             f"{fmt(limit, 0) if limit else 'not measured'}/s, so the goal is {fmt(goal, 0)}/s",
@@ -1056,7 +1056,7 @@ def verdicts(results):
             if not over:
                 continue
             r = min(over, key=lambda r: r["scheduled_per_s"])
-            add(f"{factor}x the highest sustained schedule: sent within 10% of its rate, "
+            add(f"(issue 19) {factor}x the highest sustained schedule: sent within 10% of its rate, "
                 "nothing failed",
                 f"{fmt(r['probes_per_s'], 0)}/s of {fmt(r['scheduled_per_s'], 0)}/s scheduled at "
                 f"{r['targets']:,} targets, {r['failed']:.0f} failed, lag p99 "
