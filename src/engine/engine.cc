@@ -292,8 +292,8 @@ void Engine::RecordSource(const std::string& source, const sources::SourceReadin
   }
 }
 
-TimePoint Engine::CopyStats(EngineStats& stats, std::vector<SourceSnapshot>& sources,
-                            std::vector<std::shared_ptr<Slot>>& targets) const {
+TimePoint Engine::CopyEngineState(EngineStats& stats, std::vector<SourceSnapshot>& sources,
+                                  std::vector<std::shared_ptr<Slot>>& targets) const {
   std::lock_guard lock(state_->mu);
   stats = state_->stats;
   stats.in_flight = state_->in_flight.load(std::memory_order_relaxed);
@@ -306,7 +306,7 @@ TimePoint Engine::CopyStats(EngineStats& stats, std::vector<SourceSnapshot>& sou
 EngineSnapshot Engine::Snapshot(SnapshotScope scope) const {
   EngineSnapshot snapshot;
   std::vector<std::shared_ptr<Slot>> targets;  // kept alive through a reload meanwhile
-  const TimePoint now = CopyStats(snapshot.stats, snapshot.sources, targets);
+  const TimePoint now = CopyEngineState(snapshot.stats, snapshot.sources, targets);
   snapshot.targets.reserve(targets.size());
   for (const std::shared_ptr<Slot>& slot : targets) {
     std::lock_guard lock(slot->mu);
@@ -317,7 +317,7 @@ EngineSnapshot Engine::Snapshot(SnapshotScope scope) const {
 
 Engine::LiveFleet Engine::Scrape() const {
   LiveFleet fleet;
-  const TimePoint now = CopyStats(fleet.stats_, fleet.sources_, fleet.slots_);
+  const TimePoint now = CopyEngineState(fleet.stats_, fleet.sources_, fleet.slots_);
   fleet.summaries_.reserve(fleet.slots_.size());
   for (const std::shared_ptr<Slot>& slot : fleet.slots_) {
     std::lock_guard lock(slot->mu);

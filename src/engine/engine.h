@@ -67,8 +67,8 @@ class Engine {
   void Loop();
   // The stats, the sources' polls and the target list as they stand; returns the time they
   // stand at.
-  TimePoint CopyStats(EngineStats& stats, std::vector<SourceSnapshot>& sources,
-                      std::vector<std::shared_ptr<Slot>>& targets) const;
+  TimePoint CopyEngineState(EngineStats& stats, std::vector<SourceSnapshot>& sources,
+                            std::vector<std::shared_ptr<Slot>>& targets) const;
 
   const Clock& clock_;
   probe::HttpClient& client_;
