@@ -179,8 +179,15 @@ TEST_F(RealTrafficTest, UsersFailingBehindAnUpServerIsAMismatchBeforeTheSamplesK
   app::SourcePoller poller(clock, engine);
   poller.Apply(config.sources);
   engine.Start();
-  // The log reader starts at the file's end: users begin once it has polled.
-  ASSERT_TRUE(testing::PollUntil([&] { return engine.Snapshot().sources.at(1).polls_total > 0; }));
+  // The log reader starts at the file's end, and HAProxy's counters count from the first poll
+  // that read them (what they held then is the baseline): users begin once both have polled.
+  ASSERT_TRUE(testing::PollUntil([&] {
+    const engine::EngineSnapshot s = engine.Snapshot();
+    const auto read = [](const engine::SourceSnapshot& source) {
+      return source.polls_total > source.failures_total;
+    };
+    return read(s.sources.at(0)) && read(s.sources.at(1));
+  }));
   Users users(frontend());
 
   // Working: users' requests decide both real-traffic targets' user view.
