@@ -151,11 +151,18 @@ std::string LbTimeline(const std::vector<engine::PairedRound>& rounds) {
     if (++runs <= kMaxRuns) {
       if (!text.empty()) text += ", ";
       text += std::string(eval::ToString(rounds[i].lb_after)) + " " + std::to_string(first + 1);
-      if (i > first) text += "-" + std::to_string(i + 1);
+      if (i > first) {
+        text += '-';
+        text += std::to_string(i + 1);
+      }
     }
     first = i + 1;
   }
-  if (runs > kMaxRuns) text += " and " + std::to_string(runs - kMaxRuns) + " more changes";
+  if (runs > kMaxRuns) {
+    text += " and ";
+    text += std::to_string(runs - kMaxRuns);
+    text += " more changes";
+  }
   return text;
 }
 

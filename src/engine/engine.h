@@ -88,6 +88,7 @@ class Engine::LiveFleet final : public FleetView {
  public:
   std::size_t size() const override { return slots_.size(); }
   void ForEach(const std::function<void(std::size_t, const TargetView&)>& visit) const override;
+  const TargetSummary& summary(std::size_t i) const override { return summaries_[i]; }
 
   const EngineStats& stats() const { return stats_; }
   const std::vector<SourceSnapshot>& sources() const { return sources_; }

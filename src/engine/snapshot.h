@@ -185,6 +185,8 @@ class FleetView {
   virtual std::size_t size() const = 0;
   // visit(i, target) for i = 0 .. size() - 1, in order; summaries stay put between walks.
   virtual void ForEach(const std::function<void(std::size_t, const TargetView&)>& visit) const = 0;
+  // Target i's summary, the one ForEach hands over, without touching its live state.
+  virtual const TargetSummary& summary(std::size_t i) const = 0;
 
  protected:
   FleetView() = default;
@@ -204,6 +206,7 @@ class SnapshotFleet final : public FleetView {
       visit(i, TargetView{targets_[i], targets_[i].checks, targets_[i].samples});
     }
   }
+  const TargetSummary& summary(std::size_t i) const override { return targets_[i]; }
 
  private:
   std::span<const TargetSnapshot> targets_;

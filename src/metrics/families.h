@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "config/values.h"
@@ -36,22 +37,33 @@ inline bool IsOwnLabel(std::string_view name) {
          std::end(config::kReservedLabelNames);
 }
 
-// One target as every family sees it: its summary (`->`), the labels all its series share
-// (`target` and the valid configured labels), its health checks and its samples.
-class PreparedTarget {
+// What every family sees of a target: its summary (`->`) and the labels all its series share
+// (`target` and the valid configured labels).
+class PreparedSummary {
+ public:
+  PreparedSummary(const engine::TargetSummary& summary, const LabelSet& labels)
+      : summary_(summary), labels_(labels) {}
+
+  const engine::TargetSummary* operator->() const { return &summary_; }
+  const LabelSet& labels() const { return labels_; }
+
+ private:
+  const engine::TargetSummary& summary_;
+  const LabelSet& labels_;
+};
+
+// A target with its health checks and samples too, as they stand.
+class PreparedTarget : public PreparedSummary {
  public:
   PreparedTarget(const engine::TargetView& view, const LabelSet& labels)
-      : view_(view), labels_(labels) {}
+      : PreparedSummary(view.summary, labels), view_(view) {}
 
-  const engine::TargetSummary* operator->() const { return &view_.summary; }
-  const LabelSet& labels() const { return labels_; }
   std::span<const engine::HealthCheckSnapshot> checks() const { return view_.checks; }
   const engine::HealthCheckSnapshot& primary() const { return view_.checks.front(); }
   std::span<const engine::SampleSnapshot> samples() const { return view_.samples; }
 
  private:
   const engine::TargetView& view_;
-  const LabelSet& labels_;
 };
 
 // The fleet with each target's shared labels worked out once (they view its summary's
@@ -60,26 +72,42 @@ class PreparedFleet {
  public:
   explicit PreparedFleet(const engine::FleetView& fleet) : fleet_(fleet) {
     labels_.reserve(fleet.size());
-    fleet.ForEach([this](std::size_t, const engine::TargetView& target) {
-      std::vector<Label> labels = {{"target", target.summary.name}};
-      for (const auto& [name, value] : target.summary.labels) {
+    for (std::size_t i = 0; i < fleet.size(); ++i) {
+      const engine::TargetSummary& summary = fleet.summary(i);
+      std::vector<Label> labels = {{"target", summary.name}};
+      for (const auto& [name, value] : summary.labels) {
         if (IsValidLabelName(name) && !IsOwnLabel(name)) labels.push_back({name, value});
       }
       labels_.emplace_back(std::move(labels));
-    });
+    }
   }
 
+  // visit(target) for every target. A visit that takes a PreparedSummary reads only what the
+  // scrape worked out when it began, so the walk leaves the live state (and the lock the
+  // engine's I/O threads take on every completion) alone; one that takes a PreparedTarget
+  // reads the checks and samples in place.
   template <class Visit>
   void ForEach(Visit&& visit) const {
-    fleet_.ForEach([&](std::size_t i, const engine::TargetView& view) {
-      visit(PreparedTarget(view, labels_[i]));
-    });
+    if constexpr (std::is_invocable_v<Visit&, const PreparedSummary&>) {
+      for (std::size_t i = 0; i < labels_.size(); ++i) {
+        visit(PreparedSummary(fleet_.summary(i), labels_[i]));
+      }
+    } else {
+      fleet_.ForEach([&](std::size_t i, const engine::TargetView& view) {
+        visit(PreparedTarget(view, labels_[i]));
+      });
+    }
   }
 
  private:
   const engine::FleetView& fleet_;
   std::vector<LabelSet> labels_;
 };
+
+// What PreparedFleet::ForEach hands `visit`: the summary alone when that is all it takes.
+template <class Visit>
+using VisitedTarget = std::conditional_t<std::is_invocable_v<Visit&, const PreparedSummary&>,
+                                         PreparedSummary, PreparedTarget>;
 
 // The exporter's own series have no shared labels.
 inline const LabelSet kNoLabels;
@@ -99,7 +127,7 @@ inline double OneIf(bool condition) { return condition ? 1 : 0; }
 // One series per target, valued `value(snapshot)`; none for a target where it is nullopt.
 template <class Writer, class Value>
 void EachTarget(Writer& out, const PreparedFleet& targets, Value&& value) {
-  targets.ForEach([&](const PreparedTarget& t) {
+  targets.ForEach([&](const VisitedTarget<Value>& t) {
     if (const std::optional<double> v = value(t)) out.Sample(t.labels(), {}, *v);
   });
 }
@@ -246,12 +274,13 @@ void WriteTargetFamilies(const engine::FleetView& fleet, Writer& out) {
              "balancer's own view when its lb_source answers, else the emulated one "
              "(healthgap_view_source says which).",
              MetricType::Gauge);
-  EachTarget(out, targets,
-             [](const PreparedTarget& t) { return OneIf(t->lb.state == eval::LbState::kHealthy); });
+  EachTarget(out, targets, [](const PreparedSummary& t) {
+    return OneIf(t->lb.state == eval::LbState::kHealthy);
+  });
   out.Family(names::kLbState,
              "Emulated load balancer state, one-hot over unknown, healthy and unhealthy.",
              MetricType::Gauge);
-  targets.ForEach([&](const PreparedTarget& t) {
+  targets.ForEach([&](const PreparedSummary& t) {
     for (eval::LbState state :
          {eval::LbState::kUnknown, eval::LbState::kHealthy, eval::LbState::kUnhealthy}) {
       out.Sample(t.labels(), {{"state", eval::ToString(state)}}, OneIf(t->lb.state == state));
@@ -262,7 +291,7 @@ void WriteTargetFamilies(const engine::FleetView& fleet, Writer& out) {
              "1 while the real balancer (the target's lb_source) has the target's server in "
              "rotation, else 0; absent while it has not answered with that server.",
              MetricType::Gauge);
-  targets.ForEach([&](const PreparedTarget& t) {
+  targets.ForEach([&](const PreparedSummary& t) {
     if (!t->real_lb || t->real_lb->server.empty()) return;
     out.Sample(t.labels(), {{"source", t->real_lb->source}}, OneIf(t->real_lb->in_rotation));
   });
@@ -281,7 +310,7 @@ void WriteTargetFamilies(const engine::FleetView& fleet, Writer& out) {
              "1 for the source that decided each side of the verdict: view lb (emulated, or "
              "the lb_source's type) and view api (synthetic, or the traffic_source's type).",
              MetricType::Gauge);
-  targets.ForEach([&](const PreparedTarget& t) {
+  targets.ForEach([&](const PreparedSummary& t) {
     out.Sample(t.labels(), {{"view", "lb"}, {"source", t->lb_view_source}}, 1);
     out.Sample(t.labels(), {{"view", "api"}, {"source", t->api_view_source}}, 1);
   });
@@ -289,7 +318,7 @@ void WriteTargetFamilies(const engine::FleetView& fleet, Writer& out) {
              "Real users' requests to the target's server, by its traffic_source, counted "
              "since healthgap began reading it (per upstream attempt).",
              MetricType::Counter);
-  targets.ForEach([&](const PreparedTarget& t) {
+  targets.ForEach([&](const PreparedSummary& t) {
     if (!t->real_traffic) return;
     out.Sample(t.labels(), {{"source", t->real_traffic->source}},
                static_cast<double>(t->real_traffic->requests_total));
@@ -297,7 +326,7 @@ void WriteTargetFamilies(const engine::FleetView& fleet, Writer& out) {
   out.Family(names::kTrafficFailuresTotal,
              "Real users' requests to the target's server that failed (5xx, no response).",
              MetricType::Counter);
-  targets.ForEach([&](const PreparedTarget& t) {
+  targets.ForEach([&](const PreparedSummary& t) {
     if (!t->real_traffic) return;
     out.Sample(t.labels(), {{"source", t->real_traffic->source}},
                static_cast<double>(t->real_traffic->failures_total));
@@ -306,7 +335,7 @@ void WriteTargetFamilies(const engine::FleetView& fleet, Writer& out) {
              "Real users' requests per second to the target's server over the evaluation "
              "window; below the traffic_source's min_request_rate the samples decide.",
              MetricType::Gauge);
-  targets.ForEach([&](const PreparedTarget& t) {
+  targets.ForEach([&](const PreparedSummary& t) {
     if (!t->real_traffic || !t->real_traffic->fresh) return;
     out.Sample(t.labels(), {{"source", t->real_traffic->source}},
                t->real_traffic->window.request_rate);
@@ -315,7 +344,7 @@ void WriteTargetFamilies(const engine::FleetView& fleet, Writer& out) {
              "Share of real users' requests to the target's server that failed over the "
              "evaluation window; absent without requests in it.",
              MetricType::Gauge);
-  targets.ForEach([&](const PreparedTarget& t) {
+  targets.ForEach([&](const PreparedSummary& t) {
     if (!t->real_traffic || !t->real_traffic->fresh || t->real_traffic->window.requests == 0) {
       return;
     }
@@ -372,21 +401,21 @@ void WriteTargetFamilies(const engine::FleetView& fleet, Writer& out) {
   out.Family(names::kApiErrorRatio,
              "Share of failed API samples in the sliding window, 0 when the window is empty.",
              MetricType::Gauge);
-  EachTarget(out, targets, [](const PreparedTarget& t) { return t->api_window.error_ratio; });
+  EachTarget(out, targets, [](const PreparedSummary& t) { return t->api_window.error_ratio; });
   out.Family(names::kApiWindowSamples, "API samples in the sliding window.", MetricType::Gauge);
   EachTarget(out, targets,
-             [](const PreparedTarget& t) { return static_cast<double>(t->api_window.total); });
+             [](const PreparedSummary& t) { return static_cast<double>(t->api_window.total); });
   out.Family(names::kApiEvidenceSamples,
              "API samples (or real requests, when a traffic_source decides) the user view's "
              "current state rests on: those since it last changed, within the window.",
              MetricType::Gauge);
   EachTarget(out, targets,
-             [](const PreparedTarget& t) { return static_cast<double>(t->api_evidence.trials); });
+             [](const PreparedSummary& t) { return static_cast<double>(t->api_evidence.trials); });
   out.Family(names::kApiEvidenceErrorRatio,
              "Failure share of those samples (bound=estimate) and its 90% Wilson interval "
              "(bound=lower, bound=upper); 0 and 1 bound it without samples.",
              MetricType::Gauge);
-  targets.ForEach([&](const PreparedTarget& t) {
+  targets.ForEach([&](const PreparedSummary& t) {
     const eval::ProportionEstimate& evidence = t->api_evidence;
     out.Sample(t.labels(), {{"bound", "estimate"}}, evidence.ratio);
     out.Sample(t.labels(), {{"bound", "lower"}}, evidence.low);
@@ -398,7 +427,7 @@ void WriteTargetFamilies(const engine::FleetView& fleet, Writer& out) {
       "Verdict, one-hot over unknown, healthy, mismatch (health passes while the API fails), "
       "down, false-negative and degraded (health passes, its body reports a failing dependency).",
       MetricType::Gauge);
-  targets.ForEach([&](const PreparedTarget& t) {
+  targets.ForEach([&](const PreparedSummary& t) {
     for (eval::Verdict verdict : eval::kAllVerdicts) {
       out.Sample(t.labels(), {{"verdict", eval::ToString(verdict)}},
                  OneIf(t->decision.verdict == verdict));
@@ -406,7 +435,7 @@ void WriteTargetFamilies(const engine::FleetView& fleet, Writer& out) {
   });
   out.Family(names::kVerdictInfo, "Always 1: the current verdict and its bounded cause.",
              MetricType::Gauge);
-  targets.ForEach([&](const PreparedTarget& t) {
+  targets.ForEach([&](const PreparedSummary& t) {
     out.Sample(t.labels(),
                {{"verdict", eval::ToString(t->decision.verdict)},
                 {"cause", eval::ToString(t->decision.cause)}},
@@ -491,7 +520,7 @@ void WriteTargetFamilies(const engine::FleetView& fleet, Writer& out) {
              "API p50 latency over the primary health check's p50 latency; 0 without data on a "
              "side.",
              MetricType::Gauge);
-  EachTarget(out, targets, [](const PreparedTarget& t) { return t->detachment.latency_ratio; });
+  EachTarget(out, targets, [](const PreparedSummary& t) { return t->detachment.latency_ratio; });
 }
 
 // The exporter's own families.

@@ -138,10 +138,11 @@ LabelSet::LabelSet(std::vector<Label> labels) : labels_(std::move(labels)) {
   std::ranges::sort(labels_, [](const Label& a, const Label& b) { return a.name < b.name; });
   starts_.reserve(labels_.size() + 1);
   for (const Label& label : labels_) {
+    if (!text_.empty()) text_.push_back(',');
     starts_.push_back(text_.size());
     Line(text_, MaxLabelBytes(label)).PutLabel(label);
   }
-  starts_.push_back(text_.size());
+  starts_.push_back(text_.size() + 1);
 }
 
 void TextWriter::Flush() {
@@ -176,7 +177,8 @@ void TextWriter::WriteHeaderIfPending() {
 }
 
 std::size_t TextWriter::MaxLabelsBytes(const LabelSet& shared, std::initializer_list<Label> own) {
-  std::size_t bytes = shared.text_size() + shared.labels().size() + own.size();  // commas
+  // Each own label cuts a run of the shared text at most once: one more comma.
+  std::size_t bytes = shared.text_size() + own.size();
   for (const Label& label : own) bytes += MaxLabelBytes(label);
   return bytes;
 }
@@ -185,15 +187,20 @@ template <typename LineWriter>
 void TextWriter::PutLabels(const LabelSet& shared, std::initializer_list<Label> own,
                            LineWriter& line) {
   bool first = true;
-  ForEachLabelInOrder(shared, own, [&](const Label& label, std::size_t shared_index) {
+  const auto separate = [&] {
     if (!first) line.Put(',');
     first = false;
-    if (shared_index != kOwnLabel) {
-      line.Put(shared.text(shared_index));
-    } else {
-      line.PutLabel(label);
-    }
-  });
+  };
+  ForEachLabelInOrder(
+      shared, own,
+      [&](std::size_t from, std::size_t to) {
+        separate();
+        line.Put(shared.text(from, to));
+      },
+      [&](const Label& label) {
+        separate();
+        line.PutLabel(label);
+      });
 }
 
 void TextWriter::Sample(const LabelSet& shared, std::initializer_list<Label> own, double value) {

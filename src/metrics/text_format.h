@@ -24,8 +24,8 @@ struct Label {
 };
 
 // The labels many series share (a target's: `target` and its configured labels), sorted by
-// name, each also rendered once as `name="escaped value"` for the text. Views: the strings must
-// outlive the set.
+// name and rendered once as the text writes them (`name="escaped value"`, comma-separated), so
+// a run of them goes into a line as one copy. Views: the strings must outlive the set.
 class LabelSet {
  public:
   LabelSet() = default;
@@ -33,26 +33,30 @@ class LabelSet {
   explicit LabelSet(std::vector<Label> labels);
 
   const std::vector<Label>& labels() const { return labels_; }
-  // The text of all labels, without separators.
+  // The text of all labels, separators included.
   std::size_t text_size() const { return text_.size(); }
-  // Label i as the text format writes it.
-  std::string_view text(std::size_t i) const {
-    return std::string_view(text_).substr(starts_[i], starts_[i + 1] - starts_[i]);
+  // Labels [first, last) as the text format writes them, comma-separated.
+  std::string_view text(std::size_t first, std::size_t last) const {
+    assert(first < last && last <= labels_.size());
+    return std::string_view(text_).substr(starts_[first], starts_[last] - 1 - starts_[first]);
   }
 
  private:
   std::vector<Label> labels_;
   std::string text_;
-  std::vector<std::size_t> starts_;  // label i's text is [starts_[i], starts_[i + 1])
+  // Label i's text begins at starts_[i] and ends before the comma at starts_[i + 1] - 1; the
+  // last entry is one past the end, as if a comma followed the last label.
+  std::vector<std::size_t> starts_;
 };
 
 // A series' labels are a shared set plus up to kMaxOwnLabels of its own; every writer takes
-// them in name order (Prometheus' own, so the exposition is deterministic). Calls
-// `visit(label, i)` with i the label's index in `shared`, or kOwnLabel for one of `own`.
+// them in name order (Prometheus' own, so the exposition is deterministic): runs of shared
+// labels, `shared_run(first, last)` for shared.labels()[first, last), between the own labels,
+// `own(label)`.
 inline constexpr std::size_t kMaxOwnLabels = 5;
-inline constexpr std::size_t kOwnLabel = static_cast<std::size_t>(-1);
-template <typename Visit>
-void ForEachLabelInOrder(const LabelSet& shared, std::initializer_list<Label> own, Visit&& visit) {
+template <typename SharedRun, typename Own>
+void ForEachLabelInOrder(const LabelSet& shared, std::initializer_list<Label> own,
+                         SharedRun&& shared_run, Own&& own_label) {
   assert(own.size() <= kMaxOwnLabels);
   // Insertion sort: own labels are a handful, written in the code's order.
   std::array<Label, kMaxOwnLabels> sorted_own;
@@ -66,10 +70,13 @@ void ForEachLabelInOrder(const LabelSet& shared, std::initializer_list<Label> ow
   const std::vector<Label>& base = shared.labels();
   std::size_t i = 0;
   for (std::size_t n = 0; n < own_count; ++n) {
-    for (; i < base.size() && base[i].name < sorted_own[n].name; ++i) visit(base[i], i);
-    visit(sorted_own[n], kOwnLabel);
+    const std::size_t first = i;
+    for (; i < base.size() && base[i].name < sorted_own[n].name; ++i) {
+    }
+    if (i > first) shared_run(first, i);
+    own_label(sorted_own[n]);
   }
-  for (; i < base.size(); ++i) visit(base[i], i);
+  if (i < base.size()) shared_run(i, base.size());
 }
 
 // Writes the Prometheus text format 0.0.4 straight into one string: byte for byte what

@@ -44,9 +44,15 @@ class FamilyBuilder {
   prometheus::ClientMetric& Add(const metrics::LabelSet& shared,
                                 std::initializer_list<metrics::Label> own) {
     prometheus::ClientMetric& metric = families_.back().metric.emplace_back();
-    metrics::ForEachLabelInOrder(shared, own, [&](const metrics::Label& label, std::size_t) {
+    const auto add = [&](const metrics::Label& label) {
       metric.label.push_back({std::string(label.name), std::string(label.value)});
-    });
+    };
+    metrics::ForEachLabelInOrder(
+        shared, own,
+        [&](std::size_t first, std::size_t last) {
+          for (std::size_t i = first; i < last; ++i) add(shared.labels()[i]);
+        },
+        add);
     return metric;
   }
 
