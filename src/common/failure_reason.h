@@ -5,6 +5,7 @@
 // Every name, the count and the list come from kFailureReasons.
 
 #include <array>
+#include <bitset>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -83,6 +84,15 @@ inline constexpr std::array<FailureReason, kFailureReasonCount> kAllFailureReaso
   for (std::size_t i = 0; i < kFailureReasonCount; ++i) all[i] = kFailureReasons[i].reason;
   return all;
 }();
+
+// A set of reasons, indexed like kAllFailureReasons.
+using FailureReasonSet = std::bitset<kFailureReasonCount>;
+inline void Add(FailureReasonSet& set, FailureReason reason) {
+  set.set(static_cast<std::size_t>(reason));
+}
+inline bool Contains(const FailureReasonSet& set, FailureReason reason) {
+  return set.test(static_cast<std::size_t>(reason));
+}
 
 constexpr std::string_view ToString(FailureReason reason) {
   return kFailureReasons[static_cast<std::size_t>(reason)].name;

@@ -64,6 +64,8 @@ struct HealthCheckSnapshot {
   HealthProbeSnapshot last;
   std::uint64_t probes_total = 0;
   std::array<std::uint64_t, kFailureReasonCount> failures_total{};
+  // The reasons it can fail with (PossibleFailures): exported at zero before they happen.
+  FailureReasonSet possible_failures = FailureReasonSet().set();
   LatencyHistogram latency;
   eval::LbState lb_state = eval::LbState::kUnknown;
   // The last body: its format, parse error ("" when none), components (at most
@@ -84,6 +86,8 @@ struct SampleSnapshot {
   std::string name;  // the `sample` label
   std::uint64_t requests_total = 0;
   std::array<std::uint64_t, kFailureReasonCount> failures_total{};  // by FailureReason
+  // The reasons it can fail with (PossibleFailures): exported at zero before they happen.
+  FailureReasonSet possible_failures = FailureReasonSet().set();
   LatencyHistogram latency;  // every completed request, success or not
   // The last TLS handshake a sample made. Samples keep connections alive, so most requests
   // make none: this stays until the next one.

@@ -78,6 +78,67 @@ JudgedResult Judge(const config::Target& target, Job job, probe::HttpResult resu
   return Judge(job, std::move(result), outcome, now, at);
 }
 
+namespace {
+
+// What any connection can fail with; every TLS or DNS failure is possible wherever a redirect,
+// a proxy or the target's own URL can bring a handshake or a host name in.
+FailureReasonSet TransportFailures() {
+  FailureReasonSet reasons;
+  for (FailureReason reason :
+       {FailureReason::kTimeout, FailureReason::kConnectionRefused, FailureReason::kConnectionReset,
+        FailureReason::kDns, FailureReason::kTls, FailureReason::kOther}) {
+    Add(reasons, reason);
+  }
+  return reasons;
+}
+
+// An HTTP exchange judged by eval::Classify.
+FailureReasonSet HttpFailures(const config::HttpSettings& http,
+                              const ResponseConditions& conditions,
+                              std::optional<config::Millis> latency_budget) {
+  FailureReasonSet reasons = TransportFailures();
+  Add(reasons, FailureReason::kTooLarge);
+  Add(reasons, FailureReason::kBadResponse);
+  Add(reasons, FailureReason::kStatus);
+  if (http.follow_redirects) Add(reasons, FailureReason::kRedirectLoop);
+  if (!conditions.fail_if_header_matches.empty() ||
+      !conditions.fail_if_header_not_matches.empty()) {
+    Add(reasons, FailureReason::kHeaderMismatch);
+  }
+  if (conditions.NeedsBody()) Add(reasons, FailureReason::kBodyMismatch);
+  if (latency_budget) Add(reasons, FailureReason::kSlow);
+  return reasons;
+}
+
+}  // namespace
+
+FailureReasonSet PossibleFailures(const config::HealthCheck& check) {
+  switch (check.type) {
+    case config::HealthCheckType::kTcp: {
+      FailureReasonSet reasons = TransportFailures();
+      if (check.tcp.expect) Add(reasons, FailureReason::kBodyMismatch);
+      return reasons;
+    }
+    case config::HealthCheckType::kGrpc: {
+      FailureReasonSet reasons = TransportFailures();
+      for (FailureReason reason :
+           {FailureReason::kBadResponse, FailureReason::kGrpcNotServing,
+            FailureReason::kGrpcServiceUnknown, FailureReason::kGrpcUnimplemented,
+            FailureReason::kGrpcUnavailable, FailureReason::kGrpcStatus}) {
+        Add(reasons, reason);
+      }
+      return reasons;
+    }
+    case config::HealthCheckType::kHttp:
+      break;
+  }
+  return HttpFailures(check.http, check.conditions, std::nullopt);
+}
+
+FailureReasonSet PossibleFailures(const config::ApiSample& sample) {
+  return HttpFailures(sample.http, sample.conditions, sample.latency_budget);
+}
+
 TargetState::Check::Check(const config::HealthCheck& check)
     : config(&check),
       lb(check.healthy_threshold, check.unhealthy_threshold, check.lb_start),
@@ -94,7 +155,9 @@ TargetState::TargetState(const config::Target& target)
   shown_checks_.resize(checks_.size());
   for (std::size_t i = 0; i < checks_.size(); ++i) ShowConfig(i);
   for (const auto& sample : target.samples) {
-    samples_.emplace_back().name = sample.name;
+    SampleSnapshot& shown = samples_.emplace_back();
+    shown.name = sample.name;
+    shown.possible_failures = PossibleFailures(sample);
   }
   job_running_.assign(checks_.size() + samples_.size(), 0);
 }
@@ -210,6 +273,9 @@ bool TargetState::Adopt(const config::Target& target) {
     checks_[i + 1].config = &config_->other_health_checks[i];
   }
   for (std::size_t i = 0; i < checks_.size(); ++i) ShowConfig(i);
+  for (std::size_t i = 0; i < samples_.size(); ++i) {
+    samples_[i].possible_failures = PossibleFailures(config_->samples[i]);
+  }
   return true;
 }
 
@@ -321,6 +387,7 @@ void TargetState::ShowConfig(std::size_t check) {
   shown.lb = config.lb;
   shown.primary = check == 0;
   shown.lb_state = checks_[check].lb.state();
+  shown.possible_failures = PossibleFailures(config);
 }
 
 eval::Evidence TargetState::EvidenceFor(const eval::WindowSummary& api) const {

@@ -57,6 +57,13 @@ JudgedResult Judge(const config::Target& target, Job job, probe::HttpResult resu
 JudgedResult Judge(Job job, probe::HttpResult result, eval::Outcome outcome, TimePoint now,
                    std::chrono::system_clock::time_point at);
 
+// The reasons Judge can give a job under its config: the transport's for the check's protocol
+// and those the config's own conditions add (status, *_mismatch, slow, grpc_*). /metrics
+// exports a zero for each before its first failure, so rate() sees that failure; a reason
+// outside the set still shows once it happens.
+FailureReasonSet PossibleFailures(const config::HealthCheck& check);
+FailureReasonSet PossibleFailures(const config::ApiSample& sample);
+
 // Both sides of the verdict as a caller decided them, in place of the LB view's state and the
 // window rule: `check`'s sequential test. The snapshot's `lb.state` becomes `health`; each
 // check's own emulated LB state stays. A fresh real balancer's word and busy real traffic

@@ -114,11 +114,15 @@ inline const LabelSet kNoLabels;
 
 template <class Writer>
 void FailureCounters(Writer& out, const LabelSet& shared, Label owner,
-                     const std::array<std::uint64_t, kFailureReasonCount>& failures) {
-  // Every reason, zeros included, so rate() sees the first failure as an increase.
+                     const std::array<std::uint64_t, kFailureReasonCount>& failures,
+                     const FailureReasonSet& possible) {
+  // Every reason the job can fail with, zeros included, so rate() sees the first failure as an
+  // increase; any other once it has happened.
   for (FailureReason reason : kAllFailureReasons) {
+    const std::uint64_t count = failures[static_cast<std::size_t>(reason)];
+    if (count == 0 && !Contains(possible, reason)) continue;
     out.Sample(shared, {owner, {"reason", healthgap::ToString(reason)}},
-               static_cast<double>(failures[static_cast<std::size_t>(reason)]));
+               static_cast<double>(count));
   }
 }
 
@@ -258,7 +262,7 @@ void WriteTargetFamilies(const engine::FleetView& fleet, Writer& out) {
   targets.ForEach([&](const PreparedTarget& t) {
     for (const engine::HealthCheckSnapshot& check : t.checks()) {
       FailureCounters(out, t.labels(), {"check", engine::ToString(check.role)},
-                      check.failures_total);
+                      check.failures_total, check.possible_failures);
     }
   });
   out.Family(names::kHealthProbeDurationSeconds, "Health check duration in seconds.",
@@ -363,7 +367,8 @@ void WriteTargetFamilies(const engine::FleetView& fleet, Writer& out) {
              MetricType::Counter);
   targets.ForEach([&](const PreparedTarget& t) {
     for (const engine::SampleSnapshot& sample : t.samples()) {
-      FailureCounters(out, t.labels(), {"sample", sample.name}, sample.failures_total);
+      FailureCounters(out, t.labels(), {"sample", sample.name}, sample.failures_total,
+                      sample.possible_failures);
     }
   });
   out.Family(names::kApiRequestDurationSeconds,

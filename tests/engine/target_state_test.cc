@@ -43,6 +43,140 @@ probe::HttpResult Response(int status, milliseconds latency, std::string body = 
   return result;
 }
 
+probe::HttpResult TransportFailure(FailureReason reason) {
+  probe::HttpResult result;
+  result.error = reason;
+  return result;
+}
+
+bool CanFailWith(const FailureReasonSet& set, FailureReason reason) {
+  return Contains(set, reason);
+}
+
+Regex Re(std::string_view pattern) {
+  std::string error;
+  std::optional<Regex> regex = Regex::Compile(pattern, &error);
+  EXPECT_TRUE(regex) << error;
+  return regex ? *regex : *Regex::Compile("", &error);
+}
+
+TEST(PossibleFailuresTest, AnHttpCheckCanFailOnlyWaysItsConfigAllows) {
+  config::HealthCheck check;  // GET /health, no redirects, no conditions
+  const FailureReasonSet plain = PossibleFailures(check);
+  for (FailureReason reason :
+       {FailureReason::kStatus, FailureReason::kTimeout, FailureReason::kConnectionRefused,
+        FailureReason::kConnectionReset, FailureReason::kDns, FailureReason::kTls,
+        FailureReason::kTooLarge, FailureReason::kBadResponse, FailureReason::kOther}) {
+    EXPECT_TRUE(CanFailWith(plain, reason)) << ToString(reason);
+  }
+  for (FailureReason reason :
+       {FailureReason::kSlow, FailureReason::kRedirectLoop, FailureReason::kBodyMismatch,
+        FailureReason::kHeaderMismatch, FailureReason::kGrpcNotServing,
+        FailureReason::kGrpcServiceUnknown, FailureReason::kGrpcUnimplemented,
+        FailureReason::kGrpcUnavailable, FailureReason::kGrpcStatus}) {
+    EXPECT_FALSE(CanFailWith(plain, reason)) << ToString(reason);
+  }
+
+  check.http.follow_redirects = true;
+  check.conditions.fail_if_body_matches.push_back(Re("down"));
+  check.conditions.fail_if_header_not_matches.push_back(
+      {.header = "content-type", .regexp = Re("json"), .allow_missing = false});
+  const FailureReasonSet strict = PossibleFailures(check);
+  EXPECT_TRUE(CanFailWith(strict, FailureReason::kRedirectLoop));
+  EXPECT_TRUE(CanFailWith(strict, FailureReason::kBodyMismatch));
+  EXPECT_TRUE(CanFailWith(strict, FailureReason::kHeaderMismatch));
+  EXPECT_FALSE(CanFailWith(strict, FailureReason::kSlow));  // health checks have no budget
+}
+
+TEST(PossibleFailuresTest, SamplesFollowRedirectsAndAreSlowOnlyWithABudget) {
+  config::ApiSample sample;
+  EXPECT_TRUE(CanFailWith(PossibleFailures(sample), FailureReason::kRedirectLoop));
+  EXPECT_FALSE(CanFailWith(PossibleFailures(sample), FailureReason::kSlow));
+  sample.latency_budget = milliseconds(100);
+  EXPECT_TRUE(CanFailWith(PossibleFailures(sample), FailureReason::kSlow));
+  EXPECT_FALSE(CanFailWith(PossibleFailures(sample), FailureReason::kGrpcStatus));
+}
+
+TEST(PossibleFailuresTest, TcpAndGrpcChecksHaveTheirOwnReasons) {
+  config::HealthCheck tcp;
+  tcp.type = config::HealthCheckType::kTcp;
+  EXPECT_FALSE(CanFailWith(PossibleFailures(tcp), FailureReason::kStatus));
+  EXPECT_FALSE(CanFailWith(PossibleFailures(tcp), FailureReason::kBodyMismatch));
+  tcp.tcp.expect = Re("^\\+OK");
+  EXPECT_TRUE(CanFailWith(PossibleFailures(tcp), FailureReason::kBodyMismatch));
+
+  config::HealthCheck grpc;
+  grpc.type = config::HealthCheckType::kGrpc;
+  EXPECT_FALSE(CanFailWith(PossibleFailures(grpc), FailureReason::kStatus));
+  for (FailureReason reason :
+       {FailureReason::kGrpcNotServing, FailureReason::kGrpcServiceUnknown,
+        FailureReason::kGrpcUnimplemented, FailureReason::kGrpcUnavailable,
+        FailureReason::kGrpcStatus, FailureReason::kBadResponse, FailureReason::kTimeout}) {
+    EXPECT_TRUE(CanFailWith(PossibleFailures(grpc), reason)) << ToString(reason);
+  }
+}
+
+// The set is a promise about Judge: whatever a job's result, the reason Judge gives it is in
+// its job's set, so no series of a configured job appears only at its first failure.
+TEST(PossibleFailuresTest, EveryReasonJudgeGivesIsInItsJobsSet) {
+  config::Target target = TwoCheckTarget();
+  target.health.conditions.fail_if_body_matches.push_back(Re("down"));
+  config::HealthCheck grpc;
+  grpc.type = config::HealthCheckType::kGrpc;
+  grpc.role = config::HealthRole::kLiveness;
+  target.other_health_checks.push_back(grpc);
+  const TargetState state(target);
+
+  // What each job's client can answer: HTTP responses and curl's transport failures (no
+  // redirect_loop without follow_redirects), and for the gRPC check its calls' codes and the
+  // transport failures grpc_health_client maps.
+  std::vector<probe::HttpResult> http_results;
+  for (int status : {200, 301, 404, 500, 503}) {
+    for (milliseconds latency : {milliseconds(1), milliseconds(500)}) {
+      http_results.push_back(Response(status, latency, "down"));
+      http_results.push_back(Response(status, latency, "ok"));
+    }
+  }
+  std::vector<probe::HttpResult> grpc_results;
+  for (int code : {0, 5, 12, 14, 16}) {  // OK, NOT_FOUND, UNIMPLEMENTED, UNAVAILABLE, UNAUTH.
+    for (int serving : {1, 2, 3}) {
+      probe::HttpResult result;
+      result.grpc = probe::GrpcReply{.code = code, .serving_status = serving};
+      grpc_results.push_back(result);
+    }
+  }
+  for (FailureReason reason :
+       {FailureReason::kTimeout, FailureReason::kConnectionRefused, FailureReason::kConnectionReset,
+        FailureReason::kDns, FailureReason::kTls, FailureReason::kBadResponse,
+        FailureReason::kOther}) {
+    http_results.push_back(TransportFailure(reason));
+    grpc_results.push_back(TransportFailure(reason));
+  }
+  http_results.push_back(TransportFailure(FailureReason::kTooLarge));
+  http_results.push_back(TransportFailure(FailureReason::kRedirectLoop));  // the sample follows
+
+  const auto wall = std::chrono::system_clock::now();
+  const auto expect_in_set = [&](Job job, const probe::HttpResult& result,
+                                 const FailureReasonSet& set) {
+    const JudgedResult judged = Judge(state.config(), job, result, {}, wall);
+    if (!judged.outcome.reason) return;
+    EXPECT_TRUE(CanFailWith(set, *judged.outcome.reason))
+        << (job.kind == Job::Kind::kHealth ? "check " : "sample ") << job.index << ": "
+        << ToString(*judged.outcome.reason);
+  };
+  for (const probe::HttpResult& result : http_results) {
+    if (result.error != FailureReason::kRedirectLoop) {
+      for (std::size_t check : {0, 1}) {
+        expect_in_set(Job::Health(check), result, state.checks()[check].possible_failures);
+      }
+    }
+    expect_in_set(Job::Sample(0), result, state.samples()[0].possible_failures);
+  }
+  for (const probe::HttpResult& result : grpc_results) {
+    expect_in_set(Job::Health(2), result, state.checks()[2].possible_failures);
+  }
+}
+
 class TargetStateTest : public ::testing::Test {
  protected:
   void Health(std::size_t check, probe::HttpResult result) {

@@ -175,6 +175,30 @@ TEST(Collector, FailureCountersCarryEveryReasonIncludingZeros) {
   EXPECT_EQ(orders_series, static_cast<int>(kFailureReasonCount));
 }
 
+TEST(Collector, FailureCountersCarryOnlyTheReasonsAJobCanFailWithAndAnyThatHappened) {
+  engine::EngineSnapshot snapshot;
+  engine::TargetSnapshot& target = snapshot.targets.emplace_back(MismatchTarget());
+  engine::SampleSnapshot& orders = target.samples.front();
+  orders.possible_failures.reset();
+  Add(orders.possible_failures, FailureReason::kStatus);
+  Add(orders.possible_failures, FailureReason::kTimeout);
+  orders.failures_total[Index(FailureReason::kRedirectLoop)] = 2;  // outside the set, happened
+
+  std::vector<std::string> orders_series;
+  for (const auto& line : Lines(ExpositionText(snapshot, ExporterStatus{}))) {
+    if (line.starts_with("healthgap_api_request_failures_total{") &&
+        line.find(R"(sample="orders")") != std::string::npos) {
+      orders_series.push_back(line);
+    }
+  }
+  EXPECT_THAT(
+      orders_series,
+      ::testing::UnorderedElementsAre(
+          R"(healthgap_api_request_failures_total{reason="status",sample="orders",target="a",team="x"} 0)",
+          R"(healthgap_api_request_failures_total{reason="timeout",sample="orders",target="a",team="x"} 38)",
+          R"(healthgap_api_request_failures_total{reason="redirect_loop",sample="orders",target="a",team="x"} 2)"));
+}
+
 TEST(Collector, UserViewGauges) {
   const auto lines = Lines(Text());
   EXPECT_THAT(lines, Contains(R"(healthgap_api_error_ratio{target="a",team="x"} 0.95)"));
