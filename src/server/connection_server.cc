@@ -424,6 +424,7 @@ void ConnectionServer::ServeConnection(std::unique_ptr<Connection> connection) {
     ++connection->requests;
     const bool last = connection->requests >= keep_alive_max_count_ || stopping_.load();
     bool closed = false;
+    IgnoreAcceptEncoding(connection->in);
     const bool processed = process_request(stream, last, closed, nullptr);
     const bool ok = stream.Flush() && processed;
     stream.Compact();

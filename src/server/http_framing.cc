@@ -97,6 +97,26 @@ Framing FrameChunkedBody(std::string_view buffered, std::size_t from, const Fram
 
 }  // namespace
 
+void IgnoreAcceptEncoding(std::string& buffered) {
+  const std::string_view text = buffered;
+  std::size_t at = 0;
+  bool request_line = true;
+  while (const auto line = LineAt(text, at)) {
+    at = line->next;
+    if (line->text.empty()) return;  // the end of the head
+    if (std::exchange(request_line, false)) continue;
+    const std::size_t colon = line->text.find(':');
+    if (colon == std::string_view::npos ||
+        !EqualsIgnoringCase(line->text.substr(0, colon), "Accept-Encoding")) {
+      continue;
+    }
+    const std::size_t value_start =
+        static_cast<std::size_t>(line->text.data() - text.data()) + colon + 1;
+    buffered.replace(value_start, line->text.size() - colon - 1, line->text.size() - colon - 1,
+                     ' ');
+  }
+}
+
 Framing FrameRequest(std::string_view buffered, const FramingLimits& limits) {
   const auto head_too_large = [&] {
     return Reject(431,

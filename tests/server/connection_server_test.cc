@@ -163,6 +163,29 @@ TEST(ConnectionServerTest, SendsEachResponseInOneSegment) {
   }
 }
 
+// httplib would brotli-encode for a client offering "br" (at a cost of minutes of CPU for a
+// large /metrics) and gzip for one offering gzip: every answer goes out as it is.
+TEST(ConnectionServerTest, AnswersUncompressedWhateverTheClientAccepts) {
+  ConnectionServer server;
+  const std::string text(12 * 1024, 'x');
+  server.Get("/text", [&](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(text + req.get_header_value("Accept-Encoding") + "|", "text/plain");
+  });
+  RunningServer running(server);
+  for (const char* accepts : {"br", "gzip, deflate, br, zstd", "gzip"}) {
+    RawConnection client(running.port());
+    ASSERT_TRUE(client.connected());
+    ASSERT_TRUE(client.Send("GET /text HTTP/1.1\r\nHost: x\r\nAccept-Encoding: " +
+                            std::string(accepts) + "\r\naccept-encoding:" + accepts + "\r\n\r\n"));
+    const std::string& received = client.ReadResponses(1);
+    ASSERT_NE(received.find("HTTP/1.1 200 OK\r\n"), std::string::npos) << received;
+    EXPECT_EQ(received.find("Content-Encoding"), std::string::npos) << accepts;
+    EXPECT_NE(received.find(text), std::string::npos) << accepts;
+    // The handler saw no coding offered (both headers blanked), and so httplib chose none.
+    EXPECT_NE(received.find(text + "|"), std::string::npos) << accepts;
+  }
+}
+
 TEST(ConnectionServerTest, AnswersPipelinedRequestsInOrder) {
   ConnectionServer server;
   server.Get("/echo", [](const httplib::Request& req, httplib::Response& res) {

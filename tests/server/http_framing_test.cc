@@ -20,6 +20,26 @@ TEST(HttpFramingTest, HeadWithoutBodyIsCompleteAtItsEmptyLine) {
   EXPECT_EQ(Frame("GET / HTTP/1.1\nHost: x\n\n").state, State::kComplete);  // bare LF
 }
 
+TEST(HttpFramingTest, IgnoreAcceptEncodingBlanksOnlyThatHeadersValuesInTheHead) {
+  const std::string head =
+      "GET /accept-encoding:x HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip, br\r\n"
+      "X-Other: br\r\nACCEPT-ENCODING:br\nContent-Length: 20\r\n\r\n";
+  const std::string body = "Accept-Encoding: br\n";
+  std::string request = head + body + "GET / HTTP/1.1\r\nAccept-Encoding: br\r\n\r\n";
+  const std::string before = request;
+  const Framing framed = Frame(request);
+  IgnoreAcceptEncoding(request);
+  ASSERT_EQ(request.size(), before.size());
+  EXPECT_EQ(request.substr(0, head.size()),
+            "GET /accept-encoding:x HTTP/1.1\r\nHost: x\r\nAccept-Encoding:         \r\n"
+            "X-Other: br\r\nACCEPT-ENCODING:  \nContent-Length: 20\r\n\r\n");
+  // Neither the body nor a pipelined request behind it is touched; the framing stays.
+  EXPECT_EQ(request.substr(head.size()), before.substr(head.size()));
+  const Framing after = Frame(request);
+  EXPECT_EQ(after.state, framed.state);
+  EXPECT_EQ(after.length, framed.length);
+}
+
 TEST(HttpFramingTest, ContentLengthBodyMustArriveInFull) {
   const std::string head = "POST /-/reload HTTP/1.1\r\nContent-Length: 5\r\n\r\n";
   EXPECT_EQ(Frame(head + "abcd").state, State::kIncomplete);

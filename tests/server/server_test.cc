@@ -73,6 +73,37 @@ TEST(ExporterServerTest, ServesEndpointsOnAnEphemeralPort) {
   EXPECT_EQ(reloads, 2);
 }
 
+// /metrics frames its chunks itself: every piece arrives in order, an empty one does not end
+// the body early, the connection stays usable, and no coding is applied.
+TEST(ExporterServerTest, MetricsIsChunkedAndUncompressedOnAKeptAliveConnection) {
+  const std::string large(300 * 1024, 'x');
+  ExporterServer server(Endpoints{
+      .metrics =
+          [&](const auto& sink) {
+            sink("a 1\n");
+            sink("");
+            sink(large);
+            sink("b 2\n");
+          },
+      .status_html = [] { return std::string(); },
+      .status_json = [] { return std::string(); },
+      .reload = [] { return std::optional<std::string>(); },
+      .probe = nullptr,
+  });
+  std::string error;
+  ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}, &error)) << error;
+  httplib::Client client("127.0.0.1", server.port());
+  client.set_keep_alive(true);
+  client.set_read_timeout(10, 0);
+  for (int scrape = 0; scrape < 2; ++scrape) {
+    const auto res = client.Get("/metrics", {{"Accept-Encoding", "gzip, br"}});
+    ASSERT_TRUE(res) << "scrape " << scrape;
+    EXPECT_EQ(res->body, "a 1\n" + large + "b 2\n");
+    EXPECT_EQ(res->get_header_value("Transfer-Encoding"), "chunked");
+    EXPECT_FALSE(res->has_header("Content-Encoding"));
+  }
+}
+
 TEST(ScrapeTimeoutHeaderTest, TakesPositiveDecimalSecondsOnly) {
   EXPECT_EQ(ParseScrapeTimeoutSeconds("10"), 10.0);
   EXPECT_EQ(ParseScrapeTimeoutSeconds("9.5"), 9.5);
