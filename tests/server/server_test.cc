@@ -75,21 +75,25 @@ TEST(ExporterServerTest, ServesEndpointsOnAnEphemeralPort) {
 
 // /metrics frames its chunks itself: every piece arrives in order, an empty one does not end
 // the body early, the connection stays usable, and no coding is applied.
-TEST(ExporterServerTest, MetricsIsChunkedAndUncompressedOnAKeptAliveConnection) {
-  const std::string large(300 * 1024, 'x');
-  ExporterServer server(Endpoints{
-      .metrics =
-          [&](const auto& sink) {
-            sink("a 1\n");
-            sink("");
-            sink(large);
-            sink("b 2\n");
-          },
+// Endpoints serving `metrics` at /metrics and nothing else of note.
+Endpoints MetricsOnly(decltype(Endpoints::metrics) metrics) {
+  return Endpoints{
+      .metrics = std::move(metrics),
       .status_html = [] { return std::string(); },
       .status_json = [] { return std::string(); },
       .reload = [] { return std::optional<std::string>(); },
       .probe = nullptr,
-  });
+  };
+}
+
+TEST(ExporterServerTest, MetricsIsChunkedAndUncompressedOnAKeptAliveConnection) {
+  const std::string large(300 * 1024, 'x');
+  ExporterServer server(MetricsOnly([&](const auto& sink) {
+    sink("a 1\n");
+    sink("");
+    sink(large);
+    sink("b 2\n");
+  }));
   std::string error;
   ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}, &error)) << error;
   httplib::Client client("127.0.0.1", server.port());
@@ -119,13 +123,7 @@ TEST(ScrapeTimeoutHeaderTest, TakesPositiveDecimalSecondsOnly) {
 // The outside review's slowloris against the exporter itself: /metrics answers every scrape
 // while 1,000 clients trickle request heads.
 TEST(ExporterServerTest, MetricsAnswersEveryScrapeDuringASlowloris) {
-  ExporterServer server(Endpoints{
-      .metrics = [](const auto& sink) { sink("up 1\n"); },
-      .status_html = [] { return std::string(); },
-      .status_json = [] { return std::string(); },
-      .reload = [] { return std::optional<std::string>(); },
-      .probe = nullptr,
-  });
+  ExporterServer server(MetricsOnly([](const auto& sink) { sink("up 1\n"); }));
   std::string error;
   ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}, &error)) << error;
   testing::SlowClients slow(server.port(), 1000, "GET /metrics HTTP/1.1\r\nHost: x\r\nX: ");
