@@ -71,8 +71,7 @@ void ForEachLabelInOrder(const LabelSet& shared, std::initializer_list<Label> ow
   std::size_t i = 0;
   for (std::size_t n = 0; n < own_count; ++n) {
     const std::size_t first = i;
-    for (; i < base.size() && base[i].name < sorted_own[n].name; ++i) {
-    }
+    while (i < base.size() && base[i].name < sorted_own[n].name) ++i;
     if (i > first) shared_run(first, i);
     own_label(sorted_own[n]);
   }
