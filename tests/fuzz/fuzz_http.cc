@@ -1,9 +1,10 @@
 // libFuzzer target for what a client sends the exporter's server before any thread takes it
-// (server/http_framing.h), for the redirect rules a probed target's Location goes through
-// (probe/redirects.h), for what HAProxy's runtime API answers `show stat` with
-// (sources/haproxy_stat.h), for access log lines other programs write (sources/access_log.h)
-// and for what a Prometheus answers a query with (sources/prometheus_api.h). Input layout:
-// byte 0 picks which (0xF0 and up: the sources' newer parsers), the rest is the input.
+// (server/http_framing.h: framing, and the Accept-Encoding blanking), for the redirect rules a
+// probed target's Location goes through (probe/redirects.h), for what HAProxy's runtime API answers
+// `show stat` with (sources/haproxy_stat.h), for access log lines other programs write
+// (sources/access_log.h) and for what a Prometheus answers a query with (sources/prometheus_api.h).
+// Input layout: byte 0 picks which (0xF0 and up: the sources' newer parsers), the rest is the
+// input.
 
 #include <cstddef>
 #include <cstdint>
@@ -53,6 +54,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto framing = healthgap::server::FrameRequest(text, limits);
     using State = healthgap::server::Framing::State;
     if (framing.state == State::kComplete && framing.length > text.size()) __builtin_trap();
+    if (framing.state == State::kComplete) {
+      // What the server does to every complete request before serving it keeps its bytes'
+      // count and its framing.
+      std::string served(text);
+      healthgap::server::IgnoreAcceptEncoding(served);
+      const auto after = healthgap::server::FrameRequest(served, limits);
+      if (served.size() != text.size() || after.state != State::kComplete ||
+          after.length != framing.length) {
+        __builtin_trap();
+      }
+    }
     if (framing.state == State::kReject) {
       (void)healthgap::server::RejectionResponse(framing.status, framing.reason);
     }
